@@ -1,0 +1,70 @@
+//! Refusals that scripts branch on.
+//!
+//! Most failures are plain `anyhow` errors with context and exit 1. The few
+//! outcomes a caller must be able to tell apart by exit code alone (a
+//! recipient that is not verified, a message that did not verify, a store
+//! that cannot be unlocked) are typed here, so `main` can map them to the
+//! documented codes without parsing messages.
+
+use std::fmt;
+
+/// The documented exit codes (README, man page).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ExitCode {
+    Success = 0,
+    Failure = 1,
+    Usage = 2,
+    RecipientNotVerified = 3,
+    VerificationFailed = 4,
+    Locked = 5,
+}
+
+impl ExitCode {
+    pub fn name(self) -> &'static str {
+        match self {
+            ExitCode::Success => "success",
+            ExitCode::Failure => "failure",
+            ExitCode::Usage => "usage",
+            ExitCode::RecipientNotVerified => "recipient-not-verified",
+            ExitCode::VerificationFailed => "verification-failed",
+            ExitCode::Locked => "locked",
+        }
+    }
+}
+
+/// An error whose kind decides the exit code. The message is complete and
+/// says what to do next.
+#[derive(Debug)]
+pub struct Refusal {
+    pub code: ExitCode,
+    pub message: String,
+}
+
+impl Refusal {
+    pub fn recipient(message: impl Into<String>) -> anyhow::Error {
+        Refusal { code: ExitCode::RecipientNotVerified, message: message.into() }.into()
+    }
+
+    pub fn verification(message: impl Into<String>) -> anyhow::Error {
+        Refusal { code: ExitCode::VerificationFailed, message: message.into() }.into()
+    }
+
+    pub fn locked(message: impl Into<String>) -> anyhow::Error {
+        Refusal { code: ExitCode::Locked, message: message.into() }.into()
+    }
+}
+
+impl fmt::Display for Refusal {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for Refusal {}
+
+/// The exit code an error maps to: the first `Refusal` in its chain, else 1.
+pub fn exit_code_of(err: &anyhow::Error) -> ExitCode {
+    err.chain()
+        .find_map(|cause| cause.downcast_ref::<Refusal>())
+        .map_or(ExitCode::Failure, |refusal| refusal.code)
+}

@@ -1,0 +1,218 @@
+//! Where sealpost keeps its files, and how it writes them.
+//!
+//! `SEALPOST_HOME` puts the config and the data under one folder (tests,
+//! several identities on one machine); otherwise the platform's config and
+//! data directories are used. Every directory is 0700 and every file 0600;
+//! a home whose permissions are looser is refused rather than repaired,
+//! because loose permissions mean something else already went wrong.
+//!
+//! Every write is atomic (temp file in the same directory, fsync, rename,
+//! fsync of the directory), so a crash leaves either the old or the new file,
+//! never half of one. One process writes at a time: writers take `Lock`.
+
+use std::fs::{self, File, OpenOptions};
+use std::io::Write;
+use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use anyhow::{bail, Context, Result};
+
+/// The folders of one identity.
+#[derive(Clone, Debug)]
+pub struct Home {
+    pub config_dir: PathBuf,
+    pub data_dir: PathBuf,
+}
+
+impl Home {
+    /// `SEALPOST_HOME` if set, else the platform directories.
+    pub fn locate() -> Result<Home> {
+        if let Some(root) = std::env::var_os("SEALPOST_HOME") {
+            return Ok(Home::at(Path::new(&root)));
+        }
+        let dirs = directories::ProjectDirs::from("org", "sealpost", "sealpost")
+            .context("cannot find a home directory for the config; set SEALPOST_HOME")?;
+        Ok(Home { config_dir: dirs.config_dir().to_path_buf(), data_dir: dirs.data_dir().to_path_buf() })
+    }
+
+    /// Config and data under one folder.
+    pub fn at(root: &Path) -> Home {
+        Home { config_dir: root.join("config"), data_dir: root.join("data") }
+    }
+
+    pub fn config_file(&self) -> PathBuf {
+        self.config_dir.join("config.toml")
+    }
+
+    pub fn exists(&self) -> bool {
+        self.config_file().exists()
+    }
+
+    /// Creates both folders, private.
+    pub fn create(&self) -> Result<()> {
+        for dir in [&self.config_dir, &self.data_dir] {
+            create_private_dir(dir)?;
+        }
+        Ok(())
+    }
+
+    /// Refuses a home whose folders or files other users can read or write.
+    pub fn check_permissions(&self) -> Result<()> {
+        for dir in [&self.config_dir, &self.data_dir] {
+            check_private(dir)?;
+            for entry in fs::read_dir(dir).with_context(|| format!("reading {}", dir.display()))? {
+                let path = entry?.path();
+                check_private(&path)?;
+            }
+        }
+        Ok(())
+    }
+}
+
+fn check_private(path: &Path) -> Result<()> {
+    let meta = fs::symlink_metadata(path).with_context(|| format!("reading {}", path.display()))?;
+    let mode = meta.permissions().mode() & 0o777;
+    if mode & 0o077 != 0 {
+        let fix = if meta.is_dir() { "700" } else { "600" };
+        bail!(
+            "refusing to use {}: other users can access it (mode {:03o}); sealpost keeps \
+             private data here. If this is expected to be yours alone, run `chmod {} {}`",
+            path.display(),
+            mode,
+            fix,
+            path.display()
+        );
+    }
+    Ok(())
+}
+
+/// Creates a directory (and parents) with mode 0700.
+pub fn create_private_dir(dir: &Path) -> Result<()> {
+    fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(dir)
+        .with_context(|| format!("creating {}", dir.display()))
+}
+
+/// Writes `bytes` to `path` atomically with mode 0600.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+    let dir = path.parent().context("a file path without a folder")?;
+    let name = path.file_name().context("a file path without a name")?.to_string_lossy();
+    let tmp = dir.join(format!(".{}.tmp-{}-{}", name, std::process::id(), unique_suffix()));
+    let result = (|| -> Result<()> {
+        let mut file = OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .open(&tmp)
+            .with_context(|| format!("creating {}", tmp.display()))?;
+        file.write_all(bytes).with_context(|| format!("writing {}", tmp.display()))?;
+        file.sync_all().with_context(|| format!("flushing {} to disk", tmp.display()))?;
+        fs::rename(&tmp, path).with_context(|| format!("replacing {}", path.display()))?;
+        sync_dir(dir)
+    })();
+    if result.is_err() {
+        let _ = fs::remove_file(&tmp);
+    }
+    result
+}
+
+/// Makes a rename or removal in `dir` durable.
+pub fn sync_dir(dir: &Path) -> Result<()> {
+    File::open(dir)
+        .and_then(|d| d.sync_all())
+        .with_context(|| format!("flushing folder {} to disk", dir.display()))
+}
+
+/// Removes a file durably; a file already gone is not an error.
+pub fn remove_durably(path: &Path) -> Result<()> {
+    match fs::remove_file(path) {
+        Ok(()) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        Err(e) => return Err(e).with_context(|| format!("removing {}", path.display())),
+    }
+    if let Some(dir) = path.parent() {
+        sync_dir(dir)?;
+    }
+    Ok(())
+}
+
+/// A short random suffix for unique file names.
+pub fn unique_suffix() -> String {
+    let mut bytes = [0u8; 8];
+    sequoia_openpgp::crypto::random(&mut bytes).expect("the system random source works");
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The single-writer lock of a store, held until dropped.
+pub struct Lock {
+    _file: File,
+}
+
+impl Lock {
+    /// Waits up to `patience` for other sealpost processes to finish writing.
+    pub fn acquire(data_dir: &Path, patience: Duration) -> Result<Lock> {
+        let path = data_dir.join("lock");
+        let file = OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .mode(0o600)
+            .open(&path)
+            .with_context(|| format!("opening {}", path.display()))?;
+        let start = Instant::now();
+        loop {
+            match file.try_lock() {
+                Ok(()) => return Ok(Lock { _file: file }),
+                Err(fs::TryLockError::WouldBlock) if start.elapsed() < patience => {
+                    std::thread::sleep(Duration::from_millis(50))
+                }
+                Err(fs::TryLockError::WouldBlock) => bail!(
+                    "another sealpost process is using this store ({}); try again when it has finished",
+                    data_dir.display()
+                ),
+                Err(fs::TryLockError::Error(e)) => {
+                    return Err(e).with_context(|| format!("locking {}", path.display()))
+                }
+            }
+        }
+    }
+}
+
+/// Reads a file, mapping "not there" to `None`.
+pub fn read_optional(path: &Path) -> Result<Option<Vec<u8>>> {
+    match fs::read(path) {
+        Ok(bytes) => Ok(Some(bytes)),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(e).with_context(|| format!("reading {}", path.display())),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn atomic_write_leaves_a_private_file_and_no_temp() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("f");
+        write_atomic(&path, b"one").unwrap();
+        write_atomic(&path, b"two").unwrap();
+        assert_eq!(fs::read(&path).unwrap(), b"two");
+        assert_eq!(fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o600);
+        assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 1);
+    }
+
+    #[test]
+    fn loose_permissions_are_refused_with_the_fix() {
+        let dir = tempfile::tempdir().unwrap();
+        let home = Home::at(dir.path());
+        home.create().unwrap();
+        fs::set_permissions(&home.data_dir, fs::Permissions::from_mode(0o755)).unwrap();
+        let err = home.check_permissions().unwrap_err().to_string();
+        assert!(err.contains("mode 755"), "{err}");
+        assert!(err.contains("chmod 700"), "{err}");
+    }
+}

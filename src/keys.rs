@@ -1,0 +1,239 @@
+//! OpenPGP certificates: creating the user's own, adopting an existing one,
+//! and deciding whether a certificate may be used for a given address.
+//!
+//! Certificates are v4 (RFC 4880 profile) with an Ed25519 primary key for
+//! certification and signing and a Curve25519 encryption subkey, advertising
+//! only SEIPDv1: that is what gpg 2.2 and Thunderbird read and write, and a
+//! therapist's clients use whatever mail program they already have.
+//! Generated certificates do not expire; replacing a key is an explicit act.
+
+use std::time::SystemTime;
+
+use anyhow::{anyhow, bail, Context, Result};
+use sequoia_openpgp::cert::prelude::*;
+use sequoia_openpgp::crypto::Password;
+use sequoia_openpgp::packet::Packet;
+use sequoia_openpgp::parse::Parse;
+use sequoia_openpgp::policy::StandardPolicy;
+use sequoia_openpgp::types::{Features, KeyFlags};
+use sequoia_openpgp::{Cert, Fingerprint, Profile};
+
+/// The one policy sealpost judges certificates and signatures by.
+pub static POLICY: StandardPolicy<'static> = StandardPolicy::new();
+
+/// Normal form of an email address for comparisons.
+pub fn normalize_address(address: &str) -> String {
+    address.trim().to_lowercase()
+}
+
+/// A plausible `local@domain` address, nothing more.
+pub fn check_address(address: &str) -> Result<()> {
+    let ok = match address.split_once('@') {
+        Some((local, domain)) => {
+            !local.is_empty()
+                && domain.contains('.')
+                && !domain.starts_with('.')
+                && !domain.ends_with('.')
+                && !address.chars().any(|c| c.is_whitespace() || c.is_control() || "<>\"(),;:".contains(c))
+                && !domain.contains('@')
+        }
+        None => false,
+    };
+    if !ok {
+        bail!("{address:?} is not an email address (expected name@example.org)");
+    }
+    Ok(())
+}
+
+/// A new certificate for `name <address>`, with secret keys.
+pub fn generate(name: &str, address: &str) -> Result<Cert> {
+    check_address(address)?;
+    let userid = format!("{} <{}>", name.trim(), address.trim());
+    let (cert, _revocation) = CertBuilder::new()
+        .set_profile(Profile::RFC4880)?
+        .set_cipher_suite(CipherSuite::Cv25519)
+        .set_features(Features::empty().set_seipdv1())?
+        .set_primary_key_flags(KeyFlags::empty().set_certification().set_signing())
+        .add_subkey(
+            KeyFlags::empty().set_transport_encryption().set_storage_encryption(),
+            None,
+            None,
+        )
+        .set_validity_period(None)
+        .add_userid(userid)
+        .generate()
+        .context("generating the key")?;
+    Ok(cert)
+}
+
+/// Adopts an existing secret key for `address`, decrypting its secret key
+/// material with `key_passphrase` when it is protected.
+pub fn adopt(bytes: &[u8], address: &str, key_passphrase: Option<&Password>) -> Result<Cert> {
+    let cert = Cert::from_bytes(bytes).context("the file is not an OpenPGP key")?;
+    if !cert.is_tsk() {
+        bail!("the file holds only a public certificate; export the secret key (e.g. `gpg --export-secret-keys --armor ADDRESS`)");
+    }
+    check_usable(&cert, address)?;
+    let mut unlocked: Vec<Packet> = Vec::new();
+    for ka in cert.keys().secret() {
+        if ka.key().has_unencrypted_secret() {
+            continue;
+        }
+        let password = key_passphrase.ok_or_else(|| {
+            anyhow!("the key is protected by a passphrase; pass --key-passphrase-file FILE or run on a terminal")
+        })?;
+        let key = ka
+            .key()
+            .clone()
+            .decrypt_secret(password)
+            .map_err(|_| anyhow!("wrong passphrase for the imported key; nothing was created"))?;
+        unlocked.push(if ka.primary() {
+            key.role_into_primary().into()
+        } else {
+            key.role_into_subordinate().into()
+        });
+    }
+    let (cert, _) = cert.insert_packets(unlocked)?;
+    signing_key(&cert).context("the imported key cannot sign")?;
+    Ok(cert)
+}
+
+/// Whether a certificate's secret keys need a passphrase.
+pub fn is_protected(bytes: &[u8]) -> bool {
+    Cert::from_bytes(bytes)
+        .map(|cert| cert.keys().secret().any(|ka| !ka.key().has_unencrypted_secret()))
+        .unwrap_or(false)
+}
+
+/// Checks that `cert` may be used to write to and read from `address`: valid
+/// under the policy, not expired or revoked, encryption-capable, with a user
+/// ID carrying that address. The error says which of these failed.
+pub fn check_usable(cert: &Cert, address: &str) -> Result<()> {
+    let valid = cert
+        .with_policy(&POLICY, None)
+        .map_err(|e| anyhow!("the certificate {} is not valid: {e}", cert.fingerprint()))?;
+    if let Err(e) = valid.alive() {
+        bail!("the certificate {} has expired or is not yet valid ({e})", cert.fingerprint());
+    }
+    if let sequoia_openpgp::types::RevocationStatus::Revoked(_) = valid.revocation_status() {
+        bail!("the certificate {} has been revoked", cert.fingerprint());
+    }
+    if !has_address(cert, address) {
+        let found: Vec<String> = addresses(cert);
+        bail!(
+            "the certificate {} has no user ID with the address {} (it has: {})",
+            cert.fingerprint(),
+            address,
+            if found.is_empty() { "none".to_string() } else { found.join(", ") }
+        );
+    }
+    if encryption_keys(cert).is_empty() {
+        bail!("the certificate {} has no usable encryption key", cert.fingerprint());
+    }
+    Ok(())
+}
+
+/// The addresses in a certificate's valid user IDs.
+pub fn addresses(cert: &Cert) -> Vec<String> {
+    let Ok(valid) = cert.with_policy(&POLICY, None) else {
+        return Vec::new();
+    };
+    valid
+        .userids()
+        .filter_map(|uid| uid.userid().email().ok().flatten().map(normalize_address))
+        .collect()
+}
+
+pub fn has_address(cert: &Cert, address: &str) -> bool {
+    let wanted = normalize_address(address);
+    addresses(cert).iter().any(|a| *a == wanted)
+}
+
+/// The display name in the user ID carrying `address`, if any.
+pub fn name_for(cert: &Cert, address: &str) -> Option<String> {
+    let wanted = normalize_address(address);
+    cert.userids().find_map(|uid| {
+        let uid = uid.userid();
+        let email = uid.email().ok().flatten()?;
+        (normalize_address(email) == wanted).then(|| uid.name().ok().flatten().map(str::to_string)).flatten()
+    })
+}
+
+/// The keys a message to `cert` may be encrypted to.
+pub fn encryption_keys(cert: &Cert) -> Vec<sequoia_openpgp::packet::Key<sequoia_openpgp::packet::key::PublicParts, sequoia_openpgp::packet::key::UnspecifiedRole>> {
+    let Ok(valid) = cert.with_policy(&POLICY, SystemTime::now()) else {
+        return Vec::new();
+    };
+    valid
+        .keys()
+        .supported()
+        .alive()
+        .revoked(false)
+        .key_flags(KeyFlags::empty().set_transport_encryption().set_storage_encryption())
+        .map(|ka| ka.key().clone())
+        .collect()
+}
+
+/// A key pair that can sign for the user.
+pub fn signing_key(cert: &Cert) -> Result<sequoia_openpgp::crypto::KeyPair> {
+    let valid = cert.with_policy(&POLICY, None)?;
+    let key = valid
+        .keys()
+        .secret()
+        .alive()
+        .revoked(false)
+        .for_signing()
+        .next()
+        .context("no valid signing key with secret key material")?;
+    key.key().clone().into_keypair().context("using the signing key")
+}
+
+/// A fingerprint in groups of four, as people read it aloud.
+pub fn grouped(fingerprint: &Fingerprint) -> String {
+    let hex = fingerprint.to_hex();
+    hex.as_bytes()
+        .chunks(4)
+        .map(|c| std::str::from_utf8(c).expect("hex is ASCII"))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// Parses a fingerprint as typed by a person: spaces and case ignored.
+pub fn parse_fingerprint(text: &str) -> Result<Fingerprint> {
+    let compact: String = text.chars().filter(|c| !c.is_whitespace() && *c != ':').collect();
+    if compact.len() != 40 || !compact.chars().all(|c| c.is_ascii_hexdigit()) {
+        bail!("{text:?} is not a fingerprint (expected 40 hex digits, spaces allowed)");
+    }
+    compact.parse().context("reading the fingerprint")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn generated_certificate_is_v4_ed25519_with_encryption_subkey() {
+        let cert = generate("Ada Moss", "ada@practice.example").unwrap();
+        assert_eq!(cert.primary_key().key().version(), 4);
+        assert!(cert.is_tsk());
+        check_usable(&cert, "ada@practice.example").unwrap();
+        assert_eq!(encryption_keys(&cert).len(), 1);
+        assert_eq!(name_for(&cert, "ADA@practice.example").as_deref(), Some("Ada Moss"));
+    }
+
+    #[test]
+    fn certificate_without_the_address_is_refused() {
+        let cert = generate("Ada Moss", "ada@practice.example").unwrap();
+        let err = check_usable(&cert, "bob@practice.example").unwrap_err().to_string();
+        assert!(err.contains("no user ID with the address bob@practice.example"), "{err}");
+    }
+
+    #[test]
+    fn fingerprints_group_and_parse_back() {
+        let cert = generate("Ada Moss", "ada@practice.example").unwrap();
+        let text = grouped(&cert.fingerprint());
+        assert_eq!(text.split(' ').count(), 10);
+        assert_eq!(parse_fingerprint(&text.to_lowercase()).unwrap(), cert.fingerprint());
+        assert!(parse_fingerprint("1234").is_err());
+    }
+}

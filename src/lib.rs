@@ -1,0 +1,9 @@
+pub mod error;
+pub mod home;
+pub mod keys;
+pub mod passphrase;
+pub mod store;
+pub mod contacts;
+pub mod message;
+pub mod safety_code;
+pub mod sanitize;

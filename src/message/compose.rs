@@ -1,0 +1,151 @@
+//! Writing a message: inner MIME with protected headers, signed inside the
+//! encryption, wrapped in `multipart/encrypted`.
+
+use std::io::Write;
+use std::time::SystemTime;
+
+use anyhow::{anyhow, Context, Result};
+use base64::Engine;
+use lettre::message::header::{self, ContentDisposition, ContentType, HeaderName, HeaderValue};
+use lettre::message::{Mailbox, Mailboxes, MultiPart, SinglePart};
+use sequoia_openpgp::armor;
+use sequoia_openpgp::serialize::stream::{Armorer, Encryptor, LiteralWriter, Message, Recipient, Signer};
+use sequoia_openpgp::serialize::SerializeInto;
+use sequoia_openpgp::types::KeyFlags;
+use sequoia_openpgp::Cert;
+
+use super::Attachment;
+use crate::keys::{self, POLICY};
+
+/// Everything a user wrote, before it is sealed.
+#[derive(Clone, Debug)]
+pub struct Draft {
+    pub from_name: String,
+    pub from_address: String,
+    pub to_name: Option<String>,
+    pub to_address: String,
+    pub subject: String,
+    pub body: String,
+    pub attachments: Vec<Attachment>,
+    pub message_id: String,
+    pub date: SystemTime,
+}
+
+/// The wire form of `draft`, signed by `sender` (a certificate with secret
+/// keys) and encrypted to `recipient` and to the sender.
+pub fn compose(draft: &Draft, sender: &Cert, recipient: &Cert) -> Result<Vec<u8>> {
+    let inner = inner_entity(draft)?;
+    let ciphertext = sign_and_encrypt(&inner, sender, &[recipient, sender])?;
+    let from = mailbox(Some(&draft.from_name), &draft.from_address)?;
+    let to = mailbox(draft.to_name.as_deref(), &draft.to_address)?;
+    let encrypted = MultiPart::encrypted("application/pgp-encrypted".to_string())
+        .singlepart(
+            SinglePart::builder()
+                .header(ContentType::parse("application/pgp-encrypted")?)
+                .body("Version: 1\r\n".to_string()),
+        )
+        .singlepart(
+            SinglePart::builder()
+                .header(ContentType::parse("application/octet-stream; name=\"encrypted.asc\"")?)
+                .header(ContentDisposition::inline_with_name("encrypted.asc"))
+                .body(String::from_utf8(ciphertext).context("armored ciphertext is ASCII")?),
+        );
+    let message = lettre::Message::builder()
+        .from(from)
+        .to(to)
+        .subject("...")
+        .date(draft.date)
+        .message_id(Some(draft.message_id.clone()))
+        .raw_header(HeaderValue::new(
+            HeaderName::new_from_ascii_str("Autocrypt"),
+            autocrypt(sender, &draft.from_address)?,
+        ))
+        .multipart(encrypted)
+        .map_err(|e| anyhow!("building the message: {e}"))?;
+    Ok(message.formatted())
+}
+
+fn mailbox(name: Option<&str>, address: &str) -> Result<Mailbox> {
+    let address = address.parse().with_context(|| format!("{address:?} is not a valid address"))?;
+    Ok(Mailbox::new(name.map(str::to_string).filter(|n| !n.is_empty()), address))
+}
+
+/// The MIME entity that is encrypted: protected headers, text, attachments.
+fn inner_entity(draft: &Draft) -> Result<Vec<u8>> {
+    let from = mailbox(Some(&draft.from_name), &draft.from_address)?;
+    let to = mailbox(draft.to_name.as_deref(), &draft.to_address)?;
+    let mut entity = MultiPart::mixed()
+        .header(header::Subject::from(draft.subject.clone()))
+        .header(header::From::from(Mailboxes::from(from)))
+        .header(header::To::from(Mailboxes::from(to)))
+        .header(header::Date::new(draft.date))
+        .header(header::MessageId::from(draft.message_id.clone()))
+        .singlepart(SinglePart::plain(draft.body.clone()));
+    for attachment in &draft.attachments {
+        entity = entity.singlepart(
+            lettre::message::Attachment::new(attachment.name.clone())
+                .body(attachment.bytes.clone(), ContentType::parse(&attachment.content_type)?),
+        );
+    }
+    // Mark the headers as protected (as Thunderbird and RFC 9788 readers expect).
+    let content_type = format!("multipart/mixed; boundary=\"{}\"; protected-headers=\"v1\"", entity.boundary());
+    entity.headers_mut().set(ContentType::parse(&content_type)?);
+    Ok(entity.formatted())
+}
+
+/// Signs `plaintext` with the sender's key, naming every recipient as an
+/// intended recipient, then encrypts it to all of them. ASCII-armored.
+fn sign_and_encrypt(plaintext: &[u8], sender: &Cert, recipients: &[&Cert]) -> Result<Vec<u8>> {
+    let signing = keys::signing_key(sender)?;
+    let valid: Vec<_> = recipients
+        .iter()
+        .map(|cert| cert.with_policy(&POLICY, None).with_context(|| format!("the certificate {} is not valid", cert.fingerprint())))
+        .collect::<Result<_>>()?;
+    let mut targets: Vec<Recipient> = Vec::new();
+    for cert in &valid {
+        let before = targets.len();
+        targets.extend(
+            cert.keys()
+                .supported()
+                .alive()
+                .revoked(false)
+                .key_flags(KeyFlags::empty().set_transport_encryption().set_storage_encryption())
+                .map(Recipient::from),
+        );
+        if targets.len() == before {
+            anyhow::bail!("the certificate {} has no usable encryption key", cert.fingerprint());
+        }
+    }
+    let mut sink = Vec::new();
+    let message = Message::new(&mut sink);
+    let message = Armorer::new(message).kind(armor::Kind::Message).build()?;
+    let message = Encryptor::for_recipients(message, targets).build().context("encrypting")?;
+    let mut signer = Signer::new(message, signing)?;
+    for cert in recipients {
+        signer = signer.add_intended_recipient(cert);
+    }
+    let message = signer.build().context("signing")?;
+    let mut literal = LiteralWriter::new(message).build()?;
+    literal.write_all(plaintext)?;
+    literal.finalize()?;
+    Ok(sink)
+}
+
+/// `Autocrypt: addr=...; keydata=...` with a minimal public certificate,
+/// for discovery by other clients only; sealpost itself never trusts it.
+fn autocrypt(sender: &Cert, address: &str) -> Result<String> {
+    let public = sender.clone().strip_secret_key_material();
+    let wanted = keys::normalize_address(address);
+    let minimal = public.retain_userids(|uid| {
+        uid.userid().email().ok().flatten().map(keys::normalize_address).as_deref() == Some(wanted.as_str())
+    });
+    let bytes = minimal.to_vec().context("serializing the certificate")?;
+    let encoded = base64::engine::general_purpose::STANDARD.encode(bytes);
+    // Spaces let the header fold; Autocrypt readers ignore whitespace in keydata.
+    let folded: Vec<&str> = encoded
+        .as_bytes()
+        .chunks(72)
+        .map(|c| std::str::from_utf8(c).expect("base64 is ASCII"))
+        .collect();
+    Ok(format!("addr={wanted}; prefer-encrypt=mutual; keydata={}", folded.join(" ")))
+}

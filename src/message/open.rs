@@ -1,0 +1,491 @@
+//! Reading a message: decrypt, check integrity, verify the signature, and
+//! give it exactly one status.
+//!
+//! Nothing of the plaintext is used before the whole ciphertext has been read
+//! and its integrity check has passed: the decryptor's output is read to the
+//! end, and any error on the way (a modified byte, a cut-off message) drops
+//! everything read so far.
+
+use std::io::Read;
+
+use anyhow::{anyhow, Result};
+use mail_parser::{MessageParser, MimeHeaders, PartType};
+use sequoia_openpgp::crypto::SessionKey;
+use sequoia_openpgp::packet::{PKESK, SKESK};
+use sequoia_openpgp::parse::stream::{
+    DecryptionHelper, DecryptorBuilder, MessageLayer, MessageStructure, VerificationError,
+    VerificationHelper,
+};
+use sequoia_openpgp::parse::Parse;
+use sequoia_openpgp::types::SymmetricAlgorithm;
+use sequoia_openpgp::{Cert, Fingerprint, KeyHandle};
+use serde::{Deserialize, Serialize};
+
+use super::Attachment;
+use crate::contacts::{Contacts, PinState};
+use crate::keys::{self, POLICY};
+
+/// What the cryptography established about a message, before asking whom
+/// the user trusts.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+#[serde(tag = "kind", rename_all = "kebab-case")]
+pub enum Seal {
+    /// Not PGP/MIME at all: ordinary email.
+    NotEncrypted,
+    /// An encrypted part beside parts outside the encryption.
+    PartlyEncrypted,
+    /// PGP/MIME in form, but not a readable OpenPGP message.
+    Malformed,
+    /// Not encrypted to any of the user's keys.
+    Undecryptable,
+    /// Addressed to the user, but the ciphertext was modified or cut off.
+    Tampered,
+    /// Decrypted, with no signature inside the encryption.
+    Unsigned,
+    /// A signature that does not verify.
+    BadSignature,
+    /// A good signature naming intended recipients that do not include the
+    /// user: a message re-encrypted and passed on.
+    NotForUs,
+    /// Signed by a key that is not pinned for any contact.
+    UnknownSigner,
+    /// A good signature by this (pinned) key.
+    Signed { signer: String },
+}
+
+/// The one status a message is shown with.
+#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case")]
+pub enum Status {
+    Verified,
+    UnknownSender,
+    UnverifiedKey,
+    BadSignature,
+    FromMismatch,
+    Tampered,
+    NotEncrypted,
+    PartlyEncrypted,
+    Unsigned,
+    NotForUs,
+    Undecryptable,
+    Malformed,
+}
+
+impl Status {
+    pub fn name(self) -> &'static str {
+        match self {
+            Status::Verified => "verified",
+            Status::UnknownSender => "unknown-sender",
+            Status::UnverifiedKey => "unverified-key",
+            Status::BadSignature => "bad-signature",
+            Status::FromMismatch => "from-mismatch",
+            Status::Tampered => "tampered",
+            Status::NotEncrypted => "not-encrypted",
+            Status::PartlyEncrypted => "partly-encrypted",
+            Status::Unsigned => "unsigned",
+            Status::NotForUs => "not-for-you",
+            Status::Undecryptable => "undecryptable",
+            Status::Malformed => "malformed",
+        }
+    }
+
+    /// Whether any of the content may be shown (under a warning when not
+    /// verified). Content whose integrity or signature failed is withheld.
+    pub fn content_shown(self) -> bool {
+        matches!(
+            self,
+            Status::Verified | Status::UnknownSender | Status::UnverifiedKey | Status::FromMismatch | Status::Unsigned
+        )
+    }
+
+    /// One sentence for the user, saying what happened.
+    pub fn explain(self) -> &'static str {
+        match self {
+            Status::Verified => "encrypted, intact, and signed by the verified key of the sender",
+            Status::UnknownSender => "signed by a key that is not pinned for any of your contacts",
+            Status::UnverifiedKey => "signed by a pinned key that you have not verified",
+            Status::BadSignature => "the signature does not match the content; the content is withheld",
+            Status::FromMismatch => "the sender named in From is not the owner of the signing key",
+            Status::Tampered => "the ciphertext was modified or cut off; nothing of it is shown",
+            Status::NotEncrypted => "ordinary unencrypted email; sealpost does not display it",
+            Status::PartlyEncrypted => {
+                "parts of the message are outside the encryption; the message is withheld"
+            }
+            Status::Unsigned => "encrypted but not signed: anyone could have written it",
+            Status::NotForUs => {
+                "signed for other recipients and passed on to you; the content is withheld"
+            }
+            Status::Undecryptable => "not encrypted to your key",
+            Status::Malformed => "not a well-formed PGP/MIME message",
+        }
+    }
+}
+
+/// What was inside the encryption.
+#[derive(Clone, Debug, Default)]
+pub struct Content {
+    pub subject: Option<String>,
+    pub from_address: Option<String>,
+    pub from_name: Option<String>,
+    pub to: Vec<String>,
+    pub date: Option<i64>,
+    pub message_id: Option<String>,
+    pub body: String,
+    pub attachments: Vec<Attachment>,
+}
+
+/// Headers of the outer, unprotected message: for delivery and listing
+/// only, never trusted.
+#[derive(Clone, Debug, Default)]
+pub struct Outer {
+    pub from_address: Option<String>,
+    pub subject: Option<String>,
+    pub message_id: Option<String>,
+    pub date: Option<i64>,
+}
+
+/// The result of opening a message.
+#[derive(Clone, Debug)]
+pub struct Opened {
+    pub seal: Seal,
+    pub status: Status,
+    pub outer: Outer,
+    /// Present only when decryption and the integrity check succeeded.
+    pub content: Option<Content>,
+}
+
+impl Opened {
+    /// The sender address the status was judged against: the protected
+    /// From, or the outer From when the sender's client did not protect it.
+    pub fn sender(&self) -> Option<&str> {
+        self.content
+            .as_ref()
+            .and_then(|c| c.from_address.as_deref())
+            .or(self.outer.from_address.as_deref())
+    }
+}
+
+/// Opens `raw` for the user whose certificate (with secret keys) is `me`.
+pub fn open(raw: &[u8], me: &Cert, contacts: &Contacts) -> Opened {
+    let Some(parsed) = MessageParser::default().parse(raw) else {
+        return failed(Seal::Malformed, Outer::default());
+    };
+    let outer = Outer {
+        from_address: parsed.from().and_then(|a| a.first()).and_then(|a| a.address()).map(keys::normalize_address),
+        subject: parsed.subject().map(str::to_string),
+        message_id: parsed.message_id().map(|id| format!("<{id}>")),
+        date: parsed.date().map(|d| d.to_timestamp()),
+    };
+    let ciphertext = match encrypted_payload(&parsed) {
+        Ok(bytes) => bytes,
+        Err(seal) => return failed(seal, outer),
+    };
+    let (plaintext, seal) = decrypt(&ciphertext, me, contacts);
+    let Some(plaintext) = plaintext else {
+        return failed(seal, outer);
+    };
+    let content = parse_content(&plaintext);
+    let mut opened = Opened { seal, status: Status::Malformed, outer, content: Some(content) };
+    opened.status = judge(&opened.seal, opened.sender(), contacts);
+    opened
+}
+
+fn failed(seal: Seal, outer: Outer) -> Opened {
+    let status = judge(&seal, None, &Contacts::default());
+    Opened { seal, status, outer, content: None }
+}
+
+/// The status of a message with this seal and sender, given the contacts.
+pub fn judge(seal: &Seal, sender: Option<&str>, contacts: &Contacts) -> Status {
+    match seal {
+        Seal::NotEncrypted => Status::NotEncrypted,
+        Seal::PartlyEncrypted => Status::PartlyEncrypted,
+        Seal::Malformed => Status::Malformed,
+        Seal::Undecryptable => Status::Undecryptable,
+        Seal::Tampered => Status::Tampered,
+        Seal::Unsigned => Status::Unsigned,
+        Seal::BadSignature => Status::BadSignature,
+        Seal::NotForUs => Status::NotForUs,
+        Seal::UnknownSigner => Status::UnknownSender,
+        Seal::Signed { signer } => {
+            let Some(contact) = signer.parse().ok().and_then(|fpr: Fingerprint| contacts.by_fingerprint(&fpr).cloned())
+            else {
+                return Status::UnknownSender;
+            };
+            match sender.map(keys::normalize_address) {
+                Some(address) if address == contact.address => {}
+                _ => return Status::FromMismatch,
+            }
+            if contact.state == PinState::Verified {
+                Status::Verified
+            } else {
+                Status::UnverifiedKey
+            }
+        }
+    }
+}
+
+/// The armored OpenPGP message of a well-formed `multipart/encrypted`
+/// message, or the seal that says why there is none.
+fn encrypted_payload(parsed: &mail_parser::Message<'_>) -> std::result::Result<Vec<u8>, Seal> {
+    let root = parsed.root_part();
+    let is_pgp_mime = |part: &mail_parser::MessagePart<'_>| {
+        part.content_type().is_some_and(|ct| {
+            ct.ctype().eq_ignore_ascii_case("multipart")
+                && ct.subtype().is_some_and(|s| s.eq_ignore_ascii_case("encrypted"))
+                && ct.attribute("protocol").is_some_and(|p| p.eq_ignore_ascii_case("application/pgp-encrypted"))
+        })
+    };
+    if !is_pgp_mime(root) {
+        let nested = parsed.parts.iter().skip(1).any(is_pgp_mime);
+        return Err(if nested { Seal::PartlyEncrypted } else { Seal::NotEncrypted });
+    }
+    let Some(children) = root.sub_parts() else {
+        return Err(Seal::Malformed);
+    };
+    if children.len() != 2 {
+        return Err(Seal::Malformed);
+    }
+    let control = &parsed.parts[children[0] as usize];
+    let payload = &parsed.parts[children[1] as usize];
+    let control_ok = control.content_type().is_some_and(|ct| {
+        ct.ctype().eq_ignore_ascii_case("application")
+            && ct.subtype().is_some_and(|s| s.eq_ignore_ascii_case("pgp-encrypted"))
+    });
+    let payload_ok = payload.content_type().is_some_and(|ct| {
+        ct.ctype().eq_ignore_ascii_case("application")
+            && ct.subtype().is_some_and(|s| s.eq_ignore_ascii_case("octet-stream"))
+    });
+    if !control_ok || !payload_ok || payload.is_multipart() {
+        return Err(Seal::Malformed);
+    }
+    Ok(payload.contents().to_vec())
+}
+
+/// Decrypts and verifies. Returns the plaintext only when the whole message
+/// decrypted and passed its integrity check.
+fn decrypt(ciphertext: &[u8], me: &Cert, contacts: &Contacts) -> (Option<Vec<u8>>, Seal) {
+    let helper = Helper {
+        me,
+        me_fingerprint: me.fingerprint(),
+        certs: contacts.certs(),
+        addressed_to_us: false,
+        encrypted: false,
+        signature: None,
+    };
+    let mut helper_back = None;
+    let result = (|| -> Result<Vec<u8>> {
+        let builder = DecryptorBuilder::from_bytes(ciphertext)?;
+        let mut decryptor = match builder.with_policy(&POLICY, None, helper) {
+            Ok(d) => d,
+            Err(e) => return Err(e),
+        };
+        let mut plaintext = Vec::new();
+        let read = decryptor.read_to_end(&mut plaintext);
+        let done = decryptor.message_processed();
+        helper_back = Some(decryptor.into_helper().into_outcome());
+        read?;
+        if !done {
+            return Err(anyhow!("the message ended early"));
+        }
+        Ok(plaintext)
+    })();
+    match (result, helper_back) {
+        (Ok(plaintext), Some(outcome)) => {
+            if !outcome.encrypted {
+                return (None, Seal::NotEncrypted);
+            }
+            (Some(plaintext), outcome.signature.unwrap_or(Seal::Unsigned))
+        }
+        (Ok(_), None) => (None, Seal::Malformed),
+        (Err(_), _) => {
+            // The helper was consumed with the decryptor on failure; ask again
+            // whether the message was addressed to us at all.
+            if addressed_to(ciphertext, me) {
+                (None, Seal::Tampered)
+            } else if looks_like_openpgp(ciphertext) {
+                (None, Seal::Undecryptable)
+            } else {
+                (None, Seal::Malformed)
+            }
+        }
+    }
+}
+
+/// Whether the message has a PKESK for one of `me`'s keys.
+fn addressed_to(ciphertext: &[u8], me: &Cert) -> bool {
+    let Ok(mut ppr) = sequoia_openpgp::parse::PacketParser::from_bytes(ciphertext) else {
+        return false;
+    };
+    while let sequoia_openpgp::parse::PacketParserResult::Some(pp) = ppr {
+        if let sequoia_openpgp::Packet::PKESK(pkesk) = &pp.packet {
+            if let Some(recipient) = pkesk.recipient() {
+                if me.keys().any(|ka| recipient.aliases(ka.key().key_handle())) {
+                    return true;
+                }
+            }
+        }
+        match pp.next() {
+            Ok((_, next)) => ppr = next,
+            Err(_) => return false,
+        }
+    }
+    false
+}
+
+fn looks_like_openpgp(ciphertext: &[u8]) -> bool {
+    sequoia_openpgp::parse::PacketParser::from_bytes(ciphertext).is_ok()
+}
+
+struct Helper<'a> {
+    me: &'a Cert,
+    me_fingerprint: Fingerprint,
+    certs: Vec<Cert>,
+    addressed_to_us: bool,
+    encrypted: bool,
+    signature: Option<Seal>,
+}
+
+struct Outcome {
+    encrypted: bool,
+    signature: Option<Seal>,
+}
+
+impl Helper<'_> {
+    fn into_outcome(self) -> Outcome {
+        Outcome { encrypted: self.encrypted, signature: self.signature }
+    }
+}
+
+impl VerificationHelper for Helper<'_> {
+    fn get_certs(&mut self, _ids: &[KeyHandle]) -> sequoia_openpgp::Result<Vec<Cert>> {
+        Ok(self.certs.clone())
+    }
+
+    fn check(&mut self, structure: MessageStructure) -> sequoia_openpgp::Result<()> {
+        for layer in structure {
+            match layer {
+                MessageLayer::Encryption { .. } => self.encrypted = true,
+                MessageLayer::Compression { .. } => {}
+                MessageLayer::SignatureGroup { results } => {
+                    // Only a signature inside the encryption counts.
+                    if self.signature.is_none() && self.encrypted {
+                        self.signature = Some(self.classify(results));
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+impl Helper<'_> {
+    fn classify(&self, results: Vec<sequoia_openpgp::parse::stream::VerificationResult<'_>>) -> Seal {
+        let mut missing_key = false;
+        for result in &results {
+            match result {
+                Ok(good) => {
+                    let named: Vec<&Fingerprint> = good.sig.intended_recipients().collect();
+                    if !named.is_empty() && !named.contains(&&self.me_fingerprint) {
+                        return Seal::NotForUs;
+                    }
+                    return Seal::Signed { signer: good.ka.cert().fingerprint().to_hex() };
+                }
+                Err(VerificationError::MissingKey { .. }) => missing_key = true,
+                Err(_) => {}
+            }
+        }
+        if missing_key && results.iter().all(|r| matches!(r, Err(VerificationError::MissingKey { .. }))) {
+            Seal::UnknownSigner
+        } else {
+            Seal::BadSignature
+        }
+    }
+}
+
+impl DecryptionHelper for Helper<'_> {
+    fn decrypt(
+        &mut self,
+        pkesks: &[PKESK],
+        _skesks: &[SKESK],
+        sym_algo: Option<SymmetricAlgorithm>,
+        decrypt: &mut dyn FnMut(Option<SymmetricAlgorithm>, &SessionKey) -> bool,
+    ) -> sequoia_openpgp::Result<Option<Cert>> {
+        for pkesk in pkesks {
+            for ka in self.me.keys().secret() {
+                let matches = match pkesk.recipient() {
+                    Some(handle) => handle.aliases(ka.key().key_handle()),
+                    None => true,
+                };
+                if !matches {
+                    continue;
+                }
+                self.addressed_to_us = true;
+                let Ok(mut keypair) = ka.key().clone().into_keypair() else { continue };
+                if let Some((algo, session_key)) = pkesk.decrypt(&mut keypair, sym_algo) {
+                    if decrypt(algo, &session_key) {
+                        return Ok(None);
+                    }
+                }
+            }
+        }
+        Err(anyhow!("no key of yours can decrypt this message"))
+    }
+}
+
+/// The inner MIME entity: protected headers, the text, attachments. HTML is
+/// never rendered; an HTML-only body is offered as an attachment instead.
+fn parse_content(plaintext: &[u8]) -> Content {
+    let Some(inner) = MessageParser::default().parse(plaintext) else {
+        return Content { body: String::from_utf8_lossy(plaintext).into_owned(), ..Content::default() };
+    };
+    let from = inner.from().and_then(|a| a.first());
+    let mut content = Content {
+        subject: inner.subject().map(str::to_string),
+        from_address: from.and_then(|a| a.address()).map(keys::normalize_address),
+        from_name: from.and_then(|a| a.name()).map(str::to_string),
+        to: inner.to().map(|a| a.iter().filter_map(|a| a.address()).map(keys::normalize_address).collect()).unwrap_or_default(),
+        date: inner.date().map(|d| d.to_timestamp()),
+        message_id: inner.message_id().map(|id| format!("<{id}>")),
+        ..Content::default()
+    };
+    let mut have_body = false;
+    for (index, part) in inner.parts.iter().enumerate() {
+        let is_attachment = part.content_disposition().is_some_and(|d| d.is_attachment());
+        let content_type = part
+            .content_type()
+            .map(|ct| match ct.subtype() {
+                Some(sub) => format!("{}/{}", ct.ctype(), sub),
+                None => ct.ctype().to_string(),
+            })
+            .unwrap_or_else(|| "text/plain".to_string())
+            .to_lowercase();
+        match &part.body {
+            PartType::Multipart(_) => continue,
+            PartType::Text(text) if !is_attachment && !have_body && content_type == "text/plain" => {
+                content.body = text.to_string();
+                have_body = true;
+                continue;
+            }
+            _ => {}
+        }
+        let bytes = match &part.body {
+            PartType::Message(_) => plaintext
+                .get(part.offset_body as usize..part.offset_end as usize)
+                .unwrap_or_default()
+                .to_vec(),
+            _ => part.contents().to_vec(),
+        };
+        let default_name = match content_type.as_str() {
+            "text/html" => "message.html".to_string(),
+            "message/rfc822" => "message.eml".to_string(),
+            _ => format!("part-{index}"),
+        };
+        content.attachments.push(Attachment {
+            name: part.attachment_name().map(str::to_string).unwrap_or(default_name),
+            content_type,
+            bytes,
+        });
+    }
+    content
+}

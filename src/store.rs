@@ -1,0 +1,203 @@
+//! The encrypted store: everything private, encrypted at rest with age.
+//!
+//! Two layers keep unlocking to one passphrase derivation per command:
+//! `keys.age` is encrypted with the passphrase (age scrypt) and holds a store
+//! key (an age X25519 identity) and the OpenPGP secret key. Every other
+//! private document (contacts, messages, outbox, sent copies) is an age file
+//! encrypted to the store key, so reading and writing them costs no KDF.
+//!
+//! The scrypt work factor is age's calibrated default (about a second) unless
+//! `init` was given an explicit lower one for tests or a demo; it is recorded
+//! in `store.toml` beside the keyring, never chosen silently.
+
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+use std::time::Duration;
+
+use age::secrecy::{ExposeSecret, SecretString};
+use anyhow::{anyhow, bail, Context, Result};
+use sequoia_openpgp::parse::Parse;
+use sequoia_openpgp::serialize::SerializeInto;
+use sequoia_openpgp::Cert;
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+
+use crate::error::Refusal;
+use crate::home::{self, Home, Lock};
+
+const KEYRING: &str = "keys.age";
+const META: &str = "store.toml";
+const PUBLIC_CERT: &str = "public.asc";
+
+/// Lowest work factor `init` accepts: below this a stolen keyring falls to
+/// a laptop in moments even for a tests-only store.
+pub const MIN_WORK_FACTOR: u8 = 10;
+
+/// Facts about the store that are not secret and are needed before unlocking.
+#[derive(Serialize, Deserialize, Debug)]
+pub struct StoreMeta {
+    pub version: u32,
+    /// log2 of the scrypt cost of `keys.age`.
+    pub kdf_work_factor: u8,
+    /// Whether the work factor was lowered explicitly at `init`.
+    pub kdf_lowered: bool,
+}
+
+#[derive(Serialize, Deserialize)]
+struct Keyring {
+    store_key: String,
+    secret_key: String,
+}
+
+/// An unlocked store, holding the single-writer lock.
+pub struct Store {
+    home: Home,
+    store_key: age::x25519::Identity,
+    secret: Cert,
+    _lock: Lock,
+}
+
+impl Store {
+    /// Creates a new store for `secret` (a certificate with secret keys).
+    pub fn create(
+        home: &Home,
+        passphrase: &SecretString,
+        secret: &Cert,
+        work_factor: Option<u8>,
+    ) -> Result<Store> {
+        home.create()?;
+        let lock = Lock::acquire(&home.data_dir, Duration::from_secs(10))?;
+        let store_key = age::x25519::Identity::generate();
+        let keyring = Keyring {
+            store_key: store_key.to_string().expose_secret().to_string(),
+            secret_key: String::from_utf8(secret.as_tsk().armored().to_vec()?)?,
+        };
+        let mut recipient = age::scrypt::Recipient::new(passphrase.clone());
+        if let Some(log_n) = work_factor {
+            if log_n < MIN_WORK_FACTOR {
+                bail!("a passphrase work factor below {MIN_WORK_FACTOR} is not accepted");
+            }
+            recipient.set_work_factor(log_n);
+        }
+        let sealed = age::encrypt(&recipient, &serde_json::to_vec(&keyring)?)
+            .map_err(|e| anyhow!("encrypting the keyring: {e}"))?;
+        let meta = StoreMeta {
+            version: 1,
+            kdf_work_factor: scrypt_work_factor(&sealed)?,
+            kdf_lowered: work_factor.is_some(),
+        };
+        home::write_atomic(&home.data_dir.join(META), toml::to_string(&meta)?.as_bytes())?;
+        home::write_atomic(
+            &home.data_dir.join(PUBLIC_CERT),
+            &secret.armored().to_vec().context("armoring the certificate")?,
+        )?;
+        home::write_atomic(&home.data_dir.join(KEYRING), &sealed)?;
+        Ok(Store { home: home.clone(), store_key, secret: secret.clone(), _lock: lock })
+    }
+
+    /// Unlocks with the passphrase. A wrong passphrase is a `Locked` refusal.
+    pub fn unlock(home: &Home, passphrase: &SecretString) -> Result<Store> {
+        home.check_permissions()?;
+        let meta = Store::meta(home)?;
+        let sealed = std::fs::read(home.data_dir.join(KEYRING)).context("reading the keyring")?;
+        let lock = Lock::acquire(&home.data_dir, Duration::from_secs(10))?;
+        let mut identity = age::scrypt::Identity::new(passphrase.clone());
+        identity.set_max_work_factor(meta.kdf_work_factor);
+        let plain = age::decrypt(&identity, &sealed).map_err(|e| match e {
+            age::DecryptError::DecryptionFailed | age::DecryptError::NoMatchingKeys => {
+                Refusal::locked("wrong passphrase: the store stays locked")
+            }
+            other => anyhow!("the keyring cannot be read ({other}); restore it from a backup"),
+        })?;
+        let keyring: Keyring = serde_json::from_slice(&plain).context("reading the keyring")?;
+        let store_key = age::x25519::Identity::from_str(&keyring.store_key)
+            .map_err(|e| anyhow!("the keyring's store key is damaged: {e}"))?;
+        let secret = Cert::from_bytes(keyring.secret_key.as_bytes()).context("reading the secret key")?;
+        Ok(Store { home: home.clone(), store_key, secret, _lock: lock })
+    }
+
+    pub fn meta(home: &Home) -> Result<StoreMeta> {
+        let text = std::fs::read_to_string(home.data_dir.join(META))
+            .with_context(|| format!("no store in {}; run `sealpost init` first", home.data_dir.display()))?;
+        toml::from_str(&text).context("reading store.toml")
+    }
+
+    /// The user's public certificate, readable without unlocking.
+    pub fn public_cert(home: &Home) -> Result<Cert> {
+        let path = home.data_dir.join(PUBLIC_CERT);
+        let bytes = std::fs::read(&path)
+            .with_context(|| format!("no identity in {}; run `sealpost init` first", home.data_dir.display()))?;
+        Cert::from_bytes(&bytes).context("reading the public certificate")
+    }
+
+    pub fn home(&self) -> &Home {
+        &self.home
+    }
+
+    /// The user's certificate with its secret keys.
+    pub fn secret_cert(&self) -> &Cert {
+        &self.secret
+    }
+
+    fn path(&self, name: &str) -> PathBuf {
+        self.home.data_dir.join(name)
+    }
+
+    /// Reads and decrypts a document; `None` when it does not exist.
+    pub fn read<T: DeserializeOwned>(&self, name: &str) -> Result<Option<T>> {
+        let Some(sealed) = home::read_optional(&self.path(name))? else {
+            return Ok(None);
+        };
+        let plain = age::decrypt(&self.store_key, &sealed)
+            .map_err(|e| anyhow!("{name} cannot be decrypted ({e}); the store may be damaged"))?;
+        Ok(Some(serde_json::from_slice(&plain).with_context(|| format!("reading {name}"))?))
+    }
+
+    /// Encrypts and writes a document atomically.
+    pub fn write<T: Serialize>(&self, name: &str, value: &T) -> Result<()> {
+        let path = self.path(name);
+        if let Some(dir) = path.parent() {
+            home::create_private_dir(dir)?;
+        }
+        let sealed = age::encrypt(&self.store_key.to_public(), &serde_json::to_vec(value)?)
+            .map_err(|e| anyhow!("encrypting {name}: {e}"))?;
+        home::write_atomic(&path, &sealed)
+    }
+
+    pub fn remove(&self, name: &str) -> Result<()> {
+        home::remove_durably(&self.path(name))
+    }
+
+    /// Names of the documents in a folder of the store, sorted.
+    pub fn list(&self, folder: &str) -> Result<Vec<String>> {
+        list_documents(&self.path(folder))
+    }
+}
+
+fn list_documents(dir: &Path) -> Result<Vec<String>> {
+    let mut names = Vec::new();
+    let entries = match std::fs::read_dir(dir) {
+        Ok(entries) => entries,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(names),
+        Err(e) => return Err(e).with_context(|| format!("reading {}", dir.display())),
+    };
+    for entry in entries {
+        let name = entry?.file_name().to_string_lossy().into_owned();
+        if !name.starts_with('.') {
+            names.push(name);
+        }
+    }
+    names.sort();
+    Ok(names)
+}
+
+/// The scrypt work factor written into an age header (`-> scrypt SALT N`).
+fn scrypt_work_factor(sealed: &[u8]) -> Result<u8> {
+    let header = String::from_utf8_lossy(&sealed[..sealed.len().min(200)]);
+    header
+        .lines()
+        .find_map(|line| line.strip_prefix("-> scrypt "))
+        .and_then(|args| args.split(' ').nth(1))
+        .and_then(|n| n.parse().ok())
+        .context("the keyring has no scrypt stanza")
+}
