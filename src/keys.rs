@@ -34,7 +34,7 @@ pub fn check_address(address: &str) -> Result<()> {
                 && domain.contains('.')
                 && !domain.starts_with('.')
                 && !domain.ends_with('.')
-                && !address.chars().any(|c| c.is_whitespace() || c.is_control() || "<>\"(),;:".contains(c))
+                && !address.chars().any(|c| c.is_whitespace() || c.is_control() || "<>\"(),;:/\\".contains(c))
                 && !domain.contains('@')
         }
         None => false,

@@ -145,22 +145,34 @@ impl Store {
 
     /// Reads and decrypts a document; `None` when it does not exist.
     pub fn read<T: DeserializeOwned>(&self, name: &str) -> Result<Option<T>> {
-        let Some(sealed) = home::read_optional(&self.path(name))? else {
+        let Some(plain) = self.read_bytes(name)? else {
             return Ok(None);
         };
-        let plain = age::decrypt(&self.store_key, &sealed)
-            .map_err(|e| anyhow!("{name} cannot be decrypted ({e}); the store may be damaged"))?;
         Ok(Some(serde_json::from_slice(&plain).with_context(|| format!("reading {name}"))?))
     }
 
     /// Encrypts and writes a document atomically.
     pub fn write<T: Serialize>(&self, name: &str, value: &T) -> Result<()> {
+        self.write_bytes(name, &serde_json::to_vec(value)?)
+    }
+
+    /// Reads and decrypts raw bytes (a stored message); `None` when absent.
+    pub fn read_bytes(&self, name: &str) -> Result<Option<Vec<u8>>> {
+        let Some(sealed) = home::read_optional(&self.path(name))? else {
+            return Ok(None);
+        };
+        let plain = age::decrypt(&self.store_key, &sealed)
+            .map_err(|e| anyhow!("{name} cannot be decrypted ({e}); the store may be damaged"))?;
+        Ok(Some(plain))
+    }
+
+    /// Encrypts and writes raw bytes atomically.
+    pub fn write_bytes(&self, name: &str, bytes: &[u8]) -> Result<()> {
         let path = self.path(name);
         if let Some(dir) = path.parent() {
             home::create_private_dir(dir)?;
         }
-        let sealed = age::encrypt(&self.store_key.to_public(), &serde_json::to_vec(value)?)
-            .map_err(|e| anyhow!("encrypting {name}: {e}"))?;
+        let sealed = age::encrypt(&self.store_key.to_public(), bytes).map_err(|e| anyhow!("encrypting {name}: {e}"))?;
         home::write_atomic(&path, &sealed)
     }
 

@@ -1,0 +1,160 @@
+//! The command-line shape of sealpost: every clap definition lives here, so
+//! the man pages and completions are generated from one place.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+const EXIT_CODES: &str = "\
+EXIT CODES:
+  0  success
+  1  other error
+  2  usage error
+  3  recipient not verified (nothing was sent)
+  4  verification failure (a message or a key did not verify)
+  5  store locked: wrong passphrase, or no passphrase available";
+
+/// End-to-end encrypted, signed messages over ordinary email.
+#[derive(Parser, Debug)]
+#[command(name = "sealpost", version, about, after_long_help = EXIT_CODES)]
+pub struct Cli {
+    /// Read the store passphrase from this file instead of prompting
+    #[arg(long, global = true, env = "SEALPOST_PASSPHRASE_FILE", value_name = "PATH")]
+    pub passphrase_file: Option<PathBuf>,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Create an identity, an encrypted store and a config
+    Init(Init),
+    /// Show or export your own key
+    #[command(subcommand)]
+    Key(Key),
+    /// Pin, list and verify contacts' keys
+    #[command(subcommand)]
+    Contact(Contact),
+    /// Encrypt, sign and send a message to a verified contact
+    Send(Send),
+    /// Deliver the outbox and fetch, decrypt and verify new mail
+    Sync(Sync),
+    /// List received messages with their status
+    Inbox(Inbox),
+    /// Show one received message with its status
+    Read(Read),
+    /// Run the whole flow, offline, between two local identities
+    Demo(Demo),
+    /// Write the man pages and shell completions
+    #[command(hide = true)]
+    GenerateDocs(GenerateDocs),
+}
+
+#[derive(Args, Debug)]
+pub struct Init {
+    /// Your name, as contacts will see it
+    #[arg(long)]
+    pub name: Option<String>,
+    /// Your email address
+    #[arg(long)]
+    pub email: String,
+    /// Adopt an existing OpenPGP secret key (armored or binary) instead of creating one
+    #[arg(long, value_name = "FILE")]
+    pub import_key: Option<PathBuf>,
+    /// File holding the passphrase of the imported key, if it has one
+    #[arg(long, value_name = "FILE", requires = "import_key")]
+    pub key_passphrase_file: Option<PathBuf>,
+    /// Deliver and read mail locally: read ROOT/<your address>, deliver into ROOT/<recipient>
+    #[arg(long, value_name = "ROOT")]
+    pub maildir: Option<PathBuf>,
+    /// Lower the passphrase work factor (log2 of scrypt's cost) for tests and demos; the default takes about a second
+    #[arg(long, value_name = "N")]
+    pub kdf_work_factor: Option<u8>,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Key {
+    /// Show your address and fingerprint
+    Show,
+    /// Print your public certificate, armored, for your contacts
+    Export,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Contact {
+    /// Pin a contact's certificate for an address (state: unverified)
+    Add {
+        /// A short name to use instead of the address
+        alias: String,
+        /// The contact's email address
+        address: String,
+        /// The certificate file, armored or binary; - for stdin
+        #[arg(long, value_name = "FILE")]
+        key: PathBuf,
+    },
+    /// List contacts with their state
+    List,
+    /// Show one contact, its fingerprint and the safety code
+    Show {
+        /// Alias or address
+        who: String,
+    },
+    /// Verify a contact's key: compare the safety code, or check the fingerprint
+    Verify {
+        /// Alias or address
+        who: String,
+        /// The fingerprint the contact read out to you
+        #[arg(long, value_name = "FPR", conflicts_with = "code")]
+        fingerprint: Option<String>,
+        /// The safety code the contact read out from their screen
+        #[arg(long, value_name = "CODE")]
+        code: Option<String>,
+    },
+}
+
+#[derive(Args, Debug)]
+pub struct Send {
+    /// Recipient: a verified contact's alias or address
+    #[arg(long, value_name = "WHO")]
+    pub to: String,
+    /// Subject (encrypted; the outside shows "...")
+    #[arg(long, short, default_value = "")]
+    pub subject: String,
+    /// Attach a file (repeatable)
+    #[arg(long, value_name = "FILE")]
+    pub attach: Vec<PathBuf>,
+}
+
+#[derive(Args, Debug)]
+pub struct Sync {}
+
+#[derive(Args, Debug)]
+pub struct Inbox {}
+
+#[derive(Args, Debug)]
+pub struct Read {
+    /// Message number, as `sealpost inbox` lists it
+    #[arg(required_unless_present = "last", conflicts_with = "last")]
+    pub id: Option<u64>,
+    /// The newest message
+    #[arg(long)]
+    pub last: bool,
+    /// Save the attachments into this folder (never overwriting)
+    #[arg(long, value_name = "DIR")]
+    pub save_attachments: Option<PathBuf>,
+}
+
+#[derive(Args, Debug)]
+pub struct Demo {
+    /// Keep the demo folder instead of deleting it
+    #[arg(long)]
+    pub keep: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct GenerateDocs {
+    /// Folder to write man/ and completions/ into
+    #[arg(long, default_value = ".")]
+    pub out: PathBuf,
+}

@@ -1,0 +1,147 @@
+use std::io::{BufRead, IsTerminal, Read, Write};
+
+use anyhow::{bail, Context, Result};
+use sequoia_openpgp::parse::Parse;
+use sequoia_openpgp::Cert;
+
+use super::{format_time, Run, Session};
+use crate::cli::Contact as ContactCmd;
+use crate::contacts::{Contact, Contacts, PinState, Verification};
+use crate::error::Refusal;
+use crate::keys;
+use crate::safety_code::SafetyCode;
+use crate::sanitize;
+use crate::store::Store;
+
+impl Run for ContactCmd {
+    fn run(&self, session: &Session) -> Result<()> {
+        let store = session.unlock()?;
+        let mut contacts = Contacts::load(&store)?;
+        match self {
+            ContactCmd::Add { alias, address, key } => {
+                let bytes = if key.as_os_str() == "-" {
+                    let mut buf = Vec::new();
+                    std::io::stdin().read_to_end(&mut buf).context("reading the certificate from stdin")?;
+                    buf
+                } else {
+                    std::fs::read(key).with_context(|| format!("reading {}", key.display()))?
+                };
+                let cert = Cert::from_bytes(&bytes)
+                    .with_context(|| format!("{} is not an OpenPGP certificate; nothing was added", key.display()))?;
+                let contact = contacts.add(alias, address, &cert).context("nothing was added")?.clone();
+                contacts.save(&store)?;
+                println!("pinned {} <{}>", contact.alias, contact.address);
+                println!("fingerprint: {}", keys::grouped(&cert.fingerprint()));
+                println!("state: unverified; verify it with `sealpost contact verify {}`", contact.alias);
+            }
+            ContactCmd::List => {
+                if contacts.iter().next().is_none() {
+                    println!("no contacts; add one with `sealpost contact add ALIAS ADDRESS --key FILE`");
+                }
+                for c in contacts.iter() {
+                    println!("{:<16} {:<32} {:<10} {}", c.alias, c.address, c.state.to_string(), c.fingerprint);
+                }
+            }
+            ContactCmd::Show { who } => {
+                let contact = contacts.get(who)?;
+                show(&store, contact)?;
+            }
+            ContactCmd::Verify { who, fingerprint, code } => {
+                let contact = contacts.get(who)?.clone();
+                let how = verify(&store, &contact, fingerprint.as_deref(), code.as_deref())?;
+                contacts.mark_verified(&contact.alias, how)?;
+                contacts.save(&store)?;
+                println!("{} <{}> is now verified", contact.alias, contact.address);
+            }
+        }
+        Ok(())
+    }
+}
+
+fn safety_code(store: &Store, contact: &Contact) -> Result<SafetyCode> {
+    Ok(SafetyCode::between(&store.secret_cert().fingerprint(), &contact.fingerprint()?))
+}
+
+fn show(store: &Store, contact: &Contact) -> Result<()> {
+    let cert = contact.cert()?;
+    println!("alias:       {}", contact.alias);
+    println!("address:     {}", contact.address);
+    if let Some(name) = keys::name_for(&cert, &contact.address) {
+        println!("name:        {}", sanitize::line(&name));
+    }
+    println!("fingerprint: {}", keys::grouped(&cert.fingerprint()));
+    println!("state:       {}", contact.state);
+    println!("added:       {}", format_time(contact.added_at as i64));
+    if let (Some(at), Some(how)) = (contact.verified_at, contact.verified_by) {
+        let how = match how {
+            Verification::SafetyCode => "safety code",
+            Verification::Fingerprint => "fingerprint",
+        };
+        println!("verified:    {} by {how}", format_time(at as i64));
+    }
+    println!("safety code: {}", safety_code(store, contact)?);
+    if let Err(e) = keys::check_usable(&cert, &contact.address) {
+        println!("warning:     the key cannot be used: {e:#}");
+    }
+    Ok(())
+}
+
+/// Checks the contact's key out of band; a mismatch is a verification
+/// failure (exit 4) and changes nothing.
+fn verify(store: &Store, contact: &Contact, fingerprint: Option<&str>, code: Option<&str>) -> Result<Verification> {
+    let pinned = contact.fingerprint()?;
+    if let Some(given) = fingerprint {
+        let given = keys::parse_fingerprint(given)?;
+        if given != pinned {
+            return Err(Refusal::verification(format!(
+                "the fingerprint you were given does not match the key pinned for {} <{}>\n  pinned: {}\n  given:  {}\n\
+                 The contact stays {}; do not send until you know why (a different key may be in the middle).",
+                contact.alias,
+                contact.address,
+                keys::grouped(&pinned),
+                keys::grouped(&given),
+                contact.state
+            )));
+        }
+        return Ok(Verification::Fingerprint);
+    }
+    let expected = safety_code(store, contact)?;
+    if let Some(given) = code {
+        let Some(given) = SafetyCode::parse(given) else {
+            bail!("{given:?} is not a safety code (expected 30 digits, as `sealpost contact show` prints them)");
+        };
+        if given != expected {
+            return Err(Refusal::verification(format!(
+                "the safety code does not match for {} <{}>; the contact stays {}. \
+                 Compare again, reading every group aloud; if it still differs, do not send.",
+                contact.alias, contact.address, contact.state
+            )));
+        }
+        return Ok(Verification::SafetyCode);
+    }
+    println!("safety code with {} <{}>:", contact.alias, contact.address);
+    println!();
+    println!("    {expected}");
+    println!();
+    if !std::io::stdin().is_terminal() {
+        bail!(
+            "no terminal to confirm the comparison; when {} reads out their code, run \
+             `sealpost contact verify {} --code \"CODE\"`",
+            contact.alias,
+            contact.alias
+        );
+    }
+    print!("Does {}'s screen show exactly this code? [y/N] ", contact.alias);
+    std::io::stdout().flush()?;
+    let mut answer = String::new();
+    std::io::stdin().lock().read_line(&mut answer)?;
+    if matches!(answer.trim().to_lowercase().as_str(), "y" | "yes") {
+        Ok(Verification::SafetyCode)
+    } else {
+        Err(Refusal::verification(format!(
+            "not verified: the codes were not confirmed to match; {} stays {}",
+            contact.alias,
+            if contact.state == PinState::Verified { "verified" } else { "unverified" }
+        )))
+    }
+}

@@ -1,0 +1,81 @@
+use std::io::IsTerminal;
+
+use anyhow::{bail, Context, Result};
+use sequoia_openpgp::crypto::Password;
+
+use super::{Run, Session};
+use crate::cli::Init;
+use crate::config::{Account, Config, MaildirAccount};
+use crate::keys;
+use crate::store::Store;
+use crate::transport::maildir::Maildir;
+
+impl Run for Init {
+    fn run(&self, session: &Session) -> Result<()> {
+        let home = &session.home;
+        if home.exists() {
+            bail!(
+                "an identity already exists in {}; nothing was changed (use SEALPOST_HOME for another one)",
+                home.config_dir.display()
+            );
+        }
+        keys::check_address(&self.email)?;
+        let address = keys::normalize_address(&self.email);
+        let cert = match &self.import_key {
+            Some(path) => {
+                let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
+                let key_passphrase = if keys::is_protected(&bytes) { Some(self.key_passphrase()?) } else { None };
+                keys::adopt(&bytes, &address, key_passphrase.as_ref())?
+            }
+            None => {
+                let name = self.name.as_deref().context("--name is required when creating a new key")?;
+                keys::generate(name, &address)?
+            }
+        };
+        let name = self
+            .name
+            .clone()
+            .or_else(|| keys::name_for(&cert, &address))
+            .unwrap_or_else(|| address.clone());
+        let passphrase = session.passphrase.new_passphrase()?;
+        if let Some(n) = self.kdf_work_factor {
+            eprintln!(
+                "note: the passphrase work factor is lowered to {n} (2^{n} scrypt); this is meant for tests \
+                 and demos, not for a store holding real records"
+            );
+        }
+        let maildir = match &self.maildir {
+            Some(root) => {
+                let root = std::path::absolute(root).context("resolving the Maildir root")?;
+                let inbox = root.join(&address);
+                Maildir::create(&inbox)?;
+                Some(MaildirAccount { inbox, drop: root })
+            }
+            None => None,
+        };
+        let store = Store::create(home, &passphrase, &cert, self.kdf_work_factor)?;
+        Config { account: Account { name, address: address.clone() }, maildir }.save(home)?;
+        let fingerprint = store.secret_cert().fingerprint();
+        println!("created identity {address}");
+        println!("fingerprint: {}", keys::grouped(&fingerprint));
+        println!("store: {}", home.data_dir.display());
+        Ok(())
+    }
+}
+
+impl Init {
+    fn key_passphrase(&self) -> Result<Password> {
+        if let Some(path) = &self.key_passphrase_file {
+            let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+            return Ok(Password::from(text.lines().next().unwrap_or("")));
+        }
+        if !std::io::stdin().is_terminal() {
+            bail!(
+                "the imported key is protected by a passphrase and there is no terminal to ask for it; \
+                 pass --key-passphrase-file FILE"
+            );
+        }
+        let entered = rpassword::prompt_password("passphrase of the imported key: ")?;
+        Ok(Password::from(entered))
+    }
+}

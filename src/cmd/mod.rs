@@ -1,0 +1,85 @@
+//! The commands: each file is one command, orchestrating the library core.
+//! They parse nothing and touch no files themselves; they unlock, call the
+//! core, and print.
+
+mod contact;
+mod demo;
+mod generate_docs;
+mod inbox;
+mod init;
+mod key;
+mod read;
+mod send;
+mod sync;
+
+use anyhow::Result;
+
+use crate::cli::{Cli, Command};
+use crate::config::Config;
+use crate::home::Home;
+use crate::passphrase::PassphraseSource;
+use crate::store::Store;
+use crate::transport::maildir::{Drop, Maildir};
+use crate::transport::{Source, Transport};
+
+/// What every command gets: where the identity lives and how to unlock it.
+pub struct Session {
+    pub home: Home,
+    pub passphrase: PassphraseSource,
+}
+
+impl Session {
+    pub fn unlock(&self) -> Result<Store> {
+        self.home.check_permissions()?;
+        let passphrase = self.passphrase.existing()?;
+        Store::unlock(&self.home, &passphrase)
+    }
+
+    pub fn config(&self) -> Result<Config> {
+        Config::load(&self.home)
+    }
+
+    /// The configured way out.
+    pub fn transport(&self, config: &Config) -> Result<Box<dyn Transport>> {
+        match &config.maildir {
+            Some(maildir) => Ok(Box::new(Drop::new(&maildir.drop))),
+            None => anyhow::bail!("no way to send is configured; run `sealpost init --maildir ROOT`"),
+        }
+    }
+
+    /// The configured way in.
+    pub fn source(&self, config: &Config) -> Result<Box<dyn Source>> {
+        match &config.maildir {
+            Some(maildir) => Ok(Box::new(Maildir::create(&maildir.inbox)?)),
+            None => anyhow::bail!("no mailbox is configured; run `sealpost init --maildir ROOT`"),
+        }
+    }
+}
+
+pub trait Run {
+    fn run(&self, session: &Session) -> Result<()>;
+}
+
+/// Runs the parsed command line.
+pub fn run(cli: Cli) -> Result<()> {
+    let session = Session {
+        home: Home::locate()?,
+        passphrase: PassphraseSource { file: cli.passphrase_file },
+    };
+    match &cli.command {
+        Command::Init(c) => c.run(&session),
+        Command::Key(c) => c.run(&session),
+        Command::Contact(c) => c.run(&session),
+        Command::Send(c) => c.run(&session),
+        Command::Sync(c) => c.run(&session),
+        Command::Inbox(c) => c.run(&session),
+        Command::Read(c) => c.run(&session),
+        Command::Demo(c) => c.run(&session),
+        Command::GenerateDocs(c) => c.run(&session),
+    }
+}
+
+/// A Unix time as an RFC 3339 date in UTC.
+pub fn format_time(timestamp: i64) -> String {
+    mail_parser::DateTime::from_timestamp(timestamp).to_rfc3339()
+}

@@ -1,0 +1,51 @@
+use anyhow::Result;
+
+use super::{Run, Session};
+use crate::cli::Sync;
+use crate::contacts::Contacts;
+use crate::inbox::{Added, Inbox};
+use crate::message::{open, Seal, Status};
+use crate::outbox;
+
+impl Run for Sync {
+    fn run(&self, session: &Session) -> Result<()> {
+        let config = session.config()?;
+        let store = session.unlock()?;
+        let contacts = Contacts::load(&store)?;
+
+        let mut transport = session.transport(&config)?;
+        let flushed = outbox::flush(&store, transport.as_mut())?;
+        if !flushed.delivered.is_empty() {
+            println!("delivered {} queued message(s)", flushed.delivered.len());
+        }
+        for (queued, reason) in &flushed.failed {
+            eprintln!("still queued: {} to {} ({reason})", queued.message_id, queued.to);
+        }
+
+        let mut inbox = Inbox::load(&store)?;
+        let mut source = session.source(&config)?;
+        let incoming = source.fetch_new(&|id| inbox.has_seen(id))?;
+        let (mut verified, mut unverified, mut plain, mut duplicates) = (0, 0, 0, 0);
+        for message in &incoming {
+            let opened = open(&message.raw, store.secret_cert(), &contacts);
+            match inbox.add(&store, &message.source_id, &message.raw, &opened)? {
+                Added::Duplicate => duplicates += 1,
+                Added::Stored(_) if opened.seal == Seal::NotEncrypted => plain += 1,
+                Added::Stored(_) if opened.status == Status::Verified => verified += 1,
+                Added::Stored(_) => unverified += 1,
+            }
+        }
+        inbox.save(&store)?;
+        println!("fetched {} new message(s): {verified} verified, {unverified} not verified", verified + unverified);
+        if plain > 0 {
+            println!("{plain} ordinary unencrypted message(s) left untouched in the mailbox");
+        }
+        if duplicates > 0 {
+            println!("{duplicates} duplicate(s) of stored messages ignored");
+        }
+        if !flushed.failed.is_empty() {
+            anyhow::bail!("{} message(s) could not be delivered and stay in the outbox", flushed.failed.len());
+        }
+        Ok(())
+    }
+}

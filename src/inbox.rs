@@ -1,0 +1,129 @@
+//! Received messages, kept in the encrypted store.
+//!
+//! Each message is kept as it arrived (`inbox/<id>.eml`, encrypted to the
+//! store key) so `read` can open it again with today's contact list, plus a
+//! summary in the index for listing. The index remembers which source
+//! messages were seen and every Message-ID, so fetching twice, or the same
+//! message arriving twice, stores it once.
+//!
+//! Ordinary unencrypted mail is counted and listed but its content is not
+//! copied into the store: sealpost does not display it.
+
+use std::collections::BTreeSet;
+
+use anyhow::{Context, Result};
+use serde::{Deserialize, Serialize};
+
+use crate::contacts::{now, Contacts};
+use crate::message::{self, Opened, Seal, Status};
+use crate::store::Store;
+
+const INDEX: &str = "inbox/index.age";
+
+/// What the inbox lists about one message.
+#[derive(Serialize, Deserialize, Clone, Debug)]
+pub struct Entry {
+    pub id: u64,
+    pub message_id: Option<String>,
+    pub source_id: String,
+    pub received_at: u64,
+    pub date: Option<i64>,
+    /// The sender the status was judged against (protected From if present).
+    pub sender: Option<String>,
+    pub sender_name: Option<String>,
+    pub subject: Option<String>,
+    pub seal: Seal,
+}
+
+impl Entry {
+    /// The status under the current contact list.
+    pub fn status(&self, contacts: &Contacts) -> Status {
+        message::judge(&self.seal, self.sender.as_deref(), contacts)
+    }
+}
+
+#[derive(Serialize, Deserialize, Default)]
+pub struct Inbox {
+    next_id: u64,
+    entries: Vec<Entry>,
+    seen_sources: BTreeSet<String>,
+}
+
+/// What `add` did with a message.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Added {
+    Stored(u64),
+    Duplicate,
+}
+
+impl Inbox {
+    pub fn load(store: &Store) -> Result<Inbox> {
+        Ok(store.read(INDEX)?.unwrap_or_default())
+    }
+
+    pub fn save(&self, store: &Store) -> Result<()> {
+        store.write(INDEX, self)
+    }
+
+    pub fn entries(&self) -> &[Entry] {
+        &self.entries
+    }
+
+    pub fn get(&self, id: u64) -> Option<&Entry> {
+        self.entries.iter().find(|e| e.id == id)
+    }
+
+    /// The newest message, optionally only among those with this status.
+    pub fn last(&self, contacts: &Contacts, only: Option<Status>) -> Option<&Entry> {
+        self.entries.iter().rev().find(|e| only.is_none_or(|s| e.status(contacts) == s))
+    }
+
+    pub fn has_seen(&self, source_id: &str) -> bool {
+        self.seen_sources.contains(source_id)
+    }
+
+    /// Stores a message opened from `raw`. The raw message is written before
+    /// the index mentions it; the caller saves the index.
+    pub fn add(&mut self, store: &Store, source_id: &str, raw: &[u8], opened: &Opened) -> Result<Added> {
+        self.seen_sources.insert(source_id.to_string());
+        let message_id = opened
+            .content
+            .as_ref()
+            .and_then(|c| c.message_id.clone())
+            .or_else(|| opened.outer.message_id.clone());
+        if let Some(id) = &message_id {
+            if self.entries.iter().any(|e| e.message_id.as_ref() == Some(id)) {
+                return Ok(Added::Duplicate);
+            }
+        }
+        self.next_id = self.next_id.max(self.entries.last().map_or(0, |e| e.id)) + 1;
+        let id = self.next_id;
+        if opened.seal != Seal::NotEncrypted {
+            store.write_bytes(&raw_name(id), raw).context("storing a received message")?;
+        }
+        let content = opened.content.as_ref();
+        self.entries.push(Entry {
+            id,
+            message_id,
+            source_id: source_id.to_string(),
+            received_at: now(),
+            date: content.and_then(|c| c.date).or(opened.outer.date),
+            sender: opened.sender().map(str::to_string),
+            sender_name: content.and_then(|c| c.from_name.clone()),
+            subject: content.map_or_else(|| opened.outer.subject.clone(), |c| c.subject.clone()),
+            seal: opened.seal.clone(),
+        });
+        Ok(Added::Stored(id))
+    }
+
+    /// The message as it arrived.
+    pub fn raw(&self, store: &Store, id: u64) -> Result<Vec<u8>> {
+        store
+            .read_bytes(&raw_name(id))?
+            .with_context(|| format!("message {id} has no stored content (ordinary unencrypted email is not kept)"))
+    }
+}
+
+fn raw_name(id: u64) -> String {
+    format!("inbox/{id}.eml.age")
+}

@@ -1,0 +1,113 @@
+//! Maildir: the local mailbox format, for the demo, tests and users whose
+//! mail is delivered to their machine.
+//!
+//! Delivery follows the Maildir protocol: write into `tmp/`, fsync, rename
+//! into `new/`, so a reader never sees half a message. Reading looks at
+//! `new/` and `cur/` and leaves every file where it is.
+
+use std::fs::{self, OpenOptions};
+use std::io::Write;
+use std::os::unix::fs::OpenOptionsExt;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
+
+use super::{Incoming, Source, Transport};
+use crate::home::{self, create_private_dir};
+use crate::keys;
+
+/// One Maildir folder.
+pub struct Maildir {
+    path: PathBuf,
+}
+
+impl Maildir {
+    /// Opens the Maildir at `path`, creating `tmp`, `new` and `cur` if needed.
+    pub fn create(path: &Path) -> Result<Maildir> {
+        for sub in ["tmp", "new", "cur"] {
+            create_private_dir(&path.join(sub))?;
+        }
+        Ok(Maildir { path: path.to_path_buf() })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Writes a message into `new/` by way of `tmp/`.
+    pub fn deliver(&self, raw: &[u8]) -> Result<PathBuf> {
+        let name = format!(
+            "{}.P{}R{}.sealpost",
+            crate::contacts::now(),
+            std::process::id(),
+            home::unique_suffix()
+        );
+        let tmp = self.path.join("tmp").join(&name);
+        let mut file = OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .open(&tmp)
+            .with_context(|| format!("creating {}", tmp.display()))?;
+        let written = file.write_all(raw).and_then(|()| file.sync_all());
+        if let Err(e) = written {
+            let _ = fs::remove_file(&tmp);
+            return Err(e).with_context(|| format!("writing {}", tmp.display()));
+        }
+        let target = self.path.join("new").join(&name);
+        fs::rename(&tmp, &target).with_context(|| format!("moving the message into {}", target.display()))?;
+        home::sync_dir(&self.path.join("new"))?;
+        Ok(target)
+    }
+}
+
+impl Source for Maildir {
+    fn fetch_new(&mut self, is_known: &dyn Fn(&str) -> bool) -> Result<Vec<Incoming>> {
+        let mut found = Vec::new();
+        for sub in ["new", "cur"] {
+            let dir = self.path.join(sub);
+            let entries = match fs::read_dir(&dir) {
+                Ok(entries) => entries,
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+                Err(e) => return Err(e).with_context(|| format!("reading {}", dir.display())),
+            };
+            for entry in entries {
+                let entry = entry?;
+                let name = entry.file_name().to_string_lossy().into_owned();
+                if name.starts_with('.') {
+                    continue;
+                }
+                // The unique part of a Maildir name survives moves from new/
+                // to cur/ and flag changes after ':'.
+                let source_id = format!("maildir:{}", name.split(':').next().unwrap_or(&name));
+                if is_known(&source_id) {
+                    continue;
+                }
+                let raw = fs::read(entry.path()).with_context(|| format!("reading {}", entry.path().display()))?;
+                found.push(Incoming { source_id, raw });
+            }
+        }
+        found.sort_by(|a, b| a.source_id.cmp(&b.source_id));
+        Ok(found)
+    }
+}
+
+/// Sends by dropping into `<root>/<recipient address>/new`.
+pub struct Drop {
+    root: PathBuf,
+}
+
+impl Drop {
+    pub fn new(root: &Path) -> Drop {
+        Drop { root: root.to_path_buf() }
+    }
+}
+
+impl Transport for Drop {
+    fn deliver(&mut self, recipient: &str, raw: &[u8]) -> Result<()> {
+        let address = keys::normalize_address(recipient);
+        keys::check_address(&address)?;
+        Maildir::create(&self.root.join(&address))?.deliver(raw)?;
+        Ok(())
+    }
+}
