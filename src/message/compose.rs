@@ -36,8 +36,9 @@ pub struct Draft {
 pub fn compose(draft: &Draft, sender: &Cert, recipient: &Cert) -> Result<Vec<u8>> {
     let inner = inner_entity(draft)?;
     let ciphertext = sign_and_encrypt(&inner, sender, &[recipient, sender])?;
-    let from = mailbox(Some(&draft.from_name), &draft.from_address)?;
-    let to = mailbox(draft.to_name.as_deref(), &draft.to_address)?;
+    // Outside, only what delivery needs: bare addresses, no names.
+    let from = mailbox(None, &draft.from_address)?;
+    let to = mailbox(None, &draft.to_address)?;
     let encrypted = MultiPart::encrypted("application/pgp-encrypted".to_string())
         .singlepart(
             SinglePart::builder()

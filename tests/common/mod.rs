@@ -1,0 +1,173 @@
+//! Test people: each has their own home, passphrase file and a shared
+//! Maildir root, and runs the real binary the way a user would.
+#![allow(dead_code)]
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+pub struct World {
+    pub dir: tempfile::TempDir,
+}
+
+impl World {
+    pub fn new() -> World {
+        World { dir: tempfile::tempdir().expect("a temp dir") }
+    }
+
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    pub fn mail(&self) -> PathBuf {
+        self.path().join("mail")
+    }
+
+    /// A person with an identity on local Maildirs.
+    pub fn person(&self, role: &str, name: &str, address: &str) -> Person {
+        let person = self.bare_person(role, address);
+        person.ok(&["init", "--name", name, "--email", address, "--maildir", self.mail().to_str().unwrap(), "--kdf-work-factor", "10"], "");
+        person
+    }
+
+    /// A person with a home folder but no identity yet.
+    pub fn bare_person(&self, role: &str, address: &str) -> Person {
+        let home = self.path().join(role);
+        let passphrase_file = self.path().join(format!("{role}.pass"));
+        std::fs::write(&passphrase_file, format!("passphrase of {role}\n")).unwrap();
+        Person { home, passphrase_file, address: address.to_string() }
+    }
+}
+
+pub struct Person {
+    pub home: PathBuf,
+    pub passphrase_file: PathBuf,
+    pub address: String,
+}
+
+#[derive(Debug)]
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Run {
+    pub fn all(&self) -> String {
+        format!("{}{}", self.stdout, self.stderr)
+    }
+}
+
+pub fn sealpost() -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_sealpost"));
+    cmd.env_remove("SEALPOST_PASSPHRASE_FILE").env_remove("SEALPOST_HOME").env_remove("EDITOR").env_remove("VISUAL");
+    cmd
+}
+
+impl Person {
+    pub fn command(&self) -> Command {
+        let mut cmd = sealpost();
+        cmd.env("SEALPOST_HOME", &self.home).env("SEALPOST_PASSPHRASE_FILE", &self.passphrase_file);
+        cmd
+    }
+
+    pub fn run(&self, args: &[&str], stdin: &str) -> Run {
+        run_command(self.command().args(args), stdin)
+    }
+
+    /// Runs and insists on success.
+    pub fn ok(&self, args: &[&str], stdin: &str) -> Run {
+        let run = self.run(args, stdin);
+        assert_eq!(run.code, 0, "sealpost {args:?} failed: {run:?}");
+        run
+    }
+
+    pub fn fingerprint(&self) -> String {
+        let shown = self.ok(&["key", "show"], "").stdout;
+        shown.lines().find_map(|l| l.strip_prefix("fingerprint: ")).unwrap().replace(' ', "")
+    }
+
+    pub fn export_key(&self, dir: &Path) -> PathBuf {
+        let path = dir.join(format!("{}.asc", self.address));
+        std::fs::write(&path, self.ok(&["key", "export"], "").stdout).unwrap();
+        path
+    }
+
+    /// Pins `other` under `alias` and verifies by fingerprint.
+    pub fn trust(&self, alias: &str, other: &Person, dir: &Path) {
+        let key = other.export_key(dir);
+        self.ok(&["contact", "add", alias, &other.address, "--key", key.to_str().unwrap()], "");
+        self.ok(&["contact", "verify", alias, "--fingerprint", &other.fingerprint()], "");
+    }
+
+    /// The Maildir this person reads.
+    pub fn maildir(&self, world: &World) -> PathBuf {
+        world.mail().join(&self.address)
+    }
+
+    /// Files waiting in this person's Maildir.
+    pub fn delivered(&self, world: &World) -> Vec<PathBuf> {
+        let mut files: Vec<PathBuf> = std::fs::read_dir(self.maildir(world).join("new"))
+            .map(|d| d.map(|e| e.unwrap().path()).collect())
+            .unwrap_or_default();
+        files.sort();
+        files
+    }
+
+    /// Puts a raw message into this person's Maildir, as a mail server would.
+    pub fn receive_raw(&self, world: &World, raw: &[u8]) {
+        let dir = self.maildir(world);
+        std::fs::create_dir_all(dir.join("new")).unwrap();
+        let name = format!("{}.test{}", std::process::id(), COUNTER.fetch_add(1, std::sync::atomic::Ordering::SeqCst));
+        std::fs::write(dir.join("new").join(name), raw).unwrap();
+    }
+
+    /// Files in the outbox folder of the store.
+    pub fn outbox_len(&self) -> usize {
+        std::fs::read_dir(self.home.join("data/outbox")).map(|d| d.count()).unwrap_or(0)
+    }
+}
+
+static COUNTER: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+pub fn run_command(cmd: &mut Command, stdin: &str) -> Run {
+    let mut child = cmd
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("sealpost starts");
+    child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
+    let out = child.wait_with_output().unwrap();
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+/// A therapist and a client who have verified each other.
+pub fn pair(world: &World) -> (Person, Person) {
+    let ada = world.person("ada", "Dr. Ada Moss", "ada@practice.example");
+    let sam = world.person("sam", "Sam Lee", "sam@client.example");
+    ada.trust("sam", &sam, world.path());
+    sam.trust("ada", &ada, world.path());
+    (ada, sam)
+}
+
+/// Every file under `dir`, recursively.
+pub fn files_under(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for entry in std::fs::read_dir(&d).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                stack.push(path);
+            } else {
+                out.push(path);
+            }
+        }
+    }
+    out
+}
