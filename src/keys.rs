@@ -66,22 +66,26 @@ pub fn generate(name: &str, address: &str) -> Result<Cert> {
     Ok(cert)
 }
 
-/// Adopts an existing secret key for `address`, decrypting its secret key
-/// material with `key_passphrase` when it is protected.
-pub fn adopt(bytes: &[u8], address: &str, key_passphrase: Option<&Password>) -> Result<Cert> {
+/// Adopts an existing secret key for `address`. The key's passphrase is
+/// asked for (`key_passphrase`) only when its secret key material is
+/// protected, and only after the key was found fit for the address.
+pub fn adopt(bytes: &[u8], address: &str, key_passphrase: impl FnOnce() -> Result<Password>) -> Result<Cert> {
     let cert = Cert::from_bytes(bytes).context("the file is not an OpenPGP key")?;
     if !cert.is_tsk() {
         bail!("the file holds only a public certificate; export the secret key (e.g. `gpg --export-secret-keys --armor ADDRESS`)");
     }
     check_usable(&cert, address)?;
     let mut unlocked: Vec<Packet> = Vec::new();
+    let mut key_passphrase = Some(key_passphrase);
+    let mut password = None;
     for ka in cert.keys().secret() {
         if ka.key().has_unencrypted_secret() {
             continue;
         }
-        let password = key_passphrase.ok_or_else(|| {
-            anyhow!("the key is protected by a passphrase; pass --key-passphrase-file FILE or run on a terminal")
-        })?;
+        if password.is_none() {
+            password = Some(key_passphrase.take().expect("asked once")()?);
+        }
+        let password = password.as_ref().expect("just set");
         let key = ka
             .key()
             .clone()
@@ -96,13 +100,6 @@ pub fn adopt(bytes: &[u8], address: &str, key_passphrase: Option<&Password>) -> 
     let (cert, _) = cert.insert_packets(unlocked)?;
     signing_key(&cert).context("the imported key cannot sign")?;
     Ok(cert)
-}
-
-/// Whether a certificate's secret keys need a passphrase.
-pub fn is_protected(bytes: &[u8]) -> bool {
-    Cert::from_bytes(bytes)
-        .map(|cert| cert.keys().secret().any(|ka| !ka.key().has_unencrypted_secret()))
-        .unwrap_or(false)
 }
 
 /// Checks that `cert` may be used to write to and read from `address`: valid

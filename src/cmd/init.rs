@@ -24,8 +24,7 @@ impl Run for Init {
         let cert = match &self.import_key {
             Some(path) => {
                 let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
-                let key_passphrase = if keys::is_protected(&bytes) { Some(self.key_passphrase()?) } else { None };
-                keys::adopt(&bytes, &address, key_passphrase.as_ref())?
+                keys::adopt(&bytes, &address, || self.key_passphrase())?
             }
             None => {
                 let name = self.name.as_deref().context("--name is required when creating a new key")?;

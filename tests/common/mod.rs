@@ -171,3 +171,75 @@ pub fn files_under(dir: &Path) -> Vec<PathBuf> {
     }
     out
 }
+
+/// The system's gpg with a private GNUPGHOME.
+pub struct Gpg {
+    pub home: PathBuf,
+}
+
+pub const GPG_PASSPHRASE: &str = "gpg key passphrase";
+
+impl Gpg {
+    pub fn new(world: &World) -> Gpg {
+        let home = world.path().join("gnupg");
+        std::fs::create_dir_all(&home).unwrap();
+        std::fs::set_permissions(&home, std::os::unix::fs::PermissionsExt::from_mode(0o700)).unwrap();
+        Gpg { home }
+    }
+
+    pub fn run(&self, args: &[&str], stdin: &[u8]) -> std::process::Output {
+        let mut child = Command::new("gpg")
+            .env("GNUPGHOME", &self.home)
+            .args(["--batch", "--no-tty", "--pinentry-mode", "loopback", "--passphrase", GPG_PASSPHRASE, "--trust-model", "always"])
+            .args(args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("gpg is installed (apt-get install gnupg)");
+        child.stdin.take().unwrap().write_all(stdin).unwrap();
+        child.wait_with_output().unwrap()
+    }
+
+    pub fn ok(&self, args: &[&str], stdin: &[u8]) -> Vec<u8> {
+        let out = self.run(args, stdin);
+        assert!(out.status.success(), "gpg {args:?} failed: {}", String::from_utf8_lossy(&out.stderr));
+        out.stdout
+    }
+
+    /// A v4 Ed25519 + Cv25519 key, protected by `GPG_PASSPHRASE`.
+    pub fn generate(&self, userid: &str) -> String {
+        self.ok(&["--quick-gen-key", userid, "ed25519", "sign", "never"], b"");
+        let listing = String::from_utf8(self.ok(&["--with-colons", "--list-keys", userid], b"")).unwrap();
+        let fpr = listing.lines().find_map(|l| l.strip_prefix("fpr:")).unwrap().trim_matches(':').to_string();
+        self.ok(&["--quick-add-key", &fpr, "cv25519", "encr", "never"], b"");
+        fpr
+    }
+}
+
+/// Wraps an armored OpenPGP message as PGP/MIME (RFC 3156).
+pub fn pgp_mime(from: &str, to: &str, message_id: &str, armored: &str) -> Vec<u8> {
+    format!(
+        "From: {from}\r\nTo: {to}\r\nSubject: ...\r\nMessage-ID: {message_id}\r\nMIME-Version: 1.0\r\n\
+         Content-Type: multipart/encrypted; protocol=\"application/pgp-encrypted\"; boundary=\"b1\"\r\n\r\n\
+         --b1\r\nContent-Type: application/pgp-encrypted\r\n\r\nVersion: 1\r\n\r\n\
+         --b1\r\nContent-Type: application/octet-stream; name=\"encrypted.asc\"\r\n\r\n{armored}\r\n--b1--\r\n"
+    )
+    .into_bytes()
+}
+
+/// An inner MIME entity with protected headers, as a PGP/MIME client writes it.
+pub fn inner_entity(from: &str, to: &str, subject: &str, message_id: &str, body: &str) -> Vec<u8> {
+    format!(
+        "Content-Type: text/plain; charset=utf-8; protected-headers=\"v1\"\r\nFrom: {from}\r\nTo: {to}\r\n\
+         Subject: {subject}\r\nMessage-ID: {message_id}\r\nDate: Tue, 24 Nov 2026 10:00:00 +0000\r\n\r\n{body}"
+    )
+    .into_bytes()
+}
+
+/// The armored OpenPGP message inside a PGP/MIME mail.
+pub fn armored_part(wire: &str) -> String {
+    let start = wire.find("-----BEGIN PGP MESSAGE-----").expect("an armored message");
+    let end = wire.find("-----END PGP MESSAGE-----").expect("an armor end") + "-----END PGP MESSAGE-----".len();
+    wire[start..end].replace("\r\n", "\n")
+}

@@ -1,0 +1,257 @@
+//! Bad input gets a clear error, a named status, and loses nothing.
+
+mod common;
+
+use std::time::{Duration, SystemTime};
+
+use common::{armored_part, inner_entity, pair, pgp_mime, Gpg, World};
+use sequoia_openpgp::cert::prelude::*;
+use sequoia_openpgp::serialize::SerializeInto;
+
+/// Ada has verified Sam, whose key lives in gpg (so tests can forge with it).
+fn ada_and_gpg_sam(world: &World) -> (common::Person, Gpg) {
+    let gpg = Gpg::new(world);
+    let sam_fpr = gpg.generate("Sam Lee <sam@client.example>");
+    let ada = world.person("ada", "Dr. Ada Moss", "ada@practice.example");
+    gpg.ok(&["--import"], &std::fs::read(ada.export_key(world.path())).unwrap());
+    let sam_public = world.path().join("sam.asc");
+    std::fs::write(&sam_public, gpg.ok(&["--armor", "--export", "sam@client.example"], b"")).unwrap();
+    ada.ok(&["contact", "add", "sam", "sam@client.example", "--key", sam_public.to_str().unwrap()], "");
+    ada.ok(&["contact", "verify", "sam", "--fingerprint", &sam_fpr], "");
+    (ada, gpg)
+}
+
+/// Delivers to Ada, syncs, reads message 1; returns the read.
+fn deliver_and_read(world: &World, ada: &common::Person, raw: &[u8]) -> common::Run {
+    ada.receive_raw(world, raw);
+    ada.ok(&["sync"], "");
+    ada.run(&["read", "1"], "")
+}
+
+fn gpg_message(gpg: &Gpg, args: &[&str], inner: &[u8]) -> String {
+    let mut all = vec!["--armor"];
+    all.extend_from_slice(args);
+    String::from_utf8(gpg.ok(&all, inner)).unwrap()
+}
+
+#[test]
+fn flipped_byte_in_the_ciphertext_is_tampered_and_shows_nothing() {
+    let world = World::new();
+    let (ada, sam) = pair(&world);
+    ada.ok(&["send", "--to", "sam", "--subject", "Plan"], "SECRET-BODY-TEXT\n");
+    let file = sam.delivered(&world)[0].clone();
+    let wire = std::fs::read_to_string(&file).unwrap();
+    let armor = armored_part(&wire);
+    // Change one base64 character well inside the encrypted data.
+    let lines: Vec<&str> = armor.lines().collect();
+    let target = lines[lines.len() - 4];
+    let mut changed = target.as_bytes().to_vec();
+    changed[10] = if changed[10] == b'A' { b'B' } else { b'A' };
+    let tampered = wire.replacen(target, std::str::from_utf8(&changed).unwrap(), 1);
+    std::fs::write(&file, &tampered).unwrap();
+
+    sam.ok(&["sync"], "");
+    let read = sam.run(&["read", "1"], "");
+    assert_eq!(read.code, 4, "{read:?}");
+    assert!(read.stdout.contains("NOT VERIFIED: tampered"), "{read:?}");
+    assert!(!read.all().contains("SECRET-BODY-TEXT"), "no plaintext of a tampered message: {read:?}");
+    assert!(!read.stdout.contains("Subject: Plan"));
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), tampered, "the mailbox copy is left as it was");
+    let inbox = sam.ok(&["inbox"], "").stdout;
+    assert!(inbox.contains("tampered"), "{inbox}");
+}
+
+#[test]
+fn truncated_message_is_not_shown() {
+    let world = World::new();
+    let (ada, sam) = pair(&world);
+    ada.ok(&["send", "--to", "sam", "--subject", "Plan"], "SECRET-BODY-TEXT\n");
+    let file = sam.delivered(&world)[0].clone();
+    let wire = std::fs::read(&file).unwrap();
+    std::fs::write(&file, &wire[..wire.len() * 3 / 4]).unwrap();
+    sam.ok(&["sync"], "");
+    let read = sam.run(&["read", "1"], "");
+    assert_eq!(read.code, 4, "{read:?}");
+    assert!(read.stdout.contains("NOT VERIFIED: tampered") || read.stdout.contains("NOT VERIFIED: malformed"), "{read:?}");
+    assert!(!read.all().contains("SECRET-BODY-TEXT"));
+}
+
+#[test]
+fn message_signed_by_a_key_other_than_the_pinned_one_is_unknown_sender() {
+    let world = World::new();
+    let (ada, _gpg) = ada_and_gpg_sam(&world);
+    // Mallory has a key with Sam's address on it, never pinned by Ada.
+    let mallory = Gpg { home: world.path().join("mallory-gnupg") };
+    std::fs::create_dir_all(&mallory.home).unwrap();
+    std::fs::set_permissions(&mallory.home, std::os::unix::fs::PermissionsExt::from_mode(0o700)).unwrap();
+    mallory.generate("Sam Lee <sam@client.example>");
+    mallory.ok(&["--import"], &std::fs::read(world.path().join("ada@practice.example.asc")).unwrap());
+    let inner = inner_entity("sam@client.example", "ada@practice.example", "Change of plan", "<m1@x>", "Send me the notes.\r\n");
+    let armored = gpg_message(&mallory, &["--sign", "--encrypt", "--recipient", "ada@practice.example"], &inner);
+    let read = deliver_and_read(&world, &ada, &pgp_mime("sam@client.example", "ada@practice.example", "<m1@x>", &armored));
+    assert_eq!(read.code, 4, "{read:?}");
+    assert!(read.stdout.starts_with("Status:  NOT VERIFIED: unknown-sender"), "{read:?}");
+}
+
+#[test]
+fn from_that_is_not_the_signer_is_a_mismatch() {
+    let world = World::new();
+    let (ada, gpg) = ada_and_gpg_sam(&world);
+    let inner = inner_entity("Dr. Bob <bob@practice.example>", "ada@practice.example", "Referral", "<f1@x>", "Please see my client.\r\n");
+    let armored = gpg_message(&gpg, &["--sign", "--encrypt", "--local-user", "sam@client.example", "--recipient", "ada@practice.example"], &inner);
+    let read = deliver_and_read(&world, &ada, &pgp_mime("bob@practice.example", "ada@practice.example", "<f1@x>", &armored));
+    assert_eq!(read.code, 4, "{read:?}");
+    assert!(read.stdout.contains("NOT VERIFIED: from-mismatch"), "{read:?}");
+    assert!(read.stdout.contains("From says bob@practice.example, but the signing key is pinned for sam <sam@client.example>"), "{read:?}");
+}
+
+#[test]
+fn encrypted_but_unsigned_message_is_not_verified() {
+    let world = World::new();
+    let (ada, gpg) = ada_and_gpg_sam(&world);
+    let inner = inner_entity("sam@client.example", "ada@practice.example", "Hi", "<u1@x>", "Unsigned words.\r\n");
+    let armored = gpg_message(&gpg, &["--encrypt", "--recipient", "ada@practice.example"], &inner);
+    let read = deliver_and_read(&world, &ada, &pgp_mime("sam@client.example", "ada@practice.example", "<u1@x>", &armored));
+    assert_eq!(read.code, 4, "{read:?}");
+    assert!(read.stdout.starts_with("Status:  NOT VERIFIED: unsigned: encrypted but not signed"), "{read:?}");
+}
+
+#[test]
+fn plaintext_mail_is_counted_not_shown_and_left_in_place() {
+    let world = World::new();
+    let ada = world.person("ada", "Dr. Ada Moss", "ada@practice.example");
+    let raw = b"From: sam@client.example\r\nTo: ada@practice.example\r\nSubject: hello\r\nMessage-ID: <p1@x>\r\n\r\nPLAIN-BODY\r\n";
+    ada.receive_raw(&world, raw);
+    let synced = ada.ok(&["sync"], "");
+    assert!(synced.stdout.contains("1 ordinary unencrypted message(s) left untouched"), "{synced:?}");
+    let read = ada.run(&["read", "1"], "");
+    assert_eq!(read.code, 4);
+    assert!(read.stdout.contains("NOT VERIFIED: not-encrypted"), "{read:?}");
+    assert!(!read.all().contains("PLAIN-BODY"));
+    assert_eq!(ada.delivered(&world).len(), 1, "the message stays in the mailbox");
+}
+
+#[test]
+fn unencrypted_part_beside_the_encrypted_one_is_withheld() {
+    let world = World::new();
+    let (ada, sam) = pair(&world);
+    ada.ok(&["send", "--to", "sam", "--subject", "Plan"], "REAL-BODY\n");
+    let file = sam.delivered(&world)[0].clone();
+    let wire = std::fs::read_to_string(&file).unwrap();
+    let (headers, body) = wire.split_once("\r\n\r\n").unwrap();
+    let content_type_at = headers.find("Content-Type: multipart/encrypted").unwrap();
+    let outer_headers = &headers[..content_type_at];
+    let encrypted_headers = &headers[content_type_at..];
+    let wrapped = format!(
+        "{outer_headers}Content-Type: multipart/mixed; boundary=\"outer\"\r\n\r\n--outer\r\nContent-Type: text/plain\r\n\r\n\
+         INJECTED-TEXT: click here\r\n--outer\r\n{encrypted_headers}\r\n\r\n{body}\r\n--outer--\r\n"
+    );
+    std::fs::write(&file, wrapped).unwrap();
+    sam.ok(&["sync"], "");
+    let read = sam.run(&["read", "1"], "");
+    assert_eq!(read.code, 4, "{read:?}");
+    assert!(read.stdout.contains("NOT VERIFIED: partly-encrypted"), "{read:?}");
+    assert!(!read.all().contains("INJECTED-TEXT") && !read.all().contains("REAL-BODY"));
+}
+
+#[test]
+fn escape_sequences_in_a_message_never_reach_the_terminal() {
+    let world = World::new();
+    let (ada, gpg) = ada_and_gpg_sam(&world);
+    let inner = inner_entity(
+        "Sam\u{1b}[2J Lee <sam@client.example>",
+        "ada@practice.example",
+        "Hi\u{1b}]0;pwned\u{7} there",
+        "<e1@x>",
+        "line one\u{1b}[31m red\r\n\u{1b}[1Aover\r\n",
+    );
+    let armored = gpg_message(&gpg, &["--sign", "--encrypt", "--local-user", "sam@client.example", "--recipient", "ada@practice.example"], &inner);
+    let read = deliver_and_read(&world, &ada, &pgp_mime("sam@client.example", "ada@practice.example", "<e1@x>", &armored));
+    assert_eq!(read.code, 0, "{read:?}");
+    assert!(!read.stdout.contains('\u{1b}') && !read.stdout.contains('\u{7}'), "{:?}", read.stdout);
+    assert!(read.stdout.contains("Subject: Hi there"), "{read:?}");
+    assert!(read.stdout.contains("line one red"));
+    let inbox = ada.ok(&["inbox"], "").stdout;
+    assert!(!inbox.contains('\u{1b}'));
+}
+
+#[test]
+fn wrong_passphrase_keeps_the_store_locked() {
+    let world = World::new();
+    let ada = world.person("ada", "Dr. Ada Moss", "ada@practice.example");
+    std::fs::write(&ada.passphrase_file, "not the passphrase\n").unwrap();
+    let run = ada.run(&["inbox"], "");
+    assert_eq!(run.code, 5, "{run:?}");
+    assert!(run.stderr.contains("wrong passphrase"), "{run:?}");
+}
+
+#[test]
+fn without_terminal_or_passphrase_file_fails_at_once_with_code_5() {
+    let world = World::new();
+    let ada = world.person("ada", "Dr. Ada Moss", "ada@practice.example");
+    let mut cmd = common::sealpost();
+    cmd.env("SEALPOST_HOME", &ada.home).arg("inbox");
+    let run = common::run_command(&mut cmd, "");
+    assert_eq!(run.code, 5, "{run:?}");
+    assert!(run.stderr.contains("--passphrase-file"), "{run:?}");
+    // The public key needs no passphrase.
+    let mut show = common::sealpost();
+    show.env("SEALPOST_HOME", &ada.home).args(["key", "show"]);
+    assert_eq!(common::run_command(&mut show, "").code, 0);
+}
+
+#[test]
+fn loose_permissions_on_the_store_are_refused() {
+    use std::os::unix::fs::PermissionsExt;
+    let world = World::new();
+    let ada = world.person("ada", "Dr. Ada Moss", "ada@practice.example");
+    let keys = ada.home.join("data/keys.age");
+    std::fs::set_permissions(&keys, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let run = ada.run(&["inbox"], "");
+    assert_eq!(run.code, 1, "{run:?}");
+    assert!(run.stderr.contains("other users can access it (mode 644)"), "{run:?}");
+    assert!(run.stderr.contains("chmod 600"), "{run:?}");
+}
+
+#[test]
+fn malformed_certificate_file_is_refused_and_adds_nothing() {
+    let world = World::new();
+    let ada = world.person("ada", "Dr. Ada Moss", "ada@practice.example");
+    let bad = world.path().join("bad.asc");
+    std::fs::write(&bad, "-----BEGIN PGP PUBLIC KEY BLOCK-----\n\nnot a key\n-----END PGP PUBLIC KEY BLOCK-----\n").unwrap();
+    let run = ada.run(&["contact", "add", "sam", "sam@client.example", "--key", bad.to_str().unwrap()], "");
+    assert_eq!(run.code, 1, "{run:?}");
+    assert!(run.stderr.contains("is not an OpenPGP certificate; nothing was added"), "{run:?}");
+    assert!(ada.ok(&["contact", "list"], "").stdout.contains("no contacts"));
+}
+
+#[test]
+fn certificate_without_the_address_is_refused() {
+    let world = World::new();
+    let ada = world.person("ada", "Dr. Ada Moss", "ada@practice.example");
+    let sam = world.person("sam", "Sam Lee", "sam@client.example");
+    let key = sam.export_key(world.path());
+    let run = ada.run(&["contact", "add", "sam", "samuel@elsewhere.example", "--key", key.to_str().unwrap()], "");
+    assert_eq!(run.code, 1, "{run:?}");
+    assert!(run.stderr.contains("no user ID with the address samuel@elsewhere.example (it has: sam@client.example)"), "{run:?}");
+    assert!(ada.ok(&["contact", "list"], "").stdout.contains("no contacts"));
+}
+
+#[test]
+fn expired_certificate_is_refused() {
+    let world = World::new();
+    let ada = world.person("ada", "Dr. Ada Moss", "ada@practice.example");
+    let (cert, _) = CertBuilder::new()
+        .set_cipher_suite(CipherSuite::Cv25519)
+        .set_creation_time(SystemTime::now() - Duration::from_secs(30 * 86400))
+        .set_validity_period(Duration::from_secs(86400))
+        .add_userid("Old Key <old@client.example>")
+        .add_transport_encryption_subkey()
+        .generate()
+        .unwrap();
+    let file = world.path().join("old.asc");
+    std::fs::write(&file, cert.armored().to_vec().unwrap()).unwrap();
+    let run = ada.run(&["contact", "add", "old", "old@client.example", "--key", file.to_str().unwrap()], "");
+    assert_eq!(run.code, 1, "{run:?}");
+    assert!(run.stderr.contains("has expired"), "{run:?}");
+}

@@ -1,0 +1,102 @@
+//! Interoperability with the system's gpg (2.2): the same wire format both ways.
+
+mod common;
+
+use common::{armored_part, inner_entity, pgp_mime, Gpg, World, GPG_PASSPHRASE};
+
+/// Sam keeps his gpg key: sealpost adopts it, passphrase-protected.
+fn sam_with_gpg_key(world: &World, gpg: &Gpg) -> common::Person {
+    gpg.generate("Sam Lee <sam@client.example>");
+    let secret = gpg.ok(&["--armor", "--export-secret-keys", "sam@client.example"], b"");
+    let key_file = world.path().join("sam-secret.asc");
+    std::fs::write(&key_file, secret).unwrap();
+    let pass_file = world.path().join("sam-key.pass");
+    std::fs::write(&pass_file, GPG_PASSPHRASE).unwrap();
+    let sam = world.bare_person("sam", "sam@client.example");
+    let out = sam.ok(
+        &[
+            "init", "--email", "sam@client.example", "--import-key", key_file.to_str().unwrap(),
+            "--key-passphrase-file", pass_file.to_str().unwrap(), "--maildir", world.mail().to_str().unwrap(),
+            "--kdf-work-factor", "10",
+        ],
+        "",
+    );
+    assert!(out.stdout.contains("created identity sam@client.example"), "{out:?}");
+    sam
+}
+
+#[test]
+fn gpg_decrypts_and_verifies_what_sealpost_sent() {
+    let world = World::new();
+    let gpg = Gpg::new(&world);
+    let sam = sam_with_gpg_key(&world, &gpg);
+    let ada = world.person("ada", "Dr. Ada Moss", "ada@practice.example");
+    ada.trust("sam", &sam, world.path());
+    // gpg knows Ada's public key, as a gpg user would after a session.
+    let ada_key = std::fs::read(ada.export_key(world.path())).unwrap();
+    gpg.ok(&["--import"], &ada_key);
+
+    ada.ok(&["send", "--to", "sam", "--subject", "Appointment"], "Thursday at ten.\n");
+    let wire = std::fs::read_to_string(&sam.delivered(&world)[0]).unwrap();
+    let out = gpg.run(&["--status-fd", "2", "--decrypt"], armored_part(&wire).as_bytes());
+    let status = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{status}");
+    assert!(status.contains("[GNUPG:] DECRYPTION_OKAY"), "{status}");
+    assert!(status.contains("[GNUPG:] GOODSIG"), "{status}");
+    assert!(status.contains("Dr. Ada Moss <ada@practice.example>"), "{status}");
+    let plain = String::from_utf8_lossy(&out.stdout);
+    assert!(plain.contains("Subject: Appointment"), "protected headers inside: {plain}");
+    assert!(plain.contains("Thursday at ten."), "{plain}");
+    assert!(plain.contains("protected-headers=\"v1\""), "{plain}");
+}
+
+#[test]
+fn sealpost_reads_a_gpg_signed_and_encrypted_message_as_verified() {
+    let world = World::new();
+    let gpg = Gpg::new(&world);
+    let sam_fpr = gpg.generate("Sam Lee <sam@client.example>");
+    let ada = world.person("ada", "Dr. Ada Moss", "ada@practice.example");
+    let ada_key = std::fs::read(ada.export_key(world.path())).unwrap();
+    gpg.ok(&["--import"], &ada_key);
+    let sam_public = world.path().join("sam.asc");
+    std::fs::write(&sam_public, gpg.ok(&["--armor", "--export", "sam@client.example"], b"")).unwrap();
+    ada.ok(&["contact", "add", "sam", "sam@client.example", "--key", sam_public.to_str().unwrap()], "");
+    ada.ok(&["contact", "verify", "sam", "--fingerprint", &sam_fpr], "");
+
+    let inner = inner_entity("Sam Lee <sam@client.example>", "ada@practice.example", "From gpg", "<gpg1@client.example>", "Written with gpg.\r\n");
+    let armored = gpg.ok(
+        &["--armor", "--sign", "--encrypt", "--local-user", "sam@client.example", "--recipient", "ada@practice.example"],
+        &inner,
+    );
+    ada.receive_raw(&world, &pgp_mime("sam@client.example", "ada@practice.example", "<gpg1@client.example>", &String::from_utf8(armored).unwrap()));
+    let synced = ada.ok(&["sync"], "");
+    assert!(synced.stdout.contains("1 verified"), "{synced:?}");
+    let read = ada.ok(&["read", "1"], "");
+    assert!(read.stdout.starts_with("Status:  verified: signed by sam <sam@client.example>"), "{read:?}");
+    assert!(read.stdout.contains("Subject: From gpg"));
+    assert!(read.stdout.contains("Written with gpg."));
+}
+
+#[test]
+fn import_with_the_wrong_key_passphrase_creates_nothing() {
+    let world = World::new();
+    let gpg = Gpg::new(&world);
+    gpg.generate("Sam Lee <sam@client.example>");
+    let key_file = world.path().join("sam-secret.asc");
+    std::fs::write(&key_file, gpg.ok(&["--armor", "--export-secret-keys", "sam@client.example"], b"")).unwrap();
+    let wrong = world.path().join("wrong.pass");
+    std::fs::write(&wrong, "not it").unwrap();
+    let sam = world.bare_person("sam", "sam@client.example");
+    let run = sam.run(
+        &["init", "--email", "sam@client.example", "--import-key", key_file.to_str().unwrap(), "--key-passphrase-file", wrong.to_str().unwrap(), "--kdf-work-factor", "10"],
+        "",
+    );
+    assert_eq!(run.code, 1, "{run:?}");
+    assert!(run.stderr.contains("wrong passphrase for the imported key"), "{run:?}");
+    assert!(!sam.home.exists(), "nothing was created");
+
+    let other = world.bare_person("other", "other@client.example");
+    let run = other.run(&["init", "--email", "other@client.example", "--import-key", key_file.to_str().unwrap(), "--kdf-work-factor", "10"], "");
+    assert_eq!(run.code, 1);
+    assert!(run.stderr.contains("no user ID with the address other@client.example"), "{run:?}");
+}
