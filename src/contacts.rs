@@ -127,9 +127,7 @@ impl Contacts {
 
     /// Like `find`, with an error naming what to run when there is none.
     pub fn get(&self, who: &str) -> Result<&Contact> {
-        self.find(who).with_context(|| {
-            format!("no contact {who}; `sealpost contact list` shows your contacts")
-        })
+        self.find(who).with_context(|| format!("no contact {who}; `sealpost contact list` shows your contacts"))
     }
 
     pub fn by_fingerprint(&self, fingerprint: &Fingerprint) -> Option<&Contact> {
@@ -211,10 +209,7 @@ impl Contacts {
 }
 
 fn check_alias(alias: &str) -> Result<()> {
-    if alias.is_empty()
-        || alias.len() > 64
-        || !alias.chars().all(|c| c.is_ascii_alphanumeric() || "._-".contains(c))
-    {
+    if alias.is_empty() || alias.len() > 64 || !alias.chars().all(|c| c.is_ascii_alphanumeric() || "._-".contains(c)) {
         bail!("{alias:?} is not a usable alias: use letters, digits, '.', '_' or '-'");
     }
     Ok(())
@@ -228,8 +223,8 @@ fn edit_distance(a: &str, b: &str) -> usize {
     for (i, row) in d.iter_mut().enumerate() {
         row[0] = i;
     }
-    for j in 0..=b.len() {
-        d[0][j] = j;
+    for (j, cell) in d[0].iter_mut().enumerate() {
+        *cell = j;
     }
     for i in 1..=a.len() {
         for j in 1..=b.len() {

@@ -64,7 +64,5 @@ impl std::error::Error for Refusal {}
 
 /// The exit code an error maps to: the first `Refusal` in its chain, else 1.
 pub fn exit_code_of(err: &anyhow::Error) -> ExitCode {
-    err.chain()
-        .find_map(|cause| cause.downcast_ref::<Refusal>())
-        .map_or(ExitCode::Failure, |refusal| refusal.code)
+    err.chain().find_map(|cause| cause.downcast_ref::<Refusal>()).map_or(ExitCode::Failure, |refusal| refusal.code)
 }

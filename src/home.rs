@@ -89,11 +89,7 @@ fn check_private(path: &Path) -> Result<()> {
 
 /// Creates a directory (and parents) with mode 0700.
 pub fn create_private_dir(dir: &Path) -> Result<()> {
-    fs::DirBuilder::new()
-        .recursive(true)
-        .mode(0o700)
-        .create(dir)
-        .with_context(|| format!("creating {}", dir.display()))
+    fs::DirBuilder::new().recursive(true).mode(0o700).create(dir).with_context(|| format!("creating {}", dir.display()))
 }
 
 /// Writes `bytes` to `path` atomically with mode 0600.
@@ -121,9 +117,7 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
 
 /// Makes a rename or removal in `dir` durable.
 pub fn sync_dir(dir: &Path) -> Result<()> {
-    File::open(dir)
-        .and_then(|d| d.sync_all())
-        .with_context(|| format!("flushing folder {} to disk", dir.display()))
+    File::open(dir).and_then(|d| d.sync_all()).with_context(|| format!("flushing folder {} to disk", dir.display()))
 }
 
 /// Removes a file durably; a file already gone is not an error.

@@ -86,11 +86,8 @@ impl Inbox {
     /// the index mentions it; the caller saves the index.
     pub fn add(&mut self, store: &Store, source_id: &str, raw: &[u8], opened: &Opened) -> Result<Added> {
         self.seen_sources.insert(source_id.to_string());
-        let message_id = opened
-            .content
-            .as_ref()
-            .and_then(|c| c.message_id.clone())
-            .or_else(|| opened.outer.message_id.clone());
+        let message_id =
+            opened.content.as_ref().and_then(|c| c.message_id.clone()).or_else(|| opened.outer.message_id.clone());
         if let Some(id) = &message_id {
             if self.entries.iter().any(|e| e.message_id.as_ref() == Some(id)) {
                 return Ok(Added::Duplicate);

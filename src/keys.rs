@@ -54,11 +54,7 @@ pub fn generate(name: &str, address: &str) -> Result<Cert> {
         .set_cipher_suite(CipherSuite::Cv25519)
         .set_features(Features::empty().set_seipdv1())?
         .set_primary_key_flags(KeyFlags::empty().set_certification().set_signing())
-        .add_subkey(
-            KeyFlags::empty().set_transport_encryption().set_storage_encryption(),
-            None,
-            None,
-        )
+        .add_subkey(KeyFlags::empty().set_transport_encryption().set_storage_encryption(), None, None)
         .set_validity_period(None)
         .add_userid(userid)
         .generate()
@@ -91,11 +87,7 @@ pub fn adopt(bytes: &[u8], address: &str, key_passphrase: impl FnOnce() -> Resul
             .clone()
             .decrypt_secret(password)
             .map_err(|_| anyhow!("wrong passphrase for the imported key; nothing was created"))?;
-        unlocked.push(if ka.primary() {
-            key.role_into_primary().into()
-        } else {
-            key.role_into_subordinate().into()
-        });
+        unlocked.push(if ka.primary() { key.role_into_primary().into() } else { key.role_into_subordinate().into() });
     }
     let (cert, _) = cert.insert_packets(unlocked)?;
     signing_key(&cert).context("the imported key cannot sign")?;
@@ -135,15 +127,12 @@ pub fn addresses(cert: &Cert) -> Vec<String> {
     let Ok(valid) = cert.with_policy(&POLICY, None) else {
         return Vec::new();
     };
-    valid
-        .userids()
-        .filter_map(|uid| uid.userid().email().ok().flatten().map(normalize_address))
-        .collect()
+    valid.userids().filter_map(|uid| uid.userid().email().ok().flatten().map(normalize_address)).collect()
 }
 
 pub fn has_address(cert: &Cert, address: &str) -> bool {
     let wanted = normalize_address(address);
-    addresses(cert).iter().any(|a| *a == wanted)
+    addresses(cert).contains(&wanted)
 }
 
 /// The display name in the user ID carrying `address`, if any.
@@ -157,7 +146,14 @@ pub fn name_for(cert: &Cert, address: &str) -> Option<String> {
 }
 
 /// The keys a message to `cert` may be encrypted to.
-pub fn encryption_keys(cert: &Cert) -> Vec<sequoia_openpgp::packet::Key<sequoia_openpgp::packet::key::PublicParts, sequoia_openpgp::packet::key::UnspecifiedRole>> {
+pub fn encryption_keys(
+    cert: &Cert,
+) -> Vec<
+    sequoia_openpgp::packet::Key<
+        sequoia_openpgp::packet::key::PublicParts,
+        sequoia_openpgp::packet::key::UnspecifiedRole,
+    >,
+> {
     let Ok(valid) = cert.with_policy(&POLICY, SystemTime::now()) else {
         return Vec::new();
     };
@@ -188,11 +184,7 @@ pub fn signing_key(cert: &Cert) -> Result<sequoia_openpgp::crypto::KeyPair> {
 /// A fingerprint in groups of four, as people read it aloud.
 pub fn grouped(fingerprint: &Fingerprint) -> String {
     let hex = fingerprint.to_hex();
-    hex.as_bytes()
-        .chunks(4)
-        .map(|c| std::str::from_utf8(c).expect("hex is ASCII"))
-        .collect::<Vec<_>>()
-        .join(" ")
+    hex.as_bytes().chunks(4).map(|c| std::str::from_utf8(c).expect("hex is ASCII")).collect::<Vec<_>>().join(" ")
 }
 
 /// Parses a fingerprint as typed by a person: spaces and case ignored.

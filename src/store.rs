@@ -59,12 +59,7 @@ pub struct Store {
 
 impl Store {
     /// Creates a new store for `secret` (a certificate with secret keys).
-    pub fn create(
-        home: &Home,
-        passphrase: &SecretString,
-        secret: &Cert,
-        work_factor: Option<u8>,
-    ) -> Result<Store> {
+    pub fn create(home: &Home, passphrase: &SecretString, secret: &Cert, work_factor: Option<u8>) -> Result<Store> {
         home.create()?;
         let lock = Lock::acquire(&home.data_dir, Duration::from_secs(10))?;
         let store_key = age::x25519::Identity::generate();
@@ -81,11 +76,8 @@ impl Store {
         }
         let sealed = age::encrypt(&recipient, &serde_json::to_vec(&keyring)?)
             .map_err(|e| anyhow!("encrypting the keyring: {e}"))?;
-        let meta = StoreMeta {
-            version: 1,
-            kdf_work_factor: scrypt_work_factor(&sealed)?,
-            kdf_lowered: work_factor.is_some(),
-        };
+        let meta =
+            StoreMeta { version: 1, kdf_work_factor: scrypt_work_factor(&sealed)?, kdf_lowered: work_factor.is_some() };
         home::write_atomic(&home.data_dir.join(META), toml::to_string(&meta)?.as_bytes())?;
         home::write_atomic(
             &home.data_dir.join(PUBLIC_CERT),

@@ -72,7 +72,10 @@ fn truncated_message_is_not_shown() {
     sam.ok(&["sync"], "");
     let read = sam.run(&["read", "1"], "");
     assert_eq!(read.code, 4, "{read:?}");
-    assert!(read.stdout.contains("NOT VERIFIED: tampered") || read.stdout.contains("NOT VERIFIED: malformed"), "{read:?}");
+    assert!(
+        read.stdout.contains("NOT VERIFIED: tampered") || read.stdout.contains("NOT VERIFIED: malformed"),
+        "{read:?}"
+    );
     assert!(!read.all().contains("SECRET-BODY-TEXT"));
 }
 
@@ -86,9 +89,16 @@ fn message_signed_by_a_key_other_than_the_pinned_one_is_unknown_sender() {
     std::fs::set_permissions(&mallory.home, std::os::unix::fs::PermissionsExt::from_mode(0o700)).unwrap();
     mallory.generate("Sam Lee <sam@client.example>");
     mallory.ok(&["--import"], &std::fs::read(world.path().join("ada@practice.example.asc")).unwrap());
-    let inner = inner_entity("sam@client.example", "ada@practice.example", "Change of plan", "<m1@x>", "Send me the notes.\r\n");
+    let inner = inner_entity(
+        "sam@client.example",
+        "ada@practice.example",
+        "Change of plan",
+        "<m1@x>",
+        "Send me the notes.\r\n",
+    );
     let armored = gpg_message(&mallory, &["--sign", "--encrypt", "--recipient", "ada@practice.example"], &inner);
-    let read = deliver_and_read(&world, &ada, &pgp_mime("sam@client.example", "ada@practice.example", "<m1@x>", &armored));
+    let read =
+        deliver_and_read(&world, &ada, &pgp_mime("sam@client.example", "ada@practice.example", "<m1@x>", &armored));
     assert_eq!(read.code, 4, "{read:?}");
     assert!(read.stdout.starts_with("Status:  NOT VERIFIED: unknown-sender"), "{read:?}");
 }
@@ -97,12 +107,27 @@ fn message_signed_by_a_key_other_than_the_pinned_one_is_unknown_sender() {
 fn from_that_is_not_the_signer_is_a_mismatch() {
     let world = World::new();
     let (ada, gpg) = ada_and_gpg_sam(&world);
-    let inner = inner_entity("Dr. Bob <bob@practice.example>", "ada@practice.example", "Referral", "<f1@x>", "Please see my client.\r\n");
-    let armored = gpg_message(&gpg, &["--sign", "--encrypt", "--local-user", "sam@client.example", "--recipient", "ada@practice.example"], &inner);
-    let read = deliver_and_read(&world, &ada, &pgp_mime("bob@practice.example", "ada@practice.example", "<f1@x>", &armored));
+    let inner = inner_entity(
+        "Dr. Bob <bob@practice.example>",
+        "ada@practice.example",
+        "Referral",
+        "<f1@x>",
+        "Please see my client.\r\n",
+    );
+    let armored = gpg_message(
+        &gpg,
+        &["--sign", "--encrypt", "--local-user", "sam@client.example", "--recipient", "ada@practice.example"],
+        &inner,
+    );
+    let read =
+        deliver_and_read(&world, &ada, &pgp_mime("bob@practice.example", "ada@practice.example", "<f1@x>", &armored));
     assert_eq!(read.code, 4, "{read:?}");
     assert!(read.stdout.contains("NOT VERIFIED: from-mismatch"), "{read:?}");
-    assert!(read.stdout.contains("From says bob@practice.example, but the signing key is pinned for sam <sam@client.example>"), "{read:?}");
+    assert!(
+        read.stdout
+            .contains("From says bob@practice.example, but the signing key is pinned for sam <sam@client.example>"),
+        "{read:?}"
+    );
 }
 
 #[test]
@@ -111,7 +136,8 @@ fn encrypted_but_unsigned_message_is_not_verified() {
     let (ada, gpg) = ada_and_gpg_sam(&world);
     let inner = inner_entity("sam@client.example", "ada@practice.example", "Hi", "<u1@x>", "Unsigned words.\r\n");
     let armored = gpg_message(&gpg, &["--encrypt", "--recipient", "ada@practice.example"], &inner);
-    let read = deliver_and_read(&world, &ada, &pgp_mime("sam@client.example", "ada@practice.example", "<u1@x>", &armored));
+    let read =
+        deliver_and_read(&world, &ada, &pgp_mime("sam@client.example", "ada@practice.example", "<u1@x>", &armored));
     assert_eq!(read.code, 4, "{read:?}");
     assert!(read.stdout.starts_with("Status:  NOT VERIFIED: unsigned: encrypted but not signed"), "{read:?}");
 }
@@ -165,8 +191,13 @@ fn escape_sequences_in_a_message_never_reach_the_terminal() {
         "<e1@x>",
         "line one\u{1b}[31m red\r\n\u{1b}[1Aover\r\n",
     );
-    let armored = gpg_message(&gpg, &["--sign", "--encrypt", "--local-user", "sam@client.example", "--recipient", "ada@practice.example"], &inner);
-    let read = deliver_and_read(&world, &ada, &pgp_mime("sam@client.example", "ada@practice.example", "<e1@x>", &armored));
+    let armored = gpg_message(
+        &gpg,
+        &["--sign", "--encrypt", "--local-user", "sam@client.example", "--recipient", "ada@practice.example"],
+        &inner,
+    );
+    let read =
+        deliver_and_read(&world, &ada, &pgp_mime("sam@client.example", "ada@practice.example", "<e1@x>", &armored));
     assert_eq!(read.code, 0, "{read:?}");
     assert!(!read.stdout.contains('\u{1b}') && !read.stdout.contains('\u{7}'), "{:?}", read.stdout);
     assert!(read.stdout.contains("Subject: Hi there"), "{read:?}");
@@ -218,7 +249,8 @@ fn malformed_certificate_file_is_refused_and_adds_nothing() {
     let world = World::new();
     let ada = world.person("ada", "Dr. Ada Moss", "ada@practice.example");
     let bad = world.path().join("bad.asc");
-    std::fs::write(&bad, "-----BEGIN PGP PUBLIC KEY BLOCK-----\n\nnot a key\n-----END PGP PUBLIC KEY BLOCK-----\n").unwrap();
+    std::fs::write(&bad, "-----BEGIN PGP PUBLIC KEY BLOCK-----\n\nnot a key\n-----END PGP PUBLIC KEY BLOCK-----\n")
+        .unwrap();
     let run = ada.run(&["contact", "add", "sam", "sam@client.example", "--key", bad.to_str().unwrap()], "");
     assert_eq!(run.code, 1, "{run:?}");
     assert!(run.stderr.contains("is not an OpenPGP certificate; nothing was added"), "{run:?}");
@@ -233,7 +265,10 @@ fn certificate_without_the_address_is_refused() {
     let key = sam.export_key(world.path());
     let run = ada.run(&["contact", "add", "sam", "samuel@elsewhere.example", "--key", key.to_str().unwrap()], "");
     assert_eq!(run.code, 1, "{run:?}");
-    assert!(run.stderr.contains("no user ID with the address samuel@elsewhere.example (it has: sam@client.example)"), "{run:?}");
+    assert!(
+        run.stderr.contains("no user ID with the address samuel@elsewhere.example (it has: sam@client.example)"),
+        "{run:?}"
+    );
     assert!(ada.ok(&["contact", "list"], "").stdout.contains("no contacts"));
 }
 

@@ -15,9 +15,17 @@ fn sam_with_gpg_key(world: &World, gpg: &Gpg) -> common::Person {
     let sam = world.bare_person("sam", "sam@client.example");
     let out = sam.ok(
         &[
-            "init", "--email", "sam@client.example", "--import-key", key_file.to_str().unwrap(),
-            "--key-passphrase-file", pass_file.to_str().unwrap(), "--maildir", world.mail().to_str().unwrap(),
-            "--kdf-work-factor", "10",
+            "init",
+            "--email",
+            "sam@client.example",
+            "--import-key",
+            key_file.to_str().unwrap(),
+            "--key-passphrase-file",
+            pass_file.to_str().unwrap(),
+            "--maildir",
+            world.mail().to_str().unwrap(),
+            "--kdf-work-factor",
+            "10",
         ],
         "",
     );
@@ -63,12 +71,34 @@ fn sealpost_reads_a_gpg_signed_and_encrypted_message_as_verified() {
     ada.ok(&["contact", "add", "sam", "sam@client.example", "--key", sam_public.to_str().unwrap()], "");
     ada.ok(&["contact", "verify", "sam", "--fingerprint", &sam_fpr], "");
 
-    let inner = inner_entity("Sam Lee <sam@client.example>", "ada@practice.example", "From gpg", "<gpg1@client.example>", "Written with gpg.\r\n");
+    let inner = inner_entity(
+        "Sam Lee <sam@client.example>",
+        "ada@practice.example",
+        "From gpg",
+        "<gpg1@client.example>",
+        "Written with gpg.\r\n",
+    );
     let armored = gpg.ok(
-        &["--armor", "--sign", "--encrypt", "--local-user", "sam@client.example", "--recipient", "ada@practice.example"],
+        &[
+            "--armor",
+            "--sign",
+            "--encrypt",
+            "--local-user",
+            "sam@client.example",
+            "--recipient",
+            "ada@practice.example",
+        ],
         &inner,
     );
-    ada.receive_raw(&world, &pgp_mime("sam@client.example", "ada@practice.example", "<gpg1@client.example>", &String::from_utf8(armored).unwrap()));
+    ada.receive_raw(
+        &world,
+        &pgp_mime(
+            "sam@client.example",
+            "ada@practice.example",
+            "<gpg1@client.example>",
+            &String::from_utf8(armored).unwrap(),
+        ),
+    );
     let synced = ada.ok(&["sync"], "");
     assert!(synced.stdout.contains("1 verified"), "{synced:?}");
     let read = ada.ok(&["read", "1"], "");
@@ -88,7 +118,17 @@ fn import_with_the_wrong_key_passphrase_creates_nothing() {
     std::fs::write(&wrong, "not it").unwrap();
     let sam = world.bare_person("sam", "sam@client.example");
     let run = sam.run(
-        &["init", "--email", "sam@client.example", "--import-key", key_file.to_str().unwrap(), "--key-passphrase-file", wrong.to_str().unwrap(), "--kdf-work-factor", "10"],
+        &[
+            "init",
+            "--email",
+            "sam@client.example",
+            "--import-key",
+            key_file.to_str().unwrap(),
+            "--key-passphrase-file",
+            wrong.to_str().unwrap(),
+            "--kdf-work-factor",
+            "10",
+        ],
         "",
     );
     assert_eq!(run.code, 1, "{run:?}");
@@ -96,7 +136,18 @@ fn import_with_the_wrong_key_passphrase_creates_nothing() {
     assert!(!sam.home.exists(), "nothing was created");
 
     let other = world.bare_person("other", "other@client.example");
-    let run = other.run(&["init", "--email", "other@client.example", "--import-key", key_file.to_str().unwrap(), "--kdf-work-factor", "10"], "");
+    let run = other.run(
+        &[
+            "init",
+            "--email",
+            "other@client.example",
+            "--import-key",
+            key_file.to_str().unwrap(),
+            "--kdf-work-factor",
+            "10",
+        ],
+        "",
+    );
     assert_eq!(run.code, 1);
     assert!(run.stderr.contains("no user ID with the address other@client.example"), "{run:?}");
 }

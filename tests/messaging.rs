@@ -32,7 +32,10 @@ fn verified_round_trip_with_attachment_between_two_homes() {
     let synced = sam.ok(&["sync"], "");
     assert!(synced.stdout.contains("1 new message(s): 1 verified"), "{synced:?}");
     let inbox = sam.ok(&["inbox"], "");
-    assert!(inbox.stdout.contains("ada") && inbox.stdout.contains("verified") && inbox.stdout.contains("Session notes"), "{inbox:?}");
+    assert!(
+        inbox.stdout.contains("ada") && inbox.stdout.contains("verified") && inbox.stdout.contains("Session notes"),
+        "{inbox:?}"
+    );
 
     let saved = world.path().join("saved");
     let read = sam.ok(&["read", "1", "--save-attachments", saved.to_str().unwrap()], "");
@@ -40,7 +43,10 @@ fn verified_round_trip_with_attachment_between_two_homes() {
     assert!(read.stdout.contains("Subject: Session notes"));
     assert!(read.stdout.contains("Please fill in the thought record daily."));
     assert!(read.stdout.contains("worksheet.txt (application/octet-stream, 45 bytes)"), "{read:?}");
-    assert_eq!(std::fs::read_to_string(saved.join("worksheet.txt")).unwrap(), "Thought record: situation, thought, evidence\n");
+    assert_eq!(
+        std::fs::read_to_string(saved.join("worksheet.txt")).unwrap(),
+        "Thought record: situation, thought, evidence\n"
+    );
 
     // Saving again never overwrites.
     sam.ok(&["read", "1", "--save-attachments", saved.to_str().unwrap()], "");
@@ -64,7 +70,10 @@ fn store_holds_no_plaintext_after_a_round_trip() {
     let (ada, sam) = pair(&world);
     let attachment = world.path().join("plan.txt");
     std::fs::write(&attachment, "CRISIS-PLAN-CONTENT-7731").unwrap();
-    ada.ok(&["send", "--to", "sam", "--subject", "SUBJECT-MARKER-4412", "--attach", attachment.to_str().unwrap()], "BODY-MARKER-9921\n");
+    ada.ok(
+        &["send", "--to", "sam", "--subject", "SUBJECT-MARKER-4412", "--attach", attachment.to_str().unwrap()],
+        "BODY-MARKER-9921\n",
+    );
     sam.ok(&["sync"], "");
     sam.ok(&["read", "1"], "");
     // Message content nowhere; and who the other person is (a contact is
@@ -75,7 +84,9 @@ fn store_holds_no_plaintext_after_a_round_trip() {
         for file in files_under(&person.home) {
             let bytes = std::fs::read(&file).unwrap();
             let text = String::from_utf8_lossy(&bytes);
-            for marker in ["SUBJECT-MARKER-4412", "BODY-MARKER-9921", "CRISIS-PLAN-CONTENT-7731", other_name, other_address] {
+            for marker in
+                ["SUBJECT-MARKER-4412", "BODY-MARKER-9921", "CRISIS-PLAN-CONTENT-7731", other_name, other_address]
+            {
                 assert!(!text.contains(marker), "{} holds {marker} in plaintext", file.display());
             }
         }

@@ -69,8 +69,40 @@ impl Stage {
         println!("in {}\n", self.dir.display());
 
         section("1. Each creates an identity and an encrypted store");
-        self.run(&ada, &["init", "--name", "Dr. Ada Moss", "--email", "ada@practice.example", "--maildir", &mail_arg, "--kdf-work-factor", DEMO_WORK_FACTOR], None, 0, &["created identity ada@practice.example"])?;
-        self.run(&sam, &["init", "--name", "Sam Lee", "--email", "sam@client.example", "--maildir", &mail_arg, "--kdf-work-factor", DEMO_WORK_FACTOR], None, 0, &["created identity sam@client.example"])?;
+        self.run(
+            &ada,
+            &[
+                "init",
+                "--name",
+                "Dr. Ada Moss",
+                "--email",
+                "ada@practice.example",
+                "--maildir",
+                &mail_arg,
+                "--kdf-work-factor",
+                DEMO_WORK_FACTOR,
+            ],
+            None,
+            0,
+            &["created identity ada@practice.example"],
+        )?;
+        self.run(
+            &sam,
+            &[
+                "init",
+                "--name",
+                "Sam Lee",
+                "--email",
+                "sam@client.example",
+                "--maildir",
+                &mail_arg,
+                "--kdf-work-factor",
+                DEMO_WORK_FACTOR,
+            ],
+            None,
+            0,
+            &["created identity sam@client.example"],
+        )?;
 
         section("2. They exchange public keys (pinned, not yet verified)");
         let ada_key = self.run(&ada, &["key", "export"], None, 0, &["BEGIN PGP PUBLIC KEY BLOCK"])?.stdout;
@@ -79,8 +111,20 @@ impl Stage {
         let sam_asc = self.dir.join("sam.asc");
         home::write_atomic(&ada_asc, ada_key.as_bytes())?;
         home::write_atomic(&sam_asc, sam_key.as_bytes())?;
-        self.run(&ada, &["contact", "add", "sam", "sam@client.example", "--key", &sam_asc.to_string_lossy()], None, 0, &["state: unverified"])?;
-        self.run(&sam, &["contact", "add", "ada", "ada@practice.example", "--key", &ada_asc.to_string_lossy()], None, 0, &["state: unverified"])?;
+        self.run(
+            &ada,
+            &["contact", "add", "sam", "sam@client.example", "--key", &sam_asc.to_string_lossy()],
+            None,
+            0,
+            &["state: unverified"],
+        )?;
+        self.run(
+            &sam,
+            &["contact", "add", "ada", "ada@practice.example", "--key", &ada_asc.to_string_lossy()],
+            None,
+            0,
+            &["state: unverified"],
+        )?;
 
         section("3. An unverified contact cannot be written to");
         self.run(&ada, &["send", "--to", "sam", "--subject", "hello"], Some("Hello Sam"), 3, &[])?;
@@ -97,10 +141,21 @@ impl Stage {
 
         section("5. The therapist sends session notes with a worksheet");
         let worksheet = self.dir.join("worksheet.txt");
-        home::write_atomic(&worksheet, b"Thought record\n1. Situation:\n2. Automatic thought:\n3. Evidence for / against:\n")?;
+        home::write_atomic(
+            &worksheet,
+            b"Thought record\n1. Situation:\n2. Automatic thought:\n3. Evidence for / against:\n",
+        )?;
         self.run(
             &ada,
-            &["send", "--to", "sam", "--subject", "Notes from today's session", "--attach", &worksheet.to_string_lossy()],
+            &[
+                "send",
+                "--to",
+                "sam",
+                "--subject",
+                "Notes from today's session",
+                "--attach",
+                &worksheet.to_string_lossy(),
+            ],
             Some("Hi Sam,\n\nAs discussed: try the thought record once a day this week.\nSee you Thursday.\n\nAda\n"),
             0,
             &["sent <", "to sam <sam@client.example>"],
@@ -110,13 +165,25 @@ impl Stage {
         self.run(&sam, &["sync"], None, 0, &["1 verified"])?;
         self.run(&sam, &["inbox"], None, 0, &["ada", "verified", "Notes from today's session"])?;
         let saved = self.dir.join("client-downloads");
-        self.run(&sam, &["read", "1", "--save-attachments", &saved.to_string_lossy()], None, 0, &["Status:  verified", "thought record once a day", "worksheet.txt"])?;
+        self.run(
+            &sam,
+            &["read", "1", "--save-attachments", &saved.to_string_lossy()],
+            None,
+            0,
+            &["Status:  verified", "thought record once a day", "worksheet.txt"],
+        )?;
         if !saved.join("worksheet.txt").is_file() {
             bail!("the attachment was not saved");
         }
 
         section("7. The client replies");
-        self.run(&sam, &["send", "--to", "ada", "--subject", "Re: Notes from today's session"], Some("Thanks, I will. Sam\n"), 0, &["sent <"])?;
+        self.run(
+            &sam,
+            &["send", "--to", "ada", "--subject", "Re: Notes from today's session"],
+            Some("Thanks, I will. Sam\n"),
+            0,
+            &["sent <"],
+        )?;
         self.run(&ada, &["sync"], None, 0, &["1 verified"])?;
         self.run(&ada, &["read", "--last"], None, 0, &["Status:  verified", "Thanks, I will."])?;
 
@@ -133,7 +200,9 @@ impl Stage {
     /// checks the exit code and what the user should see.
     fn run(&self, person: &Person, args: &[&str], stdin: Option<&str>, code: i32, expect: &[&str]) -> Result<Outcome> {
         let shown: Vec<String> = args.iter().map(|a| shell_word(a, &self.dir)).collect();
-        let prefix = stdin.map(|s| format!("echo {} | ", shell_word(s.lines().next().unwrap_or(""), &self.dir))).unwrap_or_default();
+        let prefix = stdin
+            .map(|s| format!("echo {} | ", shell_word(s.lines().next().unwrap_or(""), &self.dir)))
+            .unwrap_or_default();
         println!("[{}] $ {prefix}sealpost {}", person.role, shown.join(" "));
         let mut child = Command::new(&self.exe)
             .args(args)

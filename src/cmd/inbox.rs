@@ -33,10 +33,7 @@ impl Run for InboxCmd {
 /// A contact's alias when the sender is a contact, else the address.
 pub fn sender_label(entry: &Entry, contacts: &Contacts) -> String {
     match entry.sender.as_deref() {
-        Some(address) => contacts
-            .find(address)
-            .map(|c| c.alias.clone())
-            .unwrap_or_else(|| sanitize::line(address)),
+        Some(address) => contacts.find(address).map(|c| c.alias.clone()).unwrap_or_else(|| sanitize::line(address)),
         None => "(unknown)".to_string(),
     }
 }

@@ -31,11 +31,7 @@ impl Run for Init {
                 keys::generate(name, &address)?
             }
         };
-        let name = self
-            .name
-            .clone()
-            .or_else(|| keys::name_for(&cert, &address))
-            .unwrap_or_else(|| address.clone());
+        let name = self.name.clone().or_else(|| keys::name_for(&cert, &address)).unwrap_or_else(|| address.clone());
         let passphrase = session.passphrase.new_passphrase()?;
         if let Some(n) = self.kdf_work_factor {
             eprintln!(

@@ -62,10 +62,7 @@ pub trait Run {
 
 /// Runs the parsed command line.
 pub fn run(cli: Cli) -> Result<()> {
-    let session = Session {
-        home: Home::locate()?,
-        passphrase: PassphraseSource { file: cli.passphrase_file },
-    };
+    let session = Session { home: Home::locate()?, passphrase: PassphraseSource { file: cli.passphrase_file } };
     match &cli.command {
         Command::Init(c) => c.run(&session),
         Command::Key(c) => c.run(&session),

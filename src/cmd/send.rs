@@ -62,11 +62,10 @@ impl Run for Send {
 }
 
 fn read_attachment(path: &Path) -> Result<Attachment> {
-    let bytes = std::fs::read(path).with_context(|| format!("reading the attachment {}; nothing was sent", path.display()))?;
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .context("an attachment path without a file name")?;
+    let bytes =
+        std::fs::read(path).with_context(|| format!("reading the attachment {}; nothing was sent", path.display()))?;
+    let name =
+        path.file_name().map(|n| n.to_string_lossy().into_owned()).context("an attachment path without a file name")?;
     Ok(Attachment { name, content_type: "application/octet-stream".to_string(), bytes })
 }
 

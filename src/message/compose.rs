@@ -35,7 +35,8 @@ pub struct Draft {
 /// keys) and encrypted to `recipient` and to the sender.
 pub fn compose(draft: &Draft, sender: &Cert, recipient: &Cert) -> Result<Vec<u8>> {
     let inner = inner_entity(draft)?;
-    let ciphertext = sign_and_encrypt(&inner, sender, &[recipient, sender])?;
+    let everyone = [recipient, sender];
+    let ciphertext = sign_and_encrypt(&inner, sender, &everyone, &everyone)?;
     // Outside, only what delivery needs: bare addresses, no names.
     let from = mailbox(None, &draft.from_address)?;
     let to = mailbox(None, &draft.to_address)?;
@@ -94,13 +95,23 @@ fn inner_entity(draft: &Draft) -> Result<Vec<u8>> {
     Ok(entity.formatted())
 }
 
-/// Signs `plaintext` with the sender's key, naming every recipient as an
-/// intended recipient, then encrypts it to all of them. ASCII-armored.
-fn sign_and_encrypt(plaintext: &[u8], sender: &Cert, recipients: &[&Cert]) -> Result<Vec<u8>> {
+/// Signs `plaintext` with the sender's key, naming `intended` as its intended
+/// recipients, then encrypts it to `recipients`. ASCII-armored. Sealpost
+/// always passes the same list twice; tests pass different ones to build a
+/// forwarded message.
+pub(crate) fn sign_and_encrypt(
+    plaintext: &[u8],
+    sender: &Cert,
+    intended: &[&Cert],
+    recipients: &[&Cert],
+) -> Result<Vec<u8>> {
     let signing = keys::signing_key(sender)?;
     let valid: Vec<_> = recipients
         .iter()
-        .map(|cert| cert.with_policy(&POLICY, None).with_context(|| format!("the certificate {} is not valid", cert.fingerprint())))
+        .map(|cert| {
+            cert.with_policy(&POLICY, None)
+                .with_context(|| format!("the certificate {} is not valid", cert.fingerprint()))
+        })
         .collect::<Result<_>>()?;
     let mut targets: Vec<Recipient> = Vec::new();
     for cert in &valid {
@@ -122,7 +133,7 @@ fn sign_and_encrypt(plaintext: &[u8], sender: &Cert, recipients: &[&Cert]) -> Re
     let message = Armorer::new(message).kind(armor::Kind::Message).build()?;
     let message = Encryptor::for_recipients(message, targets).build().context("encrypting")?;
     let mut signer = Signer::new(message, signing)?;
-    for cert in recipients {
+    for cert in intended {
         signer = signer.add_intended_recipient(cert);
     }
     let message = signer.build().context("signing")?;
@@ -143,10 +154,7 @@ fn autocrypt(sender: &Cert, address: &str) -> Result<String> {
     let bytes = minimal.to_vec().context("serializing the certificate")?;
     let encoded = base64::engine::general_purpose::STANDARD.encode(bytes);
     // Spaces let the header fold; Autocrypt readers ignore whitespace in keydata.
-    let folded: Vec<&str> = encoded
-        .as_bytes()
-        .chunks(72)
-        .map(|c| std::str::from_utf8(c).expect("base64 is ASCII"))
-        .collect();
+    let folded: Vec<&str> =
+        encoded.as_bytes().chunks(72).map(|c| std::str::from_utf8(c).expect("base64 is ASCII")).collect();
     Ok(format!("addr={wanted}; prefer-encrypt=mutual; keydata={}", folded.join(" ")))
 }

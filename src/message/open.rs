@@ -13,8 +13,7 @@ use mail_parser::{MessageParser, MimeHeaders, PartType};
 use sequoia_openpgp::crypto::SessionKey;
 use sequoia_openpgp::packet::{PKESK, SKESK};
 use sequoia_openpgp::parse::stream::{
-    DecryptionHelper, DecryptorBuilder, MessageLayer, MessageStructure, VerificationError,
-    VerificationHelper,
+    DecryptionHelper, DecryptorBuilder, MessageLayer, MessageStructure, VerificationError, VerificationHelper,
 };
 use sequoia_openpgp::parse::Parse;
 use sequoia_openpgp::types::SymmetricAlgorithm;
@@ -108,13 +107,9 @@ impl Status {
             Status::FromMismatch => "the sender named in From is not the owner of the signing key",
             Status::Tampered => "the ciphertext was modified or cut off; nothing of it is shown",
             Status::NotEncrypted => "ordinary unencrypted email; sealpost does not display it",
-            Status::PartlyEncrypted => {
-                "parts of the message are outside the encryption; the message is withheld"
-            }
+            Status::PartlyEncrypted => "parts of the message are outside the encryption; the message is withheld",
             Status::Unsigned => "encrypted but not signed: anyone could have written it",
-            Status::NotForUs => {
-                "signed for other recipients and passed on to you; the content is withheld"
-            }
+            Status::NotForUs => "signed for other recipients and passed on to you; the content is withheld",
             Status::Undecryptable => "not encrypted to your key",
             Status::Malformed => "not a well-formed PGP/MIME message",
         }
@@ -158,10 +153,7 @@ impl Opened {
     /// The sender address the status was judged against: the protected
     /// From, or the outer From when the sender's client did not protect it.
     pub fn sender(&self) -> Option<&str> {
-        self.content
-            .as_ref()
-            .and_then(|c| c.from_address.as_deref())
-            .or(self.outer.from_address.as_deref())
+        self.content.as_ref().and_then(|c| c.from_address.as_deref()).or(self.outer.from_address.as_deref())
     }
 }
 
@@ -265,21 +257,12 @@ fn encrypted_payload(parsed: &mail_parser::Message<'_>) -> std::result::Result<V
 /// Decrypts and verifies. Returns the plaintext only when the whole message
 /// decrypted and passed its integrity check.
 fn decrypt(ciphertext: &[u8], me: &Cert, contacts: &Contacts) -> (Option<Vec<u8>>, Seal) {
-    let helper = Helper {
-        me,
-        me_fingerprint: me.fingerprint(),
-        certs: contacts.certs(),
-        addressed_to_us: false,
-        encrypted: false,
-        signature: None,
-    };
+    let helper =
+        Helper { me, me_fingerprint: me.fingerprint(), certs: contacts.certs(), encrypted: false, signature: None };
     let mut helper_back = None;
     let result = (|| -> Result<Vec<u8>> {
         let builder = DecryptorBuilder::from_bytes(ciphertext)?;
-        let mut decryptor = match builder.with_policy(&POLICY, None, helper) {
-            Ok(d) => d,
-            Err(e) => return Err(e),
-        };
+        let mut decryptor = builder.with_policy(&POLICY, None, helper)?;
         let mut plaintext = Vec::new();
         let read = decryptor.read_to_end(&mut plaintext);
         let done = decryptor.message_processed();
@@ -299,8 +282,8 @@ fn decrypt(ciphertext: &[u8], me: &Cert, contacts: &Contacts) -> (Option<Vec<u8>
         }
         (Ok(_), None) => (None, Seal::Malformed),
         (Err(_), _) => {
-            // The helper was consumed with the decryptor on failure; ask again
-            // whether the message was addressed to us at all.
+            // A failure consumes the helper; tell a message for someone else
+            // from one for us that was damaged by looking at its recipients.
             if addressed_to(ciphertext, me) {
                 (None, Seal::Tampered)
             } else if looks_like_openpgp(ciphertext) {
@@ -341,7 +324,6 @@ struct Helper<'a> {
     me: &'a Cert,
     me_fingerprint: Fingerprint,
     certs: Vec<Cert>,
-    addressed_to_us: bool,
     encrypted: bool,
     signature: Option<Seal>,
 }
@@ -420,7 +402,6 @@ impl DecryptionHelper for Helper<'_> {
                 if !matches {
                     continue;
                 }
-                self.addressed_to_us = true;
                 let Ok(mut keypair) = ka.key().clone().into_keypair() else { continue };
                 if let Some((algo, session_key)) = pkesk.decrypt(&mut keypair, sym_algo) {
                     if decrypt(algo, &session_key) {
@@ -444,7 +425,10 @@ fn parse_content(plaintext: &[u8]) -> Content {
         subject: inner.subject().map(str::to_string),
         from_address: from.and_then(|a| a.address()).map(keys::normalize_address),
         from_name: from.and_then(|a| a.name()).map(str::to_string),
-        to: inner.to().map(|a| a.iter().filter_map(|a| a.address()).map(keys::normalize_address).collect()).unwrap_or_default(),
+        to: inner
+            .to()
+            .map(|a| a.iter().filter_map(|a| a.address()).map(keys::normalize_address).collect())
+            .unwrap_or_default(),
         date: inner.date().map(|d| d.to_timestamp()),
         message_id: inner.message_id().map(|id| format!("<{id}>")),
         ..Content::default()
@@ -470,10 +454,9 @@ fn parse_content(plaintext: &[u8]) -> Content {
             _ => {}
         }
         let bytes = match &part.body {
-            PartType::Message(_) => plaintext
-                .get(part.offset_body as usize..part.offset_end as usize)
-                .unwrap_or_default()
-                .to_vec(),
+            PartType::Message(_) => {
+                plaintext.get(part.offset_body as usize..part.offset_end as usize).unwrap_or_default().to_vec()
+            }
             _ => part.contents().to_vec(),
         };
         let default_name = match content_type.as_str() {
@@ -488,4 +471,44 @@ fn parse_content(plaintext: &[u8]) -> Content {
         });
     }
     content
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::contacts::Verification;
+    use crate::message::compose::sign_and_encrypt;
+
+    fn wrap(armored: &[u8]) -> Vec<u8> {
+        let mut raw = b"From: sam@client.example\r\nTo: carol@x.example\r\nSubject: ...\r\n\
+            Content-Type: multipart/encrypted; protocol=\"application/pgp-encrypted\"; boundary=\"b\"\r\n\r\n\
+            --b\r\nContent-Type: application/pgp-encrypted\r\n\r\nVersion: 1\r\n\r\n\
+            --b\r\nContent-Type: application/octet-stream\r\n\r\n"
+            .to_vec();
+        raw.extend_from_slice(armored);
+        raw.extend_from_slice(b"\r\n--b--\r\n");
+        raw
+    }
+
+    #[test]
+    fn signed_note_passed_on_to_someone_else_is_refused() {
+        let sam = keys::generate("Sam", "sam@client.example").unwrap();
+        let ada = keys::generate("Ada", "ada@practice.example").unwrap();
+        let carol = keys::generate("Carol", "carol@x.example").unwrap();
+        let mut carols_contacts = Contacts::default();
+        carols_contacts.add("sam", "sam@client.example", &sam).unwrap();
+        carols_contacts.mark_verified("sam", Verification::Fingerprint).unwrap();
+        let inner = b"From: sam@client.example\r\nSubject: for Ada only\r\n\r\nprivate\r\n";
+
+        // Signed for Ada, then re-encrypted to Carol.
+        let forwarded = sign_and_encrypt(inner, &sam, &[&ada, &sam], &[&carol]).unwrap();
+        let opened = open(&wrap(&forwarded), &carol, &carols_contacts);
+        assert_eq!(opened.seal, Seal::NotForUs);
+        assert_eq!(opened.status, Status::NotForUs);
+        assert!(!opened.status.content_shown());
+
+        // The same note signed for Carol is verified.
+        let direct = sign_and_encrypt(inner, &sam, &[&carol, &sam], &[&carol]).unwrap();
+        assert_eq!(open(&wrap(&direct), &carol, &carols_contacts).status, Status::Verified);
+    }
 }

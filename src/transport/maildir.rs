@@ -36,12 +36,7 @@ impl Maildir {
 
     /// Writes a message into `new/` by way of `tmp/`.
     pub fn deliver(&self, raw: &[u8]) -> Result<PathBuf> {
-        let name = format!(
-            "{}.P{}R{}.sealpost",
-            crate::contacts::now(),
-            std::process::id(),
-            home::unique_suffix()
-        );
+        let name = format!("{}.P{}R{}.sealpost", crate::contacts::now(), std::process::id(), home::unique_suffix());
         let tmp = self.path.join("tmp").join(&name);
         let mut file = OpenOptions::new()
             .write(true)

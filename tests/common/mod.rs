@@ -26,7 +26,20 @@ impl World {
     /// A person with an identity on local Maildirs.
     pub fn person(&self, role: &str, name: &str, address: &str) -> Person {
         let person = self.bare_person(role, address);
-        person.ok(&["init", "--name", name, "--email", address, "--maildir", self.mail().to_str().unwrap(), "--kdf-work-factor", "10"], "");
+        person.ok(
+            &[
+                "init",
+                "--name",
+                name,
+                "--email",
+                address,
+                "--maildir",
+                self.mail().to_str().unwrap(),
+                "--kdf-work-factor",
+                "10",
+            ],
+            "",
+        );
         person
     }
 
@@ -131,12 +144,8 @@ impl Person {
 static COUNTER: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
 
 pub fn run_command(cmd: &mut Command, stdin: &str) -> Run {
-    let mut child = cmd
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("sealpost starts");
+    let mut child =
+        cmd.stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().expect("sealpost starts");
     child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
     let out = child.wait_with_output().unwrap();
     Run {
@@ -190,7 +199,16 @@ impl Gpg {
     pub fn run(&self, args: &[&str], stdin: &[u8]) -> std::process::Output {
         let mut child = Command::new("gpg")
             .env("GNUPGHOME", &self.home)
-            .args(["--batch", "--no-tty", "--pinentry-mode", "loopback", "--passphrase", GPG_PASSPHRASE, "--trust-model", "always"])
+            .args([
+                "--batch",
+                "--no-tty",
+                "--pinentry-mode",
+                "loopback",
+                "--passphrase",
+                GPG_PASSPHRASE,
+                "--trust-model",
+                "always",
+            ])
             .args(args)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())

@@ -1,0 +1,117 @@
+# Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
+function __fish_sealpost_global_optspecs
+    string join \n passphrase-file= h/help V/version
+end
+
+function __fish_sealpost_needs_command
+    # Figure out if the current invocation already has a command.
+    set -l cmd (commandline -opc)
+    set -e cmd[1]
+    argparse -s (__fish_sealpost_global_optspecs) -- $cmd 2>/dev/null
+    or return
+    if set -q argv[1]
+        # Also print the command, so this can be used to figure out what it is.
+        echo $argv[1]
+        return 1
+    end
+    return 0
+end
+
+function __fish_sealpost_using_subcommand
+    set -l cmd (__fish_sealpost_needs_command)
+    test -z "$cmd"
+    and return 1
+    contains -- $cmd[1] $argv
+end
+
+complete -c sealpost -n "__fish_sealpost_needs_command" -l passphrase-file -d 'Read the store passphrase from this file instead of prompting' -r -F
+complete -c sealpost -n "__fish_sealpost_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c sealpost -n "__fish_sealpost_needs_command" -s V -l version -d 'Print version'
+complete -c sealpost -n "__fish_sealpost_needs_command" -f -a "init" -d 'Create an identity, an encrypted store and a config'
+complete -c sealpost -n "__fish_sealpost_needs_command" -f -a "key" -d 'Show or export your own key'
+complete -c sealpost -n "__fish_sealpost_needs_command" -f -a "contact" -d 'Pin, list and verify contacts\' keys'
+complete -c sealpost -n "__fish_sealpost_needs_command" -f -a "send" -d 'Encrypt, sign and send a message to a verified contact'
+complete -c sealpost -n "__fish_sealpost_needs_command" -f -a "sync" -d 'Deliver the outbox and fetch, decrypt and verify new mail'
+complete -c sealpost -n "__fish_sealpost_needs_command" -f -a "inbox" -d 'List received messages with their status'
+complete -c sealpost -n "__fish_sealpost_needs_command" -f -a "read" -d 'Show one received message with its status'
+complete -c sealpost -n "__fish_sealpost_needs_command" -f -a "demo" -d 'Run the whole flow, offline, between two local identities'
+complete -c sealpost -n "__fish_sealpost_needs_command" -f -a "generate-docs" -d 'Write the man pages and shell completions'
+complete -c sealpost -n "__fish_sealpost_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c sealpost -n "__fish_sealpost_using_subcommand init" -l name -d 'Your name, as contacts will see it' -r
+complete -c sealpost -n "__fish_sealpost_using_subcommand init" -l email -d 'Your email address' -r
+complete -c sealpost -n "__fish_sealpost_using_subcommand init" -l import-key -d 'Adopt an existing OpenPGP secret key (armored or binary) instead of creating one' -r -F
+complete -c sealpost -n "__fish_sealpost_using_subcommand init" -l key-passphrase-file -d 'File holding the passphrase of the imported key, if it has one' -r -F
+complete -c sealpost -n "__fish_sealpost_using_subcommand init" -l maildir -d 'Deliver and read mail locally: read ROOT/<your address>, deliver into ROOT/<recipient>' -r -F
+complete -c sealpost -n "__fish_sealpost_using_subcommand init" -l kdf-work-factor -d 'Lower the passphrase work factor (log2 of scrypt\'s cost) for tests and demos; the default takes about a second' -r
+complete -c sealpost -n "__fish_sealpost_using_subcommand init" -l passphrase-file -d 'Read the store passphrase from this file instead of prompting' -r -F
+complete -c sealpost -n "__fish_sealpost_using_subcommand init" -s h -l help -d 'Print help'
+complete -c sealpost -n "__fish_sealpost_using_subcommand key; and not __fish_seen_subcommand_from show export help" -l passphrase-file -d 'Read the store passphrase from this file instead of prompting' -r -F
+complete -c sealpost -n "__fish_sealpost_using_subcommand key; and not __fish_seen_subcommand_from show export help" -s h -l help -d 'Print help'
+complete -c sealpost -n "__fish_sealpost_using_subcommand key; and not __fish_seen_subcommand_from show export help" -f -a "show" -d 'Show your address and fingerprint'
+complete -c sealpost -n "__fish_sealpost_using_subcommand key; and not __fish_seen_subcommand_from show export help" -f -a "export" -d 'Print your public certificate, armored, for your contacts'
+complete -c sealpost -n "__fish_sealpost_using_subcommand key; and not __fish_seen_subcommand_from show export help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c sealpost -n "__fish_sealpost_using_subcommand key; and __fish_seen_subcommand_from show" -l passphrase-file -d 'Read the store passphrase from this file instead of prompting' -r -F
+complete -c sealpost -n "__fish_sealpost_using_subcommand key; and __fish_seen_subcommand_from show" -s h -l help -d 'Print help'
+complete -c sealpost -n "__fish_sealpost_using_subcommand key; and __fish_seen_subcommand_from export" -l passphrase-file -d 'Read the store passphrase from this file instead of prompting' -r -F
+complete -c sealpost -n "__fish_sealpost_using_subcommand key; and __fish_seen_subcommand_from export" -s h -l help -d 'Print help'
+complete -c sealpost -n "__fish_sealpost_using_subcommand key; and __fish_seen_subcommand_from help" -f -a "show" -d 'Show your address and fingerprint'
+complete -c sealpost -n "__fish_sealpost_using_subcommand key; and __fish_seen_subcommand_from help" -f -a "export" -d 'Print your public certificate, armored, for your contacts'
+complete -c sealpost -n "__fish_sealpost_using_subcommand key; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c sealpost -n "__fish_sealpost_using_subcommand contact; and not __fish_seen_subcommand_from add list show verify help" -l passphrase-file -d 'Read the store passphrase from this file instead of prompting' -r -F
+complete -c sealpost -n "__fish_sealpost_using_subcommand contact; and not __fish_seen_subcommand_from add list show verify help" -s h -l help -d 'Print help'
+complete -c sealpost -n "__fish_sealpost_using_subcommand contact; and not __fish_seen_subcommand_from add list show verify help" -f -a "add" -d 'Pin a contact\'s certificate for an address (state: unverified)'
+complete -c sealpost -n "__fish_sealpost_using_subcommand contact; and not __fish_seen_subcommand_from add list show verify help" -f -a "list" -d 'List contacts with their state'
+complete -c sealpost -n "__fish_sealpost_using_subcommand contact; and not __fish_seen_subcommand_from add list show verify help" -f -a "show" -d 'Show one contact, its fingerprint and the safety code'
+complete -c sealpost -n "__fish_sealpost_using_subcommand contact; and not __fish_seen_subcommand_from add list show verify help" -f -a "verify" -d 'Verify a contact\'s key: compare the safety code, or check the fingerprint'
+complete -c sealpost -n "__fish_sealpost_using_subcommand contact; and not __fish_seen_subcommand_from add list show verify help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c sealpost -n "__fish_sealpost_using_subcommand contact; and __fish_seen_subcommand_from add" -l key -d 'The certificate file, armored or binary; - for stdin' -r -F
+complete -c sealpost -n "__fish_sealpost_using_subcommand contact; and __fish_seen_subcommand_from add" -l passphrase-file -d 'Read the store passphrase from this file instead of prompting' -r -F
+complete -c sealpost -n "__fish_sealpost_using_subcommand contact; and __fish_seen_subcommand_from add" -s h -l help -d 'Print help'
+complete -c sealpost -n "__fish_sealpost_using_subcommand contact; and __fish_seen_subcommand_from list" -l passphrase-file -d 'Read the store passphrase from this file instead of prompting' -r -F
+complete -c sealpost -n "__fish_sealpost_using_subcommand contact; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help'
+complete -c sealpost -n "__fish_sealpost_using_subcommand contact; and __fish_seen_subcommand_from show" -l passphrase-file -d 'Read the store passphrase from this file instead of prompting' -r -F
+complete -c sealpost -n "__fish_sealpost_using_subcommand contact; and __fish_seen_subcommand_from show" -s h -l help -d 'Print help'
+complete -c sealpost -n "__fish_sealpost_using_subcommand contact; and __fish_seen_subcommand_from verify" -l fingerprint -d 'The fingerprint the contact read out to you' -r
+complete -c sealpost -n "__fish_sealpost_using_subcommand contact; and __fish_seen_subcommand_from verify" -l code -d 'The safety code the contact read out from their screen' -r
+complete -c sealpost -n "__fish_sealpost_using_subcommand contact; and __fish_seen_subcommand_from verify" -l passphrase-file -d 'Read the store passphrase from this file instead of prompting' -r -F
+complete -c sealpost -n "__fish_sealpost_using_subcommand contact; and __fish_seen_subcommand_from verify" -s h -l help -d 'Print help'
+complete -c sealpost -n "__fish_sealpost_using_subcommand contact; and __fish_seen_subcommand_from help" -f -a "add" -d 'Pin a contact\'s certificate for an address (state: unverified)'
+complete -c sealpost -n "__fish_sealpost_using_subcommand contact; and __fish_seen_subcommand_from help" -f -a "list" -d 'List contacts with their state'
+complete -c sealpost -n "__fish_sealpost_using_subcommand contact; and __fish_seen_subcommand_from help" -f -a "show" -d 'Show one contact, its fingerprint and the safety code'
+complete -c sealpost -n "__fish_sealpost_using_subcommand contact; and __fish_seen_subcommand_from help" -f -a "verify" -d 'Verify a contact\'s key: compare the safety code, or check the fingerprint'
+complete -c sealpost -n "__fish_sealpost_using_subcommand contact; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c sealpost -n "__fish_sealpost_using_subcommand send" -l to -d 'Recipient: a verified contact\'s alias or address' -r
+complete -c sealpost -n "__fish_sealpost_using_subcommand send" -s s -l subject -d 'Subject (encrypted; the outside shows "...")' -r
+complete -c sealpost -n "__fish_sealpost_using_subcommand send" -l attach -d 'Attach a file (repeatable)' -r -F
+complete -c sealpost -n "__fish_sealpost_using_subcommand send" -l passphrase-file -d 'Read the store passphrase from this file instead of prompting' -r -F
+complete -c sealpost -n "__fish_sealpost_using_subcommand send" -s h -l help -d 'Print help'
+complete -c sealpost -n "__fish_sealpost_using_subcommand sync" -l passphrase-file -d 'Read the store passphrase from this file instead of prompting' -r -F
+complete -c sealpost -n "__fish_sealpost_using_subcommand sync" -s h -l help -d 'Print help'
+complete -c sealpost -n "__fish_sealpost_using_subcommand inbox" -l passphrase-file -d 'Read the store passphrase from this file instead of prompting' -r -F
+complete -c sealpost -n "__fish_sealpost_using_subcommand inbox" -s h -l help -d 'Print help'
+complete -c sealpost -n "__fish_sealpost_using_subcommand read" -l save-attachments -d 'Save the attachments into this folder (never overwriting)' -r -F
+complete -c sealpost -n "__fish_sealpost_using_subcommand read" -l passphrase-file -d 'Read the store passphrase from this file instead of prompting' -r -F
+complete -c sealpost -n "__fish_sealpost_using_subcommand read" -l last -d 'The newest message'
+complete -c sealpost -n "__fish_sealpost_using_subcommand read" -s h -l help -d 'Print help'
+complete -c sealpost -n "__fish_sealpost_using_subcommand demo" -l passphrase-file -d 'Read the store passphrase from this file instead of prompting' -r -F
+complete -c sealpost -n "__fish_sealpost_using_subcommand demo" -l keep -d 'Keep the demo folder instead of deleting it'
+complete -c sealpost -n "__fish_sealpost_using_subcommand demo" -s h -l help -d 'Print help'
+complete -c sealpost -n "__fish_sealpost_using_subcommand generate-docs" -l out -d 'Folder to write man/ and completions/ into' -r -F
+complete -c sealpost -n "__fish_sealpost_using_subcommand generate-docs" -l passphrase-file -d 'Read the store passphrase from this file instead of prompting' -r -F
+complete -c sealpost -n "__fish_sealpost_using_subcommand generate-docs" -s h -l help -d 'Print help'
+complete -c sealpost -n "__fish_sealpost_using_subcommand help; and not __fish_seen_subcommand_from init key contact send sync inbox read demo generate-docs help" -f -a "init" -d 'Create an identity, an encrypted store and a config'
+complete -c sealpost -n "__fish_sealpost_using_subcommand help; and not __fish_seen_subcommand_from init key contact send sync inbox read demo generate-docs help" -f -a "key" -d 'Show or export your own key'
+complete -c sealpost -n "__fish_sealpost_using_subcommand help; and not __fish_seen_subcommand_from init key contact send sync inbox read demo generate-docs help" -f -a "contact" -d 'Pin, list and verify contacts\' keys'
+complete -c sealpost -n "__fish_sealpost_using_subcommand help; and not __fish_seen_subcommand_from init key contact send sync inbox read demo generate-docs help" -f -a "send" -d 'Encrypt, sign and send a message to a verified contact'
+complete -c sealpost -n "__fish_sealpost_using_subcommand help; and not __fish_seen_subcommand_from init key contact send sync inbox read demo generate-docs help" -f -a "sync" -d 'Deliver the outbox and fetch, decrypt and verify new mail'
+complete -c sealpost -n "__fish_sealpost_using_subcommand help; and not __fish_seen_subcommand_from init key contact send sync inbox read demo generate-docs help" -f -a "inbox" -d 'List received messages with their status'
+complete -c sealpost -n "__fish_sealpost_using_subcommand help; and not __fish_seen_subcommand_from init key contact send sync inbox read demo generate-docs help" -f -a "read" -d 'Show one received message with its status'
+complete -c sealpost -n "__fish_sealpost_using_subcommand help; and not __fish_seen_subcommand_from init key contact send sync inbox read demo generate-docs help" -f -a "demo" -d 'Run the whole flow, offline, between two local identities'
+complete -c sealpost -n "__fish_sealpost_using_subcommand help; and not __fish_seen_subcommand_from init key contact send sync inbox read demo generate-docs help" -f -a "generate-docs" -d 'Write the man pages and shell completions'
+complete -c sealpost -n "__fish_sealpost_using_subcommand help; and not __fish_seen_subcommand_from init key contact send sync inbox read demo generate-docs help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c sealpost -n "__fish_sealpost_using_subcommand help; and __fish_seen_subcommand_from key" -f -a "show" -d 'Show your address and fingerprint'
+complete -c sealpost -n "__fish_sealpost_using_subcommand help; and __fish_seen_subcommand_from key" -f -a "export" -d 'Print your public certificate, armored, for your contacts'
+complete -c sealpost -n "__fish_sealpost_using_subcommand help; and __fish_seen_subcommand_from contact" -f -a "add" -d 'Pin a contact\'s certificate for an address (state: unverified)'
+complete -c sealpost -n "__fish_sealpost_using_subcommand help; and __fish_seen_subcommand_from contact" -f -a "list" -d 'List contacts with their state'
+complete -c sealpost -n "__fish_sealpost_using_subcommand help; and __fish_seen_subcommand_from contact" -f -a "show" -d 'Show one contact, its fingerprint and the safety code'
+complete -c sealpost -n "__fish_sealpost_using_subcommand help; and __fish_seen_subcommand_from contact" -f -a "verify" -d 'Verify a contact\'s key: compare the safety code, or check the fingerprint'
