@@ -200,6 +200,16 @@ mod tests {
     }
 
     #[test]
+    fn a_second_writer_is_refused_while_the_lock_is_held() {
+        let dir = tempfile::tempdir().unwrap();
+        let held = Lock::acquire(dir.path(), Duration::ZERO).unwrap();
+        let err = Lock::acquire(dir.path(), Duration::from_millis(100)).err().unwrap().to_string();
+        assert!(err.contains("another sealpost process is using this store"), "{err}");
+        drop(held);
+        Lock::acquire(dir.path(), Duration::ZERO).unwrap();
+    }
+
+    #[test]
     fn loose_permissions_are_refused_with_the_fix() {
         let dir = tempfile::tempdir().unwrap();
         let home = Home::at(dir.path());
