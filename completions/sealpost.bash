@@ -16,6 +16,9 @@ _sealpost() {
             ",$1")
                 cmd="sealpost"
                 ;;
+            sealpost,account)
+                cmd="sealpost__subcmd__account"
+                ;;
             sealpost,contact)
                 cmd="sealpost__subcmd__contact"
                 ;;
@@ -37,6 +40,9 @@ _sealpost() {
             sealpost,key)
                 cmd="sealpost__subcmd__key"
                 ;;
+            sealpost,outbox)
+                cmd="sealpost__subcmd__outbox"
+                ;;
             sealpost,read)
                 cmd="sealpost__subcmd__read"
                 ;;
@@ -45,6 +51,24 @@ _sealpost() {
                 ;;
             sealpost,sync)
                 cmd="sealpost__subcmd__sync"
+                ;;
+            sealpost__subcmd__account,check)
+                cmd="sealpost__subcmd__account__subcmd__check"
+                ;;
+            sealpost__subcmd__account,help)
+                cmd="sealpost__subcmd__account__subcmd__help"
+                ;;
+            sealpost__subcmd__account,set-password)
+                cmd="sealpost__subcmd__account__subcmd__set__subcmd__password"
+                ;;
+            sealpost__subcmd__account__subcmd__help,check)
+                cmd="sealpost__subcmd__account__subcmd__help__subcmd__check"
+                ;;
+            sealpost__subcmd__account__subcmd__help,help)
+                cmd="sealpost__subcmd__account__subcmd__help__subcmd__help"
+                ;;
+            sealpost__subcmd__account__subcmd__help,set-password)
+                cmd="sealpost__subcmd__account__subcmd__help__subcmd__set__subcmd__password"
                 ;;
             sealpost__subcmd__contact,add)
                 cmd="sealpost__subcmd__contact__subcmd__add"
@@ -76,6 +100,9 @@ _sealpost() {
             sealpost__subcmd__contact__subcmd__help,verify)
                 cmd="sealpost__subcmd__contact__subcmd__help__subcmd__verify"
                 ;;
+            sealpost__subcmd__help,account)
+                cmd="sealpost__subcmd__help__subcmd__account"
+                ;;
             sealpost__subcmd__help,contact)
                 cmd="sealpost__subcmd__help__subcmd__contact"
                 ;;
@@ -97,6 +124,9 @@ _sealpost() {
             sealpost__subcmd__help,key)
                 cmd="sealpost__subcmd__help__subcmd__key"
                 ;;
+            sealpost__subcmd__help,outbox)
+                cmd="sealpost__subcmd__help__subcmd__outbox"
+                ;;
             sealpost__subcmd__help,read)
                 cmd="sealpost__subcmd__help__subcmd__read"
                 ;;
@@ -105,6 +135,12 @@ _sealpost() {
                 ;;
             sealpost__subcmd__help,sync)
                 cmd="sealpost__subcmd__help__subcmd__sync"
+                ;;
+            sealpost__subcmd__help__subcmd__account,check)
+                cmd="sealpost__subcmd__help__subcmd__account__subcmd__check"
+                ;;
+            sealpost__subcmd__help__subcmd__account,set-password)
+                cmd="sealpost__subcmd__help__subcmd__account__subcmd__set__subcmd__password"
                 ;;
             sealpost__subcmd__help__subcmd__contact,add)
                 cmd="sealpost__subcmd__help__subcmd__contact__subcmd__add"
@@ -149,12 +185,126 @@ _sealpost() {
 
     case "${cmd}" in
         sealpost)
-            opts="-h -V --passphrase-file --help --version init key contact send sync inbox read demo generate-docs help"
+            opts="-h -V --passphrase-file --help --version init key contact account send outbox sync inbox read demo generate-docs help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --passphrase-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        sealpost__subcmd__account)
+            opts="-h --passphrase-file --help check set-password help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --passphrase-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        sealpost__subcmd__account__subcmd__check)
+            opts="-h --passphrase-file --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --passphrase-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        sealpost__subcmd__account__subcmd__help)
+            opts="check set-password help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        sealpost__subcmd__account__subcmd__help__subcmd__check)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        sealpost__subcmd__account__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        sealpost__subcmd__account__subcmd__help__subcmd__set__subcmd__password)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        sealpost__subcmd__account__subcmd__set__subcmd__password)
+            opts="-h --server --passphrase-file --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --server)
+                    COMPREPLY=($(compgen -W "smtp imap" -- "${cur}"))
+                    return 0
+                    ;;
                 --passphrase-file)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -393,8 +543,50 @@ _sealpost() {
             return 0
             ;;
         sealpost__subcmd__help)
-            opts="init key contact send sync inbox read demo generate-docs help"
+            opts="init key contact account send outbox sync inbox read demo generate-docs help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        sealpost__subcmd__help__subcmd__account)
+            opts="check set-password"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        sealpost__subcmd__help__subcmd__account__subcmd__check)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        sealpost__subcmd__help__subcmd__account__subcmd__set__subcmd__password)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -588,6 +780,20 @@ _sealpost() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        sealpost__subcmd__help__subcmd__outbox)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         sealpost__subcmd__help__subcmd__read)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -649,7 +855,7 @@ _sealpost() {
             return 0
             ;;
         sealpost__subcmd__init)
-            opts="-h --name --email --import-key --key-passphrase-file --maildir --kdf-work-factor --passphrase-file --help"
+            opts="-h --name --email --import-key --key-passphrase-file --maildir --smtp-host --smtp-port --smtp-security --imap-host --imap-port --imap-security --username --password-command --ca-file --kdf-work-factor --passphrase-file --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -672,6 +878,42 @@ _sealpost() {
                     return 0
                     ;;
                 --maildir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --smtp-host)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --smtp-port)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --smtp-security)
+                    COMPREPLY=($(compgen -W "tls starttls" -- "${cur}"))
+                    return 0
+                    ;;
+                --imap-host)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --imap-port)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --imap-security)
+                    COMPREPLY=($(compgen -W "tls starttls" -- "${cur}"))
+                    return 0
+                    ;;
+                --username)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --password-command)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --ca-file)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -785,6 +1027,24 @@ _sealpost() {
         sealpost__subcmd__key__subcmd__show)
             opts="-h --passphrase-file --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --passphrase-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        sealpost__subcmd__outbox)
+            opts="-h --flush --passphrase-file --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi

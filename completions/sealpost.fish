@@ -30,7 +30,9 @@ complete -c sealpost -n "__fish_sealpost_needs_command" -s V -l version -d 'Prin
 complete -c sealpost -n "__fish_sealpost_needs_command" -f -a "init" -d 'Create an identity, an encrypted store and a config'
 complete -c sealpost -n "__fish_sealpost_needs_command" -f -a "key" -d 'Show or export your own key'
 complete -c sealpost -n "__fish_sealpost_needs_command" -f -a "contact" -d 'Pin, list and verify contacts\' keys'
+complete -c sealpost -n "__fish_sealpost_needs_command" -f -a "account" -d 'Check and configure the mail account'
 complete -c sealpost -n "__fish_sealpost_needs_command" -f -a "send" -d 'Encrypt, sign and send a message to a verified contact'
+complete -c sealpost -n "__fish_sealpost_needs_command" -f -a "outbox" -d 'List queued messages, or retry them with --flush'
 complete -c sealpost -n "__fish_sealpost_needs_command" -f -a "sync" -d 'Deliver the outbox and fetch, decrypt and verify new mail'
 complete -c sealpost -n "__fish_sealpost_needs_command" -f -a "inbox" -d 'List received messages with their status'
 complete -c sealpost -n "__fish_sealpost_needs_command" -f -a "read" -d 'Show one received message with its status'
@@ -42,9 +44,20 @@ complete -c sealpost -n "__fish_sealpost_using_subcommand init" -l email -d 'You
 complete -c sealpost -n "__fish_sealpost_using_subcommand init" -l import-key -d 'Adopt an existing OpenPGP secret key (armored or binary) instead of creating one' -r -F
 complete -c sealpost -n "__fish_sealpost_using_subcommand init" -l key-passphrase-file -d 'File holding the passphrase of the imported key, if it has one' -r -F
 complete -c sealpost -n "__fish_sealpost_using_subcommand init" -l maildir -d 'Deliver and read mail locally: read ROOT/<your address>, deliver into ROOT/<recipient>' -r -F
+complete -c sealpost -n "__fish_sealpost_using_subcommand init" -l smtp-host -d 'SMTP submission server host' -r
+complete -c sealpost -n "__fish_sealpost_using_subcommand init" -l smtp-port -d 'SMTP port (default 587 for starttls, 465 for tls)' -r
+complete -c sealpost -n "__fish_sealpost_using_subcommand init" -l smtp-security -d 'How the SMTP connection is secured' -r -f -a "tls\t'TLS from the first byte (SMTP 465, IMAP 993)'
+starttls\t'Plain connection upgraded with STARTTLS before anything else (SMTP 587, IMAP 143); a server that does not offer it is refused'"
+complete -c sealpost -n "__fish_sealpost_using_subcommand init" -l imap-host -d 'IMAP server host' -r
+complete -c sealpost -n "__fish_sealpost_using_subcommand init" -l imap-port -d 'IMAP port (default 993 for tls, 143 for starttls)' -r
+complete -c sealpost -n "__fish_sealpost_using_subcommand init" -l imap-security -d 'How the IMAP connection is secured' -r -f -a "tls\t'TLS from the first byte (SMTP 465, IMAP 993)'
+starttls\t'Plain connection upgraded with STARTTLS before anything else (SMTP 587, IMAP 143); a server that does not offer it is refused'"
+complete -c sealpost -n "__fish_sealpost_using_subcommand init" -l username -d 'Login name for both servers (default: your address)' -r
+complete -c sealpost -n "__fish_sealpost_using_subcommand init" -l password-command -d 'Command printing the mail password, e.g. "pass show mail"' -r
+complete -c sealpost -n "__fish_sealpost_using_subcommand init" -l ca-file -d 'A private CA (PEM) to trust for both servers instead of the system roots' -r -F
 complete -c sealpost -n "__fish_sealpost_using_subcommand init" -l kdf-work-factor -d 'Lower the passphrase work factor (log2 of scrypt\'s cost) for tests and demos; the default takes about a second' -r
 complete -c sealpost -n "__fish_sealpost_using_subcommand init" -l passphrase-file -d 'Read the store passphrase from this file instead of prompting' -r -F
-complete -c sealpost -n "__fish_sealpost_using_subcommand init" -s h -l help -d 'Print help'
+complete -c sealpost -n "__fish_sealpost_using_subcommand init" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c sealpost -n "__fish_sealpost_using_subcommand key; and not __fish_seen_subcommand_from show export help" -l passphrase-file -d 'Read the store passphrase from this file instead of prompting' -r -F
 complete -c sealpost -n "__fish_sealpost_using_subcommand key; and not __fish_seen_subcommand_from show export help" -s h -l help -d 'Print help'
 complete -c sealpost -n "__fish_sealpost_using_subcommand key; and not __fish_seen_subcommand_from show export help" -f -a "show" -d 'Show your address and fingerprint'
@@ -80,11 +93,28 @@ complete -c sealpost -n "__fish_sealpost_using_subcommand contact; and __fish_se
 complete -c sealpost -n "__fish_sealpost_using_subcommand contact; and __fish_seen_subcommand_from help" -f -a "show" -d 'Show one contact, its fingerprint and the safety code'
 complete -c sealpost -n "__fish_sealpost_using_subcommand contact; and __fish_seen_subcommand_from help" -f -a "verify" -d 'Verify a contact\'s key: compare the safety code, or check the fingerprint'
 complete -c sealpost -n "__fish_sealpost_using_subcommand contact; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c sealpost -n "__fish_sealpost_using_subcommand account; and not __fish_seen_subcommand_from check set-password help" -l passphrase-file -d 'Read the store passphrase from this file instead of prompting' -r -F
+complete -c sealpost -n "__fish_sealpost_using_subcommand account; and not __fish_seen_subcommand_from check set-password help" -s h -l help -d 'Print help'
+complete -c sealpost -n "__fish_sealpost_using_subcommand account; and not __fish_seen_subcommand_from check set-password help" -f -a "check" -d 'Connect to both servers and report TLS, certificate, login and folders'
+complete -c sealpost -n "__fish_sealpost_using_subcommand account; and not __fish_seen_subcommand_from check set-password help" -f -a "set-password" -d 'Store a server password in the encrypted store (read from stdin, or prompted)'
+complete -c sealpost -n "__fish_sealpost_using_subcommand account; and not __fish_seen_subcommand_from check set-password help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c sealpost -n "__fish_sealpost_using_subcommand account; and __fish_seen_subcommand_from check" -l passphrase-file -d 'Read the store passphrase from this file instead of prompting' -r -F
+complete -c sealpost -n "__fish_sealpost_using_subcommand account; and __fish_seen_subcommand_from check" -s h -l help -d 'Print help'
+complete -c sealpost -n "__fish_sealpost_using_subcommand account; and __fish_seen_subcommand_from set-password" -l server -d 'Which server the password is for (both when absent)' -r -f -a "smtp\t''
+imap\t''"
+complete -c sealpost -n "__fish_sealpost_using_subcommand account; and __fish_seen_subcommand_from set-password" -l passphrase-file -d 'Read the store passphrase from this file instead of prompting' -r -F
+complete -c sealpost -n "__fish_sealpost_using_subcommand account; and __fish_seen_subcommand_from set-password" -s h -l help -d 'Print help'
+complete -c sealpost -n "__fish_sealpost_using_subcommand account; and __fish_seen_subcommand_from help" -f -a "check" -d 'Connect to both servers and report TLS, certificate, login and folders'
+complete -c sealpost -n "__fish_sealpost_using_subcommand account; and __fish_seen_subcommand_from help" -f -a "set-password" -d 'Store a server password in the encrypted store (read from stdin, or prompted)'
+complete -c sealpost -n "__fish_sealpost_using_subcommand account; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c sealpost -n "__fish_sealpost_using_subcommand send" -l to -d 'Recipient: a verified contact\'s alias or address' -r
 complete -c sealpost -n "__fish_sealpost_using_subcommand send" -s s -l subject -d 'Subject (encrypted; the outside shows "...")' -r
 complete -c sealpost -n "__fish_sealpost_using_subcommand send" -l attach -d 'Attach a file (repeatable)' -r -F
 complete -c sealpost -n "__fish_sealpost_using_subcommand send" -l passphrase-file -d 'Read the store passphrase from this file instead of prompting' -r -F
 complete -c sealpost -n "__fish_sealpost_using_subcommand send" -s h -l help -d 'Print help'
+complete -c sealpost -n "__fish_sealpost_using_subcommand outbox" -l passphrase-file -d 'Read the store passphrase from this file instead of prompting' -r -F
+complete -c sealpost -n "__fish_sealpost_using_subcommand outbox" -l flush -d 'Try to deliver every queued message now'
+complete -c sealpost -n "__fish_sealpost_using_subcommand outbox" -s h -l help -d 'Print help'
 complete -c sealpost -n "__fish_sealpost_using_subcommand sync" -l passphrase-file -d 'Read the store passphrase from this file instead of prompting' -r -F
 complete -c sealpost -n "__fish_sealpost_using_subcommand sync" -s h -l help -d 'Print help'
 complete -c sealpost -n "__fish_sealpost_using_subcommand inbox" -l passphrase-file -d 'Read the store passphrase from this file instead of prompting' -r -F
@@ -99,19 +129,23 @@ complete -c sealpost -n "__fish_sealpost_using_subcommand demo" -s h -l help -d 
 complete -c sealpost -n "__fish_sealpost_using_subcommand generate-docs" -l out -d 'Folder to write man/ and completions/ into' -r -F
 complete -c sealpost -n "__fish_sealpost_using_subcommand generate-docs" -l passphrase-file -d 'Read the store passphrase from this file instead of prompting' -r -F
 complete -c sealpost -n "__fish_sealpost_using_subcommand generate-docs" -s h -l help -d 'Print help'
-complete -c sealpost -n "__fish_sealpost_using_subcommand help; and not __fish_seen_subcommand_from init key contact send sync inbox read demo generate-docs help" -f -a "init" -d 'Create an identity, an encrypted store and a config'
-complete -c sealpost -n "__fish_sealpost_using_subcommand help; and not __fish_seen_subcommand_from init key contact send sync inbox read demo generate-docs help" -f -a "key" -d 'Show or export your own key'
-complete -c sealpost -n "__fish_sealpost_using_subcommand help; and not __fish_seen_subcommand_from init key contact send sync inbox read demo generate-docs help" -f -a "contact" -d 'Pin, list and verify contacts\' keys'
-complete -c sealpost -n "__fish_sealpost_using_subcommand help; and not __fish_seen_subcommand_from init key contact send sync inbox read demo generate-docs help" -f -a "send" -d 'Encrypt, sign and send a message to a verified contact'
-complete -c sealpost -n "__fish_sealpost_using_subcommand help; and not __fish_seen_subcommand_from init key contact send sync inbox read demo generate-docs help" -f -a "sync" -d 'Deliver the outbox and fetch, decrypt and verify new mail'
-complete -c sealpost -n "__fish_sealpost_using_subcommand help; and not __fish_seen_subcommand_from init key contact send sync inbox read demo generate-docs help" -f -a "inbox" -d 'List received messages with their status'
-complete -c sealpost -n "__fish_sealpost_using_subcommand help; and not __fish_seen_subcommand_from init key contact send sync inbox read demo generate-docs help" -f -a "read" -d 'Show one received message with its status'
-complete -c sealpost -n "__fish_sealpost_using_subcommand help; and not __fish_seen_subcommand_from init key contact send sync inbox read demo generate-docs help" -f -a "demo" -d 'Run the whole flow, offline, between two local identities'
-complete -c sealpost -n "__fish_sealpost_using_subcommand help; and not __fish_seen_subcommand_from init key contact send sync inbox read demo generate-docs help" -f -a "generate-docs" -d 'Write the man pages and shell completions'
-complete -c sealpost -n "__fish_sealpost_using_subcommand help; and not __fish_seen_subcommand_from init key contact send sync inbox read demo generate-docs help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c sealpost -n "__fish_sealpost_using_subcommand help; and not __fish_seen_subcommand_from init key contact account send outbox sync inbox read demo generate-docs help" -f -a "init" -d 'Create an identity, an encrypted store and a config'
+complete -c sealpost -n "__fish_sealpost_using_subcommand help; and not __fish_seen_subcommand_from init key contact account send outbox sync inbox read demo generate-docs help" -f -a "key" -d 'Show or export your own key'
+complete -c sealpost -n "__fish_sealpost_using_subcommand help; and not __fish_seen_subcommand_from init key contact account send outbox sync inbox read demo generate-docs help" -f -a "contact" -d 'Pin, list and verify contacts\' keys'
+complete -c sealpost -n "__fish_sealpost_using_subcommand help; and not __fish_seen_subcommand_from init key contact account send outbox sync inbox read demo generate-docs help" -f -a "account" -d 'Check and configure the mail account'
+complete -c sealpost -n "__fish_sealpost_using_subcommand help; and not __fish_seen_subcommand_from init key contact account send outbox sync inbox read demo generate-docs help" -f -a "send" -d 'Encrypt, sign and send a message to a verified contact'
+complete -c sealpost -n "__fish_sealpost_using_subcommand help; and not __fish_seen_subcommand_from init key contact account send outbox sync inbox read demo generate-docs help" -f -a "outbox" -d 'List queued messages, or retry them with --flush'
+complete -c sealpost -n "__fish_sealpost_using_subcommand help; and not __fish_seen_subcommand_from init key contact account send outbox sync inbox read demo generate-docs help" -f -a "sync" -d 'Deliver the outbox and fetch, decrypt and verify new mail'
+complete -c sealpost -n "__fish_sealpost_using_subcommand help; and not __fish_seen_subcommand_from init key contact account send outbox sync inbox read demo generate-docs help" -f -a "inbox" -d 'List received messages with their status'
+complete -c sealpost -n "__fish_sealpost_using_subcommand help; and not __fish_seen_subcommand_from init key contact account send outbox sync inbox read demo generate-docs help" -f -a "read" -d 'Show one received message with its status'
+complete -c sealpost -n "__fish_sealpost_using_subcommand help; and not __fish_seen_subcommand_from init key contact account send outbox sync inbox read demo generate-docs help" -f -a "demo" -d 'Run the whole flow, offline, between two local identities'
+complete -c sealpost -n "__fish_sealpost_using_subcommand help; and not __fish_seen_subcommand_from init key contact account send outbox sync inbox read demo generate-docs help" -f -a "generate-docs" -d 'Write the man pages and shell completions'
+complete -c sealpost -n "__fish_sealpost_using_subcommand help; and not __fish_seen_subcommand_from init key contact account send outbox sync inbox read demo generate-docs help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c sealpost -n "__fish_sealpost_using_subcommand help; and __fish_seen_subcommand_from key" -f -a "show" -d 'Show your address and fingerprint'
 complete -c sealpost -n "__fish_sealpost_using_subcommand help; and __fish_seen_subcommand_from key" -f -a "export" -d 'Print your public certificate, armored, for your contacts'
 complete -c sealpost -n "__fish_sealpost_using_subcommand help; and __fish_seen_subcommand_from contact" -f -a "add" -d 'Pin a contact\'s certificate for an address (state: unverified)'
 complete -c sealpost -n "__fish_sealpost_using_subcommand help; and __fish_seen_subcommand_from contact" -f -a "list" -d 'List contacts with their state'
 complete -c sealpost -n "__fish_sealpost_using_subcommand help; and __fish_seen_subcommand_from contact" -f -a "show" -d 'Show one contact, its fingerprint and the safety code'
 complete -c sealpost -n "__fish_sealpost_using_subcommand help; and __fish_seen_subcommand_from contact" -f -a "verify" -d 'Verify a contact\'s key: compare the safety code, or check the fingerprint'
+complete -c sealpost -n "__fish_sealpost_using_subcommand help; and __fish_seen_subcommand_from account" -f -a "check" -d 'Connect to both servers and report TLS, certificate, login and folders'
+complete -c sealpost -n "__fish_sealpost_using_subcommand help; and __fish_seen_subcommand_from account" -f -a "set-password" -d 'Store a server password in the encrypted store (read from stdin, or prompted)'

@@ -5,6 +5,9 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
+use crate::account::Role;
+use crate::config::Security;
+
 const EXIT_CODES: &str = "\
 EXIT CODES:
   0  success
@@ -12,7 +15,8 @@ EXIT CODES:
   2  usage error
   3  recipient not verified (nothing was sent)
   4  verification failure (a message or a key did not verify)
-  5  store locked: wrong passphrase, or no passphrase available";
+  5  store locked: wrong passphrase, or no passphrase or password available
+  6  queued: not delivered yet; kept in the outbox and retried by `sealpost sync`";
 
 /// End-to-end encrypted, signed messages over ordinary email.
 #[derive(Parser, Debug)]
@@ -36,8 +40,13 @@ pub enum Command {
     /// Pin, list and verify contacts' keys
     #[command(subcommand)]
     Contact(Contact),
+    /// Check and configure the mail account
+    #[command(subcommand)]
+    Account(Account),
     /// Encrypt, sign and send a message to a verified contact
     Send(Send),
+    /// List queued messages, or retry them with --flush
+    Outbox(Outbox),
     /// Deliver the outbox and fetch, decrypt and verify new mail
     Sync(Sync),
     /// List received messages with their status
@@ -68,6 +77,33 @@ pub struct Init {
     /// Deliver and read mail locally: read ROOT/<your address>, deliver into ROOT/<recipient>
     #[arg(long, value_name = "ROOT")]
     pub maildir: Option<PathBuf>,
+    /// SMTP submission server host
+    #[arg(long, value_name = "HOST")]
+    pub smtp_host: Option<String>,
+    /// SMTP port (default 587 for starttls, 465 for tls)
+    #[arg(long, value_name = "PORT", requires = "smtp_host")]
+    pub smtp_port: Option<u16>,
+    /// How the SMTP connection is secured
+    #[arg(long, value_enum, default_value = "starttls")]
+    pub smtp_security: Security,
+    /// IMAP server host
+    #[arg(long, value_name = "HOST")]
+    pub imap_host: Option<String>,
+    /// IMAP port (default 993 for tls, 143 for starttls)
+    #[arg(long, value_name = "PORT", requires = "imap_host")]
+    pub imap_port: Option<u16>,
+    /// How the IMAP connection is secured
+    #[arg(long, value_enum, default_value = "tls")]
+    pub imap_security: Security,
+    /// Login name for both servers (default: your address)
+    #[arg(long, value_name = "NAME")]
+    pub username: Option<String>,
+    /// Command printing the mail password, e.g. "pass show mail"
+    #[arg(long, value_name = "COMMAND")]
+    pub password_command: Option<String>,
+    /// A private CA (PEM) to trust for both servers instead of the system roots
+    #[arg(long, value_name = "FILE")]
+    pub ca_file: Option<PathBuf>,
     /// Lower the passphrase work factor (log2 of scrypt's cost) for tests and demos; the default takes about a second
     #[arg(long, value_name = "N")]
     pub kdf_work_factor: Option<u8>,
@@ -111,6 +147,25 @@ pub enum Contact {
         #[arg(long, value_name = "CODE")]
         code: Option<String>,
     },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Account {
+    /// Connect to both servers and report TLS, certificate, login and folders
+    Check,
+    /// Store a server password in the encrypted store (read from stdin, or prompted)
+    SetPassword {
+        /// Which server the password is for (both when absent)
+        #[arg(long, value_enum)]
+        server: Option<Role>,
+    },
+}
+
+#[derive(Args, Debug)]
+pub struct Outbox {
+    /// Try to deliver every queued message now
+    #[arg(long)]
+    pub flush: bool,
 }
 
 #[derive(Args, Debug)]

@@ -17,6 +17,47 @@ pub struct Config {
     /// Local delivery: read from a Maildir, send by dropping into
     /// `<drop>/<recipient address>/new`.
     pub maildir: Option<MaildirAccount>,
+    /// Submission server (SMTP).
+    pub smtp: Option<Server>,
+    /// Mailbox server (IMAP).
+    pub imap: Option<Server>,
+}
+
+/// How a connection is secured. There is deliberately no value without TLS.
+#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum Security {
+    /// TLS from the first byte (SMTP 465, IMAP 993).
+    Tls,
+    /// Plain connection upgraded with STARTTLS before anything else (SMTP 587,
+    /// IMAP 143); a server that does not offer it is refused.
+    Starttls,
+}
+
+#[derive(Serialize, Deserialize, Clone, Debug)]
+#[serde(deny_unknown_fields)]
+pub struct Server {
+    pub host: String,
+    pub port: u16,
+    pub security: Security,
+    /// Login name; the account address when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub username: Option<String>,
+    /// A command whose standard output is the password (e.g. `pass show mail`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub password_command: Option<String>,
+    /// A private CA to trust instead of the system roots.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ca_file: Option<PathBuf>,
+    /// IMAP: the folder to read (INBOX when absent).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub folder: Option<String>,
+    /// IMAP: the folder sent copies are appended to (Sent when absent).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sent_folder: Option<String>,
+    /// Refused when present: passwords never live in plaintext config.
+    #[serde(default, skip_serializing)]
+    pub password: Option<toml::Value>,
 }
 
 #[derive(Serialize, Deserialize, Clone, Debug)]
@@ -40,7 +81,18 @@ impl Config {
         let path = home.config_file();
         let text = std::fs::read_to_string(&path)
             .with_context(|| format!("no sealpost identity at {}; run `sealpost init` first", path.display()))?;
-        toml::from_str(&text).with_context(|| format!("reading {}", path.display()))
+        let config: Config = toml::from_str(&text).with_context(|| format!("reading {}", path.display()))?;
+        for (name, server) in [("smtp", &config.smtp), ("imap", &config.imap)] {
+            if server.as_ref().is_some_and(|s| s.password.is_some()) {
+                anyhow::bail!(
+                    "{} has a plaintext `password` in [{name}]; sealpost refuses to use it. Remove it and \
+                     either set `password_command` (e.g. \"pass show mail\"), or store the password \
+                     encrypted with `sealpost account set-password`",
+                    path.display()
+                );
+            }
+        }
+        Ok(config)
     }
 
     pub fn save(&self, home: &Home) -> Result<()> {

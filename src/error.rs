@@ -17,6 +17,7 @@ pub enum ExitCode {
     RecipientNotVerified = 3,
     VerificationFailed = 4,
     Locked = 5,
+    Queued = 6,
 }
 
 impl ExitCode {
@@ -28,6 +29,7 @@ impl ExitCode {
             ExitCode::RecipientNotVerified => "recipient-not-verified",
             ExitCode::VerificationFailed => "verification-failed",
             ExitCode::Locked => "locked",
+            ExitCode::Queued => "queued",
         }
     }
 }
@@ -51,6 +53,10 @@ impl Refusal {
 
     pub fn locked(message: impl Into<String>) -> anyhow::Error {
         Refusal { code: ExitCode::Locked, message: message.into() }.into()
+    }
+
+    pub fn queued(message: impl Into<String>) -> anyhow::Error {
+        Refusal { code: ExitCode::Queued, message: message.into() }.into()
     }
 }
 

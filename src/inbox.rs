@@ -47,6 +47,9 @@ pub struct Inbox {
     next_id: u64,
     entries: Vec<Entry>,
     seen_sources: BTreeSet<String>,
+    /// Where incremental fetching from the server stands.
+    #[serde(default)]
+    pub cursor: crate::transport::imap::Cursor,
 }
 
 /// What `add` did with a message.

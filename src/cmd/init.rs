@@ -5,7 +5,7 @@ use sequoia_openpgp::crypto::Password;
 
 use super::{Run, Session};
 use crate::cli::Init;
-use crate::config::{Account, Config, MaildirAccount};
+use crate::config::{Account, Config, MaildirAccount, Security, Server};
 use crate::keys;
 use crate::store::Store;
 use crate::transport::maildir::Maildir;
@@ -49,7 +49,8 @@ impl Run for Init {
             None => None,
         };
         let store = Store::create(home, &passphrase, &cert, self.kdf_work_factor)?;
-        Config { account: Account { name, address: address.clone() }, maildir }.save(home)?;
+        Config { account: Account { name, address: address.clone() }, maildir, smtp: self.smtp(), imap: self.imap() }
+            .save(home)?;
         let fingerprint = store.secret_cert().fingerprint();
         println!("created identity {address}");
         println!("fingerprint: {}", keys::grouped(&fingerprint));
@@ -59,6 +60,39 @@ impl Run for Init {
 }
 
 impl Init {
+    fn server(
+        &self,
+        host: &Option<String>,
+        port: Option<u16>,
+        security: Security,
+        default_ports: (u16, u16),
+    ) -> Option<Server> {
+        let host = host.clone()?;
+        let port = port.unwrap_or(match security {
+            Security::Tls => default_ports.0,
+            Security::Starttls => default_ports.1,
+        });
+        Some(Server {
+            host,
+            port,
+            security,
+            username: self.username.clone(),
+            password_command: self.password_command.clone(),
+            ca_file: self.ca_file.as_ref().map(|p| std::path::absolute(p).unwrap_or_else(|_| p.clone())),
+            folder: None,
+            sent_folder: None,
+            password: None,
+        })
+    }
+
+    fn smtp(&self) -> Option<Server> {
+        self.server(&self.smtp_host, self.smtp_port, self.smtp_security, (465, 587))
+    }
+
+    fn imap(&self) -> Option<Server> {
+        self.server(&self.imap_host, self.imap_port, self.imap_security, (993, 143))
+    }
+
     fn key_passphrase(&self) -> Result<Password> {
         if let Some(path) = &self.key_passphrase_file {
             let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;

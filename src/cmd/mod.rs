@@ -2,25 +2,30 @@
 //! They parse nothing and touch no files themselves; they unlock, call the
 //! core, and print.
 
+mod account;
 mod contact;
 mod demo;
 mod generate_docs;
 mod inbox;
 mod init;
 mod key;
+mod outbox;
 mod read;
 mod send;
 mod sync;
 
 use anyhow::Result;
 
+use crate::account::{credentials, Role};
 use crate::cli::{Cli, Command};
 use crate::config::Config;
 use crate::home::Home;
 use crate::passphrase::PassphraseSource;
 use crate::store::Store;
+use crate::transport::imap::Imap;
 use crate::transport::maildir::{Drop, Maildir};
-use crate::transport::{Source, Transport};
+use crate::transport::smtp::Smtp;
+use crate::transport::{SentCopy, Source, Submission, Transport};
 
 /// What every command gets: where the identity lives and how to unlock it.
 pub struct Session {
@@ -39,19 +44,41 @@ impl Session {
         Config::load(&self.home)
     }
 
-    /// The configured way out.
-    pub fn transport(&self, config: &Config) -> Result<Box<dyn Transport>> {
+    /// The configured way out: SMTP when configured, else the local drop.
+    pub fn transport(&self, config: &Config, store: &Store) -> Result<Box<dyn Transport>> {
+        if let Some(server) = &config.smtp {
+            let (username, password) = credentials(store, config, Role::Smtp, server)?;
+            let smtp = Smtp::new(server, &config.account.address, username, password)?;
+            let sent_copy = match &config.imap {
+                Some(imap) => {
+                    let (user, pass) = credentials(store, config, Role::Imap, imap)?;
+                    let imap = imap.clone();
+                    Some(SentCopy {
+                        folder: imap.sent_folder.clone().unwrap_or_else(|| "Sent".to_string()),
+                        open: Box::new(move || Ok(crate::transport::imap::login(&imap, &user, &pass)?.0)),
+                        session: None,
+                    })
+                }
+                None => None,
+            };
+            return Ok(Box::new(Submission { smtp, sent_copy }));
+        }
         match &config.maildir {
             Some(maildir) => Ok(Box::new(Drop::new(&maildir.drop))),
-            None => anyhow::bail!("no way to send is configured; run `sealpost init --maildir ROOT`"),
+            None => anyhow::bail!("no way to send is configured; run `sealpost init` with --smtp-host or --maildir"),
         }
     }
 
-    /// The configured way in.
-    pub fn source(&self, config: &Config) -> Result<Box<dyn Source>> {
+    /// The configured way in: IMAP when configured, else the local Maildir.
+    pub fn source(&self, config: &Config, store: &Store) -> Result<Box<dyn Source>> {
+        if let Some(server) = &config.imap {
+            let (username, password) = credentials(store, config, Role::Imap, server)?;
+            let (session, _) = crate::transport::imap::login(server, &username, &password)?;
+            return Ok(Box::new(Imap::new(session, server.folder.as_deref().unwrap_or("INBOX"))));
+        }
         match &config.maildir {
             Some(maildir) => Ok(Box::new(Maildir::create(&maildir.inbox)?)),
-            None => anyhow::bail!("no mailbox is configured; run `sealpost init --maildir ROOT`"),
+            None => anyhow::bail!("no mailbox is configured; run `sealpost init` with --imap-host or --maildir"),
         }
     }
 }
@@ -67,7 +94,9 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Init(c) => c.run(&session),
         Command::Key(c) => c.run(&session),
         Command::Contact(c) => c.run(&session),
+        Command::Account(c) => c.run(&session),
         Command::Send(c) => c.run(&session),
+        Command::Outbox(c) => c.run(&session),
         Command::Sync(c) => c.run(&session),
         Command::Inbox(c) => c.run(&session),
         Command::Read(c) => c.run(&session),

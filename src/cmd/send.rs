@@ -7,6 +7,7 @@ use anyhow::{bail, Context, Result};
 use super::{Run, Session};
 use crate::cli::Send;
 use crate::contacts::{now, Contacts};
+use crate::error::Refusal;
 use crate::home;
 use crate::keys;
 use crate::message::{compose, new_message_id, Attachment, Draft};
@@ -46,15 +47,19 @@ impl Run for Send {
                 raw: String::from_utf8(raw).context("the composed message is not ASCII")?,
             },
         )?;
-        let mut transport = session.transport(&config)?;
-        let flushed = outbox::flush(&store, transport.as_mut())?;
+        let flushed = match session.transport(&config, &store) {
+            Ok(mut transport) => outbox::flush(&store, transport.as_mut())?,
+            Err(e) => outbox::Flushed {
+                failed: vec![(outbox::queued_one(&store, &draft.message_id)?, format!("{e:#}"))],
+                ..Default::default()
+            },
+        };
         if let Some((_, reason)) = flushed.failed.iter().find(|(q, _)| q.message_id == draft.message_id) {
-            bail!(
+            return Err(Refusal::queued(format!(
                 "queued, will retry: delivery to {} failed ({reason}); the message {} is kept encrypted in \
                  the outbox and `sealpost sync` will try again",
-                contact.address,
-                draft.message_id
-            );
+                contact.address, draft.message_id
+            )));
         }
         println!("sent {} to {} <{}>", draft.message_id, contact.alias, contact.address);
         Ok(())

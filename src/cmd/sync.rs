@@ -13,8 +13,17 @@ impl Run for Sync {
         let store = session.unlock()?;
         let contacts = Contacts::load(&store)?;
 
-        let mut transport = session.transport(&config)?;
-        let flushed = outbox::flush(&store, transport.as_mut())?;
+        let flushed = if outbox::queued(&store)?.is_empty() {
+            outbox::Flushed::default()
+        } else {
+            match session.transport(&config, &store) {
+                Ok(mut transport) => outbox::flush(&store, transport.as_mut())?,
+                Err(e) => outbox::Flushed {
+                    failed: outbox::queued(&store)?.into_iter().map(|q| (q, format!("{e:#}"))).collect(),
+                    ..Default::default()
+                },
+            }
+        };
         if !flushed.delivered.is_empty() {
             println!("delivered {} queued message(s)", flushed.delivered.len());
         }
@@ -23,8 +32,9 @@ impl Run for Sync {
         }
 
         let mut inbox = Inbox::load(&store)?;
-        let mut source = session.source(&config)?;
-        let incoming = source.fetch_new(&|id| inbox.has_seen(id))?;
+        let mut source = session.source(&config, &store)?;
+        let mut cursor = inbox.cursor.clone();
+        let incoming = source.fetch_new(&mut cursor, &|id| inbox.has_seen(id))?;
         let (mut verified, mut unverified, mut plain, mut duplicates) = (0, 0, 0, 0);
         for message in &incoming {
             let opened = open(&message.raw, store.secret_cert(), &contacts);
@@ -35,6 +45,7 @@ impl Run for Sync {
                 Added::Stored(_) => unverified += 1,
             }
         }
+        inbox.cursor = cursor;
         inbox.save(&store)?;
         println!("fetched {} new message(s): {verified} verified, {unverified} not verified", verified + unverified);
         if plain > 0 {
@@ -44,7 +55,10 @@ impl Run for Sync {
             println!("{duplicates} duplicate(s) of stored messages ignored");
         }
         if !flushed.failed.is_empty() {
-            anyhow::bail!("{} message(s) could not be delivered and stay in the outbox", flushed.failed.len());
+            return Err(crate::error::Refusal::queued(format!(
+                "{} message(s) could not be delivered and stay in the outbox; they will be retried",
+                flushed.failed.len()
+            )));
         }
         Ok(())
     }

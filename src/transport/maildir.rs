@@ -57,7 +57,11 @@ impl Maildir {
 }
 
 impl Source for Maildir {
-    fn fetch_new(&mut self, is_known: &dyn Fn(&str) -> bool) -> Result<Vec<Incoming>> {
+    fn fetch_new(
+        &mut self,
+        _cursor: &mut super::imap::Cursor,
+        is_known: &dyn Fn(&str) -> bool,
+    ) -> Result<Vec<Incoming>> {
         let mut found = Vec::new();
         for sub in ["new", "cur"] {
             let dir = self.path.join(sub);

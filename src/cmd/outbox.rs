@@ -1,0 +1,43 @@
+use anyhow::Result;
+
+use super::{format_time, Run, Session};
+use crate::cli::Outbox;
+use crate::error::Refusal;
+use crate::outbox;
+use crate::sanitize;
+
+impl Run for Outbox {
+    fn run(&self, session: &Session) -> Result<()> {
+        let config = session.config()?;
+        let store = session.unlock()?;
+        if self.flush && !outbox::queued(&store)?.is_empty() {
+            let mut transport = session.transport(&config, &store)?;
+            let flushed = outbox::flush(&store, transport.as_mut())?;
+            for queued in &flushed.delivered {
+                println!("delivered {} to {}", queued.message_id, queued.to);
+            }
+        }
+        let queued = outbox::queued(&store)?;
+        if queued.is_empty() {
+            println!("the outbox is empty");
+            return Ok(());
+        }
+        for q in &queued {
+            println!(
+                "{}  to {}  queued {}  attempts {}",
+                q.message_id,
+                q.to,
+                format_time(q.created_at as i64),
+                q.attempts
+            );
+            println!("    subject: {}", sanitize::line(&q.subject));
+            if let Some(error) = &q.last_error {
+                println!("    last error: {error}");
+            }
+        }
+        if self.flush {
+            return Err(Refusal::queued(format!("{} message(s) are still queued", queued.len())));
+        }
+        Ok(())
+    }
+}

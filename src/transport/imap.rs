@@ -1,0 +1,144 @@
+//! Reading over IMAP, with TLS required and verified.
+//!
+//! The connection is secured here (implicit TLS, or STARTTLS that must be
+//! offered) and only then handed to the imap crate, so no login or command
+//! ever crosses the network in plaintext. Fetching is incremental by UID:
+//! the cursor remembers UIDVALIDITY and the highest UID seen; a changed
+//! UIDVALIDITY starts over from the first message, and the inbox's
+//! Message-ID check keeps that rescan from storing anything twice.
+//! Messages are fetched with BODY.PEEK, so nothing is marked or deleted.
+
+use anyhow::{anyhow, bail, Context, Result};
+use serde::{Deserialize, Serialize};
+
+use super::tls::{self, Handshake, TlsStream};
+use super::{Incoming, Source};
+use crate::config::{Security, Server};
+
+/// Where incremental fetching stands.
+#[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq, Eq)]
+pub struct Cursor {
+    pub uid_validity: Option<u32>,
+    pub last_uid: u32,
+}
+
+pub type Session = imap::Session<TlsStream>;
+
+/// A logged-in IMAP session over verified TLS.
+pub fn login(server: &Server, username: &str, password: &str) -> Result<(Session, Handshake)> {
+    let tcp = tls::connect_tcp(&server.host, server.port)?;
+    let (stream, handshake, greeted) = match server.security {
+        Security::Tls => {
+            let (stream, handshake) = tls::handshake(tcp, &server.host, server.ca_file.as_deref())?;
+            (stream, handshake, false)
+        }
+        Security::Starttls => {
+            let mut tcp = tcp;
+            let greeting = tls::read_line(&mut tcp).context("reading the IMAP greeting")?;
+            if !greeting.starts_with("* OK") {
+                bail!("unexpected IMAP greeting: {greeting}");
+            }
+            tls::write_line(&mut tcp, "s1 CAPABILITY")?;
+            let capabilities = tagged_reply(&mut tcp, "s1")?;
+            let offers = capabilities.iter().any(|l| l.split(' ').any(|w| w.eq_ignore_ascii_case("STARTTLS")));
+            if !offers {
+                bail!("{}:{} does not offer STARTTLS; refusing to continue without TLS", server.host, server.port);
+            }
+            tls::write_line(&mut tcp, "s2 STARTTLS")?;
+            tagged_reply(&mut tcp, "s2")?;
+            let (stream, handshake) = tls::handshake(tcp, &server.host, server.ca_file.as_deref())?;
+            (stream, handshake, true)
+        }
+    };
+    let mut client = imap::Client::new(stream);
+    if !greeted {
+        client.read_greeting().context("reading the IMAP greeting")?;
+    }
+    let session = client.login(username, password).map_err(|(e, _)| anyhow!("IMAP login as {username} failed: {e}"))?;
+    Ok((session, handshake))
+}
+
+/// Lines of a reply up to the tagged one, which must be OK.
+fn tagged_reply(stream: &mut impl std::io::Read, tag: &str) -> Result<Vec<String>> {
+    let mut lines = Vec::new();
+    loop {
+        let line = tls::read_line(stream)?;
+        if let Some(rest) = line.strip_prefix(&format!("{tag} ")) {
+            if !rest.starts_with("OK") {
+                bail!("the IMAP server answered {line}");
+            }
+            return Ok(lines);
+        }
+        lines.push(line);
+    }
+}
+
+/// Reads new messages from one folder.
+pub struct Imap {
+    session: Session,
+    folder: String,
+}
+
+impl Imap {
+    pub fn new(session: Session, folder: &str) -> Imap {
+        Imap { session, folder: folder.to_string() }
+    }
+
+    pub fn logout(mut self) {
+        let _ = self.session.logout();
+    }
+}
+
+impl Source for Imap {
+    fn fetch_new(&mut self, cursor: &mut Cursor, is_known: &dyn Fn(&str) -> bool) -> Result<Vec<Incoming>> {
+        let mailbox = self.session.examine(&self.folder).with_context(|| format!("opening folder {}", self.folder))?;
+        let validity = mailbox.uid_validity;
+        if validity != cursor.uid_validity {
+            *cursor = Cursor { uid_validity: validity, last_uid: 0 };
+        }
+        if mailbox.exists == 0 {
+            return Ok(Vec::new());
+        }
+        let range = format!("{}:*", cursor.last_uid + 1);
+        let fetches = self.session.uid_fetch(&range, "(UID BODY.PEEK[])").context("fetching new messages")?;
+        let validity = validity.unwrap_or(0);
+        let mut found = Vec::new();
+        let mut highest = cursor.last_uid;
+        for fetch in fetches.iter() {
+            let Some(uid) = fetch.uid else { continue };
+            // `n:*` always returns the newest message, even when it is older.
+            if uid <= cursor.last_uid {
+                continue;
+            }
+            highest = highest.max(uid);
+            let source_id = format!("imap:{validity}:{uid}");
+            if is_known(&source_id) {
+                continue;
+            }
+            let raw = fetch.body().with_context(|| format!("message UID {uid} came without a body"))?.to_vec();
+            found.push(Incoming { source_id, raw });
+        }
+        cursor.last_uid = highest;
+        Ok(found)
+    }
+}
+
+/// Appends a copy to the sent folder, creating it if needed.
+pub fn append_sent(session: &mut Session, folder: &str, raw: &[u8]) -> Result<()> {
+    if session.append(folder, raw).flag(imap::types::Flag::Seen).finish().is_ok() {
+        return Ok(());
+    }
+    let _ = session.create(folder);
+    session
+        .append(folder, raw)
+        .flag(imap::types::Flag::Seen)
+        .finish()
+        .with_context(|| format!("appending the sent copy to {folder}"))?;
+    Ok(())
+}
+
+/// Folder names, for `account check`.
+pub fn folders(session: &mut Session) -> Result<Vec<String>> {
+    let names = session.list(None, Some("*")).context("listing folders")?;
+    Ok(names.iter().map(|n| n.name().to_string()).collect())
+}

@@ -1,0 +1,112 @@
+//! Submission over SMTP (lettre), with TLS required and verified: implicit
+//! TLS, or STARTTLS that must be offered and must succeed before anything
+//! else is said. Authentication happens only inside TLS.
+
+use anyhow::{anyhow, Context, Result};
+use lettre::address::Envelope;
+use lettre::transport::smtp::authentication::Credentials;
+use lettre::transport::smtp::client::{Certificate, CertificateStore, Tls, TlsParameters};
+use lettre::{SmtpTransport, Transport as _};
+
+use super::tls::{self, Handshake};
+use super::Transport;
+use crate::config::{Security, Server};
+
+pub struct Smtp {
+    transport: SmtpTransport,
+    from: String,
+}
+
+impl Smtp {
+    pub fn new(server: &Server, from: &str, username: String, password: String) -> Result<Smtp> {
+        let mut params = TlsParameters::builder(server.host.clone());
+        if let Some(ca) = &server.ca_file {
+            params = params.certificate_store(CertificateStore::None);
+            let pem = std::fs::read(ca).with_context(|| format!("reading the CA file {}", ca.display()))?;
+            params = params.add_root_certificate(
+                Certificate::from_pem(&pem).map_err(|e| anyhow!("the CA file {} is not usable: {e}", ca.display()))?,
+            );
+        }
+        let params = params.build_rustls().map_err(|e| anyhow!("configuring TLS for SMTP: {e}"))?;
+        let tls = match server.security {
+            Security::Tls => Tls::Wrapper(params),
+            Security::Starttls => Tls::Required(params),
+        };
+        let transport = SmtpTransport::builder_dangerous(&server.host)
+            .port(server.port)
+            .tls(tls)
+            .credentials(Credentials::new(username, password))
+            .timeout(Some(tls::TIMEOUT))
+            .build();
+        Ok(Smtp { transport, from: from.to_string() })
+    }
+}
+
+impl Transport for Smtp {
+    fn deliver(&mut self, recipient: &str, raw: &[u8]) -> Result<()> {
+        let envelope = Envelope::new(
+            Some(self.from.parse().context("the sender address")?),
+            vec![recipient.parse().context("the recipient address")?],
+        )
+        .map_err(|e| anyhow!("building the envelope: {e}"))?;
+        self.transport.send_raw(&envelope, raw).map_err(|e| anyhow!("SMTP submission failed: {}", describe(&e)))?;
+        Ok(())
+    }
+}
+
+/// lettre's error with its causes, which carry the TLS reason.
+fn describe(err: &dyn std::error::Error) -> String {
+    let mut text = err.to_string();
+    let mut source = err.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
+}
+
+/// Connects, secures and greets the server without sending anything, for
+/// `account check`: the TLS version and certificate it presented.
+pub fn probe(server: &Server) -> Result<Handshake> {
+    let mut tcp = tls::connect_tcp(&server.host, server.port)?;
+    let (mut stream, handshake) = match server.security {
+        Security::Tls => tls::handshake(tcp, &server.host, server.ca_file.as_deref())?,
+        Security::Starttls => {
+            expect_reply(&mut tcp, "220")?;
+            tls::write_line(&mut tcp, "EHLO sealpost.invalid")?;
+            let lines = expect_reply(&mut tcp, "250")?;
+            if !lines.iter().any(|l| l[4..].trim().eq_ignore_ascii_case("STARTTLS")) {
+                anyhow::bail!(
+                    "{}:{} does not offer STARTTLS; refusing to continue without TLS",
+                    server.host,
+                    server.port
+                );
+            }
+            tls::write_line(&mut tcp, "STARTTLS")?;
+            expect_reply(&mut tcp, "220")?;
+            tls::handshake(tcp, &server.host, server.ca_file.as_deref())?
+        }
+    };
+    if server.security == Security::Tls {
+        expect_reply(&mut stream, "220")?;
+    }
+    let _ = tls::write_line(&mut stream, "QUIT");
+    Ok(handshake)
+}
+
+/// Reads a (multi-line) SMTP reply and checks its code.
+fn expect_reply(stream: &mut impl std::io::Read, code: &str) -> Result<Vec<String>> {
+    let mut lines = Vec::new();
+    loop {
+        let line = tls::read_line(stream)?;
+        if line.len() < 4 || !line.starts_with(code) {
+            anyhow::bail!("unexpected SMTP reply: {line}");
+        }
+        let last = line.as_bytes()[3] == b' ';
+        lines.push(line);
+        if last {
+            return Ok(lines);
+        }
+    }
+}
