@@ -261,3 +261,37 @@ pub fn armored_part(wire: &str) -> String {
     let end = wire.find("-----END PGP MESSAGE-----").expect("an armor end") + "-----END PGP MESSAGE-----".len();
     wire[start..end].replace("\r\n", "\n")
 }
+
+pub mod mail_stack;
+
+impl World {
+    /// A person whose account is on the real mail stack.
+    pub fn server_person(&self, stack: &mail_stack::MailStack, role: &str, name: &str, address: &str) -> Person {
+        let person = self.bare_person(role, address);
+        let smtp_port = stack.submission_port.to_string();
+        let imap_port = stack.imaps_port.to_string();
+        let password_command = format!("echo {}", mail_stack::PASSWORD);
+        person.ok(
+            &[
+                "init", "--name", name, "--email", address, "--kdf-work-factor", "10",
+                "--smtp-host", "localhost", "--smtp-port", &smtp_port, "--smtp-security", "starttls",
+                "--imap-host", "localhost", "--imap-port", &imap_port, "--imap-security", "tls",
+                "--ca-file", stack.ca.to_str().unwrap(), "--password-command", &password_command,
+            ],
+            "",
+        );
+        person
+    }
+}
+
+impl Person {
+    pub fn config_path(&self) -> PathBuf {
+        self.home.join("config/config.toml")
+    }
+
+    /// Edits the config text (tests of TLS policy point it elsewhere).
+    pub fn edit_config(&self, edit: impl FnOnce(String) -> String) {
+        let text = std::fs::read_to_string(self.config_path()).unwrap();
+        std::fs::write(self.config_path(), edit(text)).unwrap();
+    }
+}

@@ -1,0 +1,299 @@
+//! A real Dovecot (IMAPS, IMAP+STARTTLS, LMTP) and Postfix (submission with
+//! STARTTLS and SASL through Dovecot) on 127.0.0.1, with a throwaway CA, in a
+//! temporary folder, on free ports; stopped when dropped.
+//!
+//! Without the servers installed the real-server tests are skipped with a
+//! loud notice; with `SEALPOST_REQUIRE_MAIL_STACK=1` (set by `.ci/run`) a
+//! missing or broken stack fails them instead.
+
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+pub const DOMAINS: &str = "practice.example client.example";
+static POSTCONF: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+pub const PASSWORD: &str = "mail-password-123";
+
+pub struct MailStack {
+    pub dir: tempfile::TempDir,
+    pub ca: PathBuf,
+    pub imaps_port: u16,
+    pub imap_starttls_port: u16,
+    pub submission_port: u16,
+    pub no_starttls_port: u16,
+    dovecots: Vec<PathBuf>,
+    postfix_dir: PathBuf,
+    postfix_running: bool,
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+fn sh(cmd: &mut Command) -> String {
+    let out = cmd.output().unwrap_or_else(|e| panic!("running {cmd:?}: {e}"));
+    assert!(out.status.success(), "{cmd:?} failed: {}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// Starts a daemon: its output goes to a file, not a pipe it would hold open.
+fn daemon(cmd: &mut Command) {
+    let log = std::env::temp_dir().join(format!("sealpost-daemon-{}.log", std::process::id()));
+    let file = std::fs::File::create(&log).unwrap();
+    let status = cmd
+        .stdin(std::process::Stdio::null())
+        .stdout(file.try_clone().unwrap())
+        .stderr(file)
+        .status()
+        .unwrap_or_else(|e| panic!("running {cmd:?}: {e}"));
+    let output = std::fs::read_to_string(&log).unwrap_or_default();
+    let _ = std::fs::remove_file(&log);
+    assert!(status.success(), "{cmd:?} failed ({status}): {output}");
+}
+
+fn have(binary: &str) -> bool {
+    ["/usr/sbin", "/usr/bin", "/sbin", "/bin"].iter().any(|d| Path::new(d).join(binary).exists())
+}
+
+/// Starts the stack, or returns `None` (after saying so loudly) when the
+/// servers are not installed and the stack is not required.
+pub fn start(test: &str) -> Option<MailStack> {
+    let required = std::env::var("SEALPOST_REQUIRE_MAIL_STACK").is_ok_and(|v| v == "1");
+    let installed = have("dovecot") && have("postfix") && have("openssl");
+    let root = unsafe_is_root();
+    if !installed || !root {
+        let why = if !installed {
+            "Dovecot/Postfix are not installed (apt-get install dovecot-imapd dovecot-lmtpd postfix openssl)"
+        } else {
+            "starting Postfix needs root"
+        };
+        if required {
+            panic!("{test}: the real mail server suite is required here, but {why}");
+        }
+        eprintln!("\n*** SKIPPED {test}: {why}. The real-server suite did NOT run. ***\n");
+        return None;
+    }
+    Some(MailStack::launch())
+}
+
+fn unsafe_is_root() -> bool {
+    sh(Command::new("id").arg("-u")).trim() == "0"
+}
+
+impl MailStack {
+    fn launch() -> MailStack {
+        let dir = tempfile::Builder::new().prefix("sealpost-mail-").tempdir().unwrap();
+        let base = dir.path().to_path_buf();
+        sh(Command::new("chmod").arg("755").arg(&base));
+        make_certificates(&base);
+        let mut stack = MailStack {
+            ca: base.join("ca.pem"),
+            imaps_port: free_port(),
+            imap_starttls_port: free_port(),
+            submission_port: free_port(),
+            no_starttls_port: free_port(),
+            dovecots: Vec::new(),
+            postfix_dir: base.join("postfix"),
+            postfix_running: false,
+            dir,
+        };
+        let lmtp = free_port();
+        let auth = free_port();
+        let main = stack.start_dovecot("dovecot", "server", stack.imaps_port, Some(stack.imap_starttls_port), Some((lmtp, auth)));
+        stack.dovecots.push(main);
+        stack.start_postfix(lmtp, auth);
+        for port in [stack.imaps_port, stack.imap_starttls_port, stack.submission_port, stack.no_starttls_port] {
+            wait_for_port(port, &stack);
+        }
+        stack
+    }
+
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// Another Dovecot presenting `cert` (e.g. "expired") on a new IMAPS port.
+    pub fn extra_imaps(&mut self, cert: &str) -> u16 {
+        let port = free_port();
+        let dir = self.start_dovecot(&format!("dovecot-{cert}"), cert, port, None, None);
+        self.dovecots.push(dir);
+        wait_for_port(port, self);
+        port
+    }
+
+    fn start_dovecot(&self, name: &str, cert: &str, imaps: u16, starttls: Option<u16>, lmtp_auth: Option<(u16, u16)>) -> PathBuf {
+        let base = self.path();
+        let dir = base.join(name);
+        std::fs::create_dir_all(dir.join("run")).unwrap();
+        std::fs::create_dir_all(base.join("mail")).unwrap();
+        sh(Command::new("chown").arg("mail:mail").arg(base.join("mail")));
+        let hash = sh(Command::new("doveadm").args(["pw", "-s", "SHA512-CRYPT", "-p", PASSWORD])).trim().to_string();
+        let users: String = ["ada@practice.example", "sam@client.example", "eve@client.example"]
+            .iter()
+            .map(|u| format!("{u}:{hash}::::::\n"))
+            .collect();
+        std::fs::write(dir.join("users"), users).unwrap();
+        let mut conf = format!(
+            "base_dir = {d}/run\nstate_dir = {d}/run\nlog_path = {d}/dovecot.log\ninfo_log_path = {d}/dovecot.log\n\
+             listen = 127.0.0.1\nprotocols = imap{lmtp}\nssl = required\nssl_cert = <{b}/{cert}.pem\nssl_key = <{b}/server.key\n\
+             disable_plaintext_auth = yes\nauth_mechanisms = plain login\nfirst_valid_uid = 8\n\
+             mail_location = maildir:{b}/mail/%d/%n\n\
+             passdb {{\n  driver = passwd-file\n  args = scheme=SHA512-CRYPT {d}/users\n}}\n\
+             userdb {{\n  driver = static\n  args = uid=mail gid=mail home={b}/mail/%d/%n\n}}\n\
+             service imap-login {{\n  inet_listener imaps {{\n    port = {imaps}\n    ssl = yes\n  }}\n  inet_listener imap {{\n    port = {plain}\n  }}\n}}\n",
+            d = dir.display(),
+            b = base.display(),
+            lmtp = if lmtp_auth.is_some() { " lmtp" } else { "" },
+            plain = starttls.unwrap_or(0),
+        );
+        if let Some((lmtp, auth)) = lmtp_auth {
+            conf.push_str(&format!(
+                "service lmtp {{\n  inet_listener lmtp {{\n    address = 127.0.0.1\n    port = {lmtp}\n  }}\n}}\n\
+                 service auth {{\n  inet_listener {{\n    address = 127.0.0.1\n    port = {auth}\n  }}\n}}\n"
+            ));
+        }
+        std::fs::write(dir.join("dovecot.conf"), conf).unwrap();
+        daemon(Command::new("dovecot").arg("-c").arg(dir.join("dovecot.conf")));
+        dir
+    }
+
+    fn start_postfix(&mut self, lmtp: u16, auth: u16) {
+        let dir = self.postfix_dir.clone();
+        let base = self.path().to_path_buf();
+        std::fs::create_dir_all(dir.join("queue")).unwrap();
+        std::fs::create_dir_all(dir.join("data")).unwrap();
+        sh(Command::new("chown").arg("postfix").arg(dir.join("data")));
+        let master = std::fs::read_to_string("/etc/postfix/master.cf").unwrap();
+        let mut lines: Vec<String> = master
+            .lines()
+            .filter(|l| !l.starts_with("smtp      inet"))
+            .map(str::to_string)
+            .collect();
+        lines.push(format!("127.0.0.1:{} inet n - n - - smtpd", self.submission_port));
+        lines.push(format!(
+            "127.0.0.1:{} inet n - n - - smtpd\n  -o smtpd_tls_security_level=none\n  -o smtpd_sasl_auth_enable=no",
+            self.no_starttls_port
+        ));
+        std::fs::write(dir.join("master.cf"), lines.join("\n") + "\n").unwrap();
+        let main = format!(
+            "compatibility_level = 3.6\nqueue_directory = {d}/queue\ndata_directory = {d}/data\n\
+             myhostname = localhost\nmydestination =\ninet_interfaces = 127.0.0.1\ninet_protocols = ipv4\n\
+             mynetworks = 127.0.0.0/8\nvirtual_mailbox_domains = {DOMAINS}\nvirtual_transport = lmtp:inet:127.0.0.1:{lmtp}\n\
+             smtpd_tls_cert_file = {b}/server.pem\nsmtpd_tls_key_file = {b}/server.key\nsmtpd_tls_security_level = encrypt\n\
+             smtpd_tls_auth_only = yes\nsmtpd_sasl_auth_enable = yes\nsmtpd_sasl_type = dovecot\nsmtpd_sasl_path = inet:127.0.0.1:{auth}\n\
+             smtpd_relay_restrictions = permit_sasl_authenticated, reject\nmaillog_file_prefixes = {b}\nmaillog_file = {d}/postfix.log\n\
+             smtputf8_enable = no\nbiff = no\n",
+            d = dir.display(),
+            b = base.display(),
+        );
+        std::fs::write(dir.join("main.cf"), main).unwrap();
+        // Postfix accepts only config folders its main config lists; keep the
+        // ones still in use (other tests' stacks) and add this one.
+        let _guard = POSTCONF.lock().unwrap_or_else(|e| e.into_inner());
+        let listed = sh(Command::new("postconf").args(["-h", "alternate_config_directories"]));
+        let mut dirs: Vec<String> =
+            listed.split([' ', ',']).filter(|d| !d.is_empty() && Path::new(d).exists()).map(str::to_string).collect();
+        dirs.push(dir.display().to_string());
+        sh(Command::new("postconf").args(["-e", &format!("alternate_config_directories = {}", dirs.join(" "))]));
+        daemon(Command::new("postfix").arg("-c").arg(&dir).arg("start"));
+        self.postfix_running = true;
+    }
+
+    /// Stops Postfix (submission goes down); `start_submission` brings it back.
+    pub fn stop_submission(&mut self) {
+        if self.postfix_running {
+            let _ = Command::new("postfix").arg("-c").arg(&self.postfix_dir).arg("stop").stdout(std::process::Stdio::null()).stderr(std::process::Stdio::null()).status();
+            self.postfix_running = false;
+            let start = Instant::now();
+            while std::net::TcpStream::connect(("127.0.0.1", self.submission_port)).is_ok() && start.elapsed() < Duration::from_secs(10) {
+                std::thread::sleep(Duration::from_millis(100));
+            }
+        }
+    }
+
+    pub fn start_submission(&mut self) {
+        daemon(Command::new("postfix").arg("-c").arg(&self.postfix_dir).arg("start"));
+        self.postfix_running = true;
+        wait_for_port(self.submission_port, self);
+    }
+
+    /// Files delivered into a user's Maildir INBOX.
+    pub fn delivered(&self, user: &str) -> Vec<PathBuf> {
+        let (local, domain) = user.split_once('@').unwrap();
+        let mut files = Vec::new();
+        for sub in ["new", "cur"] {
+            if let Ok(dir) = std::fs::read_dir(self.path().join("mail").join(domain).join(local).join(sub)) {
+                files.extend(dir.map(|e| e.unwrap().path()));
+            }
+        }
+        files.sort();
+        files
+    }
+
+    /// Waits until `user`'s INBOX holds `count` messages (delivery is asynchronous).
+    pub fn wait_delivered(&self, user: &str, count: usize) {
+        let start = Instant::now();
+        while self.delivered(user).len() < count {
+            if start.elapsed() > Duration::from_secs(20) {
+                panic!("{count} message(s) for {user} did not arrive\n{}", self.logs());
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    pub fn logs(&self) -> String {
+        let mut text = String::new();
+        for dir in &self.dovecots {
+            text += &std::fs::read_to_string(dir.join("dovecot.log")).unwrap_or_default();
+        }
+        text += &std::fs::read_to_string(self.postfix_dir.join("postfix.log")).unwrap_or_default();
+        text
+    }
+}
+
+impl Drop for MailStack {
+    fn drop(&mut self) {
+        if self.postfix_running {
+            let _ = Command::new("postfix").arg("-c").arg(&self.postfix_dir).arg("stop").stdout(std::process::Stdio::null()).stderr(std::process::Stdio::null()).status();
+        }
+        for dir in &self.dovecots {
+            let _ = Command::new("doveadm").arg("-c").arg(dir.join("dovecot.conf")).arg("stop").stdout(std::process::Stdio::null()).stderr(std::process::Stdio::null()).status();
+        }
+    }
+}
+
+fn wait_for_port(port: u16, stack: &MailStack) {
+    let start = Instant::now();
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        if start.elapsed() > Duration::from_secs(20) {
+            panic!("port {port} did not open\n{}", stack.logs());
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// A CA, a server certificate for `localhost` only, and an expired one.
+fn make_certificates(base: &Path) {
+    let openssl = |args: &[&str]| sh(Command::new("openssl").current_dir(base).args(args));
+    openssl(&["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", "ca.key", "-out", "ca.pem", "-days", "3", "-subj", "/CN=sealpost test CA", "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign"]);
+    openssl(&["req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", "server.key", "-out", "server.csr", "-subj", "/CN=localhost"]);
+    std::fs::write(base.join("ext.cnf"), "subjectAltName=DNS:localhost\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n").unwrap();
+    openssl(&["x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial", "-out", "server.pem", "-days", "3", "-extfile", "ext.cnf"]);
+    // An expired certificate needs explicit dates: `openssl ca` takes them.
+    std::fs::create_dir_all(base.join("ca-db")).unwrap();
+    std::fs::write(base.join("ca-db/index.txt"), "").unwrap();
+    std::fs::write(base.join("ca-db/serial"), "1000\n").unwrap();
+    std::fs::write(
+        base.join("ca.cnf"),
+        format!(
+            "[ca]\ndefault_ca = test\n[test]\ndatabase = {b}/ca-db/index.txt\nserial = {b}/ca-db/serial\nnew_certs_dir = {b}/ca-db\n\
+             certificate = {b}/ca.pem\nprivate_key = {b}/ca.key\ndefault_md = sha256\npolicy = any\ncopy_extensions = none\n\
+             x509_extensions = ext\n[any]\ncommonName = supplied\n[ext]\nsubjectAltName=DNS:localhost\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n",
+            b = base.display()
+        ),
+    )
+    .unwrap();
+    openssl(&["ca", "-batch", "-config", "ca.cnf", "-in", "server.csr", "-out", "expired.pem", "-startdate", "20200101000000Z", "-enddate", "20200201000000Z", "-notext"]);
+}
