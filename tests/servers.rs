@@ -50,3 +50,88 @@ fn two_identities_exchange_verified_messages_through_the_servers() {
     let reply = ada.ok(&["read", "--last"], "");
     assert!(reply.stdout.starts_with("Status:  verified: signed by sam"), "{reply:?}");
 }
+
+/// Ada, with Sam verified, whose config is then pointed somewhere unsafe.
+fn ada_with_edit(world: &World, stack: &MailStack, edit: impl FnOnce(String) -> String) -> common::Person {
+    let (ada, _sam) = server_pair(world, stack);
+    ada.edit_config(edit);
+    ada
+}
+
+fn assert_send_refused(stack: &MailStack, ada: &common::Person, expect: &[&str]) {
+    let run = ada.run(&["send", "--to", "sam", "--subject", "x"], "must not leave\n");
+    assert_eq!(run.code, 6, "{run:?}");
+    for wanted in expect {
+        assert!(run.stderr.contains(wanted), "expected {wanted:?} in {:?}", run.stderr);
+    }
+    assert!(run.stderr.contains("queued, will retry"), "{run:?}");
+    assert_eq!(ada.outbox_len(), 1, "the message stays in the outbox");
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    assert!(stack.delivered("sam@client.example").is_empty(), "nothing was delivered");
+}
+
+fn assert_sync_refused(ada: &common::Person, expect: &[&str]) {
+    let run = ada.run(&["sync"], "");
+    assert_eq!(run.code, 1, "{run:?}");
+    for wanted in expect {
+        assert!(run.stderr.contains(wanted), "expected {wanted:?} in {:?}", run.stderr);
+    }
+}
+
+#[test]
+fn tls_policy_refuses_unsafe_servers() {
+    let Some(mut stack) = mail_stack::start("tls_policy_refuses_unsafe_servers") else { return };
+    let world = World::new();
+    let submission = stack.submission_port.to_string();
+
+    // A submission port that does not offer STARTTLS: no downgrade.
+    let no_starttls = stack.no_starttls_port.to_string();
+    let ada = ada_with_edit(&world, &stack, |c| c.replacen(&submission, &no_starttls, 1));
+    assert_send_refused(&stack, &ada, &["STARTTLS"]);
+
+    // A certificate for another host name (it names only localhost).
+    let world = World::new();
+    let ada = ada_with_edit(&world, &stack, |c| c.replace("host = \"localhost\"", "host = \"127.0.0.1\""));
+    assert_send_refused(&stack, &ada, &["certificate not valid for name \"127.0.0.1\""]);
+    assert_sync_refused(&ada, &["certificate not valid for name \"127.0.0.1\""]);
+
+    // The test CA is not a system root: without ca_file it is refused.
+    let world = World::new();
+    let ada = ada_with_edit(&world, &stack, |c| c.lines().filter(|l| !l.starts_with("ca_file")).collect::<Vec<_>>().join("\n"));
+    assert_send_refused(&stack, &ada, &["UnknownIssuer"]);
+    assert_sync_refused(&ada, &["UnknownIssuer"]);
+
+    // A plaintext-only port where TLS is expected.
+    let world = World::new();
+    let plain = stack.imap_starttls_port.to_string();
+    let imaps = stack.imaps_port.to_string();
+    let ada = ada_with_edit(&world, &stack, |c| c.replacen(&format!("port = {imaps}"), &format!("port = {plain}"), 1));
+    assert_sync_refused(&ada, &["TLS with localhost failed"]);
+    let world = World::new();
+    let ada = ada_with_edit(&world, &stack, |c| c.replacen("security = \"starttls\"", "security = \"tls\"", 1));
+    assert_send_refused(&stack, &ada, &["SMTP submission failed"]);
+
+    // An expired certificate.
+    let expired = stack.extra_imaps("expired").to_string();
+    let world = World::new();
+    let ada = ada_with_edit(&world, &stack, |c| c.replacen(&format!("port = {imaps}"), &format!("port = {expired}"), 1));
+    assert_sync_refused(&ada, &["certificate expired"]);
+
+    // There is no configuration value that turns TLS off.
+    let world = World::new();
+    let ada = ada_with_edit(&world, &stack, |c| c.replacen("security = \"starttls\"", "security = \"none\"", 1));
+    let run = ada.run(&["send", "--to", "sam"], "x\n");
+    assert_eq!(run.code, 1, "{run:?}");
+    assert!(run.stderr.contains("unknown variant `none`"), "{run:?}");
+}
+
+#[test]
+fn plaintext_password_in_the_config_is_refused() {
+    let world = World::new();
+    let ada = world.person("ada", "Dr. Ada Moss", "ada@practice.example");
+    ada.edit_config(|c| format!("{c}\n[imap]\nhost = \"localhost\"\nport = 993\nsecurity = \"tls\"\npassword = \"hunter2\"\n"));
+    let run = ada.run(&["sync"], "");
+    assert_eq!(run.code, 1, "{run:?}");
+    assert!(run.stderr.contains("plaintext `password`"), "{run:?}");
+    assert!(run.stderr.contains("password_command") && run.stderr.contains("sealpost account set-password"), "{run:?}");
+}
