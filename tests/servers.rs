@@ -135,3 +135,40 @@ fn plaintext_password_in_the_config_is_refused() {
     assert!(run.stderr.contains("plaintext `password`"), "{run:?}");
     assert!(run.stderr.contains("password_command") && run.stderr.contains("sealpost account set-password"), "{run:?}");
 }
+
+#[test]
+fn outbox_survives_a_stopped_server_and_delivers_exactly_once() {
+    let Some(mut stack) = mail_stack::start("outbox_survives_a_stopped_server_and_delivers_exactly_once") else { return };
+    let world = World::new();
+    let (ada, sam) = server_pair(&world, &stack);
+
+    stack.stop_submission();
+    let run = ada.run(&["send", "--to", "sam", "--subject", "While down"], "Queued words.\n");
+    assert_eq!(run.code, 6, "{run:?}");
+    assert!(run.stderr.contains("queued, will retry"), "{run:?}");
+    let listed = ada.ok(&["outbox"], "");
+    assert!(listed.stdout.contains("to sam@client.example") && listed.stdout.contains("last error: "), "{listed:?}");
+    let still_down = ada.run(&["sync"], "");
+    assert_eq!(still_down.code, 6, "{still_down:?}");
+    assert_eq!(ada.outbox_len(), 1);
+
+    stack.start_submission();
+    let flushed = ada.ok(&["outbox", "--flush"], "");
+    assert!(flushed.stdout.contains("delivered <") && flushed.stdout.contains("the outbox is empty"), "{flushed:?}");
+    assert_eq!(ada.outbox_len(), 0);
+    stack.wait_delivered("sam@client.example", 1);
+    ada.ok(&["sync"], "");
+    std::thread::sleep(std::time::Duration::from_secs(1));
+    assert_eq!(stack.delivered("sam@client.example").len(), 1, "delivered exactly once");
+
+    // A second copy of the same message (a retry after a lost reply) is
+    // recognized by its Message-ID and stored once.
+    let first = stack.delivered("sam@client.example")[0].clone();
+    let copy = first.with_file_name(format!("{}.copy", first.file_name().unwrap().to_string_lossy().split(':').next().unwrap()));
+    std::fs::copy(&first, &copy).unwrap();
+    std::process::Command::new("chown").arg("mail:mail").arg(&copy).status().unwrap();
+    let synced = sam.ok(&["sync"], "");
+    assert!(synced.stdout.contains("1 verified") && synced.stdout.contains("1 duplicate(s)"), "{synced:?}");
+    let inbox = sam.ok(&["inbox"], "").stdout;
+    assert_eq!(inbox.lines().filter(|l| l.contains("While down")).count(), 1, "{inbox}");
+}
