@@ -172,3 +172,152 @@ fn outbox_survives_a_stopped_server_and_delivers_exactly_once() {
     let inbox = sam.ok(&["inbox"], "").stdout;
     assert_eq!(inbox.lines().filter(|l| l.contains("While down")).count(), 1, "{inbox}");
 }
+
+/// Forwards 127.0.0.1:returned-port to `target`; the first connection is cut
+/// after `cut_after` bytes from the server, later ones pass everything.
+fn flaky_proxy(target: u16, cut_after: usize) -> u16 {
+    use std::io::{Read, Write};
+    use std::net::{Shutdown, TcpListener, TcpStream};
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        for (n, client) in listener.incoming().enumerate() {
+            let Ok(mut client) = client else { return };
+            let mut server = TcpStream::connect(("127.0.0.1", target)).unwrap();
+            let (mut c2, mut s2) = (client.try_clone().unwrap(), server.try_clone().unwrap());
+            std::thread::spawn(move || {
+                let _ = std::io::copy(&mut c2, &mut s2);
+                let _ = s2.shutdown(Shutdown::Write);
+            });
+            std::thread::spawn(move || {
+                let limit = if n == 0 { cut_after } else { usize::MAX };
+                let mut sent = 0;
+                let mut buf = [0u8; 4096];
+                while let Ok(k) = server.read(&mut buf) {
+                    if k == 0 {
+                        break;
+                    }
+                    let k = k.min(limit - sent);
+                    if client.write_all(&buf[..k]).is_err() {
+                        break;
+                    }
+                    sent += k;
+                    if sent >= limit {
+                        break;
+                    }
+                }
+                let _ = client.shutdown(Shutdown::Both);
+                let _ = server.shutdown(Shutdown::Both);
+            });
+        }
+    });
+    port
+}
+
+#[test]
+fn a_fetch_cut_off_midway_is_completed_by_the_next_sync_storing_each_message_once() {
+    let Some(stack) = mail_stack::start("a_fetch_cut_off_midway_is_completed_by_the_next_sync") else { return };
+    let world = World::new();
+    let (ada, sam) = server_pair(&world, &stack);
+    let body = "x".repeat(12_000) + "\n";
+    for i in 0..5 {
+        ada.ok(&["send", "--to", "sam", "--subject", &format!("part {i}")], &body);
+    }
+    stack.wait_delivered("sam@client.example", 5);
+
+    let imaps = stack.imaps_port.to_string();
+    let proxy = flaky_proxy(stack.imaps_port, 30_000).to_string();
+    sam.edit_config(|c| c.replacen(&format!("port = {imaps}"), &format!("port = {proxy}"), 1));
+    let cut = sam.run(&["sync"], "");
+    assert_eq!(cut.code, 1, "the cut-off fetch is an error: {cut:?}");
+    let after_cut = sam.ok(&["inbox"], "").stdout;
+
+    let resumed = sam.ok(&["sync"], "");
+    assert!(resumed.stdout.contains("verified"), "{resumed:?}");
+    let inbox = sam.ok(&["inbox"], "").stdout;
+    for i in 0..5 {
+        assert_eq!(inbox.lines().filter(|l| l.ends_with(&format!("part {i}"))).count(), 1, "part {i} once:\n{inbox}\n(after the cut:\n{after_cut})");
+    }
+    assert!(sam.ok(&["sync"], "").stdout.contains("fetched 0 new"));
+}
+
+#[test]
+fn changed_uidvalidity_rescans_without_storing_twice() {
+    let Some(stack) = mail_stack::start("changed_uidvalidity_rescans_without_storing_twice") else { return };
+    let world = World::new();
+    let (ada, sam) = server_pair(&world, &stack);
+    ada.ok(&["send", "--to", "sam", "--subject", "before"], "one\n");
+    stack.wait_delivered("sam@client.example", 1);
+    assert!(sam.ok(&["sync"], "").stdout.contains("1 verified"));
+    // Dovecot assigns a new UIDVALIDITY when its UID list is lost.
+    let maildir = stack.path().join("mail/client.example/sam");
+    std::fs::remove_file(maildir.join("dovecot-uidlist")).unwrap();
+    ada.ok(&["send", "--to", "sam", "--subject", "after"], "two\n");
+    stack.wait_delivered("sam@client.example", 2);
+    let synced = sam.ok(&["sync"], "");
+    assert!(synced.stdout.contains("1 new message(s): 1 verified") && synced.stdout.contains("1 duplicate(s)"), "{synced:?}");
+    let inbox = sam.ok(&["inbox"], "").stdout;
+    assert_eq!(inbox.lines().count(), 3, "a header and two messages:\n{inbox}");
+}
+
+/// Distinct Message-IDs among the files delivered to `user`.
+fn delivered_ids(stack: &MailStack, user: &str) -> std::collections::BTreeSet<String> {
+    stack
+        .delivered(user)
+        .iter()
+        .filter_map(|f| {
+            let text = std::fs::read_to_string(f).ok()?;
+            text.lines().find_map(|l| l.strip_prefix("Message-ID: ").map(str::to_string))
+        })
+        .collect()
+}
+
+#[test]
+fn killed_at_random_points_during_send_and_sync_loses_nothing() {
+    let Some(stack) = mail_stack::start("killed_at_random_points_during_send_and_sync_loses_nothing") else { return };
+    let world = World::new();
+    let (ada, sam) = server_pair(&world, &stack);
+    let mut completed_sends = 0;
+    let mut seed = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().subsec_nanos() as u64;
+    let mut next_delay = || {
+        seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        std::time::Duration::from_millis((seed >> 33) % 1200)
+    };
+    for round in 0..20 {
+        for (person, args) in [(&ada, vec!["send", "--to", "sam", "--subject", "round"]), (&sam, vec!["sync"])] {
+            let mut child = person
+                .command()
+                .args(&args)
+                .stdin(std::process::Stdio::piped())
+                .stdout(std::process::Stdio::null())
+                .stderr(std::process::Stdio::null())
+                .spawn()
+                .unwrap();
+            use std::io::Write;
+            let _ = child.stdin.take().unwrap().write_all(format!("message of round {round}\n").as_bytes());
+            std::thread::sleep(next_delay());
+            let _ = child.kill();
+            let status = child.wait().unwrap();
+            if args[0] == "send" && status.success() {
+                completed_sends += 1;
+            }
+        }
+        // The stores still open after every kill.
+        let listed = ada.run(&["outbox"], "");
+        assert_eq!(listed.code, 0, "round {round}: {listed:?}");
+        assert_eq!(sam.run(&["inbox"], "").code, 0, "round {round}");
+    }
+    // Whatever was queued is delivered; nothing queued was lost.
+    let flushed = ada.run(&["outbox", "--flush"], "");
+    assert_eq!(flushed.code, 0, "{flushed:?}");
+    assert_eq!(ada.outbox_len(), 0);
+    std::thread::sleep(std::time::Duration::from_secs(2));
+    let ids = delivered_ids(&stack, "sam@client.example");
+    assert!(ids.len() >= completed_sends, "{} delivered, {completed_sends} sends completed", ids.len());
+    // Every message on the server is stored exactly once.
+    sam.ok(&["sync"], "");
+    let inbox = sam.ok(&["inbox"], "").stdout;
+    let stored = inbox.lines().skip(1).filter(|l| l.contains("verified")).count();
+    assert_eq!(stored, ids.len(), "every delivered message stored once:\n{inbox}");
+    eprintln!("kill test: {completed_sends} sends completed before their kill, {} messages delivered", ids.len());
+}
