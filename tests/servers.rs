@@ -15,7 +15,9 @@ fn server_pair(world: &World, stack: &MailStack) -> (common::Person, common::Per
 
 #[test]
 fn two_identities_exchange_verified_messages_through_the_servers() {
-    let Some(stack) = mail_stack::start("two_identities_exchange_verified_messages_through_the_servers") else { return };
+    let Some(stack) = mail_stack::start("two_identities_exchange_verified_messages_through_the_servers") else {
+        return;
+    };
     let world = World::new();
     let (ada, sam) = server_pair(&world, &stack);
 
@@ -97,7 +99,9 @@ fn tls_policy_refuses_unsafe_servers() {
 
     // The test CA is not a system root: without ca_file it is refused.
     let world = World::new();
-    let ada = ada_with_edit(&world, &stack, |c| c.lines().filter(|l| !l.starts_with("ca_file")).collect::<Vec<_>>().join("\n"));
+    let ada = ada_with_edit(&world, &stack, |c| {
+        c.lines().filter(|l| !l.starts_with("ca_file")).collect::<Vec<_>>().join("\n")
+    });
     assert_send_refused(&stack, &ada, &["UnknownIssuer"]);
     assert_sync_refused(&ada, &["UnknownIssuer"]);
 
@@ -114,7 +118,8 @@ fn tls_policy_refuses_unsafe_servers() {
     // An expired certificate.
     let expired = stack.extra_imaps("expired").to_string();
     let world = World::new();
-    let ada = ada_with_edit(&world, &stack, |c| c.replacen(&format!("port = {imaps}"), &format!("port = {expired}"), 1));
+    let ada =
+        ada_with_edit(&world, &stack, |c| c.replacen(&format!("port = {imaps}"), &format!("port = {expired}"), 1));
     assert_sync_refused(&ada, &["certificate expired"]);
 
     // There is no configuration value that turns TLS off.
@@ -129,7 +134,9 @@ fn tls_policy_refuses_unsafe_servers() {
 fn plaintext_password_in_the_config_is_refused() {
     let world = World::new();
     let ada = world.person("ada", "Dr. Ada Moss", "ada@practice.example");
-    ada.edit_config(|c| format!("{c}\n[imap]\nhost = \"localhost\"\nport = 993\nsecurity = \"tls\"\npassword = \"hunter2\"\n"));
+    ada.edit_config(|c| {
+        format!("{c}\n[imap]\nhost = \"localhost\"\nport = 993\nsecurity = \"tls\"\npassword = \"hunter2\"\n")
+    });
     let run = ada.run(&["sync"], "");
     assert_eq!(run.code, 1, "{run:?}");
     assert!(run.stderr.contains("plaintext `password`"), "{run:?}");
@@ -138,7 +145,9 @@ fn plaintext_password_in_the_config_is_refused() {
 
 #[test]
 fn outbox_survives_a_stopped_server_and_delivers_exactly_once() {
-    let Some(mut stack) = mail_stack::start("outbox_survives_a_stopped_server_and_delivers_exactly_once") else { return };
+    let Some(mut stack) = mail_stack::start("outbox_survives_a_stopped_server_and_delivers_exactly_once") else {
+        return;
+    };
     let world = World::new();
     let (ada, sam) = server_pair(&world, &stack);
 
@@ -164,7 +173,8 @@ fn outbox_survives_a_stopped_server_and_delivers_exactly_once() {
     // A second copy of the same message (a retry after a lost reply) is
     // recognized by its Message-ID and stored once.
     let first = stack.delivered("sam@client.example")[0].clone();
-    let copy = first.with_file_name(format!("{}.copy", first.file_name().unwrap().to_string_lossy().split(':').next().unwrap()));
+    let copy = first
+        .with_file_name(format!("{}.copy", first.file_name().unwrap().to_string_lossy().split(':').next().unwrap()));
     std::fs::copy(&first, &copy).unwrap();
     std::process::Command::new("chown").arg("mail:mail").arg(&copy).status().unwrap();
     let synced = sam.ok(&["sync"], "");
@@ -236,7 +246,11 @@ fn a_fetch_cut_off_midway_is_completed_by_the_next_sync_storing_each_message_onc
     assert!(resumed.stdout.contains("verified"), "{resumed:?}");
     let inbox = sam.ok(&["inbox"], "").stdout;
     for i in 0..5 {
-        assert_eq!(inbox.lines().filter(|l| l.ends_with(&format!("part {i}"))).count(), 1, "part {i} once:\n{inbox}\n(after the cut:\n{after_cut})");
+        assert_eq!(
+            inbox.lines().filter(|l| l.ends_with(&format!("part {i}"))).count(),
+            1,
+            "part {i} once:\n{inbox}\n(after the cut:\n{after_cut})"
+        );
     }
     assert!(sam.ok(&["sync"], "").stdout.contains("fetched 0 new"));
 }
@@ -255,7 +269,10 @@ fn changed_uidvalidity_rescans_without_storing_twice() {
     ada.ok(&["send", "--to", "sam", "--subject", "after"], "two\n");
     stack.wait_delivered("sam@client.example", 2);
     let synced = sam.ok(&["sync"], "");
-    assert!(synced.stdout.contains("1 new message(s): 1 verified") && synced.stdout.contains("1 duplicate(s)"), "{synced:?}");
+    assert!(
+        synced.stdout.contains("1 new message(s): 1 verified") && synced.stdout.contains("1 duplicate(s)"),
+        "{synced:?}"
+    );
     let inbox = sam.ok(&["inbox"], "").stdout;
     assert_eq!(inbox.lines().count(), 3, "a header and two messages:\n{inbox}");
 }

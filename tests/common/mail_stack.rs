@@ -34,7 +34,12 @@ fn free_port() -> u16 {
 
 fn sh(cmd: &mut Command) -> String {
     let out = cmd.output().unwrap_or_else(|e| panic!("running {cmd:?}: {e}"));
-    assert!(out.status.success(), "{cmd:?} failed: {}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{cmd:?} failed: {}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
@@ -101,7 +106,13 @@ impl MailStack {
         };
         let lmtp = free_port();
         let auth = free_port();
-        let main = stack.start_dovecot("dovecot", "server", stack.imaps_port, Some(stack.imap_starttls_port), Some((lmtp, auth)));
+        let main = stack.start_dovecot(
+            "dovecot",
+            "server",
+            stack.imaps_port,
+            Some(stack.imap_starttls_port),
+            Some((lmtp, auth)),
+        );
         stack.dovecots.push(main);
         stack.start_postfix(lmtp, auth);
         for port in [stack.imaps_port, stack.imap_starttls_port, stack.submission_port, stack.no_starttls_port] {
@@ -123,7 +134,14 @@ impl MailStack {
         port
     }
 
-    fn start_dovecot(&self, name: &str, cert: &str, imaps: u16, starttls: Option<u16>, lmtp_auth: Option<(u16, u16)>) -> PathBuf {
+    fn start_dovecot(
+        &self,
+        name: &str,
+        cert: &str,
+        imaps: u16,
+        starttls: Option<u16>,
+        lmtp_auth: Option<(u16, u16)>,
+    ) -> PathBuf {
         let base = self.path();
         let dir = base.join(name);
         std::fs::create_dir_all(dir.join("run")).unwrap();
@@ -166,11 +184,8 @@ impl MailStack {
         std::fs::create_dir_all(dir.join("data")).unwrap();
         sh(Command::new("chown").arg("postfix").arg(dir.join("data")));
         let master = std::fs::read_to_string("/etc/postfix/master.cf").unwrap();
-        let mut lines: Vec<String> = master
-            .lines()
-            .filter(|l| !l.starts_with("smtp      inet"))
-            .map(str::to_string)
-            .collect();
+        let mut lines: Vec<String> =
+            master.lines().filter(|l| !l.starts_with("smtp      inet")).map(str::to_string).collect();
         lines.push(format!("127.0.0.1:{} inet n - n - - smtpd", self.submission_port));
         lines.push(format!(
             "127.0.0.1:{} inet n - n - - smtpd\n  -o smtpd_tls_security_level=none\n  -o smtpd_sasl_auth_enable=no",
@@ -204,10 +219,18 @@ impl MailStack {
     /// Stops Postfix (submission goes down); `start_submission` brings it back.
     pub fn stop_submission(&mut self) {
         if self.postfix_running {
-            let _ = Command::new("postfix").arg("-c").arg(&self.postfix_dir).arg("stop").stdout(std::process::Stdio::null()).stderr(std::process::Stdio::null()).status();
+            let _ = Command::new("postfix")
+                .arg("-c")
+                .arg(&self.postfix_dir)
+                .arg("stop")
+                .stdout(std::process::Stdio::null())
+                .stderr(std::process::Stdio::null())
+                .status();
             self.postfix_running = false;
             let start = Instant::now();
-            while std::net::TcpStream::connect(("127.0.0.1", self.submission_port)).is_ok() && start.elapsed() < Duration::from_secs(10) {
+            while std::net::TcpStream::connect(("127.0.0.1", self.submission_port)).is_ok()
+                && start.elapsed() < Duration::from_secs(10)
+            {
                 std::thread::sleep(Duration::from_millis(100));
             }
         }
@@ -256,10 +279,22 @@ impl MailStack {
 impl Drop for MailStack {
     fn drop(&mut self) {
         if self.postfix_running {
-            let _ = Command::new("postfix").arg("-c").arg(&self.postfix_dir).arg("stop").stdout(std::process::Stdio::null()).stderr(std::process::Stdio::null()).status();
+            let _ = Command::new("postfix")
+                .arg("-c")
+                .arg(&self.postfix_dir)
+                .arg("stop")
+                .stdout(std::process::Stdio::null())
+                .stderr(std::process::Stdio::null())
+                .status();
         }
         for dir in &self.dovecots {
-            let _ = Command::new("doveadm").arg("-c").arg(dir.join("dovecot.conf")).arg("stop").stdout(std::process::Stdio::null()).stderr(std::process::Stdio::null()).status();
+            let _ = Command::new("doveadm")
+                .arg("-c")
+                .arg(dir.join("dovecot.conf"))
+                .arg("stop")
+                .stdout(std::process::Stdio::null())
+                .stderr(std::process::Stdio::null())
+                .status();
         }
     }
 }
@@ -277,10 +312,63 @@ fn wait_for_port(port: u16, stack: &MailStack) {
 /// A CA, a server certificate for `localhost` only, and an expired one.
 fn make_certificates(base: &Path) {
     let openssl = |args: &[&str]| sh(Command::new("openssl").current_dir(base).args(args));
-    openssl(&["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", "ca.key", "-out", "ca.pem", "-days", "3", "-subj", "/CN=sealpost test CA", "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign"]);
-    openssl(&["req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", "server.key", "-out", "server.csr", "-subj", "/CN=localhost"]);
-    std::fs::write(base.join("ext.cnf"), "subjectAltName=DNS:localhost\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n").unwrap();
-    openssl(&["x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial", "-out", "server.pem", "-days", "3", "-extfile", "ext.cnf"]);
+    openssl(&[
+        "req",
+        "-x509",
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:P-256",
+        "-nodes",
+        "-keyout",
+        "ca.key",
+        "-out",
+        "ca.pem",
+        "-days",
+        "3",
+        "-subj",
+        "/CN=sealpost test CA",
+        "-addext",
+        "basicConstraints=critical,CA:TRUE",
+        "-addext",
+        "keyUsage=critical,keyCertSign,cRLSign",
+    ]);
+    openssl(&[
+        "req",
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:P-256",
+        "-nodes",
+        "-keyout",
+        "server.key",
+        "-out",
+        "server.csr",
+        "-subj",
+        "/CN=localhost",
+    ]);
+    std::fs::write(
+        base.join("ext.cnf"),
+        "subjectAltName=DNS:localhost\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n",
+    )
+    .unwrap();
+    openssl(&[
+        "x509",
+        "-req",
+        "-in",
+        "server.csr",
+        "-CA",
+        "ca.pem",
+        "-CAkey",
+        "ca.key",
+        "-CAcreateserial",
+        "-out",
+        "server.pem",
+        "-days",
+        "3",
+        "-extfile",
+        "ext.cnf",
+    ]);
     // An expired certificate needs explicit dates: `openssl ca` takes them.
     std::fs::create_dir_all(base.join("ca-db")).unwrap();
     std::fs::write(base.join("ca-db/index.txt"), "").unwrap();
@@ -295,5 +383,19 @@ fn make_certificates(base: &Path) {
         ),
     )
     .unwrap();
-    openssl(&["ca", "-batch", "-config", "ca.cnf", "-in", "server.csr", "-out", "expired.pem", "-startdate", "20200101000000Z", "-enddate", "20200201000000Z", "-notext"]);
+    openssl(&[
+        "ca",
+        "-batch",
+        "-config",
+        "ca.cnf",
+        "-in",
+        "server.csr",
+        "-out",
+        "expired.pem",
+        "-startdate",
+        "20200101000000Z",
+        "-enddate",
+        "20200201000000Z",
+        "-notext",
+    ]);
 }

@@ -1,0 +1,101 @@
+//! First sync of 1,000 sealpost messages from the real local Dovecot, and a
+//! sync with nothing new: wall time and peak memory of the `sealpost sync`
+//! process, as a user runs it. Needs the mail stack (as root, with Dovecot
+//! and Postfix installed):
+//!
+//!     cargo bench --bench sync
+//!
+//! The stores use a lowered passphrase work factor (2^10), so the figures are
+//! the cost of syncing; with the default work factor every command also
+//! pays the scrypt unlock (see bench/send-read.sh for that figure).
+
+#[path = "../tests/common/mod.rs"]
+mod common;
+
+use std::process::Command;
+use std::time::{Instant, SystemTime};
+
+use sealpost::contacts::Contacts;
+use sealpost::home::Home;
+use sealpost::message::{compose, new_message_id, Draft};
+use sealpost::store::Store;
+
+const MESSAGES: usize = 1000;
+
+fn main() {
+    std::env::set_var("SEALPOST_REQUIRE_MAIL_STACK", "1");
+    let stack = common::mail_stack::start("sync benchmark").expect("the mail stack");
+    let world = common::World::new();
+    let ada = world.server_person(&stack, "ada", "Dr. Ada Moss", "ada@practice.example");
+    let sam = world.server_person(&stack, "sam", "Sam Lee", "sam@client.example");
+    ada.trust("sam", &sam, world.path());
+    sam.trust("ada", &ada, world.path());
+
+    // 1,000 real sealpost messages, written straight into Sam's Maildir.
+    let maildir = stack.path().join("mail/client.example/sam");
+    for sub in ["new", "cur", "tmp"] {
+        std::fs::create_dir_all(maildir.join(sub)).unwrap();
+    }
+    let started = Instant::now();
+    {
+        let passphrase = std::fs::read_to_string(&ada.passphrase_file).unwrap();
+        let store = Store::unlock(&Home::at(&ada.home), &passphrase.trim_end().to_string().into()).unwrap();
+        let contacts = Contacts::load(&store).unwrap();
+        let (contact, cert) = contacts.recipient("sam").unwrap();
+        let body = "Notes from today's session. ".repeat(70);
+        for i in 0..MESSAGES {
+            let draft = Draft {
+                from_name: "Dr. Ada Moss".into(),
+                from_address: "ada@practice.example".into(),
+                to_name: None,
+                to_address: contact.address.clone(),
+                subject: format!("Session {i}"),
+                body: body.clone(),
+                attachments: Vec::new(),
+                message_id: new_message_id("ada@practice.example"),
+                date: SystemTime::now(),
+            };
+            let raw = compose(&draft, store.secret_cert(), &cert).unwrap();
+            std::fs::write(maildir.join("new").join(format!("{i}.bench")), raw).unwrap();
+        }
+    }
+    Command::new("chown").args(["-R", "mail:mail"]).arg(&maildir).status().unwrap();
+    println!("prepared {MESSAGES} messages (~2 KB body each) in {:.1} s", started.elapsed().as_secs_f64());
+
+    let (secs, kib, out) = timed(&sam, &["sync"]);
+    assert!(out.contains(&format!("{MESSAGES} new message(s): {MESSAGES} verified")), "{out}");
+    println!("first sync of {MESSAGES} messages:  {secs:.3} s wall, {:.1} MiB peak RSS", kib as f64 / 1024.0);
+
+    let mut runs: Vec<(f64, u64)> = (0..7)
+        .map(|_| {
+            let (s, k, out) = timed(&sam, &["sync"]);
+            assert!(out.contains("fetched 0 new"), "{out}");
+            (s, k)
+        })
+        .collect();
+    runs.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let (s, k) = runs[runs.len() / 2];
+    println!("sync with nothing new (median of 7): {s:.3} s wall, {:.1} MiB peak RSS", k as f64 / 1024.0);
+    let (s, k, _) = timed(&sam, &["inbox"]);
+    println!("inbox listing {MESSAGES} messages:    {s:.3} s wall, {:.1} MiB peak RSS", k as f64 / 1024.0);
+}
+
+/// Runs sealpost under /usr/bin/time -v: wall seconds, peak RSS in KiB, stdout.
+fn timed(person: &common::Person, args: &[&str]) -> (f64, u64, String) {
+    let report = std::env::temp_dir().join(format!("sealpost-bench-{}", std::process::id()));
+    let mut cmd = Command::new("/usr/bin/time");
+    cmd.arg("-v").arg("-o").arg(&report).arg(env!("CARGO_BIN_EXE_sealpost")).args(args);
+    cmd.env("SEALPOST_HOME", &person.home).env("SEALPOST_PASSPHRASE_FILE", &person.passphrase_file);
+    let start = Instant::now();
+    let out = cmd.output().unwrap();
+    let secs = start.elapsed().as_secs_f64();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = std::fs::read_to_string(&report).unwrap();
+    let kib = text
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("Maximum resident set size (kbytes): "))
+        .unwrap()
+        .parse()
+        .unwrap();
+    (secs, kib, String::from_utf8_lossy(&out.stdout).into_owned())
+}
