@@ -1117,7 +1117,7 @@ _sealpost() {
             return 0
             ;;
         sealpost__subcmd__sync)
-            opts="-h --passphrase-file --help"
+            opts="-h --json --passphrase-file --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -116,6 +116,7 @@ complete -c sealpost -n "__fish_sealpost_using_subcommand outbox" -l passphrase-
 complete -c sealpost -n "__fish_sealpost_using_subcommand outbox" -l flush -d 'Try to deliver every queued message now'
 complete -c sealpost -n "__fish_sealpost_using_subcommand outbox" -s h -l help -d 'Print help'
 complete -c sealpost -n "__fish_sealpost_using_subcommand sync" -l passphrase-file -d 'Read the store passphrase from this file instead of prompting' -r -F
+complete -c sealpost -n "__fish_sealpost_using_subcommand sync" -l json -d 'Print a JSON summary instead of text'
 complete -c sealpost -n "__fish_sealpost_using_subcommand sync" -s h -l help -d 'Print help'
 complete -c sealpost -n "__fish_sealpost_using_subcommand inbox" -l passphrase-file -d 'Read the store passphrase from this file instead of prompting' -r -F
 complete -c sealpost -n "__fish_sealpost_using_subcommand inbox" -s h -l help -d 'Print help'

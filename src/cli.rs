@@ -182,7 +182,11 @@ pub struct Send {
 }
 
 #[derive(Args, Debug)]
-pub struct Sync {}
+pub struct Sync {
+    /// Print a JSON summary instead of text
+    #[arg(long)]
+    pub json: bool,
+}
 
 #[derive(Args, Debug)]
 pub struct Inbox {}

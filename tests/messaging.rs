@@ -55,6 +55,10 @@ fn verified_round_trip_with_attachment_between_two_homes() {
     // A second sync stores nothing twice.
     let again = sam.ok(&["sync"], "");
     assert!(again.stdout.contains("fetched 0 new"), "{again:?}");
+    let summary: serde_json::Value = serde_json::from_str(&sam.ok(&["sync", "--json"], "").stdout).unwrap();
+    assert_eq!(summary["fetched"], 0);
+    assert_eq!(summary["still_queued"], 0);
+    assert!(sam.ok(&["sync", "--json"], "").stderr.is_empty(), "no progress output when not a terminal");
 
     // The reply comes back verified too.
     sam.ok(&["send", "--to", "ada@practice.example", "--subject", "Re: Session notes"], "Will do.\n");
