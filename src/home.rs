@@ -92,20 +92,25 @@ pub fn create_private_dir(dir: &Path) -> Result<()> {
     fs::DirBuilder::new().recursive(true).mode(0o700).create(dir).with_context(|| format!("creating {}", dir.display()))
 }
 
+/// Creates a new file (never replacing one) with mode 0600 holding `bytes`,
+/// flushed to disk. On a write failure the partial file is removed. The
+/// `io::Error` is returned as is, so callers can tell `AlreadyExists`.
+pub fn create_durable(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let mut file = OpenOptions::new().write(true).create_new(true).mode(0o600).open(path)?;
+    let written = file.write_all(bytes).and_then(|()| file.sync_all());
+    if written.is_err() {
+        let _ = fs::remove_file(path);
+    }
+    written
+}
+
 /// Writes `bytes` to `path` atomically with mode 0600.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     let dir = path.parent().context("a file path without a folder")?;
     let name = path.file_name().context("a file path without a name")?.to_string_lossy();
     let tmp = dir.join(format!(".{}.tmp-{}-{}", name, std::process::id(), unique_suffix()));
     let result = (|| -> Result<()> {
-        let mut file = OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .mode(0o600)
-            .open(&tmp)
-            .with_context(|| format!("creating {}", tmp.display()))?;
-        file.write_all(bytes).with_context(|| format!("writing {}", tmp.display()))?;
-        file.sync_all().with_context(|| format!("flushing {} to disk", tmp.display()))?;
+        create_durable(&tmp, bytes).with_context(|| format!("writing {}", tmp.display()))?;
         fs::rename(&tmp, path).with_context(|| format!("replacing {}", path.display()))?;
         sync_dir(dir)
     })();

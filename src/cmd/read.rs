@@ -1,6 +1,3 @@
-use std::fs::OpenOptions;
-use std::io::Write;
-use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
@@ -118,13 +115,8 @@ fn save(dir: &Path, attachment: &Attachment) -> Result<PathBuf> {
     };
     for n in 0..1000 {
         let candidate = if n == 0 { dir.join(&name) } else { dir.join(format!("{stem} ({n}){ext}")) };
-        match OpenOptions::new().write(true).create_new(true).mode(0o600).open(&candidate) {
-            Ok(mut file) => {
-                file.write_all(&attachment.bytes)
-                    .and_then(|()| file.sync_all())
-                    .with_context(|| format!("writing {}", candidate.display()))?;
-                return Ok(candidate);
-            }
+        match home::create_durable(&candidate, &attachment.bytes) {
+            Ok(()) => return Ok(candidate),
             Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
             Err(e) => return Err(e).with_context(|| format!("creating {}", candidate.display())),
         }

@@ -5,9 +5,7 @@
 //! into `new/`, so a reader never sees half a message. Reading looks at
 //! `new/` and `cur/` and leaves every file where it is.
 
-use std::fs::{self, OpenOptions};
-use std::io::Write;
-use std::os::unix::fs::OpenOptionsExt;
+use std::fs;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
@@ -38,17 +36,7 @@ impl Maildir {
     pub fn deliver(&self, raw: &[u8]) -> Result<PathBuf> {
         let name = format!("{}.P{}R{}.sealpost", crate::contacts::now(), std::process::id(), home::unique_suffix());
         let tmp = self.path.join("tmp").join(&name);
-        let mut file = OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .mode(0o600)
-            .open(&tmp)
-            .with_context(|| format!("creating {}", tmp.display()))?;
-        let written = file.write_all(raw).and_then(|()| file.sync_all());
-        if let Err(e) = written {
-            let _ = fs::remove_file(&tmp);
-            return Err(e).with_context(|| format!("writing {}", tmp.display()));
-        }
+        home::create_durable(&tmp, raw).with_context(|| format!("writing {}", tmp.display()))?;
         let target = self.path.join("new").join(&name);
         fs::rename(&tmp, &target).with_context(|| format!("moving the message into {}", target.display()))?;
         home::sync_dir(&self.path.join("new"))?;

@@ -219,13 +219,7 @@ impl MailStack {
     /// Stops Postfix (submission goes down); `start_submission` brings it back.
     pub fn stop_submission(&mut self) {
         if self.postfix_running {
-            let _ = Command::new("postfix")
-                .arg("-c")
-                .arg(&self.postfix_dir)
-                .arg("stop")
-                .stdout(std::process::Stdio::null())
-                .stderr(std::process::Stdio::null())
-                .status();
+            self.postfix_stop();
             self.postfix_running = false;
             let start = Instant::now();
             while std::net::TcpStream::connect(("127.0.0.1", self.submission_port)).is_ok()
@@ -234,6 +228,16 @@ impl MailStack {
                 std::thread::sleep(Duration::from_millis(100));
             }
         }
+    }
+
+    fn postfix_stop(&self) {
+        let _ = Command::new("postfix")
+            .arg("-c")
+            .arg(&self.postfix_dir)
+            .arg("stop")
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .status();
     }
 
     pub fn start_submission(&mut self) {
@@ -279,13 +283,7 @@ impl MailStack {
 impl Drop for MailStack {
     fn drop(&mut self) {
         if self.postfix_running {
-            let _ = Command::new("postfix")
-                .arg("-c")
-                .arg(&self.postfix_dir)
-                .arg("stop")
-                .stdout(std::process::Stdio::null())
-                .stderr(std::process::Stdio::null())
-                .status();
+            self.postfix_stop();
         }
         for dir in &self.dovecots {
             let _ = Command::new("doveadm")
