@@ -338,3 +338,33 @@ fn killed_at_random_points_during_send_and_sync_loses_nothing() {
     assert_eq!(stored, ids.len(), "every delivered message stored once:\n{inbox}");
     eprintln!("kill test: {completed_sends} sends completed before their kill, {} messages delivered", ids.len());
 }
+
+#[test]
+fn password_stored_encrypted_with_set_password_is_used() {
+    let Some(stack) = mail_stack::start("password_stored_encrypted_with_set_password_is_used") else { return };
+    let world = World::new();
+    let sam = world.server_person(&stack, "sam", "Sam Lee", "sam@client.example");
+    sam.edit_config(|c| c.lines().filter(|l| !l.starts_with("password_command")).collect::<Vec<_>>().join("\n"));
+
+    let missing = sam.run(&["sync"], "");
+    assert_eq!(missing.code, 5, "{missing:?}");
+    assert!(missing.stderr.contains("sealpost account set-password --server imap"), "{missing:?}");
+
+    let stored = sam.ok(&["account", "set-password"], &format!("{}\n", mail_stack::PASSWORD));
+    assert!(stored.stdout.contains("stored the smtp password") && stored.stdout.contains("stored the imap password"));
+    let check = sam.run(&["account", "check"], "");
+    assert_eq!(check.code, 0, "{check:?}");
+    assert!(check.stdout.contains("login:       ok as sam@client.example"), "{check:?}");
+    for file in common::files_under(&sam.home) {
+        assert!(
+            !std::fs::read_to_string(&file).unwrap_or_default().contains(mail_stack::PASSWORD),
+            "{}",
+            file.display()
+        );
+    }
+
+    sam.ok(&["account", "set-password", "--server", "imap"], "wrong-password\n");
+    let refused = sam.run(&["account", "check"], "");
+    assert_eq!(refused.code, 1, "{refused:?}");
+    assert!(refused.stderr.contains("IMAP login as sam@client.example failed"), "{refused:?}");
+}
