@@ -10,9 +10,11 @@
 use std::time::SystemTime;
 
 use anyhow::{anyhow, bail, Context, Result};
+use sequoia_openpgp::cert::amalgamation::key::ValidKeyAmalgamationIter;
 use sequoia_openpgp::cert::prelude::*;
 use sequoia_openpgp::crypto::Password;
-use sequoia_openpgp::packet::Packet;
+use sequoia_openpgp::packet::key::{PublicParts, UnspecifiedRole};
+use sequoia_openpgp::packet::{Key, Packet};
 use sequoia_openpgp::parse::Parse;
 use sequoia_openpgp::policy::StandardPolicy;
 use sequoia_openpgp::types::{Features, KeyFlags};
@@ -145,26 +147,22 @@ pub fn name_for(cert: &Cert, address: &str) -> Option<String> {
     })
 }
 
-/// The keys a message to `cert` may be encrypted to.
-pub fn encryption_keys(
-    cert: &Cert,
-) -> Vec<
-    sequoia_openpgp::packet::Key<
-        sequoia_openpgp::packet::key::PublicParts,
-        sequoia_openpgp::packet::key::UnspecifiedRole,
-    >,
-> {
-    let Ok(valid) = cert.with_policy(&POLICY, SystemTime::now()) else {
-        return Vec::new();
-    };
+/// The keys of a valid certificate that a message may be encrypted to.
+pub fn encryption_targets<'a>(valid: &ValidCert<'a>) -> ValidKeyAmalgamationIter<'a, PublicParts, UnspecifiedRole> {
     valid
         .keys()
         .supported()
         .alive()
         .revoked(false)
         .key_flags(KeyFlags::empty().set_transport_encryption().set_storage_encryption())
-        .map(|ka| ka.key().clone())
-        .collect()
+}
+
+/// The keys a message to `cert` may be encrypted to.
+pub fn encryption_keys(cert: &Cert) -> Vec<Key<PublicParts, UnspecifiedRole>> {
+    let Ok(valid) = cert.with_policy(&POLICY, SystemTime::now()) else {
+        return Vec::new();
+    };
+    encryption_targets(&valid).map(|ka| ka.key().clone()).collect()
 }
 
 /// A key pair that can sign for the user.

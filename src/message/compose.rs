@@ -11,7 +11,6 @@ use lettre::message::{Mailbox, Mailboxes, MultiPart, SinglePart};
 use sequoia_openpgp::armor;
 use sequoia_openpgp::serialize::stream::{Armorer, Encryptor, LiteralWriter, Message, Recipient, Signer};
 use sequoia_openpgp::serialize::SerializeInto;
-use sequoia_openpgp::types::KeyFlags;
 use sequoia_openpgp::Cert;
 
 use super::Attachment;
@@ -116,14 +115,7 @@ pub(crate) fn sign_and_encrypt(
     let mut targets: Vec<Recipient> = Vec::new();
     for cert in &valid {
         let before = targets.len();
-        targets.extend(
-            cert.keys()
-                .supported()
-                .alive()
-                .revoked(false)
-                .key_flags(KeyFlags::empty().set_transport_encryption().set_storage_encryption())
-                .map(Recipient::from),
-        );
+        targets.extend(keys::encryption_targets(cert).map(Recipient::from));
         if targets.len() == before {
             anyhow::bail!("the certificate {} has no usable encryption key", cert.fingerprint());
         }
