@@ -73,11 +73,6 @@ pub fn queued(store: &Store) -> Result<Vec<Queued>> {
     Ok(all)
 }
 
-/// One queued message by Message-ID.
-pub fn queued_one(store: &Store, message_id: &str) -> Result<Queued> {
-    store.read(&entry_name(message_id))?.ok_or_else(|| anyhow::anyhow!("{message_id} is not in the outbox"))
-}
-
 /// The result of trying to deliver the outbox.
 #[derive(Default, Debug)]
 pub struct Flushed {

@@ -20,6 +20,7 @@ use crate::account::{credentials, Role};
 use crate::cli::{Cli, Command};
 use crate::config::Config;
 use crate::home::Home;
+use crate::outbox::Flushed;
 use crate::passphrase::PassphraseSource;
 use crate::store::Store;
 use crate::transport::imap::Imap;
@@ -35,7 +36,6 @@ pub struct Session {
 
 impl Session {
     pub fn unlock(&self) -> Result<Store> {
-        self.home.check_permissions()?;
         let passphrase = self.passphrase.existing()?;
         Store::unlock(&self.home, &passphrase)
     }
@@ -66,6 +66,23 @@ impl Session {
         match &config.maildir {
             Some(maildir) => Ok(Box::new(Drop::new(&maildir.drop))),
             None => anyhow::bail!("no way to send is configured; run `sealpost init` with --smtp-host or --maildir"),
+        }
+    }
+
+    /// Tries to deliver the outbox. When no transport can even be set up
+    /// (no password, bad config), every queued message counts as failed with
+    /// that reason and stays queued.
+    pub fn deliver_outbox(&self, config: &Config, store: &Store) -> Result<Flushed> {
+        let queued = crate::outbox::queued(store)?;
+        if queued.is_empty() {
+            return Ok(Flushed::default());
+        }
+        match self.transport(config, store) {
+            Ok(mut transport) => crate::outbox::flush(store, transport.as_mut()),
+            Err(e) => Ok(Flushed {
+                failed: queued.into_iter().map(|q| (q, format!("{e:#}"))).collect(),
+                ..Default::default()
+            }),
         }
     }
 

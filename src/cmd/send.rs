@@ -47,13 +47,7 @@ impl Run for Send {
                 raw: String::from_utf8(raw).context("the composed message is not ASCII")?,
             },
         )?;
-        let flushed = match session.transport(&config, &store) {
-            Ok(mut transport) => outbox::flush(&store, transport.as_mut())?,
-            Err(e) => outbox::Flushed {
-                failed: vec![(outbox::queued_one(&store, &draft.message_id)?, format!("{e:#}"))],
-                ..Default::default()
-            },
-        };
+        let flushed = session.deliver_outbox(&config, &store)?;
         if let Some((_, reason)) = flushed.failed.iter().find(|(q, _)| q.message_id == draft.message_id) {
             return Err(Refusal::queued(format!(
                 "queued, will retry: delivery to {} failed ({reason}); the message {} is kept encrypted in \

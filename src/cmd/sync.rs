@@ -7,7 +7,6 @@ use crate::cli::Sync;
 use crate::contacts::Contacts;
 use crate::inbox::{Added, Inbox};
 use crate::message::{open, Seal, Status};
-use crate::outbox;
 
 impl Run for Sync {
     fn run(&self, session: &Session) -> Result<()> {
@@ -15,17 +14,7 @@ impl Run for Sync {
         let store = session.unlock()?;
         let contacts = Contacts::load(&store)?;
 
-        let flushed = if outbox::queued(&store)?.is_empty() {
-            outbox::Flushed::default()
-        } else {
-            match session.transport(&config, &store) {
-                Ok(mut transport) => outbox::flush(&store, transport.as_mut())?,
-                Err(e) => outbox::Flushed {
-                    failed: outbox::queued(&store)?.into_iter().map(|q| (q, format!("{e:#}"))).collect(),
-                    ..Default::default()
-                },
-            }
-        };
+        let flushed = session.deliver_outbox(&config, &store)?;
         if !flushed.delivered.is_empty() && !self.json {
             println!("delivered {} queued message(s)", flushed.delivered.len());
         }
