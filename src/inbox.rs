@@ -76,9 +76,9 @@ impl Inbox {
         self.entries.iter().find(|e| e.id == id)
     }
 
-    /// The newest message, optionally only among those with this status.
-    pub fn last(&self, contacts: &Contacts, only: Option<Status>) -> Option<&Entry> {
-        self.entries.iter().rev().find(|e| only.is_none_or(|s| e.status(contacts) == s))
+    /// The newest message.
+    pub fn last(&self) -> Option<&Entry> {
+        self.entries.last()
     }
 
     pub fn has_seen(&self, source_id: &str) -> bool {

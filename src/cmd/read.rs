@@ -19,7 +19,7 @@ impl Run for Read {
         let inbox = Inbox::load(&store)?;
         let entry = match self.id {
             Some(id) => inbox.get(id).with_context(|| format!("no message {id}; `sealpost inbox` lists them"))?,
-            None => inbox.last(&contacts, None).context("the inbox is empty; `sealpost sync` fetches new mail")?,
+            None => inbox.last().context("the inbox is empty; `sealpost sync` fetches new mail")?,
         };
         if entry.seal == Seal::NotEncrypted {
             println!("Status:  NOT VERIFIED: not-encrypted: {}", Status::NotEncrypted.explain());

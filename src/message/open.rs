@@ -259,29 +259,20 @@ fn encrypted_payload(parsed: &mail_parser::Message<'_>) -> std::result::Result<V
 fn decrypt(ciphertext: &[u8], me: &Cert, contacts: &Contacts) -> (Option<Vec<u8>>, Seal) {
     let helper =
         Helper { me, me_fingerprint: me.fingerprint(), certs: contacts.certs(), encrypted: false, signature: None };
-    let mut helper_back = None;
-    let result = (|| -> Result<Vec<u8>> {
+    let result = (|| -> Result<(Vec<u8>, Outcome)> {
         let builder = DecryptorBuilder::from_bytes(ciphertext)?;
         let mut decryptor = builder.with_policy(&POLICY, None, helper)?;
         let mut plaintext = Vec::new();
-        let read = decryptor.read_to_end(&mut plaintext);
-        let done = decryptor.message_processed();
-        helper_back = Some(decryptor.into_helper().into_outcome());
-        read?;
-        if !done {
+        decryptor.read_to_end(&mut plaintext)?;
+        if !decryptor.message_processed() {
             return Err(anyhow!("the message ended early"));
         }
-        Ok(plaintext)
+        Ok((plaintext, decryptor.into_helper().into_outcome()))
     })();
-    match (result, helper_back) {
-        (Ok(plaintext), Some(outcome)) => {
-            if !outcome.encrypted {
-                return (None, Seal::NotEncrypted);
-            }
-            (Some(plaintext), outcome.signature.unwrap_or(Seal::Unsigned))
-        }
-        (Ok(_), None) => (None, Seal::Malformed),
-        (Err(_), _) => {
+    match result {
+        Ok((_, outcome)) if !outcome.encrypted => (None, Seal::NotEncrypted),
+        Ok((plaintext, outcome)) => (Some(plaintext), outcome.signature.unwrap_or(Seal::Unsigned)),
+        Err(_) => {
             // A failure consumes the helper; tell a message for someone else
             // from one for us that was damaged by looking at its recipients.
             if addressed_to(ciphertext, me) {
