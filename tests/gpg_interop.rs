@@ -4,12 +4,17 @@ mod common;
 
 use common::{armored_part, inner_entity, pgp_mime, Gpg, World, GPG_PASSPHRASE};
 
+/// Sam's gpg secret key, exported armored (protected by `GPG_PASSPHRASE`).
+fn export_sam_secret(world: &World, gpg: &Gpg) -> std::path::PathBuf {
+    let key_file = world.path().join("sam-secret.asc");
+    std::fs::write(&key_file, gpg.ok(&["--armor", "--export-secret-keys", "sam@client.example"], b"")).unwrap();
+    key_file
+}
+
 /// Sam keeps his gpg key: sealpost adopts it, passphrase-protected.
 fn sam_with_gpg_key(world: &World, gpg: &Gpg) -> common::Person {
     gpg.generate("Sam Lee <sam@client.example>");
-    let secret = gpg.ok(&["--armor", "--export-secret-keys", "sam@client.example"], b"");
-    let key_file = world.path().join("sam-secret.asc");
-    std::fs::write(&key_file, secret).unwrap();
+    let key_file = export_sam_secret(world, gpg);
     let pass_file = world.path().join("sam-key.pass");
     std::fs::write(&pass_file, GPG_PASSPHRASE).unwrap();
     let sam = world.bare_person("sam", "sam@client.example");
@@ -112,8 +117,7 @@ fn import_with_the_wrong_key_passphrase_creates_nothing() {
     let world = World::new();
     let gpg = Gpg::new(&world);
     gpg.generate("Sam Lee <sam@client.example>");
-    let key_file = world.path().join("sam-secret.asc");
-    std::fs::write(&key_file, gpg.ok(&["--armor", "--export-secret-keys", "sam@client.example"], b"")).unwrap();
+    let key_file = export_sam_secret(&world, &gpg);
     let wrong = world.path().join("wrong.pass");
     std::fs::write(&wrong, "not it").unwrap();
     let sam = world.bare_person("sam", "sam@client.example");
