@@ -54,9 +54,10 @@ fn main() {
                 attachments: Vec::new(),
                 message_id: new_message_id("ada@practice.example"),
                 date: SystemTime::now(),
+                request_receipt: true,
             };
-            let raw = compose(&draft, store.secret_cert(), &cert).unwrap();
-            std::fs::write(maildir.join("new").join(format!("{i}.bench")), raw).unwrap();
+            let sealed = compose(&draft, store.secret_cert(), &cert).unwrap();
+            std::fs::write(maildir.join("new").join(format!("{i}.bench")), sealed.raw).unwrap();
         }
     }
     Command::new("chown").args(["-R", "mail:mail"]).arg(&maildir).status().unwrap();

@@ -53,6 +53,10 @@ pub enum Command {
     Inbox(Inbox),
     /// Show one received message with its status
     Read(Read),
+    /// List sent messages: queued, sent, or read (with a signed receipt)
+    Sent(Sent),
+    /// Show one sent message with its delivery and read-receipt state
+    Status(Status),
     /// Run the whole flow, offline, between two local identities
     Demo(Demo),
     /// Write the man pages and shell completions
@@ -179,6 +183,9 @@ pub struct Send {
     /// Attach a file (repeatable)
     #[arg(long, value_name = "FILE")]
     pub attach: Vec<PathBuf>,
+    /// Do not ask the recipient for a signed read receipt
+    #[arg(long)]
+    pub no_receipt: bool,
 }
 
 #[derive(Args, Debug)]
@@ -202,6 +209,25 @@ pub struct Read {
     /// Save the attachments into this folder (never overwriting)
     #[arg(long, value_name = "DIR")]
     pub save_attachments: Option<PathBuf>,
+    /// Send no read receipt for this reading, even if the sender asked for one
+    #[arg(long)]
+    pub no_receipt: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct Sent {
+    /// Print JSON instead of text
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct Status {
+    /// The number `sealpost sent` shows, or the Message-ID
+    pub id: String,
+    /// Print JSON instead of text
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Args, Debug)]

@@ -13,6 +13,13 @@ use crate::home::{self, Home};
 #[derive(Serialize, Deserialize, Clone, Debug)]
 #[serde(deny_unknown_fields)]
 pub struct Config {
+    /// What `read` does when a verified message asks for a read receipt.
+    #[serde(default)]
+    pub receipts: ReceiptPolicy,
+    /// Whether `send` asks recipients for a read receipt (`send
+    /// --no-receipt` turns it off for one message).
+    #[serde(default = "yes")]
+    pub request_receipts: bool,
     pub account: Account,
     /// Local delivery: read from a Maildir, send by dropping into
     /// `<drop>/<recipient address>/new`.
@@ -21,6 +28,23 @@ pub struct Config {
     pub smtp: Option<Server>,
     /// Mailbox server (IMAP).
     pub imap: Option<Server>,
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// Whether to answer a verified sender's request for a read receipt.
+#[derive(Serialize, Deserialize, Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum ReceiptPolicy {
+    /// Send it when the message is shown.
+    #[default]
+    Send,
+    /// Ask on the terminal each time; without a terminal, send nothing.
+    Ask,
+    /// Never send read receipts.
+    Never,
 }
 
 /// How a connection is secured. There is deliberately no value without TLS.

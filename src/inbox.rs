@@ -16,6 +16,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::contacts::{now, Contacts};
 use crate::message::{self, Opened, Seal, Status};
+use crate::receipt;
 use crate::store::Store;
 
 const INDEX: &str = "inbox/index.age";
@@ -33,6 +34,24 @@ pub struct Entry {
     pub sender_name: Option<String>,
     pub subject: Option<String>,
     pub seal: Seal,
+    /// Set when this message is a read receipt: what the check decided.
+    /// Receipts are not listed as messages.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub receipt: Option<receipt::Checked>,
+    /// How the sender's request for a read receipt was answered, so it is
+    /// answered once, not on every reading.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub receipt_answer: Option<Answer>,
+}
+
+/// The answer to a request for a read receipt.
+#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq)]
+#[serde(tag = "answer", rename_all = "kebab-case")]
+pub enum Answer {
+    /// A receipt was put in the outbox at this time.
+    Sent { at: u64 },
+    /// The user said no when asked.
+    Declined { at: u64 },
 }
 
 impl Entry {
@@ -68,26 +87,47 @@ impl Inbox {
         store.write(INDEX, self)
     }
 
+    /// Every stored entry, read receipts included.
     pub fn entries(&self) -> &[Entry] {
         &self.entries
+    }
+
+    /// The messages, without read receipts.
+    pub fn messages(&self) -> impl Iterator<Item = &Entry> {
+        self.entries.iter().filter(|e| e.receipt.is_none())
     }
 
     pub fn get(&self, id: u64) -> Option<&Entry> {
         self.entries.iter().find(|e| e.id == id)
     }
 
-    /// The newest message.
+    /// The newest message (not a read receipt).
     pub fn last(&self) -> Option<&Entry> {
-        self.entries.last()
+        self.messages().last()
+    }
+
+    /// Records how a request for a read receipt was answered.
+    pub fn set_answer(&mut self, id: u64, answer: Answer) {
+        if let Some(entry) = self.entries.iter_mut().find(|e| e.id == id) {
+            entry.receipt_answer = Some(answer);
+        }
     }
 
     pub fn has_seen(&self, source_id: &str) -> bool {
         self.seen_sources.contains(source_id)
     }
 
-    /// Stores a message opened from `raw`. The raw message is written before
-    /// the index mentions it; the caller saves the index.
-    pub fn add(&mut self, store: &Store, source_id: &str, raw: &[u8], opened: &Opened) -> Result<Added> {
+    /// Stores a message opened from `raw` (with the check's result when it
+    /// is a read receipt). The raw message is written before the index
+    /// mentions it; the caller saves the index.
+    pub fn add(
+        &mut self,
+        store: &Store,
+        source_id: &str,
+        raw: &[u8],
+        opened: &Opened,
+        receipt: Option<receipt::Checked>,
+    ) -> Result<Added> {
         self.seen_sources.insert(source_id.to_string());
         let message_id =
             opened.content.as_ref().and_then(|c| c.message_id.clone()).or_else(|| opened.outer.message_id.clone());
@@ -112,6 +152,8 @@ impl Inbox {
             sender_name: content.and_then(|c| c.from_name.clone()),
             subject: content.map_or_else(|| opened.outer.subject.clone(), |c| c.subject.clone()),
             seal: opened.seal.clone(),
+            receipt,
+            receipt_answer: None,
         });
         Ok(Added::Stored(id))
     }

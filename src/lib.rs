@@ -10,6 +10,7 @@ pub mod keys;
 pub mod message;
 pub mod outbox;
 pub mod passphrase;
+pub mod receipt;
 pub mod safety_code;
 pub mod sanitize;
 pub mod store;

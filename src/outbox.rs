@@ -27,16 +27,53 @@ pub struct Queued {
     pub last_error: Option<String>,
     /// The finished wire message (ASCII: PGP/MIME is 7-bit).
     pub raw: String,
+    /// SHA-256 (hex) of the plaintext inside the encryption.
+    #[serde(default)]
+    pub content_sha256: Option<String>,
+    /// The message asks the recipient for a read receipt.
+    #[serde(default)]
+    pub receipt_requested: bool,
+    /// Set when this is a read receipt: the Message-ID it reports on.
+    #[serde(default)]
+    pub receipt_for: Option<String>,
 }
 
 /// A delivered message, as the sent list shows it.
 #[derive(Serialize, Deserialize, Clone, Debug)]
 pub struct Sent {
+    /// The number `sealpost sent` shows, stable for the life of the store.
+    #[serde(default)]
+    pub id: u64,
     pub message_id: String,
     pub to: String,
     pub subject: String,
     pub created_at: u64,
     pub sent_at: u64,
+    #[serde(default)]
+    pub content_sha256: Option<String>,
+    #[serde(default)]
+    pub receipt_requested: bool,
+    #[serde(default)]
+    pub receipt_for: Option<String>,
+    /// The accepted read receipt, once one came back.
+    #[serde(default)]
+    pub read: Option<ReadReceipt>,
+}
+
+/// A read receipt that passed every check: decrypted, signed by the
+/// recipient's verified key, naming this message and its exact content.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+pub struct ReadReceipt {
+    /// When the reader's key signed the receipt (Unix time).
+    pub read_at: i64,
+    /// The reader's address: the recipient the message was sent to.
+    pub reader: String,
+    /// The fingerprint (hex) of the key that signed the receipt.
+    pub signer: String,
+    /// The receipt's own Message-ID.
+    pub receipt_message_id: Option<String>,
+    /// When sealpost accepted it.
+    pub received_at: u64,
 }
 
 #[derive(Serialize, Deserialize, Default)]
@@ -46,7 +83,41 @@ pub struct SentList {
 
 impl SentList {
     pub fn load(store: &Store) -> Result<SentList> {
-        Ok(store.read(SENT_INDEX)?.unwrap_or_default())
+        let mut list: SentList = store.read(SENT_INDEX)?.unwrap_or_default();
+        // Lists written before messages were numbered: number them in order.
+        for (index, sent) in list.sent.iter_mut().enumerate() {
+            if sent.id == 0 {
+                sent.id = index as u64 + 1;
+            }
+        }
+        Ok(list)
+    }
+
+    pub fn save(&self, store: &Store) -> Result<()> {
+        store.write(SENT_INDEX, self)
+    }
+
+    /// Sent messages, not counting the read receipts sealpost sent.
+    pub fn messages(&self) -> impl Iterator<Item = &Sent> {
+        self.sent.iter().filter(|s| s.receipt_for.is_none())
+    }
+
+    /// A sent message (not a receipt) by its Message-ID.
+    pub fn find(&self, message_id: &str) -> Option<&Sent> {
+        self.messages().find(|s| s.message_id == message_id)
+    }
+
+    /// Records an accepted receipt. The first one counts: a later receipt
+    /// for the same message (a re-send, another device) changes nothing.
+    /// Returns whether the state changed.
+    pub fn mark_read(&mut self, message_id: &str, receipt: ReadReceipt) -> bool {
+        match self.sent.iter_mut().find(|s| s.message_id == message_id && s.receipt_for.is_none()) {
+            Some(sent) if sent.read.is_none() => {
+                sent.read = Some(receipt);
+                true
+            }
+            _ => false,
+        }
     }
 }
 
@@ -112,11 +183,41 @@ fn record_sent(store: &Store, queued: &Queued) -> Result<()> {
     let name = entry_name(&queued.message_id).replacen(FOLDER, "sent", 1).replace(".age", ".eml.age");
     store.write_bytes(&name, queued.raw.as_bytes())?;
     list.sent.push(Sent {
+        id: list.sent.iter().map(|s| s.id).max().unwrap_or(0) + 1,
         message_id: queued.message_id.clone(),
         to: queued.to.clone(),
         subject: queued.subject.clone(),
         created_at: queued.created_at,
         sent_at: now(),
+        content_sha256: queued.content_sha256.clone(),
+        receipt_requested: queued.receipt_requested,
+        receipt_for: queued.receipt_for.clone(),
+        read: None,
     });
-    store.write(SENT_INDEX, &list)
+    list.save(store)
+}
+
+/// A message the user wrote, wherever it is now.
+#[derive(Clone, Debug)]
+pub enum Tracked {
+    Queued(Queued),
+    Sent(Sent),
+}
+
+impl Tracked {
+    pub fn message_id(&self) -> &str {
+        match self {
+            Tracked::Queued(q) => &q.message_id,
+            Tracked::Sent(s) => &s.message_id,
+        }
+    }
+}
+
+/// Every message the user wrote (read receipts left out): sent ones in the
+/// order they left, then the queued ones, oldest first.
+pub fn tracked(store: &Store) -> Result<Vec<Tracked>> {
+    let sent = SentList::load(store)?;
+    let mut all: Vec<Tracked> = sent.messages().cloned().map(Tracked::Sent).collect();
+    all.extend(queued(store)?.into_iter().filter(|q| q.receipt_for.is_none()).map(Tracked::Queued));
+    Ok(all)
 }

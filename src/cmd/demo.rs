@@ -170,13 +170,21 @@ impl Stage {
             &["read", "1", "--save-attachments", &saved.to_string_lossy()],
             None,
             0,
-            &["Status:  verified", "thought record once a day", "worksheet.txt"],
+            &["Status:  verified", "thought record once a day", "worksheet.txt", "sent a signed read receipt to ada"],
         )?;
         if !saved.join("worksheet.txt").is_file() {
             bail!("the attachment was not saved");
         }
+        self.run(&sam, &["read", "1"], None, 0, &["Status:  verified"])?;
+        println!("  (reading again sends no second receipt)\n");
 
-        section("7. The client replies");
+        section("7. The signed read receipt comes back to the therapist");
+        self.run(&ada, &["sent"], None, 0, &["sent", "Notes from today's session"])?;
+        self.run(&ada, &["sync"], None, 0, &["read receipt:", "was read by sam"])?;
+        self.run(&ada, &["sent"], None, 0, &["read 20", "by sam"])?;
+        self.run(&ada, &["status", "1"], None, 0, &["State:    read", "Signer:", "Digest:   matches"])?;
+
+        section("8. The client replies");
         self.run(
             &sam,
             &["send", "--to", "ada", "--subject", "Re: Notes from today's session"],
@@ -187,7 +195,7 @@ impl Stage {
         self.run(&ada, &["sync"], None, 0, &["1 verified"])?;
         self.run(&ada, &["read", "--last"], None, 0, &["Status:  verified", "Thanks, I will."])?;
 
-        section("8. A typo in the address is refused, and named");
+        section("9. A typo in the address is refused, and named");
         self.run(&ada, &["send", "--to", "sam@client.exmaple"], Some("Reminder: Thursday 10:00\n"), 3, &[])?;
         if mail.join("sam@client.exmaple").exists() {
             bail!("something was delivered to the mistyped address");

@@ -11,12 +11,12 @@ impl Run for InboxCmd {
         let store = session.unlock()?;
         let contacts = Contacts::load(&store)?;
         let inbox = Inbox::load(&store)?;
-        if inbox.entries().is_empty() {
+        if inbox.messages().next().is_none() {
             println!("no messages; `sealpost sync` fetches new mail");
             return Ok(());
         }
         println!("{:>4}  {:<20}  {:<24}  {:<16}  SUBJECT", "ID", "DATE", "FROM", "STATUS");
-        for entry in inbox.entries() {
+        for entry in inbox.messages() {
             println!(
                 "{:>4}  {:<20}  {:<24}  {:<16}  {}",
                 entry.id,

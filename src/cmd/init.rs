@@ -5,7 +5,7 @@ use sequoia_openpgp::crypto::Password;
 
 use super::{Run, Session};
 use crate::cli::Init;
-use crate::config::{Account, Config, MaildirAccount, Security, Server};
+use crate::config::{Account, Config, MaildirAccount, ReceiptPolicy, Security, Server};
 use crate::keys;
 use crate::store::Store;
 use crate::transport::maildir::Maildir;
@@ -49,8 +49,15 @@ impl Run for Init {
             None => None,
         };
         let store = Store::create(home, &passphrase, &cert, self.kdf_work_factor)?;
-        Config { account: Account { name, address: address.clone() }, maildir, smtp: self.smtp(), imap: self.imap() }
-            .save(home)?;
+        Config {
+            receipts: ReceiptPolicy::Send,
+            request_receipts: true,
+            account: Account { name, address: address.clone() },
+            maildir,
+            smtp: self.smtp(),
+            imap: self.imap(),
+        }
+        .save(home)?;
         let fingerprint = store.secret_cert().fingerprint();
         println!("created identity {address}");
         println!("fingerprint: {}", keys::grouped(&fingerprint));

@@ -12,6 +12,8 @@ mod key;
 mod outbox;
 mod read;
 mod send;
+mod sent;
+mod status;
 mod sync;
 
 use anyhow::Result;
@@ -117,6 +119,8 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Sync(c) => c.run(&session),
         Command::Inbox(c) => c.run(&session),
         Command::Read(c) => c.run(&session),
+        Command::Sent(c) => c.run(&session),
+        Command::Status(c) => c.run(&session),
         Command::Demo(c) => c.run(&session),
         Command::GenerateDocs(c) => c.run(&session),
     }

@@ -1,26 +1,33 @@
+use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 
 use super::{format_time, Run, Session};
 use crate::cli::Read;
-use crate::contacts::Contacts;
+use crate::config::{Config, ReceiptPolicy};
+use crate::contacts::{now, Contacts};
 use crate::error::Refusal;
 use crate::home;
-use crate::inbox::Inbox;
+use crate::inbox::{Answer, Entry, Inbox};
 use crate::keys;
+use crate::message::receipt::Sending;
 use crate::message::{open, Attachment, Opened, Seal, Status};
+use crate::receipt;
 use crate::sanitize;
+use crate::store::Store;
 
 impl Run for Read {
     fn run(&self, session: &Session) -> Result<()> {
+        let config = session.config()?;
         let store = session.unlock()?;
         let contacts = Contacts::load(&store)?;
-        let inbox = Inbox::load(&store)?;
+        let mut inbox = Inbox::load(&store)?;
         let entry = match self.id {
             Some(id) => inbox.get(id).with_context(|| format!("no message {id}; `sealpost inbox` lists them"))?,
             None => inbox.last().context("the inbox is empty; `sealpost sync` fetches new mail")?,
-        };
+        }
+        .clone();
         if entry.seal == Seal::NotEncrypted {
             println!("Status:  NOT VERIFIED: not-encrypted: {}", Status::NotEncrypted.explain());
             return Err(Refusal::verification(format!("message {} is not verified (not-encrypted)", entry.id)));
@@ -74,6 +81,78 @@ impl Run for Read {
                 entry.id,
                 opened.status.name()
             )));
+        }
+        self.answer_receipt_request(session, &config, &store, &contacts, &mut inbox, &entry, &opened)
+    }
+}
+
+impl Read {
+    /// Sends a signed read receipt when the verified sender asked for one,
+    /// the user's setting allows it, and none was sent for this message yet.
+    /// A receipt that cannot be delivered now stays in the outbox; the read
+    /// itself still succeeds.
+    #[allow(clippy::too_many_arguments)]
+    fn answer_receipt_request(
+        &self,
+        session: &Session,
+        config: &Config,
+        store: &Store,
+        contacts: &Contacts,
+        inbox: &mut Inbox,
+        entry: &Entry,
+        opened: &Opened,
+    ) -> Result<()> {
+        let Some(content) = &opened.content else { return Ok(()) };
+        if opened.status != Status::Verified || !content.receipt_requested || content.report.is_some() {
+            return Ok(());
+        }
+        if entry.receipt_answer.is_some() {
+            return Ok(()); // answered at an earlier reading
+        }
+        let contact = match &opened.seal {
+            Seal::Signed { signer } => signer.parse().ok().and_then(|f| contacts.by_fingerprint(&f)),
+            _ => None,
+        }
+        .context("a verified message has a pinned signer")?;
+        let who = format!("{} <{}>", contact.alias, contact.address);
+        if self.no_receipt {
+            eprintln!("{who} asked for a read receipt; none was sent (--no-receipt)");
+            return Ok(());
+        }
+        let sending = match config.receipts {
+            ReceiptPolicy::Never => return Ok(()),
+            ReceiptPolicy::Send => Sending::Automatically,
+            ReceiptPolicy::Ask if !std::io::stdin().is_terminal() => {
+                eprintln!(
+                    "{who} asked for a read receipt; none was sent: receipts = \"ask\" and there is no terminal \
+                     to ask on (read it again on a terminal to answer)"
+                );
+                return Ok(());
+            }
+            ReceiptPolicy::Ask => {
+                eprint!("{who} asked for a signed read receipt. Send it? [y/N] ");
+                let mut answer = String::new();
+                std::io::stdin().read_line(&mut answer).context("reading the answer")?;
+                if !matches!(answer.trim(), "y" | "Y" | "yes" | "Yes") {
+                    inbox.set_answer(entry.id, Answer::Declined { at: now() });
+                    inbox.save(store)?;
+                    eprintln!("no read receipt sent");
+                    return Ok(());
+                }
+                Sending::Manually
+            }
+        };
+        // Into the outbox first, then remember it: a crash in between sends
+        // a second receipt at worst, which the sender ignores.
+        let queued = receipt::enqueue(store, config, contacts, contact, opened, sending)?;
+        inbox.set_answer(entry.id, Answer::Sent { at: now() });
+        inbox.save(store)?;
+        let flushed = session.deliver_outbox(config, store)?;
+        match flushed.failed.iter().find(|(q, _)| q.message_id == queued.message_id) {
+            Some((_, reason)) => {
+                eprintln!("a signed read receipt to {who} is queued ({reason}); `sealpost sync` will deliver it")
+            }
+            None => eprintln!("sent a signed read receipt to {who}"),
         }
         Ok(())
     }

@@ -33,8 +33,9 @@ impl Run for Send {
             attachments,
             message_id: new_message_id(&config.account.address),
             date: SystemTime::now(),
+            request_receipt: config.request_receipts && !self.no_receipt,
         };
-        let raw = compose(&draft, store.secret_cert(), &cert)?;
+        let sealed = compose(&draft, store.secret_cert(), &cert)?;
         outbox::enqueue(
             &store,
             &Queued {
@@ -44,7 +45,10 @@ impl Run for Send {
                 created_at: now(),
                 attempts: 0,
                 last_error: None,
-                raw: String::from_utf8(raw).context("the composed message is not ASCII")?,
+                raw: String::from_utf8(sealed.raw).context("the composed message is not ASCII")?,
+                content_sha256: Some(sealed.content_sha256),
+                receipt_requested: draft.request_receipt,
+                receipt_for: None,
             },
         )?;
         let flushed = session.deliver_outbox(&config, &store)?;

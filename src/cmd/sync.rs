@@ -2,11 +2,14 @@ use std::io::IsTerminal;
 
 use anyhow::Result;
 
-use super::{Run, Session};
+use super::{format_time, Run, Session};
 use crate::cli::Sync;
 use crate::contacts::Contacts;
 use crate::inbox::{Added, Inbox};
 use crate::message::{open, Seal, Status};
+use crate::outbox::SentList;
+use crate::receipt::{self, Verdict};
+use crate::sanitize;
 
 impl Run for Sync {
     fn run(&self, session: &Session) -> Result<()> {
@@ -26,22 +29,39 @@ impl Run for Sync {
         let mut source = session.source(&config, &store)?;
         let mut cursor = inbox.cursor.clone();
         let incoming = source.fetch_new(&mut cursor, &|id| inbox.has_seen(id))?;
+        let mut sent = SentList::load(&store)?;
         let (mut verified, mut unverified, mut plain, mut duplicates) = (0, 0, 0, 0);
+        let (mut accepted, mut rejected) = (Vec::new(), Vec::new());
         let progress = std::io::stderr().is_terminal() && incoming.len() >= 20;
         for (n, message) in incoming.iter().enumerate() {
             if progress && (n % 10 == 0 || n + 1 == incoming.len()) {
                 eprint!("\rsync: {}/{} messages", n + 1, incoming.len());
             }
             let opened = open(&message.raw, store.secret_cert(), &contacts);
-            match inbox.add(&store, &message.source_id, &message.raw, &opened)? {
-                Added::Duplicate => duplicates += 1,
-                Added::Stored(_) if opened.seal == Seal::NotEncrypted => plain += 1,
-                Added::Stored(_) if opened.status == Status::Verified => verified += 1,
-                Added::Stored(_) => unverified += 1,
+            let verdict = receipt::is_receipt(&opened).then(|| receipt::check(&opened, &contacts, &sent));
+            let record = verdict.as_ref().map(Verdict::record);
+            match (inbox.add(&store, &message.source_id, &message.raw, &opened, record)?, verdict) {
+                (Added::Duplicate, _) => duplicates += 1,
+                (Added::Stored(_), Some(Verdict::Accepted { original, receipt })) => {
+                    if sent.mark_read(&original, receipt.clone()) {
+                        accepted.push((original, receipt));
+                    }
+                }
+                (Added::Stored(_), Some(Verdict::Rejected { reason, .. })) => {
+                    rejected.push((opened.sender().map(str::to_string), reason))
+                }
+                (Added::Stored(_), None) if opened.seal == Seal::NotEncrypted => plain += 1,
+                (Added::Stored(_), None) if opened.status == Status::Verified => verified += 1,
+                (Added::Stored(_), None) => unverified += 1,
             }
         }
         if progress {
             eprintln!();
+        }
+        // The sent list first: a crash before the inbox is saved fetches the
+        // receipts again, and marking a message read twice changes nothing.
+        if !accepted.is_empty() {
+            sent.save(&store)?;
         }
         inbox.cursor = cursor;
         inbox.save(&store)?;
@@ -54,10 +74,24 @@ impl Run for Sync {
                 "not_verified": unverified,
                 "not_encrypted": plain,
                 "duplicates": duplicates,
+                "receipts_accepted": accepted.len(),
+                "receipts_rejected": rejected.len(),
             });
             println!("{summary}");
         } else {
-            self.print(verified, unverified, plain, duplicates);
+            self.print(verified, unverified, plain, duplicates, accepted.len() + rejected.len());
+            for (original, receipt) in &accepted {
+                let who = contacts.find(&receipt.reader).map_or(receipt.reader.as_str(), |c| c.alias.as_str());
+                println!("read receipt: {original} was read by {who} at {}", format_time(receipt.read_at));
+            }
+        }
+        // Rejections are warnings, shown in both modes.
+        for (from, reason) in &rejected {
+            eprintln!(
+                "rejected a read receipt from {}: {}",
+                from.as_deref().map(sanitize::line).unwrap_or_else(|| "an unknown sender".to_string()),
+                sanitize::line(reason)
+            );
         }
         if !flushed.failed.is_empty() {
             return Err(crate::error::Refusal::queued(format!(
@@ -70,8 +104,11 @@ impl Run for Sync {
 }
 
 impl Sync {
-    fn print(&self, verified: usize, unverified: usize, plain: usize, duplicates: usize) {
+    fn print(&self, verified: usize, unverified: usize, plain: usize, duplicates: usize, receipts: usize) {
         println!("fetched {} new message(s): {verified} verified, {unverified} not verified", verified + unverified);
+        if receipts > 0 {
+            println!("fetched {receipts} read receipt(s)");
+        }
         if plain > 0 {
             println!("{plain} ordinary unencrypted message(s) left untouched in the mailbox");
         }

@@ -12,6 +12,7 @@ use sequoia_openpgp::armor;
 use sequoia_openpgp::serialize::stream::{Armorer, Encryptor, LiteralWriter, Message, Recipient, Signer};
 use sequoia_openpgp::serialize::SerializeInto;
 use sequoia_openpgp::Cert;
+use sha2::{Digest, Sha256};
 
 use super::Attachment;
 use crate::keys::{self, POLICY};
@@ -28,17 +29,49 @@ pub struct Draft {
     pub attachments: Vec<Attachment>,
     pub message_id: String,
     pub date: SystemTime,
+    /// Ask the recipient for a signed read receipt.
+    pub request_receipt: bool,
+}
+
+/// A message ready for the outbox.
+#[derive(Clone, Debug)]
+pub struct Sealed {
+    /// The wire message.
+    pub raw: Vec<u8>,
+    /// SHA-256 (hex) of the plaintext inside the encryption: what a read
+    /// receipt must name to prove this exact content was opened.
+    pub content_sha256: String,
 }
 
 /// The wire form of `draft`, signed by `sender` (a certificate with secret
 /// keys) and encrypted to `recipient` and to the sender.
-pub fn compose(draft: &Draft, sender: &Cert, recipient: &Cert) -> Result<Vec<u8>> {
+pub fn compose(draft: &Draft, sender: &Cert, recipient: &Cert) -> Result<Sealed> {
     let inner = inner_entity(draft)?;
+    let envelope = Envelope {
+        from_address: &draft.from_address,
+        to_address: &draft.to_address,
+        message_id: &draft.message_id,
+        date: draft.date,
+    };
+    seal(&inner, &envelope, sender, recipient)
+}
+
+/// What the outer, unprotected message carries.
+pub(crate) struct Envelope<'a> {
+    pub from_address: &'a str,
+    pub to_address: &'a str,
+    pub message_id: &'a str,
+    pub date: SystemTime,
+}
+
+/// Signs and encrypts the inner entity to the recipient and the sender,
+/// and wraps it as PGP/MIME.
+pub(crate) fn seal(inner: &[u8], envelope: &Envelope<'_>, sender: &Cert, recipient: &Cert) -> Result<Sealed> {
     let everyone = [recipient, sender];
-    let ciphertext = sign_and_encrypt(&inner, sender, &everyone, &everyone)?;
+    let ciphertext = sign_and_encrypt(inner, sender, &everyone, &everyone)?;
     // Outside, only what delivery needs: bare addresses, no names.
-    let from = mailbox(None, &draft.from_address)?;
-    let to = mailbox(None, &draft.to_address)?;
+    let from = mailbox(None, envelope.from_address)?;
+    let to = mailbox(None, envelope.to_address)?;
     let encrypted = MultiPart::encrypted("application/pgp-encrypted".to_string())
         .singlepart(
             SinglePart::builder()
@@ -55,18 +88,23 @@ pub fn compose(draft: &Draft, sender: &Cert, recipient: &Cert) -> Result<Vec<u8>
         .from(from)
         .to(to)
         .subject("...")
-        .date(draft.date)
-        .message_id(Some(draft.message_id.clone()))
+        .date(envelope.date)
+        .message_id(Some(envelope.message_id.to_string()))
         .raw_header(HeaderValue::new(
             HeaderName::new_from_ascii_str("Autocrypt"),
-            autocrypt(sender, &draft.from_address)?,
+            autocrypt(sender, envelope.from_address)?,
         ))
         .multipart(encrypted)
         .map_err(|e| anyhow!("building the message: {e}"))?;
-    Ok(message.formatted())
+    Ok(Sealed { raw: message.formatted(), content_sha256: sha256_hex(inner) })
 }
 
-fn mailbox(name: Option<&str>, address: &str) -> Result<Mailbox> {
+/// SHA-256 of `bytes`, lowercase hex.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
+}
+
+pub(crate) fn mailbox(name: Option<&str>, address: &str) -> Result<Mailbox> {
     let address = address.parse().with_context(|| format!("{address:?} is not a valid address"))?;
     Ok(Mailbox::new(name.map(str::to_string).filter(|n| !n.is_empty()), address))
 }
@@ -87,6 +125,14 @@ fn inner_entity(draft: &Draft) -> Result<Vec<u8>> {
             lettre::message::Attachment::new(attachment.name.clone())
                 .body(attachment.bytes.clone(), ContentType::parse(&attachment.content_type)?),
         );
+    }
+    if draft.request_receipt {
+        // RFC 8098: the reader's client is asked for a disposition
+        // notification. Protected, so only the recipient sees the request.
+        entity.headers_mut().insert_raw(HeaderValue::new(
+            HeaderName::new_from_ascii_str("Disposition-Notification-To"),
+            draft.from_address.clone(),
+        ));
     }
     // Mark the headers as protected (as Thunderbird and RFC 9788 readers expect).
     let content_type = format!("multipart/mixed; boundary=\"{}\"; protected-headers=\"v1\"", entity.boundary());

@@ -14,8 +14,9 @@
 
 pub mod compose;
 pub mod open;
+pub mod receipt;
 
-pub use compose::{compose, Draft};
+pub use compose::{compose, Draft, Sealed};
 pub use open::{judge, open, Content, Opened, Seal, Status};
 
 /// A file carried inside the encryption.

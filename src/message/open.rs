@@ -20,6 +20,8 @@ use sequoia_openpgp::types::SymmetricAlgorithm;
 use sequoia_openpgp::{Cert, Fingerprint, KeyHandle};
 use serde::{Deserialize, Serialize};
 
+use super::compose::sha256_hex;
+use super::receipt::{self, Report};
 use super::Attachment;
 use crate::contacts::{Contacts, PinState};
 use crate::keys::{self, POLICY};
@@ -127,6 +129,12 @@ pub struct Content {
     pub message_id: Option<String>,
     pub body: String,
     pub attachments: Vec<Attachment>,
+    /// The protected headers ask for a read receipt (RFC 8098
+    /// `Disposition-Notification-To`). An outer request is ignored.
+    pub receipt_requested: bool,
+    /// Present when the content is a read receipt (a disposition
+    /// notification report).
+    pub report: Option<Report>,
 }
 
 /// Headers of the outer, unprotected message: for delivery and listing
@@ -137,6 +145,9 @@ pub struct Outer {
     pub subject: Option<String>,
     pub message_id: Option<String>,
     pub date: Option<i64>,
+    /// The whole message is a disposition notification report (a read
+    /// receipt), outside any encryption.
+    pub is_report: bool,
 }
 
 /// The result of opening a message.
@@ -147,6 +158,10 @@ pub struct Opened {
     pub outer: Outer,
     /// Present only when decryption and the integrity check succeeded.
     pub content: Option<Content>,
+    /// SHA-256 (hex) of the decrypted plaintext, when it decrypted.
+    pub content_sha256: Option<String>,
+    /// When the good signature was made (Unix time), when there is one.
+    pub signed_at: Option<i64>,
 }
 
 impl Opened {
@@ -167,24 +182,32 @@ pub fn open(raw: &[u8], me: &Cert, contacts: &Contacts) -> Opened {
         subject: parsed.subject().map(str::to_string),
         message_id: parsed.message_id().map(|id| format!("<{id}>")),
         date: parsed.date().map(|d| d.to_timestamp()),
+        is_report: receipt::parse(&parsed).is_some(),
     };
     let ciphertext = match encrypted_payload(&parsed) {
         Ok(bytes) => bytes,
         Err(seal) => return failed(seal, outer),
     };
-    let (plaintext, seal) = decrypt(&ciphertext, me, contacts);
+    let (plaintext, seal, signed_at) = decrypt(&ciphertext, me, contacts);
     let Some(plaintext) = plaintext else {
         return failed(seal, outer);
     };
     let content = parse_content(&plaintext);
-    let mut opened = Opened { seal, status: Status::Malformed, outer, content: Some(content) };
+    let mut opened = Opened {
+        seal,
+        status: Status::Malformed,
+        outer,
+        content: Some(content),
+        content_sha256: Some(sha256_hex(&plaintext)),
+        signed_at,
+    };
     opened.status = judge(&opened.seal, opened.sender(), contacts);
     opened
 }
 
 fn failed(seal: Seal, outer: Outer) -> Opened {
     let status = judge(&seal, None, &Contacts::default());
-    Opened { seal, status, outer, content: None }
+    Opened { seal, status, outer, content: None, content_sha256: None, signed_at: None }
 }
 
 /// The status of a message with this seal and sender, given the contacts.
@@ -255,10 +278,17 @@ fn encrypted_payload(parsed: &mail_parser::Message<'_>) -> std::result::Result<V
 }
 
 /// Decrypts and verifies. Returns the plaintext only when the whole message
-/// decrypted and passed its integrity check.
-fn decrypt(ciphertext: &[u8], me: &Cert, contacts: &Contacts) -> (Option<Vec<u8>>, Seal) {
-    let helper =
-        Helper { me, me_fingerprint: me.fingerprint(), certs: contacts.certs(), encrypted: false, signature: None };
+/// decrypted and passed its integrity check, with the time of a good
+/// signature.
+fn decrypt(ciphertext: &[u8], me: &Cert, contacts: &Contacts) -> (Option<Vec<u8>>, Seal, Option<i64>) {
+    let helper = Helper {
+        me,
+        me_fingerprint: me.fingerprint(),
+        certs: contacts.certs(),
+        encrypted: false,
+        signature: None,
+        signed_at: None,
+    };
     let result = (|| -> Result<(Vec<u8>, Outcome)> {
         let builder = DecryptorBuilder::from_bytes(ciphertext)?;
         let mut decryptor = builder.with_policy(&POLICY, None, helper)?;
@@ -270,18 +300,19 @@ fn decrypt(ciphertext: &[u8], me: &Cert, contacts: &Contacts) -> (Option<Vec<u8>
         Ok((plaintext, decryptor.into_helper().into_outcome()))
     })();
     match result {
-        Ok((_, outcome)) if !outcome.encrypted => (None, Seal::NotEncrypted),
-        Ok((plaintext, outcome)) => (Some(plaintext), outcome.signature.unwrap_or(Seal::Unsigned)),
+        Ok((_, outcome)) if !outcome.encrypted => (None, Seal::NotEncrypted, None),
+        Ok((plaintext, outcome)) => (Some(plaintext), outcome.signature.unwrap_or(Seal::Unsigned), outcome.signed_at),
         Err(_) => {
             // A failure consumes the helper; tell a message for someone else
             // from one for us that was damaged by looking at its recipients.
-            if addressed_to(ciphertext, me) {
-                (None, Seal::Tampered)
+            let seal = if addressed_to(ciphertext, me) {
+                Seal::Tampered
             } else if looks_like_openpgp(ciphertext) {
-                (None, Seal::Undecryptable)
+                Seal::Undecryptable
             } else {
-                (None, Seal::Malformed)
-            }
+                Seal::Malformed
+            };
+            (None, seal, None)
         }
     }
 }
@@ -317,16 +348,18 @@ struct Helper<'a> {
     certs: Vec<Cert>,
     encrypted: bool,
     signature: Option<Seal>,
+    signed_at: Option<i64>,
 }
 
 struct Outcome {
     encrypted: bool,
     signature: Option<Seal>,
+    signed_at: Option<i64>,
 }
 
 impl Helper<'_> {
     fn into_outcome(self) -> Outcome {
-        Outcome { encrypted: self.encrypted, signature: self.signature }
+        Outcome { encrypted: self.encrypted, signature: self.signature, signed_at: self.signed_at }
     }
 }
 
@@ -343,6 +376,10 @@ impl VerificationHelper for Helper<'_> {
                 MessageLayer::SignatureGroup { results } => {
                     // Only a signature inside the encryption counts.
                     if self.signature.is_none() && self.encrypted {
+                        self.signed_at = results.iter().find_map(|r| r.as_ref().ok()).and_then(|good| {
+                            let at = good.sig.signature_creation_time()?;
+                            Some(at.duration_since(std::time::UNIX_EPOCH).ok()?.as_secs() as i64)
+                        });
                         self.signature = Some(self.classify(results));
                     }
                 }
@@ -422,6 +459,8 @@ fn parse_content(plaintext: &[u8]) -> Content {
             .unwrap_or_default(),
         date: inner.date().map(|d| d.to_timestamp()),
         message_id: inner.message_id().map(|id| format!("<{id}>")),
+        receipt_requested: inner.header("Disposition-Notification-To").is_some(),
+        report: receipt::parse(&inner),
         ..Content::default()
     };
     let mut have_body = false;

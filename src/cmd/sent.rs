@@ -1,0 +1,117 @@
+use anyhow::Result;
+use serde::Serialize;
+
+use super::{format_time, Run, Session};
+use crate::cli::Sent;
+use crate::contacts::Contacts;
+use crate::outbox::{self, Tracked};
+use crate::sanitize;
+
+impl Run for Sent {
+    fn run(&self, session: &Session) -> Result<()> {
+        let store = session.unlock()?;
+        let contacts = Contacts::load(&store)?;
+        let rows: Vec<Row> = outbox::tracked(&store)?.iter().map(|t| Row::of(t, &contacts)).collect();
+        if self.json {
+            println!("{}", serde_json::to_string_pretty(&serde_json::json!({ "messages": rows }))?);
+            return Ok(());
+        }
+        if rows.is_empty() {
+            println!("nothing sent yet");
+            return Ok(());
+        }
+        println!("{:>4}  {:<20}  {:<20}  {:<36}  SUBJECT", "ID", "CREATED", "TO", "STATE");
+        for row in &rows {
+            println!(
+                "{:>4}  {:<20}  {:<20}  {:<36}  {}",
+                row.id.map(|id| id.to_string()).unwrap_or_else(|| "-".to_string()),
+                row.created_at.chars().take(19).collect::<String>(),
+                row.contact.as_deref().unwrap_or(&row.to),
+                row.state_line(),
+                sanitize::line(&row.subject),
+            );
+        }
+        Ok(())
+    }
+}
+
+/// One sent or queued message as `sent` and `status` show it (also the
+/// JSON form; see README, "Scripting").
+#[derive(Serialize, Debug)]
+pub(super) struct Row {
+    /// The number to pass to `sealpost status`; none while queued.
+    pub id: Option<u64>,
+    pub message_id: String,
+    pub to: String,
+    /// The contact's alias, when the recipient is a contact.
+    pub contact: Option<String>,
+    pub subject: String,
+    /// `queued`, `sent` or `read`.
+    pub state: &'static str,
+    pub created_at: String,
+    pub sent_at: Option<String>,
+    pub attempts: Option<u32>,
+    pub last_error: Option<String>,
+    pub receipt_requested: bool,
+    pub read_at: Option<String>,
+    pub read_by: Option<String>,
+    /// The fingerprint of the key that signed the read receipt.
+    pub receipt_signer: Option<String>,
+    /// SHA-256 of the plaintext that was sent (what a receipt must name).
+    pub content_sha256: Option<String>,
+}
+
+impl Row {
+    pub fn of(tracked: &Tracked, contacts: &Contacts) -> Row {
+        let alias = |address: &str| contacts.find(address).map(|c| c.alias.clone());
+        match tracked {
+            Tracked::Queued(q) => Row {
+                id: None,
+                message_id: q.message_id.clone(),
+                to: q.to.clone(),
+                contact: alias(&q.to),
+                subject: q.subject.clone(),
+                state: "queued",
+                created_at: format_time(q.created_at as i64),
+                sent_at: None,
+                attempts: Some(q.attempts),
+                last_error: q.last_error.clone(),
+                receipt_requested: q.receipt_requested,
+                read_at: None,
+                read_by: None,
+                receipt_signer: None,
+                content_sha256: q.content_sha256.clone(),
+            },
+            Tracked::Sent(s) => Row {
+                id: Some(s.id),
+                message_id: s.message_id.clone(),
+                to: s.to.clone(),
+                contact: alias(&s.to),
+                subject: s.subject.clone(),
+                state: if s.read.is_some() { "read" } else { "sent" },
+                created_at: format_time(s.created_at as i64),
+                sent_at: Some(format_time(s.sent_at as i64)),
+                attempts: None,
+                last_error: None,
+                receipt_requested: s.receipt_requested,
+                read_at: s.read.as_ref().map(|r| format_time(r.read_at)),
+                read_by: s.read.as_ref().map(|r| r.reader.clone()),
+                receipt_signer: s.read.as_ref().map(|r| r.signer.clone()),
+                content_sha256: s.content_sha256.clone(),
+            },
+        }
+    }
+
+    /// The state in a few words: "read 2026-… by sam", "sent", "queued".
+    pub fn state_line(&self) -> String {
+        match (self.state, &self.read_at, &self.read_by) {
+            ("read", Some(at), Some(by)) => {
+                let who = self.contact.as_deref().filter(|_| by == &self.to).unwrap_or(by);
+                format!("read {} by {}", at.chars().take(19).collect::<String>(), who)
+            }
+            ("sent", ..) if !self.receipt_requested => "sent (no receipt asked)".to_string(),
+            ("queued", ..) => format!("queued ({} attempts)", self.attempts.unwrap_or(0)),
+            (state, ..) => state.to_string(),
+        }
+    }
+}
