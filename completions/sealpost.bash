@@ -49,6 +49,12 @@ _sealpost() {
             sealpost,send)
                 cmd="sealpost__subcmd__send"
                 ;;
+            sealpost,sent)
+                cmd="sealpost__subcmd__sent"
+                ;;
+            sealpost,status)
+                cmd="sealpost__subcmd__status"
+                ;;
             sealpost,sync)
                 cmd="sealpost__subcmd__sync"
                 ;;
@@ -133,6 +139,12 @@ _sealpost() {
             sealpost__subcmd__help,send)
                 cmd="sealpost__subcmd__help__subcmd__send"
                 ;;
+            sealpost__subcmd__help,sent)
+                cmd="sealpost__subcmd__help__subcmd__sent"
+                ;;
+            sealpost__subcmd__help,status)
+                cmd="sealpost__subcmd__help__subcmd__status"
+                ;;
             sealpost__subcmd__help,sync)
                 cmd="sealpost__subcmd__help__subcmd__sync"
                 ;;
@@ -185,7 +197,7 @@ _sealpost() {
 
     case "${cmd}" in
         sealpost)
-            opts="-h -V --passphrase-file --help --version init key contact account send outbox sync inbox read demo generate-docs help"
+            opts="-h -V --passphrase-file --help --version init key contact account send outbox sync inbox read sent status demo generate-docs help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -543,7 +555,7 @@ _sealpost() {
             return 0
             ;;
         sealpost__subcmd__help)
-            opts="init key contact account send outbox sync inbox read demo generate-docs help"
+            opts="init key contact account send outbox sync inbox read sent status demo generate-docs help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -822,6 +834,34 @@ _sealpost() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        sealpost__subcmd__help__subcmd__sent)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        sealpost__subcmd__help__subcmd__status)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         sealpost__subcmd__help__subcmd__sync)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -1061,7 +1101,7 @@ _sealpost() {
             return 0
             ;;
         sealpost__subcmd__read)
-            opts="-h --last --save-attachments --passphrase-file --help"
+            opts="-h --last --save-attachments --no-receipt --passphrase-file --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1083,7 +1123,7 @@ _sealpost() {
             return 0
             ;;
         sealpost__subcmd__send)
-            opts="-s -h --to --subject --attach --passphrase-file --help"
+            opts="-s -h --to --subject --attach --no-receipt --passphrase-file --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1105,6 +1145,42 @@ _sealpost() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --passphrase-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        sealpost__subcmd__sent)
+            opts="-h --json --passphrase-file --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --passphrase-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        sealpost__subcmd__status)
+            opts="-h --json --passphrase-file --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
                 --passphrase-file)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0

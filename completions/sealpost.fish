@@ -36,6 +36,8 @@ complete -c sealpost -n "__fish_sealpost_needs_command" -f -a "outbox" -d 'List 
 complete -c sealpost -n "__fish_sealpost_needs_command" -f -a "sync" -d 'Deliver the outbox and fetch, decrypt and verify new mail'
 complete -c sealpost -n "__fish_sealpost_needs_command" -f -a "inbox" -d 'List received messages with their status'
 complete -c sealpost -n "__fish_sealpost_needs_command" -f -a "read" -d 'Show one received message with its status'
+complete -c sealpost -n "__fish_sealpost_needs_command" -f -a "sent" -d 'List sent messages: queued, sent, or read (with a signed receipt)'
+complete -c sealpost -n "__fish_sealpost_needs_command" -f -a "status" -d 'Show one sent message with its delivery and read-receipt state'
 complete -c sealpost -n "__fish_sealpost_needs_command" -f -a "demo" -d 'Run the whole flow, offline, between two local identities'
 complete -c sealpost -n "__fish_sealpost_needs_command" -f -a "generate-docs" -d 'Write the man pages and shell completions'
 complete -c sealpost -n "__fish_sealpost_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
@@ -111,6 +113,7 @@ complete -c sealpost -n "__fish_sealpost_using_subcommand send" -l to -d 'Recipi
 complete -c sealpost -n "__fish_sealpost_using_subcommand send" -s s -l subject -d 'Subject (encrypted; the outside shows "...")' -r
 complete -c sealpost -n "__fish_sealpost_using_subcommand send" -l attach -d 'Attach a file (repeatable)' -r -F
 complete -c sealpost -n "__fish_sealpost_using_subcommand send" -l passphrase-file -d 'Read the store passphrase from this file instead of prompting' -r -F
+complete -c sealpost -n "__fish_sealpost_using_subcommand send" -l no-receipt -d 'Do not ask the recipient for a signed read receipt'
 complete -c sealpost -n "__fish_sealpost_using_subcommand send" -s h -l help -d 'Print help'
 complete -c sealpost -n "__fish_sealpost_using_subcommand outbox" -l passphrase-file -d 'Read the store passphrase from this file instead of prompting' -r -F
 complete -c sealpost -n "__fish_sealpost_using_subcommand outbox" -l flush -d 'Try to deliver every queued message now'
@@ -123,25 +126,34 @@ complete -c sealpost -n "__fish_sealpost_using_subcommand inbox" -s h -l help -d
 complete -c sealpost -n "__fish_sealpost_using_subcommand read" -l save-attachments -d 'Save the attachments into this folder (never overwriting)' -r -F
 complete -c sealpost -n "__fish_sealpost_using_subcommand read" -l passphrase-file -d 'Read the store passphrase from this file instead of prompting' -r -F
 complete -c sealpost -n "__fish_sealpost_using_subcommand read" -l last -d 'The newest message'
+complete -c sealpost -n "__fish_sealpost_using_subcommand read" -l no-receipt -d 'Send no read receipt for this reading, even if the sender asked for one'
 complete -c sealpost -n "__fish_sealpost_using_subcommand read" -s h -l help -d 'Print help'
+complete -c sealpost -n "__fish_sealpost_using_subcommand sent" -l passphrase-file -d 'Read the store passphrase from this file instead of prompting' -r -F
+complete -c sealpost -n "__fish_sealpost_using_subcommand sent" -l json -d 'Print JSON instead of text'
+complete -c sealpost -n "__fish_sealpost_using_subcommand sent" -s h -l help -d 'Print help'
+complete -c sealpost -n "__fish_sealpost_using_subcommand status" -l passphrase-file -d 'Read the store passphrase from this file instead of prompting' -r -F
+complete -c sealpost -n "__fish_sealpost_using_subcommand status" -l json -d 'Print JSON instead of text'
+complete -c sealpost -n "__fish_sealpost_using_subcommand status" -s h -l help -d 'Print help'
 complete -c sealpost -n "__fish_sealpost_using_subcommand demo" -l passphrase-file -d 'Read the store passphrase from this file instead of prompting' -r -F
 complete -c sealpost -n "__fish_sealpost_using_subcommand demo" -l keep -d 'Keep the demo folder instead of deleting it'
 complete -c sealpost -n "__fish_sealpost_using_subcommand demo" -s h -l help -d 'Print help'
 complete -c sealpost -n "__fish_sealpost_using_subcommand generate-docs" -l out -d 'Folder to write man/ and completions/ into' -r -F
 complete -c sealpost -n "__fish_sealpost_using_subcommand generate-docs" -l passphrase-file -d 'Read the store passphrase from this file instead of prompting' -r -F
 complete -c sealpost -n "__fish_sealpost_using_subcommand generate-docs" -s h -l help -d 'Print help'
-complete -c sealpost -n "__fish_sealpost_using_subcommand help; and not __fish_seen_subcommand_from init key contact account send outbox sync inbox read demo generate-docs help" -f -a "init" -d 'Create an identity, an encrypted store and a config'
-complete -c sealpost -n "__fish_sealpost_using_subcommand help; and not __fish_seen_subcommand_from init key contact account send outbox sync inbox read demo generate-docs help" -f -a "key" -d 'Show or export your own key'
-complete -c sealpost -n "__fish_sealpost_using_subcommand help; and not __fish_seen_subcommand_from init key contact account send outbox sync inbox read demo generate-docs help" -f -a "contact" -d 'Pin, list and verify contacts\' keys'
-complete -c sealpost -n "__fish_sealpost_using_subcommand help; and not __fish_seen_subcommand_from init key contact account send outbox sync inbox read demo generate-docs help" -f -a "account" -d 'Check and configure the mail account'
-complete -c sealpost -n "__fish_sealpost_using_subcommand help; and not __fish_seen_subcommand_from init key contact account send outbox sync inbox read demo generate-docs help" -f -a "send" -d 'Encrypt, sign and send a message to a verified contact'
-complete -c sealpost -n "__fish_sealpost_using_subcommand help; and not __fish_seen_subcommand_from init key contact account send outbox sync inbox read demo generate-docs help" -f -a "outbox" -d 'List queued messages, or retry them with --flush'
-complete -c sealpost -n "__fish_sealpost_using_subcommand help; and not __fish_seen_subcommand_from init key contact account send outbox sync inbox read demo generate-docs help" -f -a "sync" -d 'Deliver the outbox and fetch, decrypt and verify new mail'
-complete -c sealpost -n "__fish_sealpost_using_subcommand help; and not __fish_seen_subcommand_from init key contact account send outbox sync inbox read demo generate-docs help" -f -a "inbox" -d 'List received messages with their status'
-complete -c sealpost -n "__fish_sealpost_using_subcommand help; and not __fish_seen_subcommand_from init key contact account send outbox sync inbox read demo generate-docs help" -f -a "read" -d 'Show one received message with its status'
-complete -c sealpost -n "__fish_sealpost_using_subcommand help; and not __fish_seen_subcommand_from init key contact account send outbox sync inbox read demo generate-docs help" -f -a "demo" -d 'Run the whole flow, offline, between two local identities'
-complete -c sealpost -n "__fish_sealpost_using_subcommand help; and not __fish_seen_subcommand_from init key contact account send outbox sync inbox read demo generate-docs help" -f -a "generate-docs" -d 'Write the man pages and shell completions'
-complete -c sealpost -n "__fish_sealpost_using_subcommand help; and not __fish_seen_subcommand_from init key contact account send outbox sync inbox read demo generate-docs help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c sealpost -n "__fish_sealpost_using_subcommand help; and not __fish_seen_subcommand_from init key contact account send outbox sync inbox read sent status demo generate-docs help" -f -a "init" -d 'Create an identity, an encrypted store and a config'
+complete -c sealpost -n "__fish_sealpost_using_subcommand help; and not __fish_seen_subcommand_from init key contact account send outbox sync inbox read sent status demo generate-docs help" -f -a "key" -d 'Show or export your own key'
+complete -c sealpost -n "__fish_sealpost_using_subcommand help; and not __fish_seen_subcommand_from init key contact account send outbox sync inbox read sent status demo generate-docs help" -f -a "contact" -d 'Pin, list and verify contacts\' keys'
+complete -c sealpost -n "__fish_sealpost_using_subcommand help; and not __fish_seen_subcommand_from init key contact account send outbox sync inbox read sent status demo generate-docs help" -f -a "account" -d 'Check and configure the mail account'
+complete -c sealpost -n "__fish_sealpost_using_subcommand help; and not __fish_seen_subcommand_from init key contact account send outbox sync inbox read sent status demo generate-docs help" -f -a "send" -d 'Encrypt, sign and send a message to a verified contact'
+complete -c sealpost -n "__fish_sealpost_using_subcommand help; and not __fish_seen_subcommand_from init key contact account send outbox sync inbox read sent status demo generate-docs help" -f -a "outbox" -d 'List queued messages, or retry them with --flush'
+complete -c sealpost -n "__fish_sealpost_using_subcommand help; and not __fish_seen_subcommand_from init key contact account send outbox sync inbox read sent status demo generate-docs help" -f -a "sync" -d 'Deliver the outbox and fetch, decrypt and verify new mail'
+complete -c sealpost -n "__fish_sealpost_using_subcommand help; and not __fish_seen_subcommand_from init key contact account send outbox sync inbox read sent status demo generate-docs help" -f -a "inbox" -d 'List received messages with their status'
+complete -c sealpost -n "__fish_sealpost_using_subcommand help; and not __fish_seen_subcommand_from init key contact account send outbox sync inbox read sent status demo generate-docs help" -f -a "read" -d 'Show one received message with its status'
+complete -c sealpost -n "__fish_sealpost_using_subcommand help; and not __fish_seen_subcommand_from init key contact account send outbox sync inbox read sent status demo generate-docs help" -f -a "sent" -d 'List sent messages: queued, sent, or read (with a signed receipt)'
+complete -c sealpost -n "__fish_sealpost_using_subcommand help; and not __fish_seen_subcommand_from init key contact account send outbox sync inbox read sent status demo generate-docs help" -f -a "status" -d 'Show one sent message with its delivery and read-receipt state'
+complete -c sealpost -n "__fish_sealpost_using_subcommand help; and not __fish_seen_subcommand_from init key contact account send outbox sync inbox read sent status demo generate-docs help" -f -a "demo" -d 'Run the whole flow, offline, between two local identities'
+complete -c sealpost -n "__fish_sealpost_using_subcommand help; and not __fish_seen_subcommand_from init key contact account send outbox sync inbox read sent status demo generate-docs help" -f -a "generate-docs" -d 'Write the man pages and shell completions'
+complete -c sealpost -n "__fish_sealpost_using_subcommand help; and not __fish_seen_subcommand_from init key contact account send outbox sync inbox read sent status demo generate-docs help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c sealpost -n "__fish_sealpost_using_subcommand help; and __fish_seen_subcommand_from key" -f -a "show" -d 'Show your address and fingerprint'
 complete -c sealpost -n "__fish_sealpost_using_subcommand help; and __fish_seen_subcommand_from key" -f -a "export" -d 'Print your public certificate, armored, for your contacts'
 complete -c sealpost -n "__fish_sealpost_using_subcommand help; and __fish_seen_subcommand_from contact" -f -a "add" -d 'Pin a contact\'s certificate for an address (state: unverified)'

@@ -3,6 +3,7 @@
 mod common;
 
 use common::{armored_part, inner_entity, pgp_mime, Gpg, World, GPG_PASSPHRASE};
+use mail_parser::MimeHeaders;
 
 /// Sam's gpg secret key, exported armored (protected by `GPG_PASSPHRASE`).
 fn export_sam_secret(world: &World, gpg: &Gpg) -> std::path::PathBuf {
@@ -154,4 +155,70 @@ fn import_with_the_wrong_key_passphrase_creates_nothing() {
     );
     assert_eq!(run.code, 1);
     assert!(run.stderr.contains("no user ID with the address other@client.example"), "{run:?}");
+}
+
+#[test]
+fn gpg_decrypts_and_verifies_a_read_receipt_and_it_parses_as_a_disposition_notification() {
+    let world = World::new();
+    let gpg = Gpg::new(&world);
+    // Ada keeps her key in gpg; sealpost adopts it.
+    gpg.generate("Dr. Ada Moss <ada@practice.example>");
+    let key_file = world.path().join("ada-secret.asc");
+    std::fs::write(&key_file, gpg.ok(&["--armor", "--export-secret-keys", "ada@practice.example"], b"")).unwrap();
+    let pass_file = world.path().join("ada-key.pass");
+    std::fs::write(&pass_file, GPG_PASSPHRASE).unwrap();
+    let ada = world.bare_person("ada", "ada@practice.example");
+    ada.ok(
+        &[
+            "init",
+            "--email",
+            "ada@practice.example",
+            "--import-key",
+            key_file.to_str().unwrap(),
+            "--key-passphrase-file",
+            pass_file.to_str().unwrap(),
+            "--maildir",
+            world.mail().to_str().unwrap(),
+            "--kdf-work-factor",
+            "10",
+        ],
+        "",
+    );
+    let sam = world.person("sam", "Sam Lee", "sam@client.example");
+    ada.trust("sam", &sam, world.path());
+    sam.trust("ada", &ada, world.path());
+    gpg.ok(&["--import"], &std::fs::read(sam.export_key(world.path())).unwrap());
+
+    let sent = ada.ok(&["send", "--to", "sam", "--subject", "Plan"], "The plan we made.\n").stdout;
+    let message_id = sent.split_whitespace().nth(1).unwrap().to_string();
+    sam.ok(&["sync"], "");
+    sam.ok(&["read", "1"], "");
+    let wire = std::fs::read_to_string(&ada.delivered(&world)[0]).unwrap();
+
+    let out = gpg.run(&["--status-fd", "2", "--decrypt"], armored_part(&wire).as_bytes());
+    let status = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{status}");
+    assert!(status.contains("[GNUPG:] DECRYPTION_OKAY"), "{status}");
+    assert!(status.contains("[GNUPG:] GOODSIG") && status.contains("Sam Lee <sam@client.example>"), "{status}");
+
+    let inner = mail_parser::MessageParser::default().parse(&out.stdout).expect("the inner entity parses");
+    let content_type = inner.content_type().expect("a content type");
+    assert_eq!((content_type.ctype(), content_type.subtype()), ("multipart", Some("report")));
+    assert_eq!(content_type.attribute("report-type"), Some("disposition-notification"));
+    let notification = inner
+        .parts
+        .iter()
+        .find(|p| {
+            p.content_type()
+                .is_some_and(|ct| ct.ctype() == "message" && ct.subtype() == Some("disposition-notification"))
+        })
+        .expect("a message/disposition-notification part");
+    let fields = mail_parser::MessageParser::default().parse_headers(notification.contents()).expect("fields parse");
+    let field = |name: &str| fields.header_raw(name).map(|v| v.split_whitespace().collect::<Vec<_>>().join(" "));
+    assert_eq!(field("Original-Message-ID").as_deref(), Some(message_id.as_str()));
+    assert_eq!(field("Final-Recipient").as_deref(), Some("rfc822; sam@client.example"));
+    assert_eq!(field("Disposition").as_deref(), Some("manual-action/MDN-sent-automatically; displayed"));
+    let digest = field("Sealpost-Original-SHA256").expect("the digest field");
+    let sent: serde_json::Value = serde_json::from_str(&ada.ok(&["status", "1", "--json"], "").stdout).unwrap();
+    assert_eq!(sent["content_sha256"].as_str(), Some(digest.as_str()));
 }

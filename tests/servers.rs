@@ -42,12 +42,26 @@ fn two_identities_exchange_verified_messages_through_the_servers() {
     let read = sam.ok(&["read", "1"], "");
     assert!(read.stdout.starts_with("Status:  verified: signed by ada"), "{read:?}");
     assert!(read.stdout.contains("Hello through Postfix."));
+    // Reading sent a signed read receipt through Postfix.
+    assert!(read.stderr.contains("sent a signed read receipt to ada"), "{read:?}\n{}", stack.logs());
+    stack.wait_delivered("ada@practice.example", 1);
     // Incremental: nothing new, nothing stored twice; nothing removed from the server.
     assert!(sam.ok(&["sync"], "").stdout.contains("fetched 0 new"));
     assert_eq!(stack.delivered("sam@client.example").len(), 1);
 
+    let before = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64;
+    let synced = ada.ok(&["sync"], "");
+    assert!(synced.stdout.contains("was read by sam at"), "{synced:?}");
+    let status: serde_json::Value = serde_json::from_str(&ada.ok(&["status", "1", "--json"], "").stdout).unwrap();
+    assert_eq!(status["state"], "read", "{status}");
+    assert_eq!(status["read_by"], "sam@client.example");
+    assert_eq!(status["receipt_signer"], sam.fingerprint().as_str());
+    let read_at = mail_parser::DateTime::parse_rfc3339(status["read_at"].as_str().unwrap()).unwrap().to_timestamp();
+    assert!(read_at <= before, "read at {read_at}, before Ada's sync at {before}");
+    assert!(ada.ok(&["inbox"], "").stdout.contains("no messages"), "the receipt is not listed as a message");
+
     sam.ok(&["send", "--to", "ada", "--subject", "Re: Over the wire"], "Got it.\n");
-    stack.wait_delivered("ada@practice.example", 1);
+    stack.wait_delivered("ada@practice.example", 2);
     ada.ok(&["sync"], "");
     let reply = ada.ok(&["read", "--last"], "");
     assert!(reply.stdout.starts_with("Status:  verified: signed by sam"), "{reply:?}");

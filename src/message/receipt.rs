@@ -9,7 +9,7 @@
 
 use std::time::SystemTime;
 
-use anyhow::{anyhow, Result};
+use anyhow::{bail, Result};
 use lettre::message::header::{self, ContentTransferEncoding, ContentType};
 use lettre::message::{Body, Mailboxes, MultiPart, SinglePart};
 use mail_parser::{MessageParser, MimeHeaders};
@@ -101,15 +101,14 @@ pub fn inner_entity(draft: &ReceiptDraft) -> Result<Vec<u8>> {
     ]
     .iter()
     .map(|(name, value)| field_line(name, value))
-    .collect();
+    .collect::<Result<_>>()?;
     let text = format!(
         "{} <{}> opened your message {}.\n\nThis receipt is signed by their key and names the SHA-256 of the \
          exact content they decrypted:\n{}\n",
         draft.from_name, draft.from_address, draft.original_message_id, draft.original_sha256
     );
-    // RFC 8098 fields are 7-bit; lettre turns the line ends into CRLF.
-    let fields = Body::new_with_encoding(fields, ContentTransferEncoding::SevenBit)
-        .map_err(|_| anyhow!("a receipt field is not 7-bit text (a non-ASCII address?)"))?;
+    // RFC 8098 fields are 7-bit text; `field_line` checked every line.
+    let fields = Body::dangerous_pre_encoded(fields.into_bytes(), ContentTransferEncoding::SevenBit);
     let mut entity = MultiPart::mixed()
         .header(header::Subject::from(subject))
         .header(header::From::from(Mailboxes::from(from)))
@@ -128,14 +127,18 @@ pub fn inner_entity(draft: &ReceiptDraft) -> Result<Vec<u8>> {
     Ok(entity.formatted())
 }
 
-/// One `Name: value` line, with the value folded onto a continuation line
-/// when the line would be too long for 7-bit transport.
-fn field_line(name: &str, value: &str) -> String {
-    if name.len() + value.len() + 2 < 76 {
-        format!("{name}: {value}\n")
-    } else {
-        format!("{name}:\n {value}\n")
+/// One `Name: value` line (CRLF), the value folded onto a continuation
+/// line when the line would be long. Refuses what 7-bit transport cannot
+/// carry, and line breaks that would forge another field.
+fn field_line(name: &str, value: &str) -> Result<String> {
+    if !value.is_ascii() || value.chars().any(|c| c.is_ascii_control()) || value.len() > 900 {
+        bail!("cannot write a read receipt: the {name} field would not be plain 7-bit text");
     }
+    Ok(if name.len() + value.len() + 2 < 76 {
+        format!("{name}: {value}\r\n")
+    } else {
+        format!("{name}:\r\n {value}\r\n")
+    })
 }
 
 /// The report inside a decrypted inner entity, when the entity is a
@@ -171,4 +174,52 @@ pub fn parse(inner: &mail_parser::Message<'_>) -> Option<Report> {
         disposition: field("Disposition"),
         original_sha256: field(DIGEST_FIELD).map(|d| d.to_ascii_lowercase()),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn draft(original: &str) -> ReceiptDraft {
+        ReceiptDraft {
+            from_name: "Sam Lee".to_string(),
+            from_address: "sam@client.example".to_string(),
+            to_address: "ada@practice.example".to_string(),
+            original_message_id: original.to_string(),
+            original_subject: Some("Plan".to_string()),
+            original_sha256: "ab".repeat(32),
+            sending: Sending::Manually,
+            message_id: "<r1@client.example>".to_string(),
+            date: SystemTime::now(),
+        }
+    }
+
+    #[test]
+    fn a_composed_report_parses_back_with_long_values_unfolded() {
+        let long_id = format!("<{}@{}.example>", "f".repeat(40), "a-rather-long-practice-domain");
+        let inner = inner_entity(&draft(&long_id)).unwrap();
+        let text = String::from_utf8(inner.clone()).unwrap();
+        assert!(text.lines().all(|l| l.len() < 998), "{text}");
+        let parsed = MessageParser::default().parse(&inner).unwrap();
+        let report = parse(&parsed).expect("a disposition notification");
+        assert_eq!(report.original_message_id.as_deref(), Some(long_id.as_str()));
+        assert_eq!(report.original_sha256, Some("ab".repeat(32)));
+        assert_eq!(report.final_recipient.as_deref(), Some("rfc822; sam@client.example"));
+        assert_eq!(report.disposition.as_deref(), Some("manual-action/MDN-sent-manually; displayed"));
+        assert!(report.displayed());
+    }
+
+    #[test]
+    fn only_displayed_counts_as_read() {
+        let with = |d: &str| Report { disposition: Some(d.to_string()), ..Report::default() };
+        assert!(with("automatic-action/MDN-sent-automatically; displayed").displayed());
+        assert!(!with("manual-action/MDN-sent-manually; deleted").displayed());
+        assert!(!Report::default().displayed());
+    }
+
+    #[test]
+    fn an_ordinary_message_is_not_a_report() {
+        let plain = b"From: a@b.example\r\nContent-Type: text/plain\r\n\r\nhello\r\n";
+        assert_eq!(parse(&MessageParser::default().parse(plain).unwrap()), None);
+    }
 }
