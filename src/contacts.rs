@@ -28,6 +28,9 @@ const CONTACTS: &str = "contacts.age";
 pub enum PinState {
     Unverified,
     Verified,
+    /// A different key was seen for the address; sending is blocked until
+    /// the user verifies the new key (or confirms the pinned one).
+    Changed,
 }
 
 impl std::fmt::Display for PinState {
@@ -35,6 +38,7 @@ impl std::fmt::Display for PinState {
         f.write_str(match self {
             PinState::Unverified => "unverified",
             PinState::Verified => "verified",
+            PinState::Changed => "changed",
         })
     }
 }
@@ -45,6 +49,58 @@ impl std::fmt::Display for PinState {
 pub enum Verification {
     SafetyCode,
     Fingerprint,
+    /// An invite code handed over in person, and the join handshake.
+    Invite,
+}
+
+impl Verification {
+    pub fn describe(self) -> &'static str {
+        match self {
+            Verification::SafetyCode => "safety code",
+            Verification::Fingerprint => "fingerprint",
+            Verification::Invite => "invite code",
+        }
+    }
+}
+
+/// Where a different key for a contact's address was seen.
+#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case")]
+pub enum Sighting {
+    /// A message from the address was signed by it.
+    Signature,
+    /// A message from the address carried it in its Autocrypt header.
+    Autocrypt,
+    /// The contact announced it in a message signed by the pinned key.
+    Announcement,
+}
+
+impl Sighting {
+    pub fn describe(self) -> &'static str {
+        match self {
+            Sighting::Signature => "in the signature of a message",
+            Sighting::Autocrypt => "in the Autocrypt header of a message",
+            Sighting::Announcement => "announced in a message signed by the pinned key",
+        }
+    }
+}
+
+/// A different key seen for a contact: kept to be verified, never used.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+pub struct Candidate {
+    pub fingerprint: String,
+    /// The certificate, when the message carried it (armored).
+    pub cert: Option<String>,
+    pub seen_at: u64,
+    pub how: Sighting,
+}
+
+/// One line of a contact's key history.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+pub struct KeyEvent {
+    pub at: u64,
+    pub fingerprint: String,
+    pub event: String,
 }
 
 #[derive(Serialize, Deserialize, Clone, Debug)]
@@ -58,6 +114,12 @@ pub struct Contact {
     pub added_at: u64,
     pub verified_at: Option<u64>,
     pub verified_by: Option<Verification>,
+    /// A different key seen for this address (state `changed`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub candidate: Option<Candidate>,
+    /// Every key event, oldest first.
+    #[serde(default)]
+    pub history: Vec<KeyEvent>,
 }
 
 impl Contact {
@@ -67,6 +129,29 @@ impl Contact {
 
     pub fn fingerprint(&self) -> Result<Fingerprint> {
         self.fingerprint.parse().context("reading a pinned fingerprint")
+    }
+
+    /// The key history; contacts pinned before history was kept start with
+    /// their pinning.
+    pub fn key_history(&self) -> Vec<KeyEvent> {
+        if !self.history.is_empty() {
+            return self.history.clone();
+        }
+        let mut events =
+            vec![KeyEvent { at: self.added_at, fingerprint: self.fingerprint.clone(), event: "pinned".to_string() }];
+        if let (Some(at), Some(how)) = (self.verified_at, self.verified_by) {
+            events.push(KeyEvent {
+                at,
+                fingerprint: self.fingerprint.clone(),
+                event: format!("verified by {}", how.describe()),
+            });
+        }
+        events
+    }
+
+    fn record(&mut self, fingerprint: &str, event: String) {
+        self.history = self.key_history();
+        self.history.push(KeyEvent { at: now(), fingerprint: fingerprint.to_string(), event });
     }
 }
 
@@ -115,6 +200,12 @@ impl Contacts {
             added_at: now(),
             verified_at: None,
             verified_by: None,
+            candidate: None,
+            history: vec![KeyEvent {
+                at: now(),
+                fingerprint: cert.fingerprint().to_hex(),
+                event: "pinned".to_string(),
+            }],
         });
         Ok(self.contacts.last().expect("just pushed"))
     }
@@ -130,6 +221,101 @@ impl Contacts {
         self.find(who).with_context(|| format!("no contact {who}; `sealpost contact list` shows your contacts"))
     }
 
+    /// A contact by address only (never by alias): for addresses found in
+    /// messages.
+    pub fn by_address(&self, address: &str) -> Option<&Contact> {
+        let address = keys::normalize_address(address);
+        self.contacts.iter().find(|c| c.address == address)
+    }
+
+    /// Notes a key seen for `address` in a message. A key other than the
+    /// pinned one moves the contact to `changed` and is kept as a candidate
+    /// to verify; nothing is replaced. Returns the contact when its state
+    /// changed now.
+    pub fn observe(
+        &mut self,
+        address: &str,
+        fingerprint: &str,
+        cert: Option<&Cert>,
+        how: Sighting,
+    ) -> Option<&Contact> {
+        let address = keys::normalize_address(address);
+        let contact = self.contacts.iter_mut().find(|c| c.address == address)?;
+        if contact.fingerprint == fingerprint {
+            return None;
+        }
+        let armored = cert
+            .filter(|c| c.fingerprint().to_hex() == fingerprint)
+            .and_then(|c| c.clone().strip_secret_key_material().armored().to_vec().ok())
+            .and_then(|bytes| String::from_utf8(bytes).ok());
+        if let Some(candidate) = contact.candidate.as_mut().filter(|c| c.fingerprint == fingerprint) {
+            // Seen again: keep the certificate if this time it came along,
+            // and remember that the pinned key vouched for it.
+            if candidate.cert.is_none() {
+                candidate.cert = armored;
+            }
+            if how == Sighting::Announcement {
+                candidate.how = how;
+            }
+            return None;
+        }
+        contact.candidate =
+            Some(Candidate { fingerprint: fingerprint.to_string(), cert: armored, seen_at: now(), how });
+        contact.state = PinState::Changed;
+        contact.record(fingerprint, format!("seen {}; not verified", how.describe()));
+        Some(contact)
+    }
+
+    /// Makes the candidate key of a `changed` contact the pinned, verified
+    /// key: the user verified it out of band.
+    pub fn adopt_candidate(&mut self, who: &str, how: Verification) -> Result<&Contact> {
+        let contact = self.get_mut(who)?;
+        let candidate = contact.candidate.clone().context("no new key is waiting to be verified")?;
+        let armored = candidate.cert.clone().with_context(|| {
+            format!(
+                "the new key {} of {} was named in a message but not sent along; ask them for it and pin it \
+                 with `sealpost contact add {} {} --key FILE`",
+                candidate.fingerprint, contact.alias, contact.alias, contact.address
+            )
+        })?;
+        let cert = Cert::from_bytes(armored.as_bytes()).context("reading the new key")?;
+        keys::check_usable(&cert, &contact.address)?;
+        let previous = contact.fingerprint.clone();
+        contact.cert = armored;
+        contact.fingerprint = candidate.fingerprint.clone();
+        contact.candidate = None;
+        contact.state = PinState::Verified;
+        contact.verified_at = Some(now());
+        contact.verified_by = Some(how);
+        contact.record(&candidate.fingerprint, format!("verified by {}; replaces {previous}", how.describe()));
+        Ok(contact)
+    }
+
+    /// Stores the certificate of a `changed` contact's new key, handed over
+    /// by the user, as the candidate to verify (it must be the key seen).
+    pub fn supply_candidate(&mut self, who: &str, cert: &Cert) -> Result<&Contact> {
+        let contact = self.get_mut(who)?;
+        let Some(candidate) = contact.candidate.as_mut().filter(|c| c.fingerprint == cert.fingerprint().to_hex())
+        else {
+            bail!(
+                "{} is already pinned with key {}; a pinned key is never replaced silently",
+                contact.address,
+                contact.fingerprint
+            );
+        };
+        keys::check_usable(cert, &contact.address)?;
+        candidate.cert = Some(String::from_utf8(cert.clone().strip_secret_key_material().armored().to_vec()?)?);
+        Ok(contact)
+    }
+
+    fn get_mut(&mut self, who: &str) -> Result<&mut Contact> {
+        let address = keys::normalize_address(who);
+        self.contacts
+            .iter_mut()
+            .find(|c| c.alias == who || c.address == address)
+            .with_context(|| format!("no contact {who}; `sealpost contact list` shows your contacts"))
+    }
+
     pub fn by_fingerprint(&self, fingerprint: &Fingerprint) -> Option<&Contact> {
         let hex = fingerprint.to_hex();
         self.contacts.iter().find(|c| c.fingerprint == hex)
@@ -141,16 +327,19 @@ impl Contacts {
     }
 
     /// Marks a contact verified.
+    /// Marks a contact's pinned key verified. For a `changed` contact this
+    /// keeps the pinned key and drops the different one that was seen.
     pub fn mark_verified(&mut self, who: &str, how: Verification) -> Result<&Contact> {
-        let address = keys::normalize_address(who);
-        let contact = self
-            .contacts
-            .iter_mut()
-            .find(|c| c.alias == who || c.address == address)
-            .with_context(|| format!("no contact {who}"))?;
+        let contact = self.get_mut(who)?;
+        let event = match contact.candidate.take() {
+            Some(rejected) => format!("verified by {}; the key {} is not theirs", how.describe(), rejected.fingerprint),
+            None => format!("verified by {}", how.describe()),
+        };
         contact.state = PinState::Verified;
         contact.verified_at = Some(now());
         contact.verified_by = Some(how);
+        let fingerprint = contact.fingerprint.clone();
+        contact.record(&fingerprint, event);
         Ok(contact)
     }
 
@@ -174,6 +363,21 @@ impl Contacts {
             }
             return Err(Refusal::recipient(message));
         };
+        if let (PinState::Changed, Some(candidate)) = (contact.state, &contact.candidate) {
+            return Err(Refusal::recipient(format!(
+                "refusing to send to {} <{}>: their key changed. Pinned: {}; seen {}: {}. Until you know \
+                 why, nothing is sent: verify the new key with `sealpost contact verify {}` (or a new invite), \
+                 or, if the pinned key is still theirs, `sealpost contact verify {} --fingerprint PINNED`. \
+                 Nothing was sent.",
+                contact.alias,
+                contact.address,
+                group_hex(&contact.fingerprint),
+                candidate.how.describe(),
+                group_hex(&candidate.fingerprint),
+                contact.alias,
+                contact.alias
+            )));
+        }
         if contact.state != PinState::Verified {
             return Err(Refusal::recipient(format!(
                 "refusing to send to {} <{}>: the key is pinned but not verified. Compare safety codes \
@@ -206,6 +410,11 @@ impl Contacts {
             })
             .min_by_key(|c| edit_distance(&c.address, &wanted))
     }
+}
+
+/// A hex fingerprint in groups of four, as `keys::grouped` shows one.
+pub fn group_hex(hex: &str) -> String {
+    hex.parse::<Fingerprint>().map(|f| keys::grouped(&f)).unwrap_or_else(|_| hex.to_string())
 }
 
 fn check_alias(alias: &str) -> Result<()> {

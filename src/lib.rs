@@ -6,6 +6,7 @@ pub mod contacts;
 pub mod error;
 pub mod home;
 pub mod inbox;
+pub mod key_change;
 pub mod keys;
 pub mod message;
 pub mod outbox;

@@ -6,7 +6,7 @@ use sequoia_openpgp::Cert;
 
 use super::{format_time, Run, Session};
 use crate::cli::Contact as ContactCmd;
-use crate::contacts::{Contact, Contacts, PinState, Verification};
+use crate::contacts::{group_hex, Contact, Contacts, PinState, Sighting, Verification};
 use crate::error::Refusal;
 use crate::keys;
 use crate::safety_code::SafetyCode;
@@ -28,6 +28,16 @@ impl Run for ContactCmd {
                 };
                 let cert = Cert::from_bytes(&bytes)
                     .with_context(|| format!("{} is not an OpenPGP certificate; nothing was added", key.display()))?;
+                if let Some(changed) = contacts.by_address(address).filter(|c| c.state == PinState::Changed) {
+                    // The new key of a contact whose key changed: kept as the
+                    // candidate, still to be verified.
+                    let alias = changed.alias.clone();
+                    contacts.supply_candidate(&alias, &cert).context("nothing was added")?;
+                    contacts.save(&store)?;
+                    println!("stored the new key {} for {alias}", keys::grouped(&cert.fingerprint()));
+                    println!("state: changed; verify it with `sealpost contact verify {alias}`");
+                    return Ok(());
+                }
                 let contact = contacts.add(alias, address, &cert).context("nothing was added")?.clone();
                 contacts.save(&store)?;
                 println!("pinned {} <{}>", contact.alias, contact.address);
@@ -48,8 +58,15 @@ impl Run for ContactCmd {
             }
             ContactCmd::Verify { who, fingerprint, code } => {
                 let contact = contacts.get(who)?.clone();
-                let how = verify(&store, &contact, fingerprint.as_deref(), code.as_deref())?;
-                contacts.mark_verified(&contact.alias, how)?;
+                match verify(&store, &contact, fingerprint.as_deref(), code.as_deref())? {
+                    Verified::Pinned(how) => {
+                        contacts.mark_verified(&contact.alias, how)?;
+                    }
+                    Verified::NewKey(how) => {
+                        contacts.adopt_candidate(&contact.alias, how)?;
+                        println!("the new key {} replaces the pinned one", group_hex(&contact_new_key(&contact)));
+                    }
+                }
                 contacts.save(&store)?;
                 println!("{} <{}> is now verified", contact.alias, contact.address);
             }
@@ -60,6 +77,18 @@ impl Run for ContactCmd {
 
 fn safety_code(store: &Store, contact: &Contact) -> Result<SafetyCode> {
     Ok(SafetyCode::between(&store.secret_cert().fingerprint(), &contact.fingerprint()?))
+}
+
+fn contact_new_key(contact: &Contact) -> String {
+    contact.candidate.as_ref().map(|c| c.fingerprint.clone()).unwrap_or_default()
+}
+
+/// What `contact verify` confirmed.
+enum Verified {
+    /// The pinned key (for a `changed` contact: the different key is not theirs).
+    Pinned(Verification),
+    /// The new key of a `changed` contact.
+    NewKey(Verification),
 }
 
 fn show(store: &Store, contact: &Contact) -> Result<()> {
@@ -73,13 +102,31 @@ fn show(store: &Store, contact: &Contact) -> Result<()> {
     println!("state:       {}", contact.state);
     println!("added:       {}", format_time(contact.added_at as i64));
     if let (Some(at), Some(how)) = (contact.verified_at, contact.verified_by) {
-        let how = match how {
-            Verification::SafetyCode => "safety code",
-            Verification::Fingerprint => "fingerprint",
-        };
-        println!("verified:    {} by {how}", format_time(at as i64));
+        println!("verified:    {} by {}", format_time(at as i64), how.describe());
     }
     println!("safety code: {}", safety_code(store, contact)?);
+    if let Some(candidate) = &contact.candidate {
+        println!("new key:     {} NOT VERIFIED", group_hex(&candidate.fingerprint));
+        println!("             seen {} at {}", candidate.how.describe(), format_time(candidate.seen_at as i64));
+        if candidate.how == Sighting::Announcement {
+            println!("             the pinned key vouched for it; that alone does not verify it");
+        }
+        match candidate.fingerprint.parse() {
+            Ok(new) if candidate.cert.is_some() => {
+                println!("new code:    {}", SafetyCode::between(&store.secret_cert().fingerprint(), &new));
+                println!("             verify it with `sealpost contact verify {}`", contact.alias);
+            }
+            _ => println!(
+                "             the key itself was not sent along; ask them for it, then \
+                 `sealpost contact add {} {} --key FILE`",
+                contact.alias, contact.address
+            ),
+        }
+    }
+    println!("keys:");
+    for event in contact.key_history() {
+        println!("  {}  {}  {}", format_time(event.at as i64), group_hex(&event.fingerprint), event.event);
+    }
     if let Err(e) = keys::check_usable(&cert, &contact.address) {
         println!("warning:     the key cannot be used: {e:#}");
     }
@@ -87,11 +134,17 @@ fn show(store: &Store, contact: &Contact) -> Result<()> {
 }
 
 /// Checks the contact's key out of band; a mismatch is a verification
-/// failure (exit 4) and changes nothing.
-fn verify(store: &Store, contact: &Contact, fingerprint: Option<&str>, code: Option<&str>) -> Result<Verification> {
+/// failure (exit 4) and changes nothing. For a `changed` contact the safety
+/// code is the one of the new key, and a fingerprint may name either key.
+fn verify(store: &Store, contact: &Contact, fingerprint: Option<&str>, code: Option<&str>) -> Result<Verified> {
     let pinned = contact.fingerprint()?;
+    let new_key: Option<sequoia_openpgp::Fingerprint> =
+        contact.candidate.as_ref().filter(|c| c.cert.is_some()).and_then(|c| c.fingerprint.parse().ok());
     if let Some(given) = fingerprint {
         let given = keys::parse_fingerprint(given)?;
+        if Some(&given) == new_key.as_ref() {
+            return Ok(Verified::NewKey(Verification::Fingerprint));
+        }
         if given != pinned {
             return Err(Refusal::verification(format!(
                 "the fingerprint you were given does not match the key pinned for {} <{}>\n  pinned: {}\n  given:  {}\n\
@@ -103,9 +156,13 @@ fn verify(store: &Store, contact: &Contact, fingerprint: Option<&str>, code: Opt
                 contact.state
             )));
         }
-        return Ok(Verification::Fingerprint);
+        return Ok(Verified::Pinned(Verification::Fingerprint));
     }
-    let expected = safety_code(store, contact)?;
+    let expected = match &new_key {
+        Some(new) => SafetyCode::between(&store.secret_cert().fingerprint(), new),
+        None => safety_code(store, contact)?,
+    };
+    let confirmed = |how| if new_key.is_some() { Verified::NewKey(how) } else { Verified::Pinned(how) };
     if let Some(given) = code {
         let Some(given) = SafetyCode::parse(given) else {
             bail!("{given:?} is not a safety code (expected 30 digits, as `sealpost contact show` prints them)");
@@ -117,7 +174,10 @@ fn verify(store: &Store, contact: &Contact, fingerprint: Option<&str>, code: Opt
                 contact.alias, contact.address, contact.state
             )));
         }
-        return Ok(Verification::SafetyCode);
+        return Ok(confirmed(Verification::SafetyCode));
+    }
+    if new_key.is_some() {
+        println!("{}'s key changed; this is the safety code of the NEW key", contact.alias);
     }
     println!("safety code with {} <{}>:", contact.alias, contact.address);
     println!();
@@ -136,12 +196,11 @@ fn verify(store: &Store, contact: &Contact, fingerprint: Option<&str>, code: Opt
     let mut answer = String::new();
     std::io::stdin().lock().read_line(&mut answer)?;
     if matches!(answer.trim().to_lowercase().as_str(), "y" | "yes") {
-        Ok(Verification::SafetyCode)
+        Ok(confirmed(Verification::SafetyCode))
     } else {
         Err(Refusal::verification(format!(
             "not verified: the codes were not confirmed to match; {} stays {}",
-            contact.alias,
-            if contact.state == PinState::Verified { "verified" } else { "unverified" }
+            contact.alias, contact.state
         )))
     }
 }

@@ -6,7 +6,7 @@ use anyhow::{Context, Result};
 use super::{format_time, Run, Session};
 use crate::cli::Read;
 use crate::config::{Config, ReceiptPolicy};
-use crate::contacts::{now, Contacts};
+use crate::contacts::{group_hex, now, Contacts, PinState};
 use crate::error::Refusal;
 use crate::home;
 use crate::inbox::{Answer, Entry, Inbox};
@@ -115,6 +115,10 @@ impl Read {
         }
         .context("a verified message has a pinned signer")?;
         let who = format!("{} <{}>", contact.alias, contact.address);
+        if contact.state != PinState::Verified {
+            eprintln!("{who} asked for a read receipt; none was sent: their key changed (`sealpost contact show`)");
+            return Ok(());
+        }
         if self.no_receipt {
             eprintln!("{who} asked for a read receipt; none was sent (--no-receipt)");
             return Ok(());
@@ -173,6 +177,18 @@ fn print_status(opened: &Opened, contacts: &Contacts) {
     match (opened.status, signer) {
         (Status::UnverifiedKey, Some(c)) => {
             println!("         to verify {}, run `sealpost contact verify {}`", c.address, c.alias)
+        }
+        (Status::KeyChanged, _) => {
+            let signer = match &opened.seal {
+                Seal::Signed { signer } => Some(signer.as_str()),
+                Seal::UnknownSigner { issuer } => issuer.as_deref(),
+                _ => None,
+            };
+            if let Some(pinned) = opened.sender().and_then(|s| contacts.by_address(s)) {
+                println!("         pinned for {}: {}", pinned.address, group_hex(&pinned.fingerprint));
+            }
+            println!("         signed by:   {}", signer.map(group_hex).unwrap_or_else(|| "(no fingerprint)".into()));
+            println!("         do not trust this message until you have verified the new key with the sender");
         }
         (Status::FromMismatch, Some(c)) => println!(
             "         From says {}, but the signing key is pinned for {} <{}>",

@@ -4,8 +4,9 @@ use anyhow::Result;
 
 use super::{format_time, Run, Session};
 use crate::cli::Sync;
-use crate::contacts::Contacts;
+use crate::contacts::{group_hex, Contacts};
 use crate::inbox::{Added, Inbox};
+use crate::key_change;
 use crate::message::{open, Seal, Status};
 use crate::outbox::SentList;
 use crate::receipt::{self, Verdict};
@@ -15,7 +16,7 @@ impl Run for Sync {
     fn run(&self, session: &Session) -> Result<()> {
         let config = session.config()?;
         let store = session.unlock()?;
-        let contacts = Contacts::load(&store)?;
+        let mut contacts = Contacts::load(&store)?;
 
         let flushed = session.deliver_outbox(&config, &store)?;
         if !flushed.delivered.is_empty() && !self.json {
@@ -32,12 +33,14 @@ impl Run for Sync {
         let mut sent = SentList::load(&store)?;
         let (mut verified, mut unverified, mut plain, mut duplicates) = (0, 0, 0, 0);
         let (mut accepted, mut rejected) = (Vec::new(), Vec::new());
+        let mut key_changes = Vec::new();
         let progress = std::io::stderr().is_terminal() && incoming.len() >= 20;
         for (n, message) in incoming.iter().enumerate() {
             if progress && (n % 10 == 0 || n + 1 == incoming.len()) {
                 eprint!("\rsync: {}/{} messages", n + 1, incoming.len());
             }
             let opened = open(&message.raw, store.secret_cert(), &contacts);
+            key_changes.extend(key_change::notice(&mut contacts, &opened));
             let verdict = receipt::is_receipt(&opened).then(|| receipt::check(&opened, &contacts, &sent));
             let record = verdict.as_ref().map(Verdict::record);
             match (inbox.add(&store, &message.source_id, &message.raw, &opened, record)?, verdict) {
@@ -63,6 +66,9 @@ impl Run for Sync {
         if !accepted.is_empty() {
             sent.save(&store)?;
         }
+        if !key_changes.is_empty() {
+            contacts.save(&store)?;
+        }
         inbox.cursor = cursor;
         inbox.save(&store)?;
         if self.json {
@@ -76,6 +82,7 @@ impl Run for Sync {
                 "duplicates": duplicates,
                 "receipts_accepted": accepted.len(),
                 "receipts_rejected": rejected.len(),
+                "key_changes": key_changes.iter().map(|c| c.alias.clone()).collect::<Vec<_>>(),
             });
             println!("{summary}");
         } else {
@@ -85,7 +92,21 @@ impl Run for Sync {
                 println!("read receipt: {original} was read by {who} at {}", format_time(receipt.read_at));
             }
         }
-        // Rejections are warnings, shown in both modes.
+        // Key changes and rejections are warnings, shown in both modes.
+        for contact in &key_changes {
+            let candidate = contact.candidate.as_ref().expect("a changed contact has a candidate key");
+            eprintln!(
+                "WARNING: the key of {} <{}> changed. Pinned: {}; seen {}: {}. Sending to {} is blocked until \
+                 you verify the new key: `sealpost contact show {}`",
+                contact.alias,
+                contact.address,
+                group_hex(&contact.fingerprint),
+                candidate.how.describe(),
+                group_hex(&candidate.fingerprint),
+                contact.alias,
+                contact.alias
+            );
+        }
         for (from, reason) in &rejected {
             eprintln!(
                 "rejected a read receipt from {}: {}",

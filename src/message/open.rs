@@ -9,6 +9,7 @@
 use std::io::Read;
 
 use anyhow::{anyhow, Result};
+use base64::Engine;
 use mail_parser::{MessageParser, MimeHeaders, PartType};
 use sequoia_openpgp::crypto::SessionKey;
 use sequoia_openpgp::packet::{PKESK, SKESK};
@@ -48,9 +49,15 @@ pub enum Seal {
     /// A good signature naming intended recipients that do not include the
     /// user: a message re-encrypted and passed on.
     NotForUs,
-    /// Signed by a key that is not pinned for any contact.
-    UnknownSigner,
-    /// A good signature by this (pinned) key.
+    /// Signed by a key that is not pinned for any contact (and not in the
+    /// message's Autocrypt header), so the signature could not be checked.
+    UnknownSigner {
+        /// The fingerprint the signature names as its issuer.
+        #[serde(default)]
+        issuer: Option<String>,
+    },
+    /// A good signature by this key: pinned, or the one in the message's
+    /// own Autocrypt header (which proves nothing about who owns it).
     Signed { signer: String },
 }
 
@@ -61,6 +68,7 @@ pub enum Status {
     Verified,
     UnknownSender,
     UnverifiedKey,
+    KeyChanged,
     BadSignature,
     FromMismatch,
     Tampered,
@@ -78,6 +86,7 @@ impl Status {
             Status::Verified => "verified",
             Status::UnknownSender => "unknown-sender",
             Status::UnverifiedKey => "unverified-key",
+            Status::KeyChanged => "key-changed",
             Status::BadSignature => "bad-signature",
             Status::FromMismatch => "from-mismatch",
             Status::Tampered => "tampered",
@@ -95,7 +104,12 @@ impl Status {
     pub fn content_shown(self) -> bool {
         matches!(
             self,
-            Status::Verified | Status::UnknownSender | Status::UnverifiedKey | Status::FromMismatch | Status::Unsigned
+            Status::Verified
+                | Status::UnknownSender
+                | Status::UnverifiedKey
+                | Status::KeyChanged
+                | Status::FromMismatch
+                | Status::Unsigned
         )
     }
 
@@ -105,6 +119,10 @@ impl Status {
             Status::Verified => "encrypted, intact, and signed by the verified key of the sender",
             Status::UnknownSender => "signed by a key that is not pinned for any of your contacts",
             Status::UnverifiedKey => "signed by a pinned key that you have not verified",
+            Status::KeyChanged => {
+                "signed by a different key than the one pinned for the sender; sending to them is blocked until \
+                 you verify the new key"
+            }
             Status::BadSignature => "the signature does not match the content; the content is withheld",
             Status::FromMismatch => "the sender named in From is not the owner of the signing key",
             Status::Tampered => "the ciphertext was modified or cut off; nothing of it is shown",
@@ -145,6 +163,10 @@ pub struct Outer {
     pub subject: Option<String>,
     pub message_id: Option<String>,
     pub date: Option<i64>,
+    /// The key in the `Autocrypt` header, when its `addr` is the From
+    /// address. Never trusted: it only lets a signature by it be checked and
+    /// a key change be noticed.
+    pub autocrypt: Option<Cert>,
     /// The whole message is a disposition notification report (a read
     /// receipt), outside any encryption.
     pub is_report: bool,
@@ -183,12 +205,16 @@ pub fn open(raw: &[u8], me: &Cert, contacts: &Contacts) -> Opened {
         message_id: parsed.message_id().map(|id| format!("<{id}>")),
         date: parsed.date().map(|d| d.to_timestamp()),
         is_report: receipt::parse(&parsed).is_some(),
+        autocrypt: None,
     };
+    let outer = Outer { autocrypt: autocrypt(&parsed, outer.from_address.as_deref()), ..outer };
     let ciphertext = match encrypted_payload(&parsed) {
         Ok(bytes) => bytes,
         Err(seal) => return failed(seal, outer),
     };
-    let (plaintext, seal, signed_at) = decrypt(&ciphertext, me, contacts);
+    let mut certs = contacts.certs();
+    certs.extend(outer.autocrypt.clone());
+    let (plaintext, seal, signed_at) = decrypt(&ciphertext, me, certs);
     let Some(plaintext) = plaintext else {
         return failed(seal, outer);
     };
@@ -221,23 +247,53 @@ pub fn judge(seal: &Seal, sender: Option<&str>, contacts: &Contacts) -> Status {
         Seal::Unsigned => Status::Unsigned,
         Seal::BadSignature => Status::BadSignature,
         Seal::NotForUs => Status::NotForUs,
-        Seal::UnknownSigner => Status::UnknownSender,
+        Seal::UnknownSigner { .. } => unpinned_signer(sender, contacts),
         Seal::Signed { signer } => {
             let Some(contact) = signer.parse().ok().and_then(|fpr: Fingerprint| contacts.by_fingerprint(&fpr).cloned())
             else {
-                return Status::UnknownSender;
+                return unpinned_signer(sender, contacts);
             };
             match sender.map(keys::normalize_address) {
                 Some(address) if address == contact.address => {}
                 _ => return Status::FromMismatch,
             }
-            if contact.state == PinState::Verified {
-                Status::Verified
-            } else {
-                Status::UnverifiedKey
+            // A contact in `changed` keeps its pinned key: a signature by
+            // that key is still its owner's. The new key is what is unverified.
+            match contact.state {
+                PinState::Verified | PinState::Changed => Status::Verified,
+                PinState::Unverified => Status::UnverifiedKey,
             }
         }
     }
+}
+
+/// A signature by a key not pinned for anyone: a key change when the sender
+/// is a contact (another key for a pinned address), else a stranger.
+fn unpinned_signer(sender: Option<&str>, contacts: &Contacts) -> Status {
+    match sender.and_then(|s| contacts.by_address(s)) {
+        Some(_) => Status::KeyChanged,
+        None => Status::UnknownSender,
+    }
+}
+
+/// The key of a well-formed `Autocrypt:` header whose `addr` is `from`.
+fn autocrypt(parsed: &mail_parser::Message<'_>, from: Option<&str>) -> Option<Cert> {
+    let value = parsed.header_raw("Autocrypt")?;
+    let mut addr = None;
+    let mut keydata = None;
+    for attribute in value.split(';') {
+        let (name, val) = attribute.split_once('=')?;
+        match name.trim() {
+            "addr" => addr = Some(keys::normalize_address(val.trim())),
+            "keydata" => keydata = Some(val.split_whitespace().collect::<String>()),
+            _ => {}
+        }
+    }
+    if addr.as_deref() != from || from.is_none() {
+        return None;
+    }
+    let bytes = base64::engine::general_purpose::STANDARD.decode(keydata?).ok()?;
+    Cert::from_bytes(&bytes).ok().filter(|cert| !cert.is_tsk())
 }
 
 /// The armored OpenPGP message of a well-formed `multipart/encrypted`
@@ -280,15 +336,9 @@ fn encrypted_payload(parsed: &mail_parser::Message<'_>) -> std::result::Result<V
 /// Decrypts and verifies. Returns the plaintext only when the whole message
 /// decrypted and passed its integrity check, with the time of a good
 /// signature.
-fn decrypt(ciphertext: &[u8], me: &Cert, contacts: &Contacts) -> (Option<Vec<u8>>, Seal, Option<i64>) {
-    let helper = Helper {
-        me,
-        me_fingerprint: me.fingerprint(),
-        certs: contacts.certs(),
-        encrypted: false,
-        signature: None,
-        signed_at: None,
-    };
+fn decrypt(ciphertext: &[u8], me: &Cert, certs: Vec<Cert>) -> (Option<Vec<u8>>, Seal, Option<i64>) {
+    let helper =
+        Helper { me, me_fingerprint: me.fingerprint(), certs, encrypted: false, signature: None, signed_at: None };
     let result = (|| -> Result<(Vec<u8>, Outcome)> {
         let builder = DecryptorBuilder::from_bytes(ciphertext)?;
         let mut decryptor = builder.with_policy(&POLICY, None, helper)?;
@@ -406,7 +456,15 @@ impl Helper<'_> {
             }
         }
         if missing_key && results.iter().all(|r| matches!(r, Err(VerificationError::MissingKey { .. }))) {
-            Seal::UnknownSigner
+            let issuer = results.iter().find_map(|r| match r {
+                Err(VerificationError::MissingKey { sig }) => sig
+                    .issuer_fingerprints()
+                    .next()
+                    .map(|f| f.to_hex())
+                    .or_else(|| sig.get_issuers().into_iter().next().map(|handle| handle.to_hex())),
+                _ => None,
+            });
+            Seal::UnknownSigner { issuer }
         } else {
             Seal::BadSignature
         }
@@ -540,5 +598,16 @@ mod tests {
         // The same note signed for Carol is verified.
         let direct = sign_and_encrypt(inner, &sam, &[&carol, &sam], &[&carol]).unwrap();
         assert_eq!(open(&wrap(&direct), &carol, &carols_contacts).status, Status::Verified);
+    }
+}
+
+#[cfg(test)]
+mod stored_seals {
+    use super::Seal;
+
+    #[test]
+    fn seals_stored_before_issuers_were_kept_still_load() {
+        let old: Seal = serde_json::from_str(r#"{"kind":"unknown-signer"}"#).unwrap();
+        assert_eq!(old, Seal::UnknownSigner { issuer: None });
     }
 }

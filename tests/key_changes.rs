@@ -1,0 +1,118 @@
+//! A different key for a pinned address: the contact moves to `changed`,
+//! sending is blocked, and only the user's verification resolves it.
+
+mod common;
+
+use common::{pair, Person, World};
+
+/// Sam on a new machine: same address, a brand-new key, Ada verified.
+fn sam_with_new_key(world: &World, ada: &Person) -> Person {
+    let sam2 = world.bare_person("sam-new", "sam@client.example");
+    sam2.ok(
+        &[
+            "init",
+            "--name",
+            "Sam Lee",
+            "--email",
+            "sam@client.example",
+            "--maildir",
+            world.mail().to_str().unwrap(),
+            "--kdf-work-factor",
+            "10",
+        ],
+        "",
+    );
+    sam2.trust("ada", ada, world.path());
+    sam2
+}
+
+fn grouped(hex: &str) -> String {
+    hex.as_bytes().chunks(4).map(|c| std::str::from_utf8(c).unwrap()).collect::<Vec<_>>().join(" ")
+}
+
+#[test]
+fn a_message_signed_by_a_new_key_blocks_sending_until_the_new_key_is_verified() {
+    let world = World::new();
+    let (ada, sam) = pair(&world);
+    let sam2 = sam_with_new_key(&world, &ada);
+    let (old, new) = (sam.fingerprint(), sam2.fingerprint());
+
+    sam2.ok(&["send", "--to", "ada", "--subject", "New phone"], "I set up sealpost again.\n");
+    let synced = ada.ok(&["sync"], "");
+    assert!(synced.stderr.contains("WARNING: the key of sam <sam@client.example> changed"), "{synced:?}");
+    assert!(synced.stderr.contains(&grouped(&old)) && synced.stderr.contains(&grouped(&new)), "{synced:?}");
+    assert!(ada.ok(&["inbox"], "").stdout.contains("key-changed"));
+
+    let read = ada.run(&["read", "1"], "");
+    assert_eq!(read.code, 4, "{read:?}");
+    assert!(read.stdout.contains("NOT VERIFIED: key-changed"), "{read:?}");
+    assert!(read.stdout.contains(&grouped(&old)) && read.stdout.contains(&grouped(&new)), "{read:?}");
+    assert!(!read.all().contains("read receipt"), "no receipt for a message that is not verified");
+
+    let before = sam.delivered(&world).len();
+    let refused = ada.run(&["send", "--to", "sam", "--subject", "Hi"], "Is this you?\n");
+    assert_eq!(refused.code, 3, "{refused:?}");
+    assert!(refused.stderr.contains("their key changed"), "{refused:?}");
+    assert!(refused.stderr.contains(&grouped(&old)) && refused.stderr.contains(&grouped(&new)), "{refused:?}");
+    assert_eq!(ada.outbox_len(), 0);
+    assert_eq!(sam.delivered(&world).len(), before, "nothing was delivered");
+
+    let shown = ada.ok(&["contact", "show", "sam"], "").stdout;
+    assert!(shown.contains("state:       changed"), "{shown}");
+    assert!(shown.contains(&format!("new key:     {} NOT VERIFIED", grouped(&new))), "{shown}");
+    assert!(shown.contains("pinned") && shown.contains("verified by fingerprint"), "history: {shown}");
+    assert!(shown.contains("seen in the signature of a message; not verified"), "history: {shown}");
+
+    // A wrong fingerprint changes nothing.
+    let wrong = ada.run(&["contact", "verify", "sam", "--fingerprint", &"AB12".repeat(10)], "");
+    assert_eq!(wrong.code, 4, "{wrong:?}");
+    assert_eq!(ada.run(&["send", "--to", "sam"], "Still blocked?\n").code, 3);
+
+    // Sam reads the new fingerprint over the phone; Ada verifies it.
+    let verified = ada.ok(&["contact", "verify", "sam", "--fingerprint", &new], "");
+    assert!(verified.stdout.contains("replaces the pinned one"), "{verified:?}");
+    let shown = ada.ok(&["contact", "show", "sam"], "").stdout;
+    assert!(shown.contains("state:       verified") && shown.contains(&format!("replaces {old}")), "{shown}");
+    ada.ok(&["send", "--to", "sam", "--subject", "Welcome back"], "Got it.\n");
+    let read = ada.ok(&["read", "1"], "");
+    assert!(read.stdout.starts_with("Status:  verified: signed by sam"), "{read:?}");
+    sam2.ok(&["sync"], "");
+    assert!(sam2.ok(&["read", "--last"], "").stdout.contains("Got it."));
+}
+
+#[test]
+fn another_key_in_the_autocrypt_header_blocks_sending_and_confirming_the_pinned_key_restores_it() {
+    let world = World::new();
+    let (ada, sam) = pair(&world);
+    let sam2 = sam_with_new_key(&world, &ada);
+    // A genuine message from Sam, whose Autocrypt header carries another key.
+    sam2.ok(&["send", "--to", "ada"], "from the new key\n");
+    let other = std::fs::read_to_string(&ada.delivered(&world)[0]).unwrap();
+    std::fs::remove_file(&ada.delivered(&world)[0]).unwrap();
+    sam.ok(&["send", "--to", "ada", "--subject", "Homework"], "Done.\n");
+    let genuine = std::fs::read_to_string(&ada.delivered(&world)[0]).unwrap();
+    std::fs::remove_file(&ada.delivered(&world)[0]).unwrap();
+    let header = |wire: &str| {
+        let start = wire.find("Autocrypt: ").unwrap();
+        let end = start + wire[start..].find("\r\n").unwrap();
+        let mut end = end;
+        while wire[end + 2..].starts_with(' ') || wire[end + 2..].starts_with('\t') {
+            end = end + 2 + wire[end + 2..].find("\r\n").unwrap();
+        }
+        wire[start..end].to_string()
+    };
+    ada.receive_raw(&world, genuine.replace(&header(&genuine), &header(&other)).as_bytes());
+
+    let synced = ada.ok(&["sync"], "");
+    assert!(synced.stderr.contains("seen in the Autocrypt header of a message"), "{synced:?}");
+    // Signed by the pinned key: the message itself is still verified.
+    assert!(ada.ok(&["read", "1"], "").stdout.contains("Status:  verified"));
+    assert_eq!(ada.run(&["send", "--to", "sam"], "Blocked?\n").code, 3);
+
+    // Sam confirms the pinned key is still his: sending works again.
+    ada.ok(&["contact", "verify", "sam", "--fingerprint", &sam.fingerprint()], "");
+    let shown = ada.ok(&["contact", "show", "sam"], "").stdout;
+    assert!(shown.contains("state:       verified") && !shown.contains("new key:"), "{shown}");
+    assert!(shown.contains("is not theirs"), "{shown}");
+    ada.ok(&["send", "--to", "sam"], "Thanks.\n");
+}
