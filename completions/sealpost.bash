@@ -37,6 +37,12 @@ _sealpost() {
             sealpost,init)
                 cmd="sealpost__subcmd__init"
                 ;;
+            sealpost,invite)
+                cmd="sealpost__subcmd__invite"
+                ;;
+            sealpost,join)
+                cmd="sealpost__subcmd__join"
+                ;;
             sealpost,key)
                 cmd="sealpost__subcmd__key"
                 ;;
@@ -127,6 +133,12 @@ _sealpost() {
             sealpost__subcmd__help,init)
                 cmd="sealpost__subcmd__help__subcmd__init"
                 ;;
+            sealpost__subcmd__help,invite)
+                cmd="sealpost__subcmd__help__subcmd__invite"
+                ;;
+            sealpost__subcmd__help,join)
+                cmd="sealpost__subcmd__help__subcmd__join"
+                ;;
             sealpost__subcmd__help,key)
                 cmd="sealpost__subcmd__help__subcmd__key"
                 ;;
@@ -197,7 +209,7 @@ _sealpost() {
 
     case "${cmd}" in
         sealpost)
-            opts="-h -V --passphrase-file --help --version init key contact account send outbox sync inbox read sent status demo generate-docs help"
+            opts="-h -V --passphrase-file --help --version init key contact account send outbox sync inbox read invite join sent status demo generate-docs help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -555,7 +567,7 @@ _sealpost() {
             return 0
             ;;
         sealpost__subcmd__help)
-            opts="init key contact account send outbox sync inbox read sent status demo generate-docs help"
+            opts="init key contact account send outbox sync inbox read invite join sent status demo generate-docs help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -737,6 +749,34 @@ _sealpost() {
             return 0
             ;;
         sealpost__subcmd__help__subcmd__init)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        sealpost__subcmd__help__subcmd__invite)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        sealpost__subcmd__help__subcmd__join)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -961,6 +1001,54 @@ _sealpost() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --passphrase-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        sealpost__subcmd__invite)
+            opts="-h --for --expires --list --revoke --passphrase-file --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --for)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --expires)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --revoke)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --passphrase-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        sealpost__subcmd__join)
+            opts="-h --passphrase-file --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
                 --passphrase-file)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0

@@ -53,6 +53,10 @@ pub enum Command {
     Inbox(Inbox),
     /// Show one received message with its status
     Read(Read),
+    /// Make an invite code that lets someone join and verify keys in one step
+    Invite(Invite),
+    /// Join with an invite code: exchange and verify keys over mail
+    Join(Join),
     /// List sent messages: queued, sent, or read (with a signed receipt)
     Sent(Sent),
     /// Show one sent message with its delivery and read-receipt state
@@ -212,6 +216,28 @@ pub struct Read {
     /// Send no read receipt for this reading, even if the sender asked for one
     #[arg(long)]
     pub no_receipt: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct Invite {
+    /// Only this address may join with the code
+    #[arg(long = "for", value_name = "ADDR", conflicts_with_all = ["list", "revoke"])]
+    pub for_address: Option<String>,
+    /// How long the code works: 7d, 12h, 30m (at most 90d)
+    #[arg(long, value_name = "DURATION", default_value = "7d", conflicts_with_all = ["list", "revoke"])]
+    pub expires: String,
+    /// List invites and where each stands
+    #[arg(long)]
+    pub list: bool,
+    /// Revoke an open invite (its token, as --list shows it)
+    #[arg(long, value_name = "TOKEN", conflicts_with = "list")]
+    pub revoke: Option<String>,
+}
+
+#[derive(Args, Debug)]
+pub struct Join {
+    /// The invite code, as `sealpost invite` printed it
+    pub code: String,
 }
 
 #[derive(Args, Debug)]

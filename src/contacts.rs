@@ -221,6 +221,25 @@ impl Contacts {
         self.find(who).with_context(|| format!("no contact {who}; `sealpost contact list` shows your contacts"))
     }
 
+    /// An unused alias for `address`: its local part, made safe, numbered
+    /// when taken.
+    pub fn free_alias(&self, address: &str) -> String {
+        let local = address.split('@').next().unwrap_or("contact");
+        let mut base: String =
+            local.chars().map(|c| if c.is_ascii_alphanumeric() || "._-".contains(c) { c } else { '-' }).collect();
+        base.truncate(40);
+        if base.is_empty() {
+            base = "contact".to_string();
+        }
+        let mut alias = base.clone();
+        let mut n = 2;
+        while self.find(&alias).is_some() {
+            alias = format!("{base}-{n}");
+            n += 1;
+        }
+        alias
+    }
+
     /// A contact by address only (never by alias): for addresses found in
     /// messages.
     pub fn by_address(&self, address: &str) -> Option<&Contact> {

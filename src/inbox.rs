@@ -38,10 +38,25 @@ pub struct Entry {
     /// Receipts are not listed as messages.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub receipt: Option<receipt::Checked>,
+    /// Set when this message is a step of a join handshake: what was done
+    /// with it. Handshake steps are not listed as messages either.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub handshake: Option<String>,
     /// How the sender's request for a read receipt was answered, so it is
     /// answered once, not on every reading.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub receipt_answer: Option<Answer>,
+}
+
+/// What a stored message is, besides a message to read.
+#[derive(Clone, Debug, Default)]
+pub enum Kind {
+    #[default]
+    Message,
+    /// A read receipt, with what its check decided.
+    Receipt(receipt::Checked),
+    /// A join handshake step, with what was done with it.
+    Handshake(String),
 }
 
 /// The answer to a request for a read receipt.
@@ -94,7 +109,7 @@ impl Inbox {
 
     /// The messages, without read receipts.
     pub fn messages(&self) -> impl Iterator<Item = &Entry> {
-        self.entries.iter().filter(|e| e.receipt.is_none())
+        self.entries.iter().filter(|e| e.receipt.is_none() && e.handshake.is_none())
     }
 
     pub fn get(&self, id: u64) -> Option<&Entry> {
@@ -117,25 +132,14 @@ impl Inbox {
         self.seen_sources.contains(source_id)
     }
 
-    /// Stores a message opened from `raw` (with the check's result when it
-    /// is a read receipt). The raw message is written before the index
-    /// mentions it; the caller saves the index.
-    pub fn add(
-        &mut self,
-        store: &Store,
-        source_id: &str,
-        raw: &[u8],
-        opened: &Opened,
-        receipt: Option<receipt::Checked>,
-    ) -> Result<Added> {
+    /// Stores a message opened from `raw`, of `kind`. The raw message is
+    /// written before the index mentions it; the caller saves the index.
+    pub fn add(&mut self, store: &Store, source_id: &str, raw: &[u8], opened: &Opened, kind: Kind) -> Result<Added> {
         self.seen_sources.insert(source_id.to_string());
-        let message_id =
-            opened.content.as_ref().and_then(|c| c.message_id.clone()).or_else(|| opened.outer.message_id.clone());
-        if let Some(id) = &message_id {
-            if self.entries.iter().any(|e| e.message_id.as_ref() == Some(id)) {
-                return Ok(Added::Duplicate);
-            }
+        if self.knows(opened) {
+            return Ok(Added::Duplicate);
         }
+        let message_id = message_id(opened);
         self.next_id = self.next_id.max(self.entries.last().map_or(0, |e| e.id)) + 1;
         let id = self.next_id;
         if opened.seal != Seal::NotEncrypted {
@@ -152,10 +156,27 @@ impl Inbox {
             sender_name: content.and_then(|c| c.from_name.clone()),
             subject: content.map_or_else(|| opened.outer.subject.clone(), |c| c.subject.clone()),
             seal: opened.seal.clone(),
-            receipt,
+            receipt: match &kind {
+                Kind::Receipt(checked) => Some(checked.clone()),
+                _ => None,
+            },
+            handshake: match kind {
+                Kind::Handshake(outcome) => Some(outcome),
+                _ => None,
+            },
             receipt_answer: None,
         });
         Ok(Added::Stored(id))
+    }
+
+    /// Whether a message with the Message-ID of `opened` is stored.
+    pub fn knows(&self, opened: &Opened) -> bool {
+        message_id(opened).is_some_and(|id| self.entries.iter().any(|e| e.message_id.as_ref() == Some(&id)))
+    }
+
+    /// Remembers a source message as fetched without storing it (a duplicate).
+    pub fn mark_seen(&mut self, source_id: &str) {
+        self.seen_sources.insert(source_id.to_string());
     }
 
     /// The message as it arrived.
@@ -164,6 +185,11 @@ impl Inbox {
             .read_bytes(&raw_name(id))?
             .with_context(|| format!("message {id} has no stored content (ordinary unencrypted email is not kept)"))
     }
+}
+
+/// The protected Message-ID, else the outer one.
+fn message_id(opened: &Opened) -> Option<String> {
+    opened.content.as_ref().and_then(|c| c.message_id.clone()).or_else(|| opened.outer.message_id.clone())
 }
 
 fn raw_name(id: u64) -> String {

@@ -6,6 +6,8 @@ pub mod contacts;
 pub mod error;
 pub mod home;
 pub mod inbox;
+pub mod invite;
+pub mod join;
 pub mod key_change;
 pub mod keys;
 pub mod message;

@@ -8,6 +8,7 @@ use super::{format_time, Run, Session};
 use crate::cli::Contact as ContactCmd;
 use crate::contacts::{group_hex, Contact, Contacts, PinState, Sighting, Verification};
 use crate::error::Refusal;
+use crate::invite::{Invite, Invites, Join, Joins};
 use crate::keys;
 use crate::safety_code::SafetyCode;
 use crate::sanitize;
@@ -53,8 +54,24 @@ impl Run for ContactCmd {
                 }
             }
             ContactCmd::Show { who } => {
-                let contact = contacts.get(who)?;
-                show(&store, contact)?;
+                let joins = Joins::load(&store)?;
+                let invites = Invites::load(&store)?;
+                let join = contacts.find(who).map_or(who.as_str(), |c| c.address.as_str());
+                let pending = joins.with(join).map(Join::describe);
+                let invited = invites.for_contact(join).map(Invite::describe);
+                match contacts.find(who) {
+                    Some(contact) => show(&store, contact)?,
+                    None if pending.is_some() => println!("address:     {}", keys::normalize_address(who)),
+                    None => {
+                        contacts.get(who)?;
+                    }
+                }
+                if let Some(stage) = pending {
+                    println!("join:        {stage}");
+                }
+                if let Some(stage) = invited {
+                    println!("invite:      {stage}");
+                }
             }
             ContactCmd::Verify { who, fingerprint, code } => {
                 let contact = contacts.get(who)?.clone();

@@ -8,6 +8,8 @@ mod demo;
 mod generate_docs;
 mod inbox;
 mod init;
+mod invite;
+mod join;
 mod key;
 mod outbox;
 mod read;
@@ -119,6 +121,8 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Sync(c) => c.run(&session),
         Command::Inbox(c) => c.run(&session),
         Command::Read(c) => c.run(&session),
+        Command::Invite(c) => c.run(&session),
+        Command::Join(c) => c.run(&session),
         Command::Sent(c) => c.run(&session),
         Command::Status(c) => c.run(&session),
         Command::Demo(c) => c.run(&session),

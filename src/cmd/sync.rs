@@ -5,7 +5,8 @@ use anyhow::Result;
 use super::{format_time, Run, Session};
 use crate::cli::Sync;
 use crate::contacts::{group_hex, Contacts};
-use crate::inbox::{Added, Inbox};
+use crate::inbox::{Added, Inbox, Kind};
+use crate::join::Handshaker;
 use crate::key_change;
 use crate::message::{open, Seal, Status};
 use crate::outbox::SentList;
@@ -34,16 +35,28 @@ impl Run for Sync {
         let (mut verified, mut unverified, mut plain, mut duplicates) = (0, 0, 0, 0);
         let (mut accepted, mut rejected) = (Vec::new(), Vec::new());
         let mut key_changes = Vec::new();
+        let mut handshaker = Handshaker::load(&store, &config)?;
+        let mut handshakes = Vec::new();
         let progress = std::io::stderr().is_terminal() && incoming.len() >= 20;
         for (n, message) in incoming.iter().enumerate() {
             if progress && (n % 10 == 0 || n + 1 == incoming.len()) {
                 eprint!("\rsync: {}/{} messages", n + 1, incoming.len());
             }
             let opened = open(&message.raw, store.secret_cert(), &contacts);
+            if inbox.knows(&opened) {
+                inbox.mark_seen(&message.source_id);
+                duplicates += 1;
+                continue;
+            }
+            if let Some(outcome) = handshaker.handle(&mut contacts, &message.raw, &opened)? {
+                inbox.add(&store, &message.source_id, &message.raw, &opened, Kind::Handshake(outcome.clone()))?;
+                handshakes.push(outcome);
+                continue;
+            }
             key_changes.extend(key_change::notice(&mut contacts, &opened));
             let verdict = receipt::is_receipt(&opened).then(|| receipt::check(&opened, &contacts, &sent));
-            let record = verdict.as_ref().map(Verdict::record);
-            match (inbox.add(&store, &message.source_id, &message.raw, &opened, record)?, verdict) {
+            let kind = verdict.as_ref().map_or(Kind::Message, |v| Kind::Receipt(v.record()));
+            match (inbox.add(&store, &message.source_id, &message.raw, &opened, kind)?, verdict) {
                 (Added::Duplicate, _) => duplicates += 1,
                 (Added::Stored(_), Some(Verdict::Accepted { original, receipt })) => {
                     if sent.mark_read(&original, receipt.clone()) {
@@ -66,11 +79,19 @@ impl Run for Sync {
         if !accepted.is_empty() {
             sent.save(&store)?;
         }
-        if !key_changes.is_empty() {
+        if handshaker.changed {
+            handshaker.save()?;
+        }
+        if !key_changes.is_empty() || handshaker.changed {
             contacts.save(&store)?;
         }
         inbox.cursor = cursor;
         inbox.save(&store)?;
+        // Handshake steps answered just now go out in this sync.
+        let answered = if handshaker.queued { session.deliver_outbox(&config, &store)? } else { Default::default() };
+        for (queued, reason) in &answered.failed {
+            eprintln!("still queued: {} to {} ({reason})", queued.message_id, queued.to);
+        }
         if self.json {
             let summary = serde_json::json!({
                 "delivered": flushed.delivered.len(),
@@ -83,10 +104,14 @@ impl Run for Sync {
                 "receipts_accepted": accepted.len(),
                 "receipts_rejected": rejected.len(),
                 "key_changes": key_changes.iter().map(|c| c.alias.clone()).collect::<Vec<_>>(),
+                "handshakes": handshakes,
             });
             println!("{summary}");
         } else {
             self.print(verified, unverified, plain, duplicates, accepted.len() + rejected.len());
+            for line in &handshakes {
+                println!("{line}");
+            }
             for (original, receipt) in &accepted {
                 let who = contacts.find(&receipt.reader).map_or(receipt.reader.as_str(), |c| c.alias.as_str());
                 println!("read receipt: {original} was read by {who} at {}", format_time(receipt.read_at));
@@ -114,10 +139,10 @@ impl Run for Sync {
                 sanitize::line(reason)
             );
         }
-        if !flushed.failed.is_empty() {
+        if !flushed.failed.is_empty() || !answered.failed.is_empty() {
             return Err(crate::error::Refusal::queued(format!(
                 "{} message(s) could not be delivered and stay in the outbox; they will be retried",
-                flushed.failed.len()
+                flushed.failed.len() + answered.failed.len()
             )));
         }
         Ok(())

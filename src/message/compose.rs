@@ -9,6 +9,7 @@ use base64::Engine;
 use lettre::message::header::{self, ContentDisposition, ContentType, HeaderName, HeaderValue};
 use lettre::message::{Mailbox, Mailboxes, MultiPart, SinglePart};
 use sequoia_openpgp::armor;
+use sequoia_openpgp::crypto::Password;
 use sequoia_openpgp::serialize::stream::{Armorer, Encryptor, LiteralWriter, Message, Recipient, Signer};
 use sequoia_openpgp::serialize::SerializeInto;
 use sequoia_openpgp::Cert;
@@ -69,6 +70,11 @@ pub(crate) struct Envelope<'a> {
 pub(crate) fn seal(inner: &[u8], envelope: &Envelope<'_>, sender: &Cert, recipient: &Cert) -> Result<Sealed> {
     let everyone = [recipient, sender];
     let ciphertext = sign_and_encrypt(inner, sender, &everyone, &everyone)?;
+    wrap(inner, &ciphertext, envelope, sender)
+}
+
+/// Wraps an armored OpenPGP message as PGP/MIME with the outer headers.
+pub(crate) fn wrap(inner: &[u8], ciphertext: &[u8], envelope: &Envelope<'_>, sender: &Cert) -> Result<Sealed> {
     // Outside, only what delivery needs: bare addresses, no names.
     let from = mailbox(None, envelope.from_address)?;
     let to = mailbox(None, envelope.to_address)?;
@@ -82,7 +88,7 @@ pub(crate) fn seal(inner: &[u8], envelope: &Envelope<'_>, sender: &Cert, recipie
             SinglePart::builder()
                 .header(ContentType::parse("application/octet-stream; name=\"encrypted.asc\"")?)
                 .header(ContentDisposition::inline_with_name("encrypted.asc"))
-                .body(String::from_utf8(ciphertext).context("armored ciphertext is ASCII")?),
+                .body(String::from_utf8(ciphertext.to_vec()).context("armored ciphertext is ASCII")?),
         );
     let message = lettre::Message::builder()
         .from(from)
@@ -150,6 +156,18 @@ pub(crate) fn sign_and_encrypt(
     intended: &[&Cert],
     recipients: &[&Cert],
 ) -> Result<Vec<u8>> {
+    sign_and_encrypt_with(plaintext, sender, intended, recipients, &[])
+}
+
+/// Like `sign_and_encrypt`, and also decryptable with any of `passwords`
+/// (OpenPGP symmetric encryption, for the first steps of a join).
+pub(crate) fn sign_and_encrypt_with(
+    plaintext: &[u8],
+    sender: &Cert,
+    intended: &[&Cert],
+    recipients: &[&Cert],
+    passwords: &[Password],
+) -> Result<Vec<u8>> {
     let signing = keys::signing_key(sender)?;
     let valid: Vec<_> = recipients
         .iter()
@@ -169,7 +187,10 @@ pub(crate) fn sign_and_encrypt(
     let mut sink = Vec::new();
     let message = Message::new(&mut sink);
     let message = Armorer::new(message).kind(armor::Kind::Message).build()?;
-    let message = Encryptor::for_recipients(message, targets).build().context("encrypting")?;
+    let message = Encryptor::for_recipients(message, targets)
+        .add_passwords(passwords.iter().cloned())
+        .build()
+        .context("encrypting")?;
     let mut signer = Signer::new(message, signing)?;
     for cert in intended {
         signer = signer.add_intended_recipient(cert);

@@ -13,11 +13,12 @@
 //! without re-decrypting every message.
 
 pub mod compose;
+pub mod handshake;
 pub mod open;
 pub mod receipt;
 
 pub use compose::{compose, Draft, Sealed};
-pub use open::{judge, open, Content, Opened, Seal, Status};
+pub use open::{judge, open, open_with, Content, Opened, Seal, Status};
 
 /// A file carried inside the encryption.
 #[derive(Clone, Debug)]

@@ -11,7 +11,7 @@ use std::io::Read;
 use anyhow::{anyhow, Result};
 use base64::Engine;
 use mail_parser::{MessageParser, MimeHeaders, PartType};
-use sequoia_openpgp::crypto::SessionKey;
+use sequoia_openpgp::crypto::{Password, SessionKey};
 use sequoia_openpgp::packet::{PKESK, SKESK};
 use sequoia_openpgp::parse::stream::{
     DecryptionHelper, DecryptorBuilder, MessageLayer, MessageStructure, VerificationError, VerificationHelper,
@@ -22,6 +22,7 @@ use sequoia_openpgp::{Cert, Fingerprint, KeyHandle};
 use serde::{Deserialize, Serialize};
 
 use super::compose::sha256_hex;
+use super::handshake::{self, Handshake};
 use super::receipt::{self, Report};
 use super::Attachment;
 use crate::contacts::{Contacts, PinState};
@@ -153,6 +154,8 @@ pub struct Content {
     /// Present when the content is a read receipt (a disposition
     /// notification report).
     pub report: Option<Report>,
+    /// Present when the content is a step of a join handshake.
+    pub handshake: Option<Handshake>,
 }
 
 /// Headers of the outer, unprotected message: for delivery and listing
@@ -196,8 +199,21 @@ impl Opened {
 
 /// Opens `raw` for the user whose certificate (with secret keys) is `me`.
 pub fn open(raw: &[u8], me: &Cert, contacts: &Contacts) -> Opened {
+    open_with(raw, me, contacts, Vec::new(), &[]).0
+}
+
+/// Like `open`, checking signatures also against `extra_certs` and
+/// decrypting also with any of `passwords`; says which password opened it.
+/// The status is still judged against the contacts only.
+pub fn open_with(
+    raw: &[u8],
+    me: &Cert,
+    contacts: &Contacts,
+    extra_certs: Vec<Cert>,
+    passwords: &[Password],
+) -> (Opened, Option<usize>) {
     let Some(parsed) = MessageParser::default().parse(raw) else {
-        return failed(Seal::Malformed, Outer::default());
+        return (failed(Seal::Malformed, Outer::default()), None);
     };
     let outer = Outer {
         from_address: parsed.from().and_then(|a| a.first()).and_then(|a| a.address()).map(keys::normalize_address),
@@ -210,13 +226,14 @@ pub fn open(raw: &[u8], me: &Cert, contacts: &Contacts) -> Opened {
     let outer = Outer { autocrypt: autocrypt(&parsed, outer.from_address.as_deref()), ..outer };
     let ciphertext = match encrypted_payload(&parsed) {
         Ok(bytes) => bytes,
-        Err(seal) => return failed(seal, outer),
+        Err(seal) => return (failed(seal, outer), None),
     };
     let mut certs = contacts.certs();
     certs.extend(outer.autocrypt.clone());
-    let (plaintext, seal, signed_at) = decrypt(&ciphertext, me, certs);
+    certs.extend(extra_certs);
+    let (plaintext, seal, signed_at, password) = decrypt(&ciphertext, me, certs, passwords);
     let Some(plaintext) = plaintext else {
-        return failed(seal, outer);
+        return (failed(seal, outer), None);
     };
     let content = parse_content(&plaintext);
     let mut opened = Opened {
@@ -228,7 +245,7 @@ pub fn open(raw: &[u8], me: &Cert, contacts: &Contacts) -> Opened {
         signed_at,
     };
     opened.status = judge(&opened.seal, opened.sender(), contacts);
-    opened
+    (opened, password)
 }
 
 fn failed(seal: Seal, outer: Outer) -> Opened {
@@ -336,9 +353,22 @@ fn encrypted_payload(parsed: &mail_parser::Message<'_>) -> std::result::Result<V
 /// Decrypts and verifies. Returns the plaintext only when the whole message
 /// decrypted and passed its integrity check, with the time of a good
 /// signature.
-fn decrypt(ciphertext: &[u8], me: &Cert, certs: Vec<Cert>) -> (Option<Vec<u8>>, Seal, Option<i64>) {
-    let helper =
-        Helper { me, me_fingerprint: me.fingerprint(), certs, encrypted: false, signature: None, signed_at: None };
+fn decrypt(
+    ciphertext: &[u8],
+    me: &Cert,
+    certs: Vec<Cert>,
+    passwords: &[Password],
+) -> (Option<Vec<u8>>, Seal, Option<i64>, Option<usize>) {
+    let helper = Helper {
+        me,
+        me_fingerprint: me.fingerprint(),
+        certs,
+        passwords,
+        password_used: None,
+        encrypted: false,
+        signature: None,
+        signed_at: None,
+    };
     let result = (|| -> Result<(Vec<u8>, Outcome)> {
         let builder = DecryptorBuilder::from_bytes(ciphertext)?;
         let mut decryptor = builder.with_policy(&POLICY, None, helper)?;
@@ -350,8 +380,10 @@ fn decrypt(ciphertext: &[u8], me: &Cert, certs: Vec<Cert>) -> (Option<Vec<u8>>, 
         Ok((plaintext, decryptor.into_helper().into_outcome()))
     })();
     match result {
-        Ok((_, outcome)) if !outcome.encrypted => (None, Seal::NotEncrypted, None),
-        Ok((plaintext, outcome)) => (Some(plaintext), outcome.signature.unwrap_or(Seal::Unsigned), outcome.signed_at),
+        Ok((_, outcome)) if !outcome.encrypted => (None, Seal::NotEncrypted, None, None),
+        Ok((plaintext, outcome)) => {
+            (Some(plaintext), outcome.signature.unwrap_or(Seal::Unsigned), outcome.signed_at, outcome.password_used)
+        }
         Err(_) => {
             // A failure consumes the helper; tell a message for someone else
             // from one for us that was damaged by looking at its recipients.
@@ -362,7 +394,7 @@ fn decrypt(ciphertext: &[u8], me: &Cert, certs: Vec<Cert>) -> (Option<Vec<u8>>, 
             } else {
                 Seal::Malformed
             };
-            (None, seal, None)
+            (None, seal, None, None)
         }
     }
 }
@@ -396,6 +428,8 @@ struct Helper<'a> {
     me: &'a Cert,
     me_fingerprint: Fingerprint,
     certs: Vec<Cert>,
+    passwords: &'a [Password],
+    password_used: Option<usize>,
     encrypted: bool,
     signature: Option<Seal>,
     signed_at: Option<i64>,
@@ -405,11 +439,17 @@ struct Outcome {
     encrypted: bool,
     signature: Option<Seal>,
     signed_at: Option<i64>,
+    password_used: Option<usize>,
 }
 
 impl Helper<'_> {
     fn into_outcome(self) -> Outcome {
-        Outcome { encrypted: self.encrypted, signature: self.signature, signed_at: self.signed_at }
+        Outcome {
+            encrypted: self.encrypted,
+            signature: self.signature,
+            signed_at: self.signed_at,
+            password_used: self.password_used,
+        }
     }
 }
 
@@ -475,7 +515,7 @@ impl DecryptionHelper for Helper<'_> {
     fn decrypt(
         &mut self,
         pkesks: &[PKESK],
-        _skesks: &[SKESK],
+        skesks: &[SKESK],
         sym_algo: Option<SymmetricAlgorithm>,
         decrypt: &mut dyn FnMut(Option<SymmetricAlgorithm>, &SessionKey) -> bool,
     ) -> sequoia_openpgp::Result<Option<Cert>> {
@@ -491,6 +531,16 @@ impl DecryptionHelper for Helper<'_> {
                 let Ok(mut keypair) = ka.key().clone().into_keypair() else { continue };
                 if let Some((algo, session_key)) = pkesk.decrypt(&mut keypair, sym_algo) {
                     if decrypt(algo, &session_key) {
+                        return Ok(None);
+                    }
+                }
+            }
+        }
+        for skesk in skesks {
+            for (index, password) in self.passwords.iter().enumerate() {
+                if let Ok((algo, session_key)) = skesk.decrypt(password) {
+                    if decrypt(algo, &session_key) {
+                        self.password_used = Some(index);
                         return Ok(None);
                     }
                 }
@@ -519,6 +569,7 @@ fn parse_content(plaintext: &[u8]) -> Content {
         message_id: inner.message_id().map(|id| format!("<{id}>")),
         receipt_requested: inner.header("Disposition-Notification-To").is_some(),
         report: receipt::parse(&inner),
+        handshake: handshake::parse(&inner),
         ..Content::default()
     };
     let mut have_body = false;

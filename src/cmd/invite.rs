@@ -1,0 +1,81 @@
+use std::io::IsTerminal;
+
+use anyhow::{bail, Result};
+use qrcode::render::unicode::Dense1x2;
+use qrcode::QrCode;
+
+use super::{format_time, Run, Session};
+use crate::cli::Invite as InviteCmd;
+use crate::contacts::now;
+use crate::invite::{parse_duration, Invite, InviteCode, InviteState, Invites};
+use crate::keys;
+
+impl Run for InviteCmd {
+    fn run(&self, session: &Session) -> Result<()> {
+        let config = session.config()?;
+        let store = session.unlock()?;
+        let mut invites = Invites::load(&store)?;
+        if self.list {
+            if invites.invites.is_empty() {
+                println!("no invites; `sealpost invite` makes one");
+            }
+            for invite in &invites.invites {
+                println!(
+                    "{}  for {:<24}  expires {}  {}",
+                    invite.token,
+                    invite.for_address.as_deref().unwrap_or("anyone"),
+                    format_time(invite.expires_at as i64),
+                    invite.describe()
+                );
+            }
+            return Ok(());
+        }
+        if let Some(token) = &self.revoke {
+            let Some(invite) = invites.by_token_mut(token.trim()) else {
+                bail!("no invite {token}; `sealpost invite --list` shows them");
+            };
+            if invite.state != InviteState::Open {
+                bail!("invite {token} cannot be revoked: it is {}", invite.describe());
+            }
+            invite.state = InviteState::Revoked { at: now() };
+            invites.save(&store)?;
+            println!("revoked invite {token}; a join with it will be refused");
+            return Ok(());
+        }
+        let for_address = match &self.for_address {
+            Some(address) => {
+                keys::check_address(address)?;
+                Some(keys::normalize_address(address))
+            }
+            None => None,
+        };
+        let expires_at = now() + parse_duration(&self.expires)?;
+        let code = InviteCode::generate(&config.account.address, &store.secret_cert().fingerprint(), expires_at);
+        invites.invites.push(Invite {
+            token: code.token.clone(),
+            secret: code.secret.clone(),
+            for_address: for_address.clone(),
+            created_at: now(),
+            expires_at,
+            state: InviteState::Open,
+        });
+        invites.save(&store)?;
+        let text = code.to_string();
+        if std::io::stdout().is_terminal() {
+            if let Ok(qr) = QrCode::new(text.as_bytes()) {
+                println!("{}", qr.render::<Dense1x2>().quiet_zone(true).build());
+            }
+        }
+        println!("invite code (works once, until {}):", format_time(expires_at as i64));
+        println!();
+        println!("    {text}");
+        println!();
+        match &for_address {
+            Some(address) => println!("only {address} can join with it."),
+            None => println!("anyone holding it can join: hand it over in person, not by email."),
+        }
+        println!("They run `sealpost join CODE`; then both of you run `sealpost sync` until it says verified.");
+        println!("token {} (`sealpost invite --revoke {}` cancels it)", code.token, code.token);
+        Ok(())
+    }
+}

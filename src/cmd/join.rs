@@ -1,0 +1,31 @@
+use anyhow::Result;
+
+use super::{Run, Session};
+use crate::cli::Join as JoinCmd;
+use crate::contacts::{group_hex, Contacts};
+use crate::error::Refusal;
+use crate::invite::InviteCode;
+use crate::join;
+
+impl Run for JoinCmd {
+    fn run(&self, session: &Session) -> Result<()> {
+        let config = session.config()?;
+        // The code's form is checked before anything is unlocked or written.
+        let code = InviteCode::parse(&self.code).map_err(|e| Refusal::verification(format!("{e:#}")))?;
+        let store = session.unlock()?;
+        let contacts = Contacts::load(&store)?;
+        let queued =
+            join::start(&store, &config, &contacts, &code).map_err(|e| Refusal::verification(format!("{e:#}")))?;
+        println!("joining {} (key {})", code.address, group_hex(&code.fingerprint.to_hex()));
+        let flushed = session.deliver_outbox(&config, &store)?;
+        if let Some((_, reason)) = flushed.failed.iter().find(|(q, _)| q.message_id == queued.message_id) {
+            return Err(Refusal::queued(format!(
+                "queued, will retry: the join request to {} could not be delivered ({reason}); `sealpost sync` \
+                 will try again",
+                code.address
+            )));
+        }
+        println!("sent the join request; run `sealpost sync` until it says verified (both of you)");
+        Ok(())
+    }
+}

@@ -1,0 +1,462 @@
+//! The join handshake, on both sides (DESIGN.md, "Verification and pinning").
+//!
+//! 1. The joiner sends a request: the token and its key, encrypted with the
+//!    password derived from the code's secret.
+//! 2. The inviter answers with its key, encrypted to the joiner's key and the
+//!    password. The joiner accepts it only if the key is the one whose
+//!    fingerprint is in the code, and only if the answer was encrypted to its
+//!    own key (else its request was replaced on the way), and pins it.
+//! 3. The joiner sends the auth secret and its fingerprint, encrypted to the
+//!    inviter's key and signed.
+//! 4. The inviter checks secret, signer and fingerprint: the signer must be
+//!    the key of the request, so a key swapped in step 1 fails here. It pins
+//!    the joiner verified and confirms; the confirmation, signed by the key
+//!    from the code, makes the joiner pin the inviter verified.
+//!
+//! Anything that does not check out is refused with the reason, changes no
+//! pin, and (where the other side can be told safely) is answered with a
+//! signed refusal encrypted with the code's password.
+
+use std::time::SystemTime;
+
+use anyhow::{Context, Result};
+use sequoia_openpgp::crypto::Password;
+use sequoia_openpgp::Cert;
+
+use crate::config::Config;
+use crate::contacts::{now, Contacts, PinState, Verification};
+use crate::invite::{Invite, InviteCode, InviteState, Invites, Join, JoinStage, Joins};
+use crate::keys;
+use crate::message::handshake::{self, Handshake, HandshakeDraft, Step};
+use crate::message::{new_message_id, open_with, Content, Opened, Seal};
+use crate::outbox::{self, Queued};
+use crate::store::Store;
+
+/// Runs the handshake steps found among fetched messages.
+pub struct Handshaker<'a> {
+    store: &'a Store,
+    config: &'a Config,
+    pub invites: Invites,
+    pub joins: Joins,
+    /// Whether anything was queued to send.
+    pub queued: bool,
+    /// Whether invites, joins or contacts changed and must be saved.
+    pub changed: bool,
+}
+
+/// Which secret opened a message.
+enum Opener {
+    Invite(String),
+    Join,
+}
+
+impl<'a> Handshaker<'a> {
+    pub fn load(store: &'a Store, config: &'a Config) -> Result<Handshaker<'a>> {
+        Ok(Handshaker {
+            store,
+            config,
+            invites: Invites::load(store)?,
+            joins: Joins::load(store)?,
+            queued: false,
+            changed: false,
+        })
+    }
+
+    pub fn save(&self) -> Result<()> {
+        self.invites.save(self.store)?;
+        self.joins.save(self.store)
+    }
+
+    /// The passwords of every invite and unfinished join, with what they open.
+    fn passwords(&self) -> (Vec<Password>, Vec<Opener>) {
+        let invites = self.invites.invites.iter().map(|i| (&i.secret, Opener::Invite(i.token.clone())));
+        let joins = self
+            .joins
+            .joins
+            .iter()
+            .filter(|j| !matches!(j.stage, JoinStage::Completed { .. }))
+            .map(|j| (&j.secret, Opener::Join));
+        invites.chain(joins).map(|(secret, opener)| (handshake::password_for(secret), opener)).unzip()
+    }
+
+    /// Handles `raw` when it is a handshake step; returns a line for the
+    /// user, or `None` when it is an ordinary message.
+    pub fn handle(&mut self, contacts: &mut Contacts, raw: &[u8], opened: &Opened) -> Result<Option<String>> {
+        let me = self.store.secret_cert();
+        let (passwords, openers) = self.passwords();
+        let (first, opener) = match opened.content.as_ref().and_then(|c| c.handshake.as_ref()) {
+            Some(_) => (opened.clone(), None),
+            None if opened.seal == Seal::Undecryptable && !passwords.is_empty() => {
+                let (opened, used) = open_with(raw, me, contacts, Vec::new(), &passwords);
+                (opened, used.map(|i| &openers[i]))
+            }
+            None => return Ok(None),
+        };
+        let Some(content) = first.content.as_ref().filter(|c| c.handshake.is_some()) else {
+            return Ok(None);
+        };
+        // Check the signature against the key the step carries, if any.
+        let carried = handshake::carried_key(content);
+        let second = match &carried {
+            Some(key) => open_with(raw, me, contacts, vec![key.clone()], &passwords).0,
+            None => first.clone(),
+        };
+        let content = second.content.clone().unwrap_or_else(|| content.clone());
+        let step = content.handshake.clone().expect("checked above");
+        let signer = match &second.seal {
+            Seal::Signed { signer } => Some(signer.clone()),
+            Seal::UnknownSigner { issuer } => issuer.clone(),
+            _ => None,
+        };
+        let signed_by_carried = carried
+            .as_ref()
+            .is_some_and(|k| matches!(&second.seal, Seal::Signed { signer } if *signer == k.fingerprint().to_hex()));
+        let by_password = opener.is_some();
+        let step_in = Incoming { content: &content, step: &step, signer, carried, signed_by_carried, by_password };
+        let line = match (step.step, opener) {
+            (Step::Request, Some(Opener::Invite(token))) => self.on_request(contacts, &token.clone(), &step_in)?,
+            (Step::Answer, _) => self.on_answer(contacts, &step_in)?,
+            (Step::Refused, _) => self.on_refused(&step_in),
+            (Step::Auth, None) => self.on_auth(contacts, &step_in)?,
+            (Step::Confirm, None) => self.on_confirm(contacts, &step_in),
+            (other, _) => format!("ignored a join {other:?} message that does not fit any invite or join of yours"),
+        };
+        self.changed = true;
+        Ok(Some(line))
+    }
+
+    fn on_request(&mut self, contacts: &mut Contacts, token: &str, step: &Incoming<'_>) -> Result<String> {
+        let invite = self.invites.by_token(token).cloned().expect("the password came from this invite");
+        let from = step.content.from_address.clone().unwrap_or_default();
+        let refuse = |me: &mut Self, reason: String| -> Result<String> {
+            me.send_refusal(&invite, &from, &reason)?;
+            Ok(format!("refused a join request from {from}: {reason}"))
+        };
+        if step.step.token.as_deref() != Some(invite.token.as_str()) {
+            return refuse(self, "it names no invite of yours (unknown token)".to_string());
+        }
+        let Some(key) = step.carried.clone() else {
+            return refuse(self, "it carries no usable key".to_string());
+        };
+        if !step.signed_by_carried {
+            return refuse(self, "it is not signed by the key it carries".to_string());
+        }
+        if from.is_empty() || keys::check_usable(&key, &from).is_err() {
+            return refuse(self, format!("the key it carries is not a usable key for {from}"));
+        }
+        match &invite.state {
+            InviteState::Answered { address, fingerprint, .. }
+                if *address == from && *fingerprint == key.fingerprint().to_hex() =>
+            {
+                return Ok(format!("join request from {from} was answered before; nothing to do"));
+            }
+            InviteState::Revoked { .. } => return refuse(self, "the invite was revoked".to_string()),
+            InviteState::Open if invite.expired() => return refuse(self, "the invite has expired".to_string()),
+            InviteState::Open => {}
+            _ => return refuse(self, "the invite was already used".to_string()),
+        }
+        if invite.for_address.as_ref().is_some_and(|a| *a != from) {
+            return refuse(self, "the invite is for another address".to_string());
+        }
+        let fingerprint = key.fingerprint().to_hex();
+        match contacts.by_address(&from) {
+            Some(c) if c.fingerprint != fingerprint => {
+                return refuse(
+                    self,
+                    format!("{from} is already pinned with another key; check their key in person instead"),
+                );
+            }
+            Some(_) => {}
+            None => {
+                let alias = contacts.free_alias(&from);
+                contacts.add(&alias, &from, &key)?;
+            }
+        }
+        self.send(
+            Step::Answer,
+            &from,
+            &invite.token,
+            (None, None, None),
+            &[&key],
+            Some(&handshake::password_for(&invite.secret)),
+        )?;
+        let entry = self.invites.by_token_mut(token).expect("exists");
+        entry.state = InviteState::Answered { address: from.clone(), fingerprint, at: now() };
+        Ok(format!("join request from {from}: answered with your key; waiting for their proof (step 3)"))
+    }
+
+    fn on_answer(&mut self, contacts: &mut Contacts, step: &Incoming<'_>) -> Result<String> {
+        let token = step.step.token.clone().unwrap_or_default();
+        let Some(join) = self.joins.by_token_mut(&token).filter(|j| matches!(j.stage, JoinStage::RequestSent { .. }))
+        else {
+            return Ok("ignored an answer to a join request you did not send (or already answered)".to_string());
+        };
+        let join = join.clone();
+        let refuse = |me: &mut Self, reason: String| -> String {
+            let j = me.joins.by_token_mut(&token).expect("exists");
+            j.stage = JoinStage::Refused { reason: reason.clone(), at: now() };
+            format!("join with {}: REFUSED: {reason}", join.inviter_address)
+        };
+        let Some(key) = step.carried.clone() else {
+            return Ok(refuse(self, "the answer carries no usable key".to_string()));
+        };
+        let fingerprint = key.fingerprint().to_hex();
+        if fingerprint != join.inviter_fingerprint {
+            return Ok(refuse(
+                self,
+                format!(
+                    "the answer carries the key {}, not the key {} named in the invite code: someone may be in \
+                     the middle; nothing was pinned",
+                    crate::contacts::group_hex(&fingerprint),
+                    crate::contacts::group_hex(&join.inviter_fingerprint)
+                ),
+            ));
+        }
+        if step.by_password {
+            return Ok(refuse(
+                self,
+                "the answer was encrypted to another key than yours: your join request was replaced on the \
+                 way; nothing was pinned"
+                    .to_string(),
+            ));
+        }
+        if !step.signed_by_carried {
+            return Ok(refuse(self, "the answer is not signed by the key in the invite code".to_string()));
+        }
+        match contacts.by_address(&join.inviter_address) {
+            Some(c) if c.fingerprint != fingerprint => {
+                return Ok(refuse(
+                    self,
+                    format!("{} is already pinned with another key; check it in person", join.inviter_address),
+                ));
+            }
+            Some(_) => {}
+            None => {
+                let alias = contacts.free_alias(&join.inviter_address);
+                contacts.add(&alias, &join.inviter_address, &key)?;
+            }
+        }
+        let me = self.store.secret_cert().fingerprint().to_hex();
+        let me_cert = self.store.secret_cert().clone();
+        self.send(
+            Step::Auth,
+            &join.inviter_address,
+            &token,
+            (Some(join.secret.clone()), Some(me), None),
+            &[&key, &me_cert],
+            None,
+        )?;
+        self.joins.by_token_mut(&token).expect("exists").stage = JoinStage::AuthSent { at: now() };
+        Ok(format!(
+            "join with {}: their key matches the invite code; sent your proof, waiting for their confirmation",
+            join.inviter_address
+        ))
+    }
+
+    fn on_refused(&mut self, step: &Incoming<'_>) -> String {
+        let token = step.step.token.clone().unwrap_or_default();
+        let reason = step.step.reason.clone().unwrap_or_else(|| "no reason given".to_string());
+        let Some(join) = self.joins.by_token_mut(&token) else {
+            return "ignored a join refusal for no join of yours".to_string();
+        };
+        let from_inviter = step.signed_by_carried
+            && step.carried.as_ref().is_some_and(|k| k.fingerprint().to_hex() == join.inviter_fingerprint);
+        if !from_inviter || matches!(join.stage, JoinStage::Completed { .. }) {
+            return "ignored a join refusal not signed by the inviter's key".to_string();
+        }
+        let reason = crate::sanitize::line(&reason);
+        join.stage = JoinStage::Refused { reason: format!("{} refused it: {reason}", join.inviter_address), at: now() };
+        format!("join with {}: REFUSED by them: {reason}", join.inviter_address)
+    }
+
+    fn on_auth(&mut self, contacts: &mut Contacts, step: &Incoming<'_>) -> Result<String> {
+        let token = step.step.token.clone().unwrap_or_default();
+        let Some(invite) = self.invites.by_token(&token).cloned() else {
+            return Ok("ignored a join proof for no invite of yours".to_string());
+        };
+        let InviteState::Answered { address, fingerprint, .. } = invite.state.clone() else {
+            return Ok(format!("ignored a join proof for an invite that is {}", invite.describe()));
+        };
+        let failure = if step.step.secret.as_deref() != Some(invite.secret.as_str()) {
+            Some("the proof carries the wrong secret".to_string())
+        } else if step.signer.as_deref() != Some(fingerprint.as_str()) {
+            Some(format!(
+                "the proof is signed by a key other than the one in the join request ({} instead of {}): a key \
+                 may have been swapped in the middle",
+                step.signer.as_deref().map(crate::contacts::group_hex).unwrap_or_else(|| "no key".to_string()),
+                crate::contacts::group_hex(&fingerprint)
+            ))
+        } else if step.step.fingerprint.as_deref() != Some(fingerprint.as_str()) {
+            Some("the fingerprint in the proof is not the signer's".to_string())
+        } else {
+            None
+        };
+        let entry = self.invites.by_token_mut(&token).expect("exists");
+        if let Some(reason) = failure {
+            entry.state = InviteState::Failed { address: address.clone(), reason: reason.clone(), at: now() };
+            self.send_refusal(&invite, &address, &reason)?;
+            return Ok(format!("join of {address}: REFUSED: {reason}; they stay unverified"));
+        }
+        entry.state = InviteState::Completed { address: address.clone(), fingerprint: fingerprint.clone(), at: now() };
+        let contact = contacts.by_address(&address).context("the joiner was pinned at the request")?.clone();
+        if contact.state != PinState::Verified {
+            contacts.mark_verified(&contact.alias, Verification::Invite)?;
+        }
+        let cert = contact.cert()?;
+        let me_cert = self.store.secret_cert().clone();
+        self.send(Step::Confirm, &address, &token, (None, Some(fingerprint), None), &[&cert, &me_cert], None)?;
+        Ok(format!("join of {address} completed: {} is verified", contact.alias))
+    }
+
+    fn on_confirm(&mut self, contacts: &mut Contacts, step: &Incoming<'_>) -> String {
+        let token = step.step.token.clone().unwrap_or_default();
+        let me = self.store.secret_cert().fingerprint().to_hex();
+        let Some(join) = self.joins.by_token_mut(&token).filter(|j| matches!(j.stage, JoinStage::AuthSent { .. }))
+        else {
+            return "ignored a join confirmation for no join of yours waiting for one".to_string();
+        };
+        if step.signer.as_deref() != Some(join.inviter_fingerprint.as_str())
+            || step.step.fingerprint.as_deref() != Some(me.as_str())
+        {
+            return format!("ignored a join confirmation from {} that does not check out", join.inviter_address);
+        }
+        let Some(alias) = contacts.by_address(&join.inviter_address).map(|c| c.alias.clone()) else {
+            return "ignored a join confirmation from someone not pinned".to_string();
+        };
+        if contacts.mark_verified(&alias, Verification::Invite).is_err() {
+            return format!("could not mark {alias} verified");
+        }
+        join.stage = JoinStage::Completed { at: now() };
+        format!("join with {} completed: {alias} is verified", join.inviter_address)
+    }
+
+    fn send_refusal(&mut self, invite: &Invite, to: &str, reason: &str) -> Result<()> {
+        if to.is_empty() || keys::check_address(to).is_err() {
+            return Ok(());
+        }
+        let password = handshake::password_for(&invite.secret);
+        self.send(Step::Refused, to, &invite.token, (None, None, Some(reason.to_string())), &[], Some(&password))
+    }
+
+    /// Seals a step, signed by the user's key, and puts it in the outbox.
+    fn send(
+        &mut self,
+        step: Step,
+        to: &str,
+        token: &str,
+        (secret, fingerprint, reason): (Option<String>, Option<String>, Option<String>),
+        recipients: &[&Cert],
+        password: Option<&Password>,
+    ) -> Result<()> {
+        let carries_key = matches!(step, Step::Request | Step::Answer | Step::Refused);
+        let sealed = compose_step(
+            self.store,
+            HandshakeDraft {
+                from_name: self.config.account.name.clone(),
+                from_address: self.config.account.address.clone(),
+                to_address: to.to_string(),
+                step,
+                token: token.to_string(),
+                secret,
+                fingerprint,
+                reason,
+                key: carries_key.then(|| self.store.secret_cert().clone()),
+                message_id: new_message_id(&self.config.account.address),
+                date: SystemTime::now(),
+            },
+            recipients,
+            password,
+        )?;
+        outbox::enqueue(self.store, &sealed)?;
+        self.queued = true;
+        Ok(())
+    }
+}
+
+/// What a received step says and how it was sealed.
+struct Incoming<'a> {
+    content: &'a Content,
+    step: &'a Handshake,
+    /// The fingerprint of the signing key, checked or not.
+    signer: Option<String>,
+    carried: Option<Cert>,
+    /// Signed by the key it carries (a good signature).
+    signed_by_carried: bool,
+    /// Opened with the code's password rather than the user's key.
+    by_password: bool,
+}
+
+fn compose_step(
+    store: &Store,
+    draft: HandshakeDraft,
+    recipients: &[&Cert],
+    password: Option<&Password>,
+) -> Result<Queued> {
+    let sealed = handshake::compose(&draft, store.secret_cert(), recipients, password)?;
+    Ok(Queued {
+        message_id: draft.message_id.clone(),
+        to: draft.to_address.clone(),
+        subject: format!("join handshake ({:?})", draft.step).to_lowercase(),
+        created_at: now(),
+        attempts: 0,
+        last_error: None,
+        raw: String::from_utf8(sealed.raw).context("the composed message is not ASCII")?,
+        content_sha256: Some(sealed.content_sha256),
+        receipt_requested: false,
+        receipt_for: None,
+    })
+}
+
+/// Starts a join with `code`: checks it, records the join, and queues the
+/// request. Refuses an expired code, one used before, and one's own.
+pub fn start(store: &Store, config: &Config, contacts: &Contacts, code: &InviteCode) -> Result<Queued> {
+    if code.expires_at <= now() {
+        anyhow::bail!("the invite code has expired; ask {} for a new one. Nothing was sent.", code.address);
+    }
+    if code.address == keys::normalize_address(&config.account.address) {
+        anyhow::bail!("this invite code is your own; give it to the person who should join. Nothing was sent.");
+    }
+    let mut joins = Joins::load(store)?;
+    if let Some(earlier) = joins.joins.iter().find(|j| j.token == code.token) {
+        anyhow::bail!(
+            "you already used this invite code ({}); ask {} for a new one. Nothing was sent.",
+            earlier.describe(),
+            code.address
+        );
+    }
+    if let Some(c) = contacts.by_address(&code.address) {
+        if c.state == PinState::Verified && c.fingerprint == code.fingerprint.to_hex() {
+            anyhow::bail!("{} is already verified as {}; nothing to do", code.address, c.alias);
+        }
+    }
+    let queued = compose_step(
+        store,
+        HandshakeDraft {
+            from_name: config.account.name.clone(),
+            from_address: config.account.address.clone(),
+            to_address: code.address.clone(),
+            step: Step::Request,
+            token: code.token.clone(),
+            secret: None,
+            fingerprint: None,
+            reason: None,
+            key: Some(store.secret_cert().clone()),
+            message_id: new_message_id(&config.account.address),
+            date: SystemTime::now(),
+        },
+        &[],
+        Some(&handshake::password_for(&code.secret)),
+    )?;
+    outbox::enqueue(store, &queued)?;
+    joins.joins.push(Join {
+        inviter_address: code.address.clone(),
+        inviter_fingerprint: code.fingerprint.to_hex(),
+        token: code.token.clone(),
+        secret: code.secret.clone(),
+        expires_at: code.expires_at,
+        started_at: now(),
+        stage: JoinStage::RequestSent { at: now() },
+    });
+    joins.save(store)?;
+    Ok(queued)
+}
