@@ -181,6 +181,9 @@ _sealpost() {
             sealpost__subcmd__help__subcmd__key,export)
                 cmd="sealpost__subcmd__help__subcmd__key__subcmd__export"
                 ;;
+            sealpost__subcmd__help__subcmd__key,rotate)
+                cmd="sealpost__subcmd__help__subcmd__key__subcmd__rotate"
+                ;;
             sealpost__subcmd__help__subcmd__key,show)
                 cmd="sealpost__subcmd__help__subcmd__key__subcmd__show"
                 ;;
@@ -190,6 +193,9 @@ _sealpost() {
             sealpost__subcmd__key,help)
                 cmd="sealpost__subcmd__key__subcmd__help"
                 ;;
+            sealpost__subcmd__key,rotate)
+                cmd="sealpost__subcmd__key__subcmd__rotate"
+                ;;
             sealpost__subcmd__key,show)
                 cmd="sealpost__subcmd__key__subcmd__show"
                 ;;
@@ -198,6 +204,9 @@ _sealpost() {
                 ;;
             sealpost__subcmd__key__subcmd__help,help)
                 cmd="sealpost__subcmd__key__subcmd__help__subcmd__help"
+                ;;
+            sealpost__subcmd__key__subcmd__help,rotate)
+                cmd="sealpost__subcmd__key__subcmd__help__subcmd__rotate"
                 ;;
             sealpost__subcmd__key__subcmd__help,show)
                 cmd="sealpost__subcmd__key__subcmd__help__subcmd__show"
@@ -791,7 +800,7 @@ _sealpost() {
             return 0
             ;;
         sealpost__subcmd__help__subcmd__key)
-            opts="show export"
+            opts="show export rotate"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -805,6 +814,20 @@ _sealpost() {
             return 0
             ;;
         sealpost__subcmd__help__subcmd__key__subcmd__export)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        sealpost__subcmd__help__subcmd__key__subcmd__rotate)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -1061,7 +1084,7 @@ _sealpost() {
             return 0
             ;;
         sealpost__subcmd__key)
-            opts="-h --passphrase-file --help show export help"
+            opts="-h --passphrase-file --help show export rotate help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1097,7 +1120,7 @@ _sealpost() {
             return 0
             ;;
         sealpost__subcmd__key__subcmd__help)
-            opts="show export help"
+            opts="show export rotate help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1138,6 +1161,20 @@ _sealpost() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        sealpost__subcmd__key__subcmd__help__subcmd__rotate)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         sealpost__subcmd__key__subcmd__help__subcmd__show)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
@@ -1145,6 +1182,24 @@ _sealpost() {
                 return 0
             fi
             case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        sealpost__subcmd__key__subcmd__rotate)
+            opts="-h --passphrase-file --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --passphrase-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;

@@ -62,17 +62,21 @@ complete -c sealpost -n "__fish_sealpost_using_subcommand init" -l ca-file -d 'A
 complete -c sealpost -n "__fish_sealpost_using_subcommand init" -l kdf-work-factor -d 'Lower the passphrase work factor (log2 of scrypt\'s cost) for tests and demos; the default takes about a second' -r
 complete -c sealpost -n "__fish_sealpost_using_subcommand init" -l passphrase-file -d 'Read the store passphrase from this file instead of prompting' -r -F
 complete -c sealpost -n "__fish_sealpost_using_subcommand init" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c sealpost -n "__fish_sealpost_using_subcommand key; and not __fish_seen_subcommand_from show export help" -l passphrase-file -d 'Read the store passphrase from this file instead of prompting' -r -F
-complete -c sealpost -n "__fish_sealpost_using_subcommand key; and not __fish_seen_subcommand_from show export help" -s h -l help -d 'Print help'
-complete -c sealpost -n "__fish_sealpost_using_subcommand key; and not __fish_seen_subcommand_from show export help" -f -a "show" -d 'Show your address and fingerprint'
-complete -c sealpost -n "__fish_sealpost_using_subcommand key; and not __fish_seen_subcommand_from show export help" -f -a "export" -d 'Print your public certificate, armored, for your contacts'
-complete -c sealpost -n "__fish_sealpost_using_subcommand key; and not __fish_seen_subcommand_from show export help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c sealpost -n "__fish_sealpost_using_subcommand key; and not __fish_seen_subcommand_from show export rotate help" -l passphrase-file -d 'Read the store passphrase from this file instead of prompting' -r -F
+complete -c sealpost -n "__fish_sealpost_using_subcommand key; and not __fish_seen_subcommand_from show export rotate help" -s h -l help -d 'Print help'
+complete -c sealpost -n "__fish_sealpost_using_subcommand key; and not __fish_seen_subcommand_from show export rotate help" -f -a "show" -d 'Show your address and fingerprint'
+complete -c sealpost -n "__fish_sealpost_using_subcommand key; and not __fish_seen_subcommand_from show export rotate help" -f -a "export" -d 'Print your public certificate, armored, for your contacts'
+complete -c sealpost -n "__fish_sealpost_using_subcommand key; and not __fish_seen_subcommand_from show export rotate help" -f -a "rotate" -d 'Make a new key, announce it to verified contacts signed by the old one, keep the old one for reading'
+complete -c sealpost -n "__fish_sealpost_using_subcommand key; and not __fish_seen_subcommand_from show export rotate help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c sealpost -n "__fish_sealpost_using_subcommand key; and __fish_seen_subcommand_from show" -l passphrase-file -d 'Read the store passphrase from this file instead of prompting' -r -F
 complete -c sealpost -n "__fish_sealpost_using_subcommand key; and __fish_seen_subcommand_from show" -s h -l help -d 'Print help'
 complete -c sealpost -n "__fish_sealpost_using_subcommand key; and __fish_seen_subcommand_from export" -l passphrase-file -d 'Read the store passphrase from this file instead of prompting' -r -F
 complete -c sealpost -n "__fish_sealpost_using_subcommand key; and __fish_seen_subcommand_from export" -s h -l help -d 'Print help'
+complete -c sealpost -n "__fish_sealpost_using_subcommand key; and __fish_seen_subcommand_from rotate" -l passphrase-file -d 'Read the store passphrase from this file instead of prompting' -r -F
+complete -c sealpost -n "__fish_sealpost_using_subcommand key; and __fish_seen_subcommand_from rotate" -s h -l help -d 'Print help'
 complete -c sealpost -n "__fish_sealpost_using_subcommand key; and __fish_seen_subcommand_from help" -f -a "show" -d 'Show your address and fingerprint'
 complete -c sealpost -n "__fish_sealpost_using_subcommand key; and __fish_seen_subcommand_from help" -f -a "export" -d 'Print your public certificate, armored, for your contacts'
+complete -c sealpost -n "__fish_sealpost_using_subcommand key; and __fish_seen_subcommand_from help" -f -a "rotate" -d 'Make a new key, announce it to verified contacts signed by the old one, keep the old one for reading'
 complete -c sealpost -n "__fish_sealpost_using_subcommand key; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c sealpost -n "__fish_sealpost_using_subcommand contact; and not __fish_seen_subcommand_from add list show verify help" -l passphrase-file -d 'Read the store passphrase from this file instead of prompting' -r -F
 complete -c sealpost -n "__fish_sealpost_using_subcommand contact; and not __fish_seen_subcommand_from add list show verify help" -s h -l help -d 'Print help'
@@ -168,6 +172,7 @@ complete -c sealpost -n "__fish_sealpost_using_subcommand help; and not __fish_s
 complete -c sealpost -n "__fish_sealpost_using_subcommand help; and not __fish_seen_subcommand_from init key contact account send outbox sync inbox read invite join sent status demo generate-docs help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c sealpost -n "__fish_sealpost_using_subcommand help; and __fish_seen_subcommand_from key" -f -a "show" -d 'Show your address and fingerprint'
 complete -c sealpost -n "__fish_sealpost_using_subcommand help; and __fish_seen_subcommand_from key" -f -a "export" -d 'Print your public certificate, armored, for your contacts'
+complete -c sealpost -n "__fish_sealpost_using_subcommand help; and __fish_seen_subcommand_from key" -f -a "rotate" -d 'Make a new key, announce it to verified contacts signed by the old one, keep the old one for reading'
 complete -c sealpost -n "__fish_sealpost_using_subcommand help; and __fish_seen_subcommand_from contact" -f -a "add" -d 'Pin a contact\'s certificate for an address (state: unverified)'
 complete -c sealpost -n "__fish_sealpost_using_subcommand help; and __fish_seen_subcommand_from contact" -f -a "list" -d 'List contacts with their state'
 complete -c sealpost -n "__fish_sealpost_using_subcommand help; and __fish_seen_subcommand_from contact" -f -a "show" -d 'Show one contact, its fingerprint and the safety code'

@@ -123,6 +123,8 @@ pub enum Key {
     Show,
     /// Print your public certificate, armored, for your contacts
     Export,
+    /// Make a new key, announce it to verified contacts signed by the old one, keep the old one for reading
+    Rotate,
 }
 
 #[derive(Subcommand, Debug)]

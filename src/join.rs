@@ -29,7 +29,7 @@ use crate::invite::{Invite, InviteCode, InviteState, Invites, Join, JoinStage, J
 use crate::keys;
 use crate::message::handshake::{self, Handshake, HandshakeDraft, Step};
 use crate::message::{new_message_id, open_with, Content, Opened, Seal};
-use crate::outbox::{self, Queued};
+use crate::outbox::{self, Outgoing, Queued};
 use crate::store::Store;
 
 /// Runs the handshake steps found among fetched messages.
@@ -82,7 +82,7 @@ impl<'a> Handshaker<'a> {
     /// Handles `raw` when it is a handshake step; returns a line for the
     /// user, or `None` when it is an ordinary message.
     pub fn handle(&mut self, contacts: &mut Contacts, raw: &[u8], opened: &Opened) -> Result<Option<String>> {
-        let me = self.store.secret_cert();
+        let me = self.store.my_keys();
         let (passwords, openers) = self.passwords();
         let (first, opener) = match opened.content.as_ref().and_then(|c| c.handshake.as_ref()) {
             Some(_) => (opened.clone(), None),
@@ -404,6 +404,7 @@ fn compose_step(
         content_sha256: Some(sealed.content_sha256),
         receipt_requested: false,
         receipt_for: None,
+        kind: Outgoing::Handshake,
     })
 }
 

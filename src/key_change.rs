@@ -10,10 +10,9 @@
 //! contact `changed` by sending mail in its name. That blocks sending until
 //! the user checks, which is the safe direction to fail in.
 
-use sequoia_openpgp::Cert;
-
 use crate::contacts::{Contact, Contacts, Sighting};
-use crate::message::{Opened, Seal};
+use crate::message::handshake;
+use crate::message::{Opened, Seal, Status};
 
 /// Records every different key `opened` shows for its sender's address.
 /// Returns the contacts that moved to `changed` because of it.
@@ -38,12 +37,17 @@ pub fn notice(contacts: &mut Contacts, opened: &Opened) -> Vec<Contact> {
             changed.push(contact.clone());
         }
     }
+    // A new key announced in a verified message: the pinned key vouches
+    // for it, which is noted, and it still waits for the user's check.
+    if let (Status::Verified, Some(content), Some(sender)) = (opened.status, &opened.content, opened.sender()) {
+        if let Some(announced) = &content.key_update {
+            let cert = handshake::carried_key(content).filter(|c| c.fingerprint().to_hex() == *announced);
+            if let Some(cert) = cert {
+                if let Some(contact) = contacts.observe(sender, announced, Some(&cert), Sighting::Announcement) {
+                    changed.push(contact.clone());
+                }
+            }
+        }
+    }
     changed
-}
-
-/// The new key a `changed` contact's candidate names, as a certificate.
-pub fn candidate_cert(contact: &Contact) -> Option<Cert> {
-    use sequoia_openpgp::parse::Parse;
-    let armored = contact.candidate.as_ref()?.cert.as_ref()?;
-    Cert::from_bytes(armored.as_bytes()).ok()
 }

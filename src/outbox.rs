@@ -36,6 +36,24 @@ pub struct Queued {
     /// Set when this is a read receipt: the Message-ID it reports on.
     #[serde(default)]
     pub receipt_for: Option<String>,
+    /// What sealpost sent on the user's behalf besides messages.
+    #[serde(default)]
+    pub kind: Outgoing,
+}
+
+/// What an outgoing message is.
+#[derive(Serialize, Deserialize, Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case")]
+pub enum Outgoing {
+    /// Written by the user.
+    #[default]
+    Message,
+    /// A read receipt.
+    Receipt,
+    /// A step of a join handshake.
+    Handshake,
+    /// The announcement of a new key.
+    Announcement,
 }
 
 /// A delivered message, as the sent list shows it.
@@ -55,6 +73,8 @@ pub struct Sent {
     pub receipt_requested: bool,
     #[serde(default)]
     pub receipt_for: Option<String>,
+    #[serde(default)]
+    pub kind: Outgoing,
     /// The accepted read receipt, once one came back.
     #[serde(default)]
     pub read: Option<ReadReceipt>,
@@ -84,10 +104,13 @@ pub struct SentList {
 impl SentList {
     pub fn load(store: &Store) -> Result<SentList> {
         let mut list: SentList = store.read(SENT_INDEX)?.unwrap_or_default();
-        // Lists written before messages were numbered: number them in order.
-        for (index, sent) in list.sent.iter_mut().enumerate() {
-            if sent.id == 0 {
-                sent.id = index as u64 + 1;
+        // Lists written before messages were numbered held messages and
+        // receipts only: number the messages in order.
+        if list.sent.iter().all(|s| s.id == 0) {
+            let mut n = 0;
+            for sent in list.sent.iter_mut().filter(|s| s.kind == Outgoing::Message && s.receipt_for.is_none()) {
+                n += 1;
+                sent.id = n;
             }
         }
         Ok(list)
@@ -97,9 +120,10 @@ impl SentList {
         store.write(SENT_INDEX, self)
     }
 
-    /// Sent messages, not counting the read receipts sealpost sent.
+    /// Sent messages, not counting what sealpost sent on the user's behalf
+    /// (read receipts, handshake steps, key announcements).
     pub fn messages(&self) -> impl Iterator<Item = &Sent> {
-        self.sent.iter().filter(|s| s.receipt_for.is_none())
+        self.sent.iter().filter(|s| s.kind == Outgoing::Message && s.receipt_for.is_none())
     }
 
     /// A sent message (not a receipt) by its Message-ID.
@@ -111,7 +135,11 @@ impl SentList {
     /// for the same message (a re-send, another device) changes nothing.
     /// Returns whether the state changed.
     pub fn mark_read(&mut self, message_id: &str, receipt: ReadReceipt) -> bool {
-        match self.sent.iter_mut().find(|s| s.message_id == message_id && s.receipt_for.is_none()) {
+        match self
+            .sent
+            .iter_mut()
+            .find(|s| s.message_id == message_id && s.kind == Outgoing::Message && s.receipt_for.is_none())
+        {
             Some(sent) if sent.read.is_none() => {
                 sent.read = Some(receipt);
                 true
@@ -183,7 +211,12 @@ fn record_sent(store: &Store, queued: &Queued) -> Result<()> {
     let name = entry_name(&queued.message_id).replacen(FOLDER, "sent", 1).replace(".age", ".eml.age");
     store.write_bytes(&name, queued.raw.as_bytes())?;
     list.sent.push(Sent {
-        id: list.sent.iter().map(|s| s.id).max().unwrap_or(0) + 1,
+        // Only messages are numbered: the numbers `sent` shows run 1, 2, 3.
+        id: if queued.kind == Outgoing::Message && queued.receipt_for.is_none() {
+            list.messages().map(|s| s.id).max().unwrap_or(0) + 1
+        } else {
+            0
+        },
         message_id: queued.message_id.clone(),
         to: queued.to.clone(),
         subject: queued.subject.clone(),
@@ -192,6 +225,7 @@ fn record_sent(store: &Store, queued: &Queued) -> Result<()> {
         content_sha256: queued.content_sha256.clone(),
         receipt_requested: queued.receipt_requested,
         receipt_for: queued.receipt_for.clone(),
+        kind: queued.kind,
         read: None,
     });
     list.save(store)
@@ -218,6 +252,11 @@ impl Tracked {
 pub fn tracked(store: &Store) -> Result<Vec<Tracked>> {
     let sent = SentList::load(store)?;
     let mut all: Vec<Tracked> = sent.messages().cloned().map(Tracked::Sent).collect();
-    all.extend(queued(store)?.into_iter().filter(|q| q.receipt_for.is_none()).map(Tracked::Queued));
+    all.extend(
+        queued(store)?
+            .into_iter()
+            .filter(|q| q.kind == Outgoing::Message && q.receipt_for.is_none())
+            .map(Tracked::Queued),
+    );
     Ok(all)
 }

@@ -20,7 +20,7 @@ use crate::config::Config;
 use crate::contacts::{now, Contact, Contacts};
 use crate::message::receipt::{self as wire, ReceiptDraft, Sending};
 use crate::message::{new_message_id, Opened, Seal, Status};
-use crate::outbox::{self, Queued, ReadReceipt, SentList};
+use crate::outbox::{self, Outgoing, Queued, ReadReceipt, SentList};
 use crate::store::Store;
 
 /// Whether an incoming message is a read receipt (a disposition
@@ -153,6 +153,7 @@ pub fn enqueue(
         content_sha256: Some(sealed.content_sha256),
         receipt_requested: false,
         receipt_for: Some(original),
+        kind: Outgoing::Receipt,
     };
     outbox::enqueue(store, &queued)?;
     Ok(queued)

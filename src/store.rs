@@ -28,6 +28,9 @@ use crate::home::{self, Home, Lock};
 const KEYRING: &str = "keys.age";
 const META: &str = "store.toml";
 const PUBLIC_CERT: &str = "public.asc";
+/// After `key rotate`: the current key and the earlier ones, encrypted to
+/// the store key. The keyring keeps the first key.
+const ROTATION: &str = "rotation.age";
 
 /// Lowest work factor `init` accepts: below this a stolen keyring falls to
 /// a laptop in moments even for a tests-only store.
@@ -49,11 +52,19 @@ struct Keyring {
     secret_key: String,
 }
 
+#[derive(Serialize, Deserialize)]
+struct Rotation {
+    /// Armored secret keys, the current one first.
+    keys: Vec<String>,
+}
+
 /// An unlocked store, holding the single-writer lock.
 pub struct Store {
     home: Home,
     store_key: age::x25519::Identity,
-    secret: Cert,
+    /// The user's keys with their secrets: the current one first, then the
+    /// earlier ones (kept to read what was encrypted to them).
+    mine: Vec<Cert>,
     _lock: Lock,
 }
 
@@ -84,7 +95,7 @@ impl Store {
             &secret.armored().to_vec().context("armoring the certificate")?,
         )?;
         home::write_atomic(&home.data_dir.join(KEYRING), &sealed)?;
-        Ok(Store { home: home.clone(), store_key, secret: secret.clone(), _lock: lock })
+        Ok(Store { home: home.clone(), store_key, mine: vec![secret.clone()], _lock: lock })
     }
 
     /// Unlocks with the passphrase. A wrong passphrase is a `Locked` refusal.
@@ -105,7 +116,15 @@ impl Store {
         let store_key = age::x25519::Identity::from_str(&keyring.store_key)
             .map_err(|e| anyhow!("the keyring's store key is damaged: {e}"))?;
         let secret = Cert::from_bytes(keyring.secret_key.as_bytes()).context("reading the secret key")?;
-        Ok(Store { home: home.clone(), store_key, secret, _lock: lock })
+        let mut store = Store { home: home.clone(), store_key, mine: vec![secret], _lock: lock };
+        if let Some(rotation) = store.read::<Rotation>(ROTATION)? {
+            store.mine = rotation
+                .keys
+                .iter()
+                .map(|k| Cert::from_bytes(k.as_bytes()).context("reading a rotated secret key"))
+                .collect::<Result<_>>()?;
+        }
+        Ok(store)
     }
 
     pub fn meta(home: &Home) -> Result<StoreMeta> {
@@ -126,9 +145,34 @@ impl Store {
         &self.home
     }
 
-    /// The user's certificate with its secret keys.
+    /// The user's current certificate with its secret keys.
     pub fn secret_cert(&self) -> &Cert {
-        &self.secret
+        &self.mine[0]
+    }
+
+    /// Every key of the user's, current first: what a message may have been
+    /// encrypted to.
+    pub fn my_keys(&self) -> &[Cert] {
+        &self.mine
+    }
+
+    /// Makes `new` (with secret keys) the current key; the earlier keys are
+    /// kept for reading. The public certificate is replaced last, so a crash
+    /// in between leaves the old one published and the new one in use.
+    pub fn rotate(&mut self, new: Cert) -> Result<()> {
+        let mut mine = vec![new];
+        mine.extend(self.mine.iter().cloned());
+        let keys = mine
+            .iter()
+            .map(|c| Ok(String::from_utf8(c.as_tsk().armored().to_vec()?)?))
+            .collect::<Result<Vec<String>>>()?;
+        self.write(ROTATION, &Rotation { keys })?;
+        home::write_atomic(
+            &self.home.data_dir.join(PUBLIC_CERT),
+            &mine[0].armored().to_vec().context("armoring the certificate")?,
+        )?;
+        self.mine = mine;
+        Ok(())
     }
 
     fn path(&self, name: &str) -> PathBuf {

@@ -80,7 +80,7 @@ fn truncated_message_is_not_shown() {
 }
 
 #[test]
-fn message_signed_by_a_key_other_than_the_pinned_one_is_unknown_sender() {
+fn message_from_a_contact_signed_by_another_key_is_key_changed() {
     let world = World::new();
     let (ada, _gpg) = ada_and_gpg_sam(&world);
     // Mallory has a key with Sam's address on it, never pinned by Ada.
@@ -100,7 +100,8 @@ fn message_signed_by_a_key_other_than_the_pinned_one_is_unknown_sender() {
     let read =
         deliver_and_read(&world, &ada, &pgp_mime("sam@client.example", "ada@practice.example", "<m1@x>", &armored));
     assert_eq!(read.code, 4, "{read:?}");
-    assert!(read.stdout.starts_with("Status:  NOT VERIFIED: unknown-sender"), "{read:?}");
+    assert!(read.stdout.starts_with("Status:  NOT VERIFIED: key-changed"), "{read:?}");
+    assert_eq!(ada.run(&["send", "--to", "sam"], "Did you write this?\n").code, 3, "sending is blocked");
 }
 
 #[test]

@@ -116,3 +116,40 @@ fn another_key_in_the_autocrypt_header_blocks_sending_and_confirming_the_pinned_
     assert!(shown.contains("is not theirs"), "{shown}");
     ada.ok(&["send", "--to", "sam"], "Thanks.\n");
 }
+
+#[test]
+fn a_rotated_key_is_announced_signed_by_the_old_one_and_still_has_to_be_verified() {
+    let world = World::new();
+    let (ada, sam) = pair(&world);
+    sam.ok(&["send", "--to", "ada", "--subject", "Before"], "Written to the old key.\n");
+    ada.ok(&["sync"], "");
+    let old = ada.fingerprint();
+
+    let rotated = ada.ok(&["key", "rotate"], "");
+    assert!(rotated.stdout.contains("announced to sam, signed by the old key"), "{rotated:?}");
+    let new = ada.fingerprint();
+    assert_ne!(old, new);
+    // The old key still reads what was encrypted to it.
+    assert!(ada.ok(&["read", "1"], "").stdout.starts_with("Status:  verified: signed by sam"));
+
+    let synced = sam.ok(&["sync"], "");
+    assert!(synced.stderr.contains("the key of ada <ada@practice.example> changed"), "{synced:?}");
+    assert!(synced.stderr.contains("announced in a message signed by the pinned key"), "{synced:?}");
+    assert!(synced.stderr.contains(&grouped(&new)), "{synced:?}");
+    let shown = sam.ok(&["contact", "show", "ada"], "").stdout;
+    assert!(shown.contains("state:       changed") && shown.contains("the pinned key vouched for it"), "{shown}");
+    // The announcement itself is verified: the old key signed it.
+    assert!(sam.ok(&["read", "--last"], "").stdout.contains("I have a new key"));
+    // Vouched for, not verified: sending waits for Sam's own check.
+    assert_eq!(sam.run(&["send", "--to", "ada"], "Is this you?\n").code, 3);
+
+    sam.ok(&["contact", "verify", "ada", "--fingerprint", &new], "");
+    sam.ok(&["send", "--to", "ada", "--subject", "After"], "Written to the new key.\n");
+    ada.ok(&["sync"], "");
+    let read = ada.ok(&["read", "--last"], "");
+    assert!(read.stdout.contains("Written to the new key."), "{read:?}");
+    // Ada's messages now carry the new key, which Sam has verified.
+    ada.ok(&["send", "--to", "sam", "--subject", "New key"], "Signed with the new key.\n");
+    sam.ok(&["sync"], "");
+    assert!(sam.ok(&["read", "--last"], "").stdout.starts_with("Status:  verified: signed by ada"));
+}

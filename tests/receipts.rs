@@ -150,7 +150,7 @@ fn forged_and_misdirected_receipts_are_rejected_and_change_nothing() {
         (
             "signed by a key that is not pinned",
             forged(&mallory_key, sam_addr, &ada_key, ada_addr, &first_id, &first_digest),
-            "unknown-sender",
+            "key-changed",
         ),
         (
             "signed by a verified contact who was not a recipient",

@@ -382,3 +382,35 @@ fn password_stored_encrypted_with_set_password_is_used() {
     assert_eq!(refused.code, 1, "{refused:?}");
     assert!(refused.stderr.contains("IMAP login as sam@client.example failed"), "{refused:?}");
 }
+
+#[test]
+fn invite_and_join_through_the_servers_end_verified_both_ways() {
+    let Some(stack) = mail_stack::start("invite_and_join_through_the_servers_end_verified_both_ways") else {
+        return;
+    };
+    let world = World::new();
+    let ada = world.server_person(&stack, "ada", "Dr. Ada Moss", "ada@practice.example");
+    let sam = world.server_person(&stack, "sam", "Sam Lee", "sam@client.example");
+    let invite = ada.ok(&["invite", "--for", "sam@client.example"], "").stdout;
+    let code = invite.lines().map(str::trim).find(|l| l.starts_with("SEALPOST1:")).unwrap().to_string();
+
+    sam.ok(&["join", &code], "");
+    stack.wait_delivered("ada@practice.example", 1);
+    assert!(ada.ok(&["sync"], "").stdout.contains("answered"));
+    stack.wait_delivered("sam@client.example", 1);
+    assert!(sam.ok(&["sync"], "").stdout.contains("their key matches the invite code"));
+    stack.wait_delivered("ada@practice.example", 2);
+    assert!(ada.ok(&["sync"], "").stdout.contains("join of sam@client.example completed"));
+    stack.wait_delivered("sam@client.example", 2);
+    assert!(sam.ok(&["sync"], "").stdout.contains("join with ada@practice.example completed"));
+
+    ada.ok(&["send", "--to", "sam", "--subject", "Welcome"], "First note.\n");
+    stack.wait_delivered("sam@client.example", 3);
+    sam.ok(&["sync"], "");
+    assert!(sam.ok(&["read", "--last"], "").stdout.starts_with("Status:  verified: signed by ada"));
+    sam.ok(&["send", "--to", "ada", "--subject", "Thanks"], "Got it.\n");
+    // Sam's read receipt and his message.
+    stack.wait_delivered("ada@practice.example", 4);
+    ada.ok(&["sync"], "");
+    assert!(ada.ok(&["read", "--last"], "").stdout.starts_with("Status:  verified: signed by sam"));
+}

@@ -104,40 +104,25 @@ impl Stage {
             &["created identity sam@client.example"],
         )?;
 
-        section("2. They exchange public keys (pinned, not yet verified)");
-        let ada_key = self.run(&ada, &["key", "export"], None, 0, &["BEGIN PGP PUBLIC KEY BLOCK"])?.stdout;
-        let sam_key = self.run(&sam, &["key", "export"], None, 0, &["BEGIN PGP PUBLIC KEY BLOCK"])?.stdout;
-        let ada_asc = self.dir.join("ada.asc");
-        let sam_asc = self.dir.join("sam.asc");
-        home::write_atomic(&ada_asc, ada_key.as_bytes())?;
-        home::write_atomic(&sam_asc, sam_key.as_bytes())?;
-        self.run(
-            &ada,
-            &["contact", "add", "sam", "sam@client.example", "--key", &sam_asc.to_string_lossy()],
-            None,
-            0,
-            &["state: unverified"],
-        )?;
-        self.run(
-            &sam,
-            &["contact", "add", "ada", "ada@practice.example", "--key", &ada_asc.to_string_lossy()],
-            None,
-            0,
-            &["state: unverified"],
-        )?;
+        section("2. Before they have verified each other, nothing can be sent");
+        self.run(&ada, &["send", "--to", "sam@client.example", "--subject", "hello"], Some("Hello Sam"), 3, &[])?;
 
-        section("3. An unverified contact cannot be written to");
-        self.run(&ada, &["send", "--to", "sam", "--subject", "hello"], Some("Hello Sam"), 3, &[])?;
+        section("3. In session, the therapist hands the client an invite code");
+        let invite = self.run(&ada, &["invite", "--for", "sam@client.example"], None, 0, &["works once"])?.stdout;
+        let code = invite
+            .lines()
+            .map(str::trim)
+            .find(|l| l.starts_with("SEALPOST1:"))
+            .context("no invite code was printed")?
+            .to_string();
 
-        section("4. In session, they read the safety code aloud and each confirms it");
-        let ada_code = safety_code(&self.run(&ada, &["contact", "show", "sam"], None, 0, &["safety code:"])?.stdout)?;
-        let sam_code = safety_code(&self.run(&sam, &["contact", "show", "ada"], None, 0, &["safety code:"])?.stdout)?;
-        if ada_code != sam_code {
-            bail!("the two sides show different safety codes: {ada_code} and {sam_code}");
-        }
-        println!("  (both screens show {ada_code})\n");
-        self.run(&sam, &["contact", "verify", "ada", "--code", &ada_code], None, 0, &["is now verified"])?;
-        self.run(&ada, &["contact", "verify", "sam", "--code", &sam_code], None, 0, &["is now verified"])?;
+        section("4. The client joins; four messages later both keys are verified");
+        self.run(&sam, &["join", &code], None, 0, &["sent the join request"])?;
+        self.run(&ada, &["sync"], None, 0, &["join request from sam@client.example: answered"])?;
+        self.run(&sam, &["sync"], None, 0, &["their key matches the invite code"])?;
+        self.run(&ada, &["sync"], None, 0, &["sam is verified"])?;
+        self.run(&sam, &["sync"], None, 0, &["ada is verified"])?;
+        self.run(&ada, &["contact", "show", "sam"], None, 0, &["state:       verified", "by invite code"])?;
 
         section("5. The therapist sends session notes with a worksheet");
         let worksheet = self.dir.join("worksheet.txt");
@@ -167,7 +152,7 @@ impl Stage {
         let saved = self.dir.join("client-downloads");
         self.run(
             &sam,
-            &["read", "1", "--save-attachments", &saved.to_string_lossy()],
+            &["read", "--last", "--save-attachments", &saved.to_string_lossy()],
             None,
             0,
             &["Status:  verified", "thought record once a day", "worksheet.txt", "sent a signed read receipt to ada"],
@@ -175,7 +160,7 @@ impl Stage {
         if !saved.join("worksheet.txt").is_file() {
             bail!("the attachment was not saved");
         }
-        self.run(&sam, &["read", "1"], None, 0, &["Status:  verified"])?;
+        self.run(&sam, &["read", "--last"], None, 0, &["Status:  verified"])?;
         println!("  (reading again sends no second receipt)\n");
 
         section("7. The signed read receipt comes back to the therapist");
@@ -249,14 +234,6 @@ impl Stage {
 
 fn section(title: &str) {
     println!("== {title}\n");
-}
-
-fn safety_code(shown: &str) -> Result<String> {
-    shown
-        .lines()
-        .find_map(|l| l.strip_prefix("safety code: "))
-        .map(|c| c.trim().to_string())
-        .context("no safety code was shown")
 }
 
 fn first_lines(text: &str, n: usize) -> String {

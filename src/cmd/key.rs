@@ -1,13 +1,23 @@
+use std::time::SystemTime;
+
 use anyhow::{Context, Result};
 use sequoia_openpgp::serialize::SerializeInto;
 
 use super::{Run, Session};
 use crate::cli::Key;
+use crate::contacts::{now, Contacts, PinState};
+use crate::error::Refusal;
 use crate::keys;
+use crate::message::announcement::{self, Announcement};
+use crate::message::new_message_id;
+use crate::outbox::{self, Outgoing, Queued};
 use crate::store::Store;
 
 impl Run for Key {
     fn run(&self, session: &Session) -> Result<()> {
+        if let Key::Rotate = self {
+            return rotate(session);
+        }
         let cert = Store::public_cert(&session.home)?;
         match self {
             Key::Show => {
@@ -23,7 +33,69 @@ impl Run for Key {
                 let armored = cert.armored().to_vec().context("armoring the certificate")?;
                 print!("{}", String::from_utf8(armored)?);
             }
+            Key::Rotate => unreachable!("handled above"),
         }
         Ok(())
     }
+}
+
+/// A new key for the same identity. Every verified contact gets an
+/// announcement signed by the old key (through the outbox) before the new
+/// key is used; the old key stays in the store to read earlier messages.
+fn rotate(session: &Session) -> Result<()> {
+    let config = session.config()?;
+    let mut store = session.unlock()?;
+    let contacts = Contacts::load(&store)?;
+    let old = store.secret_cert().clone();
+    let new = keys::generate(&config.account.name, &config.account.address)?;
+    let mut announced = Vec::new();
+    for contact in contacts.iter().filter(|c| c.state == PinState::Verified) {
+        let (contact, cert) = contacts.recipient(&contact.address)?;
+        let message_id = new_message_id(&config.account.address);
+        let sealed = announcement::compose(
+            &Announcement {
+                from_name: config.account.name.clone(),
+                from_address: config.account.address.clone(),
+                to_address: contact.address.clone(),
+                new_key: &new,
+                message_id: message_id.clone(),
+                date: SystemTime::now(),
+            },
+            &old,
+            &cert,
+        )?;
+        outbox::enqueue(
+            &store,
+            &Queued {
+                message_id,
+                to: contact.address.clone(),
+                subject: "new key announcement".to_string(),
+                created_at: now(),
+                attempts: 0,
+                last_error: None,
+                raw: String::from_utf8(sealed.raw).context("the announcement is not ASCII")?,
+                content_sha256: Some(sealed.content_sha256),
+                receipt_requested: false,
+                receipt_for: None,
+                kind: Outgoing::Announcement,
+            },
+        )?;
+        announced.push(contact.alias.clone());
+    }
+    store.rotate(new)?;
+    println!("new key: {}", keys::grouped(&store.secret_cert().fingerprint()));
+    println!("old key: {} (kept to read earlier messages)", keys::grouped(&old.fingerprint()));
+    if announced.is_empty() {
+        println!("no verified contacts to tell");
+    } else {
+        println!("announced to {}, signed by the old key; each must verify the new key", announced.join(", "));
+    }
+    let flushed = session.deliver_outbox(&config, &store)?;
+    if !flushed.failed.is_empty() {
+        return Err(Refusal::queued(format!(
+            "{} announcement(s) could not be delivered yet and stay in the outbox; `sealpost sync` retries",
+            flushed.failed.len()
+        )));
+    }
+    Ok(())
 }

@@ -28,13 +28,21 @@ impl Run for Read {
             None => inbox.last().context("the inbox is empty; `sealpost sync` fetches new mail")?,
         }
         .clone();
+        if let Some(what) = entry
+            .handshake
+            .as_ref()
+            .map(|_| "a join handshake step")
+            .or(entry.receipt.as_ref().map(|_| "a read receipt"))
+        {
+            anyhow::bail!("{} is {what}, not a message; `sealpost inbox` lists the messages", entry.id);
+        }
         if entry.seal == Seal::NotEncrypted {
             println!("Status:  NOT VERIFIED: not-encrypted: {}", Status::NotEncrypted.explain());
             return Err(Refusal::verification(format!("message {} is not verified (not-encrypted)", entry.id)));
         }
         // Open again with today's contacts: the status is decided now.
         let raw = inbox.raw(&store, entry.id)?;
-        let opened = open(&raw, store.secret_cert(), &contacts);
+        let opened = open(&raw, store.my_keys(), &contacts);
         print_status(&opened, &contacts);
         if let Some(content) = opened.content.as_ref().filter(|_| opened.status.content_shown()) {
             let from = content.from_address.as_deref().or(opened.outer.from_address.as_deref()).unwrap_or("");

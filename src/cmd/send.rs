@@ -11,7 +11,7 @@ use crate::error::Refusal;
 use crate::home;
 use crate::keys;
 use crate::message::{compose, new_message_id, Attachment, Draft};
-use crate::outbox::{self, Queued};
+use crate::outbox::{self, Outgoing, Queued};
 
 impl Run for Send {
     fn run(&self, session: &Session) -> Result<()> {
@@ -49,6 +49,7 @@ impl Run for Send {
                 content_sha256: Some(sealed.content_sha256),
                 receipt_requested: draft.request_receipt,
                 receipt_for: None,
+                kind: Outgoing::Message,
             },
         )?;
         let flushed = session.deliver_outbox(&config, &store)?;

@@ -42,7 +42,7 @@ impl Run for Sync {
             if progress && (n % 10 == 0 || n + 1 == incoming.len()) {
                 eprint!("\rsync: {}/{} messages", n + 1, incoming.len());
             }
-            let opened = open(&message.raw, store.secret_cert(), &contacts);
+            let opened = open(&message.raw, store.my_keys(), &contacts);
             if inbox.knows(&opened) {
                 inbox.mark_seen(&message.source_id);
                 duplicates += 1;

@@ -12,6 +12,7 @@
 //! inbox keeps the seal, so a later verification of a contact is reflected
 //! without re-decrypting every message.
 
+pub mod announcement;
 pub mod compose;
 pub mod handshake;
 pub mod open;

@@ -21,6 +21,7 @@ use sequoia_openpgp::types::SymmetricAlgorithm;
 use sequoia_openpgp::{Cert, Fingerprint, KeyHandle};
 use serde::{Deserialize, Serialize};
 
+use super::announcement;
 use super::compose::sha256_hex;
 use super::handshake::{self, Handshake};
 use super::receipt::{self, Report};
@@ -156,6 +157,8 @@ pub struct Content {
     pub report: Option<Report>,
     /// Present when the content is a step of a join handshake.
     pub handshake: Option<Handshake>,
+    /// The fingerprint of a new key the sender announces (`key rotate`).
+    pub key_update: Option<String>,
 }
 
 /// Headers of the outer, unprotected message: for delivery and listing
@@ -197,8 +200,9 @@ impl Opened {
     }
 }
 
-/// Opens `raw` for the user whose certificate (with secret keys) is `me`.
-pub fn open(raw: &[u8], me: &Cert, contacts: &Contacts) -> Opened {
+/// Opens `raw` for the user whose certificates (with secret keys; the
+/// current one first, then earlier ones) are `me`.
+pub fn open(raw: &[u8], me: &[Cert], contacts: &Contacts) -> Opened {
     open_with(raw, me, contacts, Vec::new(), &[]).0
 }
 
@@ -207,7 +211,7 @@ pub fn open(raw: &[u8], me: &Cert, contacts: &Contacts) -> Opened {
 /// The status is still judged against the contacts only.
 pub fn open_with(
     raw: &[u8],
-    me: &Cert,
+    me: &[Cert],
     contacts: &Contacts,
     extra_certs: Vec<Cert>,
     passwords: &[Password],
@@ -355,13 +359,13 @@ fn encrypted_payload(parsed: &mail_parser::Message<'_>) -> std::result::Result<V
 /// signature.
 fn decrypt(
     ciphertext: &[u8],
-    me: &Cert,
+    me: &[Cert],
     certs: Vec<Cert>,
     passwords: &[Password],
 ) -> (Option<Vec<u8>>, Seal, Option<i64>, Option<usize>) {
     let helper = Helper {
         me,
-        me_fingerprint: me.fingerprint(),
+        me_fingerprints: me.iter().map(Cert::fingerprint).collect(),
         certs,
         passwords,
         password_used: None,
@@ -399,15 +403,15 @@ fn decrypt(
     }
 }
 
-/// Whether the message has a PKESK for one of `me`'s keys.
-fn addressed_to(ciphertext: &[u8], me: &Cert) -> bool {
+/// Whether the message has a PKESK for one of the keys of `me`.
+fn addressed_to(ciphertext: &[u8], me: &[Cert]) -> bool {
     let Ok(mut ppr) = sequoia_openpgp::parse::PacketParser::from_bytes(ciphertext) else {
         return false;
     };
     while let sequoia_openpgp::parse::PacketParserResult::Some(pp) = ppr {
         if let sequoia_openpgp::Packet::PKESK(pkesk) = &pp.packet {
             if let Some(recipient) = pkesk.recipient() {
-                if me.keys().any(|ka| recipient.aliases(ka.key().key_handle())) {
+                if me.iter().flat_map(|c| c.keys()).any(|ka| recipient.aliases(ka.key().key_handle())) {
                     return true;
                 }
             }
@@ -425,8 +429,8 @@ fn looks_like_openpgp(ciphertext: &[u8]) -> bool {
 }
 
 struct Helper<'a> {
-    me: &'a Cert,
-    me_fingerprint: Fingerprint,
+    me: &'a [Cert],
+    me_fingerprints: Vec<Fingerprint>,
     certs: Vec<Cert>,
     passwords: &'a [Password],
     password_used: Option<usize>,
@@ -486,7 +490,7 @@ impl Helper<'_> {
             match result {
                 Ok(good) => {
                     let named: Vec<&Fingerprint> = good.sig.intended_recipients().collect();
-                    if !named.is_empty() && !named.contains(&&self.me_fingerprint) {
+                    if !named.is_empty() && !named.iter().any(|f| self.me_fingerprints.contains(f)) {
                         return Seal::NotForUs;
                     }
                     return Seal::Signed { signer: good.ka.cert().fingerprint().to_hex() };
@@ -520,7 +524,7 @@ impl DecryptionHelper for Helper<'_> {
         decrypt: &mut dyn FnMut(Option<SymmetricAlgorithm>, &SessionKey) -> bool,
     ) -> sequoia_openpgp::Result<Option<Cert>> {
         for pkesk in pkesks {
-            for ka in self.me.keys().secret() {
+            for ka in self.me.iter().flat_map(|c| c.keys().secret()) {
                 let matches = match pkesk.recipient() {
                     Some(handle) => handle.aliases(ka.key().key_handle()),
                     None => true,
@@ -570,6 +574,7 @@ fn parse_content(plaintext: &[u8]) -> Content {
         receipt_requested: inner.header("Disposition-Notification-To").is_some(),
         report: receipt::parse(&inner),
         handshake: handshake::parse(&inner),
+        key_update: announcement::parse(&inner),
         ..Content::default()
     };
     let mut have_body = false;
@@ -641,14 +646,14 @@ mod tests {
 
         // Signed for Ada, then re-encrypted to Carol.
         let forwarded = sign_and_encrypt(inner, &sam, &[&ada, &sam], &[&carol]).unwrap();
-        let opened = open(&wrap(&forwarded), &carol, &carols_contacts);
+        let opened = open(&wrap(&forwarded), std::slice::from_ref(&carol), &carols_contacts);
         assert_eq!(opened.seal, Seal::NotForUs);
         assert_eq!(opened.status, Status::NotForUs);
         assert!(!opened.status.content_shown());
 
         // The same note signed for Carol is verified.
         let direct = sign_and_encrypt(inner, &sam, &[&carol, &sam], &[&carol]).unwrap();
-        assert_eq!(open(&wrap(&direct), &carol, &carols_contacts).status, Status::Verified);
+        assert_eq!(open(&wrap(&direct), std::slice::from_ref(&carol), &carols_contacts).status, Status::Verified);
     }
 }
 
