@@ -115,7 +115,7 @@ fn invite_and_join_end_verified_on_both_sides() {
     // On the wire: neither key nor token in the clear.
     let wire = std::fs::read_to_string(&ada.delivered(&world)[0]).unwrap();
     assert!(wire.contains("multipart/encrypted") && !wire.contains(&token_of(&invite)), "{wire}");
-    assert!(!wire.contains("PUBLIC KEY BLOCK"));
+    assert!(!wire.contains("PUBLIC KEY BLOCK") && !wire.contains("Autocrypt"), "{wire}");
 
     let step2 = ada.ok(&["sync"], "");
     assert!(step2.stdout.contains("join request from sam@client.example: answered"), "{step2:?}");

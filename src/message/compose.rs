@@ -48,12 +48,7 @@ pub struct Sealed {
 /// keys) and encrypted to `recipient` and to the sender.
 pub fn compose(draft: &Draft, sender: &Cert, recipient: &Cert) -> Result<Sealed> {
     let inner = inner_entity(draft)?;
-    let envelope = Envelope {
-        from_address: &draft.from_address,
-        to_address: &draft.to_address,
-        message_id: &draft.message_id,
-        date: draft.date,
-    };
+    let envelope = Envelope::new(&draft.from_address, &draft.to_address, &draft.message_id, draft.date);
     seal(&inner, &envelope, sender, recipient)
 }
 
@@ -65,16 +60,28 @@ pub(crate) struct Envelope<'a> {
     pub date: SystemTime,
 }
 
+impl<'a> Envelope<'a> {
+    pub fn new(from_address: &'a str, to_address: &'a str, message_id: &'a str, date: SystemTime) -> Self {
+        Envelope { from_address, to_address, message_id, date }
+    }
+}
+
 /// Signs and encrypts the inner entity to the recipient and the sender,
 /// and wraps it as PGP/MIME.
 pub(crate) fn seal(inner: &[u8], envelope: &Envelope<'_>, sender: &Cert, recipient: &Cert) -> Result<Sealed> {
     let everyone = [recipient, sender];
     let ciphertext = sign_and_encrypt(inner, sender, &everyone, &everyone)?;
-    wrap(inner, &ciphertext, envelope, sender)
+    wrap(inner, &ciphertext, envelope, Some(sender))
 }
 
-/// Wraps an armored OpenPGP message as PGP/MIME with the outer headers.
-pub(crate) fn wrap(inner: &[u8], ciphertext: &[u8], envelope: &Envelope<'_>, sender: &Cert) -> Result<Sealed> {
+/// Wraps an armored OpenPGP message as PGP/MIME with the outer headers,
+/// and an `Autocrypt` header with `autocrypt`'s public key when given.
+pub(crate) fn wrap(
+    inner: &[u8],
+    ciphertext: &[u8],
+    envelope: &Envelope<'_>,
+    autocrypt_key: Option<&Cert>,
+) -> Result<Sealed> {
     // Outside, only what delivery needs: bare addresses, no names.
     let from = mailbox(None, envelope.from_address)?;
     let to = mailbox(None, envelope.to_address)?;
@@ -90,18 +97,19 @@ pub(crate) fn wrap(inner: &[u8], ciphertext: &[u8], envelope: &Envelope<'_>, sen
                 .header(ContentDisposition::inline_with_name("encrypted.asc"))
                 .body(String::from_utf8(ciphertext.to_vec()).context("armored ciphertext is ASCII")?),
         );
-    let message = lettre::Message::builder()
+    let mut message = lettre::Message::builder()
         .from(from)
         .to(to)
         .subject("...")
         .date(envelope.date)
-        .message_id(Some(envelope.message_id.to_string()))
-        .raw_header(HeaderValue::new(
+        .message_id(Some(envelope.message_id.to_string()));
+    if let Some(key) = autocrypt_key {
+        message = message.raw_header(HeaderValue::new(
             HeaderName::new_from_ascii_str("Autocrypt"),
-            autocrypt(sender, envelope.from_address)?,
-        ))
-        .multipart(encrypted)
-        .map_err(|e| anyhow!("building the message: {e}"))?;
+            autocrypt(key, envelope.from_address)?,
+        ));
+    }
+    let message = message.multipart(encrypted).map_err(|e| anyhow!("building the message: {e}"))?;
     Ok(Sealed { raw: message.formatted(), content_sha256: sha256_hex(inner) })
 }
 

@@ -99,13 +99,9 @@ pub fn compose(
     let inner = inner_entity(draft)?;
     let passwords: Vec<Password> = password.cloned().into_iter().collect();
     let ciphertext = sign_and_encrypt_with(&inner, sender, recipients, recipients, &passwords)?;
-    let envelope = Envelope {
-        from_address: &draft.from_address,
-        to_address: &draft.to_address,
-        message_id: &draft.message_id,
-        date: draft.date,
-    };
-    wrap(&inner, &ciphertext, &envelope, sender)
+    let envelope = Envelope::new(&draft.from_address, &draft.to_address, &draft.message_id, draft.date);
+    // No Autocrypt header: the keys travel only inside the encryption.
+    wrap(&inner, &ciphertext, &envelope, None)
 }
 
 fn inner_entity(draft: &HandshakeDraft) -> Result<Vec<u8>> {

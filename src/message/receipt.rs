@@ -70,12 +70,7 @@ impl Report {
 /// to `recipient` (the original's sender) and to the reader.
 pub fn compose(draft: &ReceiptDraft, sender: &Cert, recipient: &Cert) -> Result<Sealed> {
     let inner = inner_entity(draft)?;
-    let envelope = Envelope {
-        from_address: &draft.from_address,
-        to_address: &draft.to_address,
-        message_id: &draft.message_id,
-        date: draft.date,
-    };
+    let envelope = Envelope::new(&draft.from_address, &draft.to_address, &draft.message_id, draft.date);
     seal(&inner, &envelope, sender, recipient)
 }
 
