@@ -131,6 +131,17 @@ impl Contact {
         self.fingerprint.parse().context("reading a pinned fingerprint")
     }
 
+    /// For a `changed` contact: "Pinned: X; seen HOW: Y".
+    pub fn key_change(&self) -> Option<String> {
+        let candidate = self.candidate.as_ref()?;
+        Some(format!(
+            "Pinned: {}; seen {}: {}",
+            group_hex(&self.fingerprint),
+            candidate.how.describe(),
+            group_hex(&candidate.fingerprint)
+        ))
+    }
+
     /// The key history; contacts pinned before history was kept start with
     /// their pinning.
     pub fn key_history(&self) -> Vec<KeyEvent> {
@@ -382,19 +393,12 @@ impl Contacts {
             }
             return Err(Refusal::recipient(message));
         };
-        if let (PinState::Changed, Some(candidate)) = (contact.state, &contact.candidate) {
+        if let (PinState::Changed, Some(change)) = (contact.state, contact.key_change()) {
             return Err(Refusal::recipient(format!(
-                "refusing to send to {} <{}>: their key changed. Pinned: {}; seen {}: {}. Until you know \
-                 why, nothing is sent: verify the new key with `sealpost contact verify {}` (or a new invite), \
-                 or, if the pinned key is still theirs, `sealpost contact verify {} --fingerprint PINNED`. \
-                 Nothing was sent.",
-                contact.alias,
-                contact.address,
-                group_hex(&contact.fingerprint),
-                candidate.how.describe(),
-                group_hex(&candidate.fingerprint),
-                contact.alias,
-                contact.alias
+                "refusing to send to {} <{}>: their key changed. {change}. Until you know why, nothing is \
+                 sent: verify the new key with `sealpost contact verify {}` (or a new invite), or, if the \
+                 pinned key is still theirs, `sealpost contact verify {} --fingerprint PINNED`. Nothing was sent.",
+                contact.alias, contact.address, contact.alias, contact.alias
             )));
         }
         if contact.state != PinState::Verified {

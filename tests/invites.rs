@@ -11,7 +11,6 @@ use sealpost::keys;
 use sealpost::message::handshake::{self, HandshakeDraft, Step};
 use sealpost::message::new_message_id;
 use sequoia_openpgp::parse::Parse;
-use sequoia_openpgp::serialize::SerializeInto;
 use sequoia_openpgp::Cert;
 
 const ADA: &str = "ada@practice.example";
@@ -27,31 +26,6 @@ fn token_of(invite_output: &str) -> String {
 
 fn cert_of(person: &Person, world: &World) -> Cert {
     Cert::from_bytes(&std::fs::read(person.export_key(world.path())).unwrap()).unwrap()
-}
-
-/// A person whose secret key the test holds.
-fn person_with_key(world: &World, role: &str, name: &str, address: &str) -> (Person, Cert) {
-    let cert = keys::generate(name, address).unwrap();
-    let key_file = world.path().join(format!("{role}-secret.asc"));
-    std::fs::write(&key_file, cert.as_tsk().armored().to_vec().unwrap()).unwrap();
-    let person = world.bare_person(role, address);
-    person.ok(
-        &[
-            "init",
-            "--name",
-            name,
-            "--email",
-            address,
-            "--import-key",
-            key_file.to_str().unwrap(),
-            "--maildir",
-            world.mail().to_str().unwrap(),
-            "--kdf-work-factor",
-            "10",
-        ],
-        "",
-    );
-    (person, cert)
 }
 
 /// A handshake step as someone holding `signer` would write it.
@@ -208,7 +182,7 @@ fn expired_malformed_and_reused_codes_are_refused_without_a_trace() {
 fn a_revoked_invite_and_an_unknown_token_are_refused() {
     let world = World::new();
     let ada = world.person("ada", "Dr. Ada Moss", ADA);
-    let (sam, sam_key) = person_with_key(&world, "sam", "Sam Lee", SAM);
+    let (sam, sam_key) = world.person_with_key("sam", "Sam Lee", SAM);
     let invite = ada.ok(&["invite"], "").stdout;
     let code = code_of(&invite);
     let revoked = ada.ok(&["invite", "--revoke", &token_of(&invite)], "");
@@ -263,7 +237,7 @@ fn an_answer_with_a_swapped_key_is_refused_by_the_joiner() {
 fn a_key_swapped_in_the_join_request_leaves_both_sides_unverified() {
     let world = World::new();
     let ada = world.person("ada", "Dr. Ada Moss", ADA);
-    let (sam, sam_key) = person_with_key(&world, "sam", "Sam Lee", SAM);
+    let (sam, sam_key) = world.person_with_key("sam", "Sam Lee", SAM);
     let ada_cert = cert_of(&ada, &world);
     let code = InviteCode::parse(&code_of(&ada.ok(&["invite"], "").stdout)).unwrap();
     sam.ok(&["join", &code.to_string()], "");
@@ -295,7 +269,7 @@ fn a_key_swapped_in_the_join_request_leaves_both_sides_unverified() {
 fn a_proof_with_the_wrong_secret_is_refused() {
     let world = World::new();
     let ada = world.person("ada", "Dr. Ada Moss", ADA);
-    let (sam, sam_key) = person_with_key(&world, "sam", "Sam Lee", SAM);
+    let (sam, sam_key) = world.person_with_key("sam", "Sam Lee", SAM);
     let ada_cert = cert_of(&ada, &world);
     let code = InviteCode::parse(&code_of(&ada.ok(&["invite"], "").stdout)).unwrap();
     sam.ok(&["join", &code.to_string()], "");

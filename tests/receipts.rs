@@ -9,7 +9,6 @@ use common::{pair, pgp_mime, Gpg, Person, World};
 use sealpost::keys;
 use sealpost::message::new_message_id;
 use sealpost::message::receipt::{self, ReceiptDraft, Sending};
-use sequoia_openpgp::serialize::SerializeInto;
 use sequoia_openpgp::Cert;
 use serde_json::Value;
 
@@ -24,31 +23,6 @@ fn unix(rfc3339: &Value) -> i64 {
 /// `sealpost status ID --json`.
 fn status(person: &Person, id: &str) -> Value {
     serde_json::from_str(&person.ok(&["status", id, "--json"], "").stdout).expect("status prints JSON")
-}
-
-/// A person whose key the test holds, so it can sign whatever it likes.
-fn person_with_key(world: &World, role: &str, name: &str, address: &str) -> (Person, Cert) {
-    let cert = keys::generate(name, address).unwrap();
-    let key_file = world.path().join(format!("{role}-secret.asc"));
-    std::fs::write(&key_file, cert.as_tsk().armored().to_vec().unwrap()).unwrap();
-    let person = world.bare_person(role, address);
-    person.ok(
-        &[
-            "init",
-            "--name",
-            name,
-            "--email",
-            address,
-            "--import-key",
-            key_file.to_str().unwrap(),
-            "--maildir",
-            world.mail().to_str().unwrap(),
-            "--kdf-work-factor",
-            "10",
-        ],
-        "",
-    );
-    (person, cert)
 }
 
 fn receipt_draft(from: &str, to: &str, original: &str, digest: &str) -> ReceiptDraft {
@@ -124,9 +98,9 @@ fn receipt_comes_back_signed_and_marks_the_message_read() {
 #[test]
 fn forged_and_misdirected_receipts_are_rejected_and_change_nothing() {
     let world = World::new();
-    let (ada, ada_key) = person_with_key(&world, "ada", "Dr. Ada Moss", "ada@practice.example");
-    let (sam, sam_key) = person_with_key(&world, "sam", "Sam Lee", "sam@client.example");
-    let (bob, bob_key) = person_with_key(&world, "bob", "Bob Ray", "bob@client.example");
+    let (ada, ada_key) = world.person_with_key("ada", "Dr. Ada Moss", "ada@practice.example");
+    let (sam, sam_key) = world.person_with_key("sam", "Sam Lee", "sam@client.example");
+    let (bob, bob_key) = world.person_with_key("bob", "Bob Ray", "bob@client.example");
     let mallory_key = keys::generate("Sam Lee", "sam@client.example").unwrap();
     ada.trust("sam", &sam, world.path());
     ada.trust("bob", &bob, world.path());

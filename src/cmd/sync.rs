@@ -4,7 +4,7 @@ use anyhow::Result;
 
 use super::{format_time, Run, Session};
 use crate::cli::Sync;
-use crate::contacts::{group_hex, Contacts};
+use crate::contacts::Contacts;
 use crate::inbox::{Added, Inbox, Kind};
 use crate::join::Handshaker;
 use crate::key_change;
@@ -119,15 +119,12 @@ impl Run for Sync {
         }
         // Key changes and rejections are warnings, shown in both modes.
         for contact in &key_changes {
-            let candidate = contact.candidate.as_ref().expect("a changed contact has a candidate key");
             eprintln!(
-                "WARNING: the key of {} <{}> changed. Pinned: {}; seen {}: {}. Sending to {} is blocked until \
-                 you verify the new key: `sealpost contact show {}`",
+                "WARNING: the key of {} <{}> changed. {}. Sending to {} is blocked until you verify the new \
+                 key: `sealpost contact show {}`",
                 contact.alias,
                 contact.address,
-                group_hex(&contact.fingerprint),
-                candidate.how.describe(),
-                group_hex(&candidate.fingerprint),
+                contact.key_change().unwrap_or_default(),
                 contact.alias,
                 contact.alias
             );

@@ -43,6 +43,33 @@ impl World {
         person
     }
 
+    /// A person whose secret key the test holds, so it can sign whatever
+    /// it likes: generated here, adopted with `init --import-key`.
+    pub fn person_with_key(&self, role: &str, name: &str, address: &str) -> (Person, sequoia_openpgp::Cert) {
+        use sequoia_openpgp::serialize::SerializeInto;
+        let cert = sealpost::keys::generate(name, address).unwrap();
+        let key_file = self.path().join(format!("{role}-secret.asc"));
+        std::fs::write(&key_file, cert.as_tsk().armored().to_vec().unwrap()).unwrap();
+        let person = self.bare_person(role, address);
+        person.ok(
+            &[
+                "init",
+                "--name",
+                name,
+                "--email",
+                address,
+                "--import-key",
+                key_file.to_str().unwrap(),
+                "--maildir",
+                self.mail().to_str().unwrap(),
+                "--kdf-work-factor",
+                "10",
+            ],
+            "",
+        );
+        (person, cert)
+    }
+
     /// A person with a home folder but no identity yet.
     pub fn bare_person(&self, role: &str, address: &str) -> Person {
         let home = self.path().join(role);
