@@ -55,6 +55,8 @@ fn main() {
                 message_id: new_message_id("ada@practice.example"),
                 date: SystemTime::now(),
                 request_receipt: true,
+                in_reply_to: None,
+                references: Vec::new(),
             };
             let sealed = compose(&draft, store.secret_cert(), &cert).unwrap();
             std::fs::write(maildir.join("new").join(format!("{i}.bench")), sealed.raw).unwrap();

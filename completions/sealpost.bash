@@ -52,6 +52,9 @@ _sealpost() {
             sealpost,read)
                 cmd="sealpost__subcmd__read"
                 ;;
+            sealpost,reply)
+                cmd="sealpost__subcmd__reply"
+                ;;
             sealpost,send)
                 cmd="sealpost__subcmd__send"
                 ;;
@@ -148,6 +151,9 @@ _sealpost() {
             sealpost__subcmd__help,read)
                 cmd="sealpost__subcmd__help__subcmd__read"
                 ;;
+            sealpost__subcmd__help,reply)
+                cmd="sealpost__subcmd__help__subcmd__reply"
+                ;;
             sealpost__subcmd__help,send)
                 cmd="sealpost__subcmd__help__subcmd__send"
                 ;;
@@ -218,7 +224,7 @@ _sealpost() {
 
     case "${cmd}" in
         sealpost)
-            opts="-h -V --passphrase-file --help --version init key contact account send outbox sync inbox read invite join sent status demo generate-docs help"
+            opts="-h -V --passphrase-file --help --version init key contact account send outbox sync inbox read reply invite join sent status demo generate-docs help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -576,7 +582,7 @@ _sealpost() {
             return 0
             ;;
         sealpost__subcmd__help)
-            opts="init key contact account send outbox sync inbox read invite join sent status demo generate-docs help"
+            opts="init key contact account send outbox sync inbox read reply invite join sent status demo generate-docs help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -870,6 +876,20 @@ _sealpost() {
             return 0
             ;;
         sealpost__subcmd__help__subcmd__read)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        sealpost__subcmd__help__subcmd__reply)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -1251,6 +1271,32 @@ _sealpost() {
             fi
             case "${prev}" in
                 --save-attachments)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --passphrase-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        sealpost__subcmd__reply)
+            opts="-h --last --from --quote --attach --no-receipt --passphrase-file --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --from)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --attach)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

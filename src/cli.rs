@@ -53,6 +53,8 @@ pub enum Command {
     Inbox(Inbox),
     /// Show one received message with its status
     Read(Read),
+    /// Reply to a verified message: always to the signer's pinned address
+    Reply(Reply),
     /// Make an invite code that lets someone join and verify keys in one step
     Invite(Invite),
     /// Join with an invite code: exchange and verify keys over mail
@@ -216,6 +218,28 @@ pub struct Read {
     #[arg(long, value_name = "DIR")]
     pub save_attachments: Option<PathBuf>,
     /// Send no read receipt for this reading, even if the sender asked for one
+    #[arg(long)]
+    pub no_receipt: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct Reply {
+    /// Message number, as `sealpost inbox` lists it
+    #[arg(required_unless_present = "last", conflicts_with = "last")]
+    pub id: Option<u64>,
+    /// The newest verified message
+    #[arg(long)]
+    pub last: bool,
+    /// With --last: the newest verified message from this contact
+    #[arg(long, value_name = "WHO", requires = "last")]
+    pub from: Option<String>,
+    /// Quote the text `read` showed as verified (never other parts, never ciphertext)
+    #[arg(long)]
+    pub quote: bool,
+    /// Attach a file (repeatable)
+    #[arg(long, value_name = "FILE")]
+    pub attach: Vec<PathBuf>,
+    /// Do not ask for a signed read receipt
     #[arg(long)]
     pub no_receipt: bool,
 }

@@ -108,7 +108,7 @@ impl Inbox {
     }
 
     /// The messages, without read receipts.
-    pub fn messages(&self) -> impl Iterator<Item = &Entry> {
+    pub fn messages(&self) -> impl DoubleEndedIterator<Item = &Entry> {
         self.entries.iter().filter(|e| e.receipt.is_none() && e.handshake.is_none())
     }
 

@@ -2,45 +2,11 @@
 
 mod common;
 
-use common::{armored_part, inner_entity, pgp_mime, Gpg, World, GPG_PASSPHRASE};
+use common::{armored_part, inner_entity, pgp_mime, Gpg, World};
 use mail_parser::MimeHeaders;
 
-/// The gpg secret key of `address`, exported armored (protected by `GPG_PASSPHRASE`).
-fn export_secret(world: &World, gpg: &Gpg, address: &str) -> std::path::PathBuf {
-    let key_file = world.path().join(format!("{address}-secret.asc"));
-    std::fs::write(&key_file, gpg.ok(&["--armor", "--export-secret-keys", address], b"")).unwrap();
-    key_file
-}
-
-/// Someone who keeps their gpg key: sealpost adopts it, passphrase-protected.
-fn person_with_gpg_key(world: &World, gpg: &Gpg, role: &str, name: &str, address: &str) -> common::Person {
-    gpg.generate(&format!("{name} <{address}>"));
-    let key_file = export_secret(world, gpg, address);
-    let pass_file = world.path().join(format!("{role}-key.pass"));
-    std::fs::write(&pass_file, GPG_PASSPHRASE).unwrap();
-    let person = world.bare_person(role, address);
-    let out = person.ok(
-        &[
-            "init",
-            "--email",
-            address,
-            "--import-key",
-            key_file.to_str().unwrap(),
-            "--key-passphrase-file",
-            pass_file.to_str().unwrap(),
-            "--maildir",
-            world.mail().to_str().unwrap(),
-            "--kdf-work-factor",
-            "10",
-        ],
-        "",
-    );
-    assert!(out.stdout.contains(&format!("created identity {address}")), "{out:?}");
-    person
-}
-
 fn sam_with_gpg_key(world: &World, gpg: &Gpg) -> common::Person {
-    person_with_gpg_key(world, gpg, "sam", "Sam Lee", "sam@client.example")
+    world.person_with_gpg_key(gpg, "sam", "Sam Lee", "sam@client.example")
 }
 
 #[test]
@@ -122,7 +88,7 @@ fn import_with_the_wrong_key_passphrase_creates_nothing() {
     let world = World::new();
     let gpg = Gpg::new(&world);
     gpg.generate("Sam Lee <sam@client.example>");
-    let key_file = export_secret(&world, &gpg, "sam@client.example");
+    let key_file = gpg.export_secret(&world, "sam@client.example");
     let wrong = world.path().join("wrong.pass");
     std::fs::write(&wrong, "not it").unwrap();
     let sam = world.bare_person("sam", "sam@client.example");
@@ -166,7 +132,7 @@ fn gpg_decrypts_and_verifies_a_read_receipt_and_it_parses_as_a_disposition_notif
     let world = World::new();
     let gpg = Gpg::new(&world);
     // Ada keeps her key in gpg; sealpost adopts it.
-    let ada = person_with_gpg_key(&world, &gpg, "ada", "Dr. Ada Moss", "ada@practice.example");
+    let ada = world.person_with_gpg_key(&gpg, "ada", "Dr. Ada Moss", "ada@practice.example");
     let sam = world.person("sam", "Sam Lee", "sam@client.example");
     ada.trust("sam", &sam, world.path());
     sam.trust("ada", &ada, world.path());

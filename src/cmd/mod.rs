@@ -8,11 +8,13 @@ mod demo;
 mod generate_docs;
 mod inbox;
 mod init;
+mod input;
 mod invite;
 mod join;
 mod key;
 mod outbox;
 mod read;
+mod reply;
 mod send;
 mod sent;
 mod status;
@@ -121,6 +123,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Sync(c) => c.run(&session),
         Command::Inbox(c) => c.run(&session),
         Command::Read(c) => c.run(&session),
+        Command::Reply(c) => c.run(&session),
         Command::Invite(c) => c.run(&session),
         Command::Join(c) => c.run(&session),
         Command::Sent(c) => c.run(&session),

@@ -32,6 +32,9 @@ pub struct Draft {
     pub date: SystemTime,
     /// Ask the recipient for a signed read receipt.
     pub request_receipt: bool,
+    /// For a reply: the Message-ID answered, and the thread (`<...>`).
+    pub in_reply_to: Option<String>,
+    pub references: Vec<String>,
 }
 
 /// A message ready for the outbox.
@@ -134,6 +137,12 @@ fn inner_entity(draft: &Draft) -> Result<Vec<u8>> {
         .header(header::Date::new(draft.date))
         .header(header::MessageId::from(draft.message_id.clone()))
         .singlepart(SinglePart::plain(draft.body.clone()));
+    if let Some(parent) = &draft.in_reply_to {
+        entity.headers_mut().set(header::InReplyTo::from(parent.clone()));
+    }
+    if !draft.references.is_empty() {
+        entity.headers_mut().set(header::References::from(draft.references.join(" ")));
+    }
     for attachment in &draft.attachments {
         entity = entity.singlepart(
             lettre::message::Attachment::new(attachment.name.clone())

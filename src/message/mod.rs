@@ -16,6 +16,7 @@ pub mod announcement;
 pub mod compose;
 pub mod handshake;
 pub mod open;
+pub mod quote;
 pub mod receipt;
 
 pub use compose::{compose, Draft, Sealed};

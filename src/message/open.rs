@@ -147,6 +147,8 @@ pub struct Content {
     pub to: Vec<String>,
     pub date: Option<i64>,
     pub message_id: Option<String>,
+    /// The thread: `References` (with `<>`), oldest first.
+    pub references: Vec<String>,
     pub body: String,
     pub attachments: Vec<Attachment>,
     /// The protected headers ask for a read receipt (RFC 8098
@@ -554,6 +556,15 @@ impl DecryptionHelper for Helper<'_> {
     }
 }
 
+fn message_ids(value: &mail_parser::HeaderValue<'_>) -> Vec<String> {
+    let ids: Vec<String> = match value {
+        mail_parser::HeaderValue::Text(id) => vec![id.to_string()],
+        mail_parser::HeaderValue::TextList(ids) => ids.iter().map(|id| id.to_string()).collect(),
+        _ => Vec::new(),
+    };
+    ids.into_iter().filter(|id| !id.is_empty() && id.is_ascii()).map(|id| format!("<{id}>")).collect()
+}
+
 /// The inner MIME entity: protected headers, the text, attachments. HTML is
 /// never rendered; an HTML-only body is offered as an attachment instead.
 fn parse_content(plaintext: &[u8]) -> Content {
@@ -571,6 +582,7 @@ fn parse_content(plaintext: &[u8]) -> Content {
             .unwrap_or_default(),
         date: inner.date().map(|d| d.to_timestamp()),
         message_id: inner.message_id().map(|id| format!("<{id}>")),
+        references: message_ids(inner.references()),
         receipt_requested: inner.header("Disposition-Notification-To").is_some(),
         report: receipt::parse(&inner),
         handshake: handshake::parse(&inner),

@@ -262,6 +262,44 @@ impl Gpg {
     }
 }
 
+impl Gpg {
+    /// The secret key of `address`, exported armored (protected by `GPG_PASSPHRASE`).
+    pub fn export_secret(&self, world: &World, address: &str) -> PathBuf {
+        let key_file = world.path().join(format!("{address}-secret.asc"));
+        std::fs::write(&key_file, self.ok(&["--armor", "--export-secret-keys", address], b"")).unwrap();
+        key_file
+    }
+}
+
+impl World {
+    /// Someone who keeps their gpg key: sealpost adopts it, passphrase-protected.
+    pub fn person_with_gpg_key(&self, gpg: &Gpg, role: &str, name: &str, address: &str) -> Person {
+        gpg.generate(&format!("{name} <{address}>"));
+        let key_file = gpg.export_secret(self, address);
+        let pass_file = self.path().join(format!("{role}-key.pass"));
+        std::fs::write(&pass_file, GPG_PASSPHRASE).unwrap();
+        let person = self.bare_person(role, address);
+        let out = person.ok(
+            &[
+                "init",
+                "--email",
+                address,
+                "--import-key",
+                key_file.to_str().unwrap(),
+                "--key-passphrase-file",
+                pass_file.to_str().unwrap(),
+                "--maildir",
+                self.mail().to_str().unwrap(),
+                "--kdf-work-factor",
+                "10",
+            ],
+            "",
+        );
+        assert!(out.stdout.contains(&format!("created identity {address}")), "{out:?}");
+        person
+    }
+}
+
 /// Wraps an armored OpenPGP message as PGP/MIME (RFC 3156).
 pub fn pgp_mime(from: &str, to: &str, message_id: &str, armored: &str) -> Vec<u8> {
     format!(

@@ -1,0 +1,86 @@
+use std::time::SystemTime;
+
+use anyhow::{Context, Result};
+
+use super::input::{read_attachment, read_body};
+use super::send::send_draft;
+use super::{format_time, Run, Session};
+use crate::cli::Reply;
+use crate::contacts::Contacts;
+use crate::error::Refusal;
+use crate::inbox::Inbox;
+use crate::keys;
+use crate::message::quote::{quote, reply_subject};
+use crate::message::{new_message_id, open, Draft, Seal, Status};
+
+impl Run for Reply {
+    fn run(&self, session: &Session) -> Result<()> {
+        let config = session.config()?;
+        let store = session.unlock()?;
+        let contacts = Contacts::load(&store)?;
+        let inbox = Inbox::load(&store)?;
+        let entry = match self.id {
+            Some(id) => inbox
+                .messages()
+                .find(|e| e.id == id)
+                .with_context(|| format!("no message {id}; `sealpost inbox` lists them"))?,
+            None => {
+                let from = self.from.as_deref().map(|who| contacts.get(who)).transpose()?;
+                inbox
+                    .messages()
+                    .rev()
+                    .filter(|e| e.status(&contacts) == Status::Verified)
+                    .find(|e| from.is_none_or(|c| e.sender.as_deref() == Some(c.address.as_str())))
+                    .with_context(|| match from {
+                        Some(c) => format!("no verified message from {} to reply to", c.alias),
+                        None => "no verified message to reply to; `sealpost sync` fetches new mail".to_string(),
+                    })?
+            }
+        };
+        // Decided now, with today's contacts: only a verified original gets
+        // a reply, and only at the pinned address of its signer.
+        let opened = open(&inbox.raw(&store, entry.id)?, store.my_keys(), &contacts);
+        if opened.status != Status::Verified {
+            return Err(Refusal::verification(format!(
+                "refusing to reply to message {}: it is {}: {}. A reply goes only to a verified sender.",
+                entry.id,
+                opened.status.name(),
+                opened.status.explain()
+            )));
+        }
+        let signer = match &opened.seal {
+            Seal::Signed { signer } => signer.parse().ok().and_then(|f| contacts.by_fingerprint(&f)),
+            _ => None,
+        }
+        .context("a verified message has a pinned signer")?;
+        let (contact, cert) = contacts.recipient(&signer.address)?;
+        let content = opened.content.as_ref().context("a verified message has content")?;
+        let attachments = self.attach.iter().map(|p| read_attachment(p)).collect::<Result<Vec<_>>>()?;
+        let mut body = read_body(session)?;
+        if self.quote {
+            if !body.ends_with('\n') {
+                body.push('\n');
+            }
+            let when = content.date.map(format_time).unwrap_or_else(|| "earlier".to_string());
+            body.push_str(&format!("\nOn {when}, {} wrote:\n{}", contact.alias, quote(&content.body)));
+        }
+        let mut references = content.references.clone();
+        references.extend(content.message_id.clone());
+        references.dedup();
+        let draft = Draft {
+            from_name: config.account.name.clone(),
+            from_address: config.account.address.clone(),
+            to_name: keys::name_for(&cert, &contact.address),
+            to_address: contact.address.clone(),
+            subject: reply_subject(content.subject.as_deref()),
+            body,
+            attachments,
+            message_id: new_message_id(&config.account.address),
+            date: SystemTime::now(),
+            request_receipt: config.request_receipts && !self.no_receipt,
+            in_reply_to: content.message_id.clone(),
+            references,
+        };
+        send_draft(session, &config, &store, contact, &cert, &draft)
+    }
+}

@@ -1,0 +1,62 @@
+//! Quoting in a reply: only the text `read` showed for a verified message.
+//!
+//! The quote is the displayed body (the first plain-text part), cleaned as
+//! for display, with every OpenPGP armored block left out: a reply never
+//! carries ciphertext found in the original back to its sender, and nothing
+//! inside the original is ever decrypted for a quote, so a reply cannot be
+//! turned into a decryption oracle.
+
+use crate::sanitize;
+
+/// `body` as a quote: each line prefixed with `> `, armored blocks replaced
+/// by a note.
+pub fn quote(body: &str) -> String {
+    let mut out = String::new();
+    let mut in_armor = false;
+    for line in sanitize::body(body).lines() {
+        let trimmed = line.trim();
+        if !in_armor && trimmed.starts_with("-----BEGIN PGP ") {
+            in_armor = true;
+            out.push_str("> [an OpenPGP block is not quoted]\n");
+            continue;
+        }
+        if in_armor {
+            if trimmed.starts_with("-----END PGP ") {
+                in_armor = false;
+            }
+            continue;
+        }
+        out.push_str(if line.is_empty() { ">" } else { "> " });
+        out.push_str(line);
+        out.push('\n');
+    }
+    out
+}
+
+/// `Re: subject`, without stacking `Re: Re:`.
+pub fn reply_subject(subject: Option<&str>) -> String {
+    let subject = sanitize::line(subject.unwrap_or("")).trim().to_string();
+    let bare =
+        subject.get(..3).filter(|p| p.eq_ignore_ascii_case("re:")).map_or(subject.as_str(), |_| subject[3..].trim());
+    format!("Re: {bare}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn armored_blocks_and_escapes_are_left_out() {
+        let body = "See below.\n\n-----BEGIN PGP MESSAGE-----\n\nhQEMA...\n-----END PGP MESSAGE-----\nBye\x1b[31m\n";
+        assert_eq!(quote(body), "> See below.\n>\n> [an OpenPGP block is not quoted]\n> Bye\n");
+        // An unterminated block hides everything after it.
+        assert_eq!(quote("a\n-----BEGIN PGP MESSAGE-----\nsecret\n"), "> a\n> [an OpenPGP block is not quoted]\n");
+    }
+
+    #[test]
+    fn subjects_do_not_stack() {
+        assert_eq!(reply_subject(Some("Plan")), "Re: Plan");
+        assert_eq!(reply_subject(Some("RE: Plan")), "Re: Plan");
+        assert_eq!(reply_subject(None), "Re: ");
+    }
+}

@@ -1,0 +1,122 @@
+//! Replies: only to a verified signer's pinned address, threaded, and
+//! quoting only the verified text that `read` showed.
+
+mod common;
+
+use common::{armored_part, pair, pgp_mime, Gpg, World};
+
+#[test]
+fn a_reply_goes_to_the_pinned_address_whatever_the_outer_headers_say() {
+    let world = World::new();
+    let (ada, sam) = pair(&world);
+    sam.ok(&["send", "--to", "ada", "--subject", "Homework"], "Done with the worksheet.\n");
+    // Someone on the way adds a Reply-To and changes the outer From.
+    let file = ada.delivered(&world).pop().unwrap();
+    let wire = std::fs::read_to_string(&file).unwrap();
+    let bent =
+        wire.replacen("From: sam@client.example", "From: mallory@evil.example\r\nReply-To: mallory@evil.example", 1);
+    assert_ne!(bent, wire);
+    std::fs::write(&file, bent).unwrap();
+    ada.ok(&["sync"], "");
+    assert!(ada.ok(&["read", "--last"], "").stdout.starts_with("Status:  verified: signed by sam"));
+
+    let replied = ada.ok(&["reply", "--last"], "Well done.\n");
+    assert!(replied.stdout.contains("to sam <sam@client.example>"), "{replied:?}");
+    assert!(!world.mail().join("mallory@evil.example").exists(), "nothing went to the outer addresses");
+    sam.ok(&["sync"], "");
+    let read = sam.ok(&["read", "--last"], "");
+    assert!(read.stdout.starts_with("Status:  verified: signed by ada"), "{read:?}");
+    assert!(read.stdout.contains("Subject: Re: Homework") && read.stdout.contains("Well done."), "{read:?}");
+
+    // Sam answers back: the thread stays inside the encryption, and the
+    // subject does not stack.
+    sam.ok(&["reply", "--last", "--from", "ada"], "Thanks!\n");
+    let wire = std::fs::read_to_string(ada.delivered(&world).last().unwrap()).unwrap();
+    assert!(!wire.contains("In-Reply-To") && !wire.contains("References") && !wire.contains("Re: "), "{wire}");
+    ada.ok(&["sync"], "");
+    let read = ada.ok(&["read", "--last"], "").stdout;
+    assert!(read.contains("Subject: Re: Homework") && !read.contains("Re: Re:"), "{read}");
+}
+
+#[test]
+fn replying_to_a_message_that_is_not_verified_is_refused() {
+    let world = World::new();
+    let ada = world.person("ada", "Dr. Ada Moss", "ada@practice.example");
+    let sam = world.person("sam", "Sam Lee", "sam@client.example");
+    sam.trust("ada", &ada, world.path());
+    // Ada has pinned Sam's key but not verified it.
+    let key = sam.export_key(world.path());
+    ada.ok(&["contact", "add", "sam", "sam@client.example", "--key", key.to_str().unwrap()], "");
+    sam.ok(&["send", "--to", "ada", "--subject", "Hi"], "Hello.\n");
+    ada.ok(&["sync"], "");
+
+    let refused = ada.run(&["reply", "1"], "Hi back.\n");
+    assert_eq!(refused.code, 4, "{refused:?}");
+    assert!(refused.stderr.contains("refusing to reply to message 1: it is unverified-key"), "{refused:?}");
+    let none = ada.run(&["reply", "--last"], "Hi back.\n");
+    assert!(none.code != 0 && none.stderr.contains("no verified message to reply to"), "{none:?}");
+    assert_eq!(ada.outbox_len(), 0);
+    assert!(sam.delivered(&world).is_empty(), "nothing was sent");
+}
+
+#[test]
+fn a_quote_holds_only_the_verified_text_never_a_hidden_encrypted_part() {
+    let world = World::new();
+    let gpg = Gpg::new(&world);
+    let sam = world.person_with_gpg_key(&gpg, "sam", "Sam Lee", "sam@client.example");
+    let ada = world.person("ada", "Dr. Ada Moss", "ada@practice.example");
+    ada.trust("sam", &sam, world.path());
+    sam.trust("ada", &ada, world.path());
+    gpg.ok(&["--import"], &std::fs::read(ada.export_key(world.path())).unwrap());
+
+    // Two messages to Ada that Sam (or someone) got hold of, encrypted to her.
+    let secret_one =
+        String::from_utf8(gpg.ok(&["--armor", "--encrypt", "--recipient", "ada@practice.example"], b"HIDDEN-ONE\n"))
+            .unwrap();
+    let secret_two =
+        String::from_utf8(gpg.ok(&["--armor", "--encrypt", "--recipient", "ada@practice.example"], b"HIDDEN-TWO\n"))
+            .unwrap();
+    // Sam's signed message carries them: one inline in the text, one as a
+    // nested PGP/MIME part, beside a second text part.
+    let inner = format!(
+        "Content-Type: multipart/mixed; boundary=\"outer\"; protected-headers=\"v1\"\r\n\
+         From: Sam Lee <sam@client.example>\r\nTo: ada@practice.example\r\nSubject: Homework\r\n\
+         Message-ID: <q1@client.example>\r\nDate: Tue, 24 Nov 2026 10:00:00 +0000\r\n\r\n\
+         --outer\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nVisible line.\r\n{secret_one}\r\nAfter the block.\r\n\
+         --outer\r\nContent-Type: multipart/encrypted; protocol=\"application/pgp-encrypted\"; boundary=\"inner\"\r\n\r\n\
+         --inner\r\nContent-Type: application/pgp-encrypted\r\n\r\nVersion: 1\r\n\r\n\
+         --inner\r\nContent-Type: application/octet-stream\r\n\r\n{secret_two}\r\n--inner--\r\n\
+         --outer\r\nContent-Type: text/plain\r\n\r\nSECOND-PART\r\n--outer--\r\n"
+    );
+    let armored = String::from_utf8(gpg.ok(
+        &[
+            "--armor",
+            "--sign",
+            "--encrypt",
+            "--recipient",
+            "ada@practice.example",
+            "--local-user",
+            "sam@client.example",
+        ],
+        inner.as_bytes(),
+    ))
+    .unwrap();
+    ada.receive_raw(&world, &pgp_mime("sam@client.example", "ada@practice.example", "<q1@client.example>", &armored));
+    ada.ok(&["sync"], "");
+    let read = ada.ok(&["read", "--last"], "");
+    assert!(read.stdout.starts_with("Status:  verified: signed by sam"), "{read:?}");
+
+    ada.ok(&["reply", "--last", "--quote"], "Thanks, see below.\n");
+    let wire = std::fs::read_to_string(sam.delivered(&world).last().unwrap()).unwrap();
+    let out = gpg.run(&["--decrypt"], armored_part(&wire).as_bytes());
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let reply = String::from_utf8_lossy(&out.stdout).replace("=\r\n", "").replace("\r\n", "\n");
+    assert!(reply.contains("Thanks, see below."), "{reply}");
+    assert!(reply.contains("> Visible line.") && reply.contains("> After the block."), "{reply}");
+    assert!(reply.contains("[an OpenPGP block is not quoted]"), "{reply}");
+    for leaked in ["HIDDEN-ONE", "HIDDEN-TWO", "SECOND-PART", "BEGIN PGP MESSAGE"] {
+        assert!(!reply.contains(leaked), "{leaked} in the reply: {reply}");
+    }
+    assert!(reply.contains("In-Reply-To: <q1@client.example>"), "{reply}");
+    assert!(reply.contains("References: <q1@client.example>"), "{reply}");
+}
