@@ -19,6 +19,9 @@ _sealpost() {
             sealpost,account)
                 cmd="sealpost__subcmd__account"
                 ;;
+            sealpost,agent-serve)
+                cmd="sealpost__subcmd__agent__subcmd__serve"
+                ;;
             sealpost,contact)
                 cmd="sealpost__subcmd__contact"
                 ;;
@@ -46,6 +49,9 @@ _sealpost() {
             sealpost,key)
                 cmd="sealpost__subcmd__key"
                 ;;
+            sealpost,lock)
+                cmd="sealpost__subcmd__lock"
+                ;;
             sealpost,outbox)
                 cmd="sealpost__subcmd__outbox"
                 ;;
@@ -66,6 +72,9 @@ _sealpost() {
                 ;;
             sealpost,sync)
                 cmd="sealpost__subcmd__sync"
+                ;;
+            sealpost,unlock)
+                cmd="sealpost__subcmd__unlock"
                 ;;
             sealpost__subcmd__account,check)
                 cmd="sealpost__subcmd__account__subcmd__check"
@@ -118,6 +127,9 @@ _sealpost() {
             sealpost__subcmd__help,account)
                 cmd="sealpost__subcmd__help__subcmd__account"
                 ;;
+            sealpost__subcmd__help,agent-serve)
+                cmd="sealpost__subcmd__help__subcmd__agent__subcmd__serve"
+                ;;
             sealpost__subcmd__help,contact)
                 cmd="sealpost__subcmd__help__subcmd__contact"
                 ;;
@@ -145,6 +157,9 @@ _sealpost() {
             sealpost__subcmd__help,key)
                 cmd="sealpost__subcmd__help__subcmd__key"
                 ;;
+            sealpost__subcmd__help,lock)
+                cmd="sealpost__subcmd__help__subcmd__lock"
+                ;;
             sealpost__subcmd__help,outbox)
                 cmd="sealpost__subcmd__help__subcmd__outbox"
                 ;;
@@ -165,6 +180,9 @@ _sealpost() {
                 ;;
             sealpost__subcmd__help,sync)
                 cmd="sealpost__subcmd__help__subcmd__sync"
+                ;;
+            sealpost__subcmd__help,unlock)
+                cmd="sealpost__subcmd__help__subcmd__unlock"
                 ;;
             sealpost__subcmd__help__subcmd__account,check)
                 cmd="sealpost__subcmd__help__subcmd__account__subcmd__check"
@@ -224,7 +242,7 @@ _sealpost() {
 
     case "${cmd}" in
         sealpost)
-            opts="-h -V --passphrase-file --help --version init key contact account send outbox sync inbox read reply invite join sent status demo generate-docs help"
+            opts="-h -V --passphrase-file --help --version init key contact account send outbox sync inbox read reply invite join sent status unlock lock demo agent-serve generate-docs help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -342,6 +360,32 @@ _sealpost() {
             case "${prev}" in
                 --server)
                     COMPREPLY=($(compgen -W "smtp imap" -- "${cur}"))
+                    return 0
+                    ;;
+                --passphrase-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        sealpost__subcmd__agent__subcmd__serve)
+            opts="-h --socket --idle-seconds --passphrase-file --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --socket)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --idle-seconds)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --passphrase-file)
@@ -582,7 +626,7 @@ _sealpost() {
             return 0
             ;;
         sealpost__subcmd__help)
-            opts="init key contact account send outbox sync inbox read reply invite join sent status demo generate-docs help"
+            opts="init key contact account send outbox sync inbox read reply invite join sent status unlock lock demo agent-serve generate-docs help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -626,6 +670,20 @@ _sealpost() {
         sealpost__subcmd__help__subcmd__account__subcmd__set__subcmd__password)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        sealpost__subcmd__help__subcmd__agent__subcmd__serve)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -861,6 +919,20 @@ _sealpost() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        sealpost__subcmd__help__subcmd__lock)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         sealpost__subcmd__help__subcmd__outbox)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -946,6 +1018,20 @@ _sealpost() {
             return 0
             ;;
         sealpost__subcmd__help__subcmd__sync)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        sealpost__subcmd__help__subcmd__unlock)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -1245,6 +1331,24 @@ _sealpost() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        sealpost__subcmd__lock)
+            opts="-h --passphrase-file --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --passphrase-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         sealpost__subcmd__outbox)
             opts="-h --flush --passphrase-file --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
@@ -1388,6 +1492,28 @@ _sealpost() {
                 return 0
             fi
             case "${prev}" in
+                --passphrase-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        sealpost__subcmd__unlock)
+            opts="-h --for --passphrase-file --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --for)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --passphrase-file)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0

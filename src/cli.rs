@@ -63,8 +63,15 @@ pub enum Command {
     Sent(Sent),
     /// Show one sent message with its delivery and read-receipt state
     Status(Status),
+    /// Unlock once: an agent keeps the keys in memory until idle, then locks itself
+    Unlock(Unlock),
+    /// Lock now: end the unlock agent, wiping the keys from memory
+    Lock(Lock),
     /// Run the whole flow, offline, between two local identities
     Demo(Demo),
+    /// The unlock agent itself (started by `sealpost unlock`)
+    #[command(hide = true)]
+    AgentServe(AgentServe),
     /// Write the man pages and shell completions
     #[command(hide = true)]
     GenerateDocs(GenerateDocs),
@@ -280,6 +287,24 @@ pub struct Status {
     /// Print JSON instead of text
     #[arg(long)]
     pub json: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct Unlock {
+    /// Lock again after this long without use: 15m, 2h, 30s (default: `agent_idle` in the config, else 15m)
+    #[arg(long = "for", value_name = "DURATION")]
+    pub idle: Option<String>,
+}
+
+#[derive(Args, Debug)]
+pub struct Lock {}
+
+#[derive(Args, Debug)]
+pub struct AgentServe {
+    #[arg(long)]
+    pub socket: PathBuf,
+    #[arg(long)]
+    pub idle_seconds: u64,
 }
 
 #[derive(Args, Debug)]

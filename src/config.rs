@@ -20,6 +20,9 @@ pub struct Config {
     /// --no-receipt` turns it off for one message).
     #[serde(default = "yes")]
     pub request_receipts: bool,
+    /// How long the unlock agent keeps the keys without a request (`15m`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub agent_idle: Option<String>,
     pub account: Account,
     /// Local delivery: read from a Maildir, send by dropping into
     /// `<drop>/<recipient address>/new`.

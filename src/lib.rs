@@ -1,4 +1,5 @@
 pub mod account;
+pub mod agent;
 pub mod cli;
 pub mod cmd;
 pub mod config;

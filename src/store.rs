@@ -21,6 +21,7 @@ use sequoia_openpgp::serialize::SerializeInto;
 use sequoia_openpgp::Cert;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
+use zeroize::Zeroize;
 
 use crate::error::Refusal;
 use crate::home::{self, Home, Lock};
@@ -46,10 +47,19 @@ pub struct StoreMeta {
     pub kdf_lowered: bool,
 }
 
+/// What the passphrase unlocks: the store key and the first OpenPGP
+/// secret key. Wiped from memory when dropped.
 #[derive(Serialize, Deserialize)]
-struct Keyring {
+pub struct Keyring {
     store_key: String,
     secret_key: String,
+}
+
+impl Drop for Keyring {
+    fn drop(&mut self) {
+        self.store_key.zeroize();
+        self.secret_key.zeroize();
+    }
 }
 
 #[derive(Serialize, Deserialize)]
@@ -100,10 +110,15 @@ impl Store {
 
     /// Unlocks with the passphrase. A wrong passphrase is a `Locked` refusal.
     pub fn unlock(home: &Home, passphrase: &SecretString) -> Result<Store> {
+        let keyring = Store::open_keyring(home, passphrase)?;
+        Store::from_keyring(home, &keyring)
+    }
+
+    /// Decrypts the keyring with the passphrase (the slow step: scrypt).
+    pub fn open_keyring(home: &Home, passphrase: &SecretString) -> Result<Keyring> {
         home.check_permissions()?;
         let meta = Store::meta(home)?;
         let sealed = std::fs::read(home.data_dir.join(KEYRING)).context("reading the keyring")?;
-        let lock = Lock::acquire(&home.data_dir, Duration::from_secs(10))?;
         let mut identity = age::scrypt::Identity::new(passphrase.clone());
         identity.set_max_work_factor(meta.kdf_work_factor);
         let plain = age::decrypt(&identity, &sealed).map_err(|e| match e {
@@ -112,7 +127,15 @@ impl Store {
             }
             other => anyhow!("the keyring cannot be read ({other}); restore it from a backup"),
         })?;
-        let keyring: Keyring = serde_json::from_slice(&plain).context("reading the keyring")?;
+        let plain = zeroize::Zeroizing::new(plain);
+        serde_json::from_slice(&plain).context("reading the keyring")
+    }
+
+    /// Opens the store with an unlocked keyring (from the passphrase or the
+    /// unlock agent), taking the single-writer lock.
+    pub fn from_keyring(home: &Home, keyring: &Keyring) -> Result<Store> {
+        home.check_permissions()?;
+        let lock = Lock::acquire(&home.data_dir, Duration::from_secs(10))?;
         let store_key = age::x25519::Identity::from_str(&keyring.store_key)
             .map_err(|e| anyhow!("the keyring's store key is damaged: {e}"))?;
         let secret = Cert::from_bytes(keyring.secret_key.as_bytes()).context("reading the secret key")?;

@@ -52,6 +52,7 @@ impl Run for Init {
         Config {
             receipts: ReceiptPolicy::Send,
             request_receipts: true,
+            agent_idle: None,
             account: Account { name, address: address.clone() },
             maildir,
             smtp: self.smtp(),

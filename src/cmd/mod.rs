@@ -3,6 +3,7 @@
 //! core, and print.
 
 mod account;
+mod agent;
 mod contact;
 mod demo;
 mod generate_docs;
@@ -41,7 +42,14 @@ pub struct Session {
 }
 
 impl Session {
+    /// The unlocked store: from the unlock agent when one runs, else with
+    /// the passphrase (prompted on a terminal, or from the passphrase file).
     pub fn unlock(&self) -> Result<Store> {
+        match crate::agent::fetch(&self.home) {
+            Ok(Some(keyring)) => return Store::from_keyring(&self.home, &keyring),
+            Ok(None) => {}
+            Err(e) => eprintln!("warning: {e:#}; using the passphrase instead"),
+        }
         let passphrase = self.passphrase.existing()?;
         Store::unlock(&self.home, &passphrase)
     }
@@ -128,6 +136,9 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Join(c) => c.run(&session),
         Command::Sent(c) => c.run(&session),
         Command::Status(c) => c.run(&session),
+        Command::Unlock(c) => c.run(&session),
+        Command::Lock(c) => c.run(&session),
+        Command::AgentServe(c) => c.run(&session),
         Command::Demo(c) => c.run(&session),
         Command::GenerateDocs(c) => c.run(&session),
     }
