@@ -242,7 +242,7 @@ _sealpost() {
 
     case "${cmd}" in
         sealpost)
-            opts="-h -V --passphrase-file --help --version init key contact account send outbox sync inbox read reply invite join sent status unlock lock demo agent-serve generate-docs help"
+            opts="-h -V --passphrase-file --json --help --version init key contact account send outbox sync inbox read reply invite join sent status unlock lock demo agent-serve generate-docs help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -260,7 +260,7 @@ _sealpost() {
             return 0
             ;;
         sealpost__subcmd__account)
-            opts="-h --passphrase-file --help check set-password help"
+            opts="-h --passphrase-file --json --help check set-password help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -278,7 +278,7 @@ _sealpost() {
             return 0
             ;;
         sealpost__subcmd__account__subcmd__check)
-            opts="-h --passphrase-file --help"
+            opts="-h --passphrase-file --json --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -352,7 +352,7 @@ _sealpost() {
             return 0
             ;;
         sealpost__subcmd__account__subcmd__set__subcmd__password)
-            opts="-h --server --passphrase-file --help"
+            opts="-h --server --passphrase-file --json --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -374,7 +374,7 @@ _sealpost() {
             return 0
             ;;
         sealpost__subcmd__agent__subcmd__serve)
-            opts="-h --socket --idle-seconds --passphrase-file --help"
+            opts="-h --socket --idle-seconds --passphrase-file --json --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -400,7 +400,7 @@ _sealpost() {
             return 0
             ;;
         sealpost__subcmd__contact)
-            opts="-h --passphrase-file --help add list show verify help"
+            opts="-h --passphrase-file --json --help add list show verify help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -418,7 +418,7 @@ _sealpost() {
             return 0
             ;;
         sealpost__subcmd__contact__subcmd__add)
-            opts="-h --key --passphrase-file --help"
+            opts="-h --key --passphrase-file --json --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -524,7 +524,7 @@ _sealpost() {
             return 0
             ;;
         sealpost__subcmd__contact__subcmd__list)
-            opts="-h --passphrase-file --help"
+            opts="-h --passphrase-file --json --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -542,7 +542,7 @@ _sealpost() {
             return 0
             ;;
         sealpost__subcmd__contact__subcmd__show)
-            opts="-h --passphrase-file --help"
+            opts="-h --passphrase-file --json --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -560,7 +560,7 @@ _sealpost() {
             return 0
             ;;
         sealpost__subcmd__contact__subcmd__verify)
-            opts="-h --fingerprint --code --passphrase-file --help"
+            opts="-h --fingerprint --code --passphrase-file --json --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -586,7 +586,7 @@ _sealpost() {
             return 0
             ;;
         sealpost__subcmd__demo)
-            opts="-h --keep --passphrase-file --help"
+            opts="-h --keep --passphrase-file --json --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -604,7 +604,7 @@ _sealpost() {
             return 0
             ;;
         sealpost__subcmd__generate__subcmd__docs)
-            opts="-h --out --passphrase-file --help"
+            opts="-h --out --passphrase-file --json --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1046,7 +1046,7 @@ _sealpost() {
             return 0
             ;;
         sealpost__subcmd__inbox)
-            opts="-h --passphrase-file --help"
+            opts="-h --passphrase-file --json --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1064,7 +1064,7 @@ _sealpost() {
             return 0
             ;;
         sealpost__subcmd__init)
-            opts="-h --name --email --import-key --key-passphrase-file --maildir --smtp-host --smtp-port --smtp-security --imap-host --imap-port --imap-security --username --password-command --ca-file --kdf-work-factor --passphrase-file --help"
+            opts="-h --name --email --import-key --key-passphrase-file --maildir --smtp-host --smtp-port --smtp-security --imap-host --imap-port --imap-security --username --password-command --ca-file --kdf-work-factor --passphrase-file --json --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1142,7 +1142,7 @@ _sealpost() {
             return 0
             ;;
         sealpost__subcmd__invite)
-            opts="-h --for --expires --list --revoke --passphrase-file --help"
+            opts="-h --for --expires --list --revoke --passphrase-file --json --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1172,7 +1172,7 @@ _sealpost() {
             return 0
             ;;
         sealpost__subcmd__join)
-            opts="-h --passphrase-file --help"
+            opts="-h --passphrase-file --json --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1190,7 +1190,7 @@ _sealpost() {
             return 0
             ;;
         sealpost__subcmd__key)
-            opts="-h --passphrase-file --help show export rotate help"
+            opts="-h --passphrase-file --json --help show export rotate help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1208,7 +1208,7 @@ _sealpost() {
             return 0
             ;;
         sealpost__subcmd__key__subcmd__export)
-            opts="-h --passphrase-file --help"
+            opts="-h --passphrase-file --json --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1296,7 +1296,7 @@ _sealpost() {
             return 0
             ;;
         sealpost__subcmd__key__subcmd__rotate)
-            opts="-h --passphrase-file --help"
+            opts="-h --passphrase-file --json --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1314,7 +1314,7 @@ _sealpost() {
             return 0
             ;;
         sealpost__subcmd__key__subcmd__show)
-            opts="-h --passphrase-file --help"
+            opts="-h --passphrase-file --json --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1332,7 +1332,7 @@ _sealpost() {
             return 0
             ;;
         sealpost__subcmd__lock)
-            opts="-h --passphrase-file --help"
+            opts="-h --passphrase-file --json --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1350,7 +1350,7 @@ _sealpost() {
             return 0
             ;;
         sealpost__subcmd__outbox)
-            opts="-h --flush --passphrase-file --help"
+            opts="-h --flush --passphrase-file --json --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1368,7 +1368,7 @@ _sealpost() {
             return 0
             ;;
         sealpost__subcmd__read)
-            opts="-h --last --save-attachments --no-receipt --passphrase-file --help"
+            opts="-h --last --save-attachments --no-receipt --passphrase-file --json --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1390,7 +1390,7 @@ _sealpost() {
             return 0
             ;;
         sealpost__subcmd__reply)
-            opts="-h --last --from --quote --attach --no-receipt --passphrase-file --help"
+            opts="-h --last --from --quote --attach --no-receipt --passphrase-file --json --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1416,7 +1416,7 @@ _sealpost() {
             return 0
             ;;
         sealpost__subcmd__send)
-            opts="-s -h --to --subject --attach --no-receipt --passphrase-file --help"
+            opts="-s -h --to --subject --attach --no-receipt --passphrase-file --json --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1450,7 +1450,7 @@ _sealpost() {
             return 0
             ;;
         sealpost__subcmd__sent)
-            opts="-h --json --passphrase-file --help"
+            opts="-h --passphrase-file --json --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1468,7 +1468,7 @@ _sealpost() {
             return 0
             ;;
         sealpost__subcmd__status)
-            opts="-h --json --passphrase-file --help"
+            opts="-h --passphrase-file --json --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1486,7 +1486,7 @@ _sealpost() {
             return 0
             ;;
         sealpost__subcmd__sync)
-            opts="-h --json --passphrase-file --help"
+            opts="-h --passphrase-file --json --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1504,7 +1504,7 @@ _sealpost() {
             return 0
             ;;
         sealpost__subcmd__unlock)
-            opts="-h --for --passphrase-file --help"
+            opts="-h --for --passphrase-file --json --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

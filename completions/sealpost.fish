@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_sealpost_global_optspecs
-    string join \n passphrase-file= h/help V/version
+    string join \n passphrase-file= json h/help V/version
 end
 
 function __fish_sealpost_needs_command
@@ -25,6 +25,7 @@ function __fish_sealpost_using_subcommand
 end
 
 complete -c sealpost -n "__fish_sealpost_needs_command" -l passphrase-file -d 'Read the store passphrase from this file instead of prompting' -r -F
+complete -c sealpost -n "__fish_sealpost_needs_command" -l json -d 'Print one JSON document instead of text; errors become JSON on stderr (schema: docs/json.md)'
 complete -c sealpost -n "__fish_sealpost_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c sealpost -n "__fish_sealpost_needs_command" -s V -l version -d 'Print version'
 complete -c sealpost -n "__fish_sealpost_needs_command" -f -a "init" -d 'Create an identity, an encrypted store and a config'
@@ -65,24 +66,30 @@ complete -c sealpost -n "__fish_sealpost_using_subcommand init" -l password-comm
 complete -c sealpost -n "__fish_sealpost_using_subcommand init" -l ca-file -d 'A private CA (PEM) to trust for both servers instead of the system roots' -r -F
 complete -c sealpost -n "__fish_sealpost_using_subcommand init" -l kdf-work-factor -d 'Lower the passphrase work factor (log2 of scrypt\'s cost) for tests and demos; the default takes about a second' -r
 complete -c sealpost -n "__fish_sealpost_using_subcommand init" -l passphrase-file -d 'Read the store passphrase from this file instead of prompting' -r -F
+complete -c sealpost -n "__fish_sealpost_using_subcommand init" -l json -d 'Print one JSON document instead of text; errors become JSON on stderr (schema: docs/json.md)'
 complete -c sealpost -n "__fish_sealpost_using_subcommand init" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c sealpost -n "__fish_sealpost_using_subcommand key; and not __fish_seen_subcommand_from show export rotate help" -l passphrase-file -d 'Read the store passphrase from this file instead of prompting' -r -F
+complete -c sealpost -n "__fish_sealpost_using_subcommand key; and not __fish_seen_subcommand_from show export rotate help" -l json -d 'Print one JSON document instead of text; errors become JSON on stderr (schema: docs/json.md)'
 complete -c sealpost -n "__fish_sealpost_using_subcommand key; and not __fish_seen_subcommand_from show export rotate help" -s h -l help -d 'Print help'
 complete -c sealpost -n "__fish_sealpost_using_subcommand key; and not __fish_seen_subcommand_from show export rotate help" -f -a "show" -d 'Show your address and fingerprint'
 complete -c sealpost -n "__fish_sealpost_using_subcommand key; and not __fish_seen_subcommand_from show export rotate help" -f -a "export" -d 'Print your public certificate, armored, for your contacts'
 complete -c sealpost -n "__fish_sealpost_using_subcommand key; and not __fish_seen_subcommand_from show export rotate help" -f -a "rotate" -d 'Make a new key, announce it to verified contacts signed by the old one, keep the old one for reading'
 complete -c sealpost -n "__fish_sealpost_using_subcommand key; and not __fish_seen_subcommand_from show export rotate help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c sealpost -n "__fish_sealpost_using_subcommand key; and __fish_seen_subcommand_from show" -l passphrase-file -d 'Read the store passphrase from this file instead of prompting' -r -F
+complete -c sealpost -n "__fish_sealpost_using_subcommand key; and __fish_seen_subcommand_from show" -l json -d 'Print one JSON document instead of text; errors become JSON on stderr (schema: docs/json.md)'
 complete -c sealpost -n "__fish_sealpost_using_subcommand key; and __fish_seen_subcommand_from show" -s h -l help -d 'Print help'
 complete -c sealpost -n "__fish_sealpost_using_subcommand key; and __fish_seen_subcommand_from export" -l passphrase-file -d 'Read the store passphrase from this file instead of prompting' -r -F
+complete -c sealpost -n "__fish_sealpost_using_subcommand key; and __fish_seen_subcommand_from export" -l json -d 'Print one JSON document instead of text; errors become JSON on stderr (schema: docs/json.md)'
 complete -c sealpost -n "__fish_sealpost_using_subcommand key; and __fish_seen_subcommand_from export" -s h -l help -d 'Print help'
 complete -c sealpost -n "__fish_sealpost_using_subcommand key; and __fish_seen_subcommand_from rotate" -l passphrase-file -d 'Read the store passphrase from this file instead of prompting' -r -F
+complete -c sealpost -n "__fish_sealpost_using_subcommand key; and __fish_seen_subcommand_from rotate" -l json -d 'Print one JSON document instead of text; errors become JSON on stderr (schema: docs/json.md)'
 complete -c sealpost -n "__fish_sealpost_using_subcommand key; and __fish_seen_subcommand_from rotate" -s h -l help -d 'Print help'
 complete -c sealpost -n "__fish_sealpost_using_subcommand key; and __fish_seen_subcommand_from help" -f -a "show" -d 'Show your address and fingerprint'
 complete -c sealpost -n "__fish_sealpost_using_subcommand key; and __fish_seen_subcommand_from help" -f -a "export" -d 'Print your public certificate, armored, for your contacts'
 complete -c sealpost -n "__fish_sealpost_using_subcommand key; and __fish_seen_subcommand_from help" -f -a "rotate" -d 'Make a new key, announce it to verified contacts signed by the old one, keep the old one for reading'
 complete -c sealpost -n "__fish_sealpost_using_subcommand key; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c sealpost -n "__fish_sealpost_using_subcommand contact; and not __fish_seen_subcommand_from add list show verify help" -l passphrase-file -d 'Read the store passphrase from this file instead of prompting' -r -F
+complete -c sealpost -n "__fish_sealpost_using_subcommand contact; and not __fish_seen_subcommand_from add list show verify help" -l json -d 'Print one JSON document instead of text; errors become JSON on stderr (schema: docs/json.md)'
 complete -c sealpost -n "__fish_sealpost_using_subcommand contact; and not __fish_seen_subcommand_from add list show verify help" -s h -l help -d 'Print help'
 complete -c sealpost -n "__fish_sealpost_using_subcommand contact; and not __fish_seen_subcommand_from add list show verify help" -f -a "add" -d 'Pin a contact\'s certificate for an address (state: unverified)'
 complete -c sealpost -n "__fish_sealpost_using_subcommand contact; and not __fish_seen_subcommand_from add list show verify help" -f -a "list" -d 'List contacts with their state'
@@ -91,14 +98,18 @@ complete -c sealpost -n "__fish_sealpost_using_subcommand contact; and not __fis
 complete -c sealpost -n "__fish_sealpost_using_subcommand contact; and not __fish_seen_subcommand_from add list show verify help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c sealpost -n "__fish_sealpost_using_subcommand contact; and __fish_seen_subcommand_from add" -l key -d 'The certificate file, armored or binary; - for stdin' -r -F
 complete -c sealpost -n "__fish_sealpost_using_subcommand contact; and __fish_seen_subcommand_from add" -l passphrase-file -d 'Read the store passphrase from this file instead of prompting' -r -F
+complete -c sealpost -n "__fish_sealpost_using_subcommand contact; and __fish_seen_subcommand_from add" -l json -d 'Print one JSON document instead of text; errors become JSON on stderr (schema: docs/json.md)'
 complete -c sealpost -n "__fish_sealpost_using_subcommand contact; and __fish_seen_subcommand_from add" -s h -l help -d 'Print help'
 complete -c sealpost -n "__fish_sealpost_using_subcommand contact; and __fish_seen_subcommand_from list" -l passphrase-file -d 'Read the store passphrase from this file instead of prompting' -r -F
+complete -c sealpost -n "__fish_sealpost_using_subcommand contact; and __fish_seen_subcommand_from list" -l json -d 'Print one JSON document instead of text; errors become JSON on stderr (schema: docs/json.md)'
 complete -c sealpost -n "__fish_sealpost_using_subcommand contact; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help'
 complete -c sealpost -n "__fish_sealpost_using_subcommand contact; and __fish_seen_subcommand_from show" -l passphrase-file -d 'Read the store passphrase from this file instead of prompting' -r -F
+complete -c sealpost -n "__fish_sealpost_using_subcommand contact; and __fish_seen_subcommand_from show" -l json -d 'Print one JSON document instead of text; errors become JSON on stderr (schema: docs/json.md)'
 complete -c sealpost -n "__fish_sealpost_using_subcommand contact; and __fish_seen_subcommand_from show" -s h -l help -d 'Print help'
 complete -c sealpost -n "__fish_sealpost_using_subcommand contact; and __fish_seen_subcommand_from verify" -l fingerprint -d 'The fingerprint the contact read out to you' -r
 complete -c sealpost -n "__fish_sealpost_using_subcommand contact; and __fish_seen_subcommand_from verify" -l code -d 'The safety code the contact read out from their screen' -r
 complete -c sealpost -n "__fish_sealpost_using_subcommand contact; and __fish_seen_subcommand_from verify" -l passphrase-file -d 'Read the store passphrase from this file instead of prompting' -r -F
+complete -c sealpost -n "__fish_sealpost_using_subcommand contact; and __fish_seen_subcommand_from verify" -l json -d 'Print one JSON document instead of text; errors become JSON on stderr (schema: docs/json.md)'
 complete -c sealpost -n "__fish_sealpost_using_subcommand contact; and __fish_seen_subcommand_from verify" -s h -l help -d 'Print help'
 complete -c sealpost -n "__fish_sealpost_using_subcommand contact; and __fish_seen_subcommand_from help" -f -a "add" -d 'Pin a contact\'s certificate for an address (state: unverified)'
 complete -c sealpost -n "__fish_sealpost_using_subcommand contact; and __fish_seen_subcommand_from help" -f -a "list" -d 'List contacts with their state'
@@ -106,15 +117,18 @@ complete -c sealpost -n "__fish_sealpost_using_subcommand contact; and __fish_se
 complete -c sealpost -n "__fish_sealpost_using_subcommand contact; and __fish_seen_subcommand_from help" -f -a "verify" -d 'Verify a contact\'s key: compare the safety code, or check the fingerprint'
 complete -c sealpost -n "__fish_sealpost_using_subcommand contact; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c sealpost -n "__fish_sealpost_using_subcommand account; and not __fish_seen_subcommand_from check set-password help" -l passphrase-file -d 'Read the store passphrase from this file instead of prompting' -r -F
+complete -c sealpost -n "__fish_sealpost_using_subcommand account; and not __fish_seen_subcommand_from check set-password help" -l json -d 'Print one JSON document instead of text; errors become JSON on stderr (schema: docs/json.md)'
 complete -c sealpost -n "__fish_sealpost_using_subcommand account; and not __fish_seen_subcommand_from check set-password help" -s h -l help -d 'Print help'
 complete -c sealpost -n "__fish_sealpost_using_subcommand account; and not __fish_seen_subcommand_from check set-password help" -f -a "check" -d 'Connect to both servers and report TLS, certificate, login and folders'
 complete -c sealpost -n "__fish_sealpost_using_subcommand account; and not __fish_seen_subcommand_from check set-password help" -f -a "set-password" -d 'Store a server password in the encrypted store (read from stdin, or prompted)'
 complete -c sealpost -n "__fish_sealpost_using_subcommand account; and not __fish_seen_subcommand_from check set-password help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c sealpost -n "__fish_sealpost_using_subcommand account; and __fish_seen_subcommand_from check" -l passphrase-file -d 'Read the store passphrase from this file instead of prompting' -r -F
+complete -c sealpost -n "__fish_sealpost_using_subcommand account; and __fish_seen_subcommand_from check" -l json -d 'Print one JSON document instead of text; errors become JSON on stderr (schema: docs/json.md)'
 complete -c sealpost -n "__fish_sealpost_using_subcommand account; and __fish_seen_subcommand_from check" -s h -l help -d 'Print help'
 complete -c sealpost -n "__fish_sealpost_using_subcommand account; and __fish_seen_subcommand_from set-password" -l server -d 'Which server the password is for (both when absent)' -r -f -a "smtp\t''
 imap\t''"
 complete -c sealpost -n "__fish_sealpost_using_subcommand account; and __fish_seen_subcommand_from set-password" -l passphrase-file -d 'Read the store passphrase from this file instead of prompting' -r -F
+complete -c sealpost -n "__fish_sealpost_using_subcommand account; and __fish_seen_subcommand_from set-password" -l json -d 'Print one JSON document instead of text; errors become JSON on stderr (schema: docs/json.md)'
 complete -c sealpost -n "__fish_sealpost_using_subcommand account; and __fish_seen_subcommand_from set-password" -s h -l help -d 'Print help'
 complete -c sealpost -n "__fish_sealpost_using_subcommand account; and __fish_seen_subcommand_from help" -f -a "check" -d 'Connect to both servers and report TLS, certificate, login and folders'
 complete -c sealpost -n "__fish_sealpost_using_subcommand account; and __fish_seen_subcommand_from help" -f -a "set-password" -d 'Store a server password in the encrypted store (read from stdin, or prompted)'
@@ -124,19 +138,23 @@ complete -c sealpost -n "__fish_sealpost_using_subcommand send" -s s -l subject 
 complete -c sealpost -n "__fish_sealpost_using_subcommand send" -l attach -d 'Attach a file (repeatable)' -r -F
 complete -c sealpost -n "__fish_sealpost_using_subcommand send" -l passphrase-file -d 'Read the store passphrase from this file instead of prompting' -r -F
 complete -c sealpost -n "__fish_sealpost_using_subcommand send" -l no-receipt -d 'Do not ask the recipient for a signed read receipt'
+complete -c sealpost -n "__fish_sealpost_using_subcommand send" -l json -d 'Print one JSON document instead of text; errors become JSON on stderr (schema: docs/json.md)'
 complete -c sealpost -n "__fish_sealpost_using_subcommand send" -s h -l help -d 'Print help'
 complete -c sealpost -n "__fish_sealpost_using_subcommand outbox" -l passphrase-file -d 'Read the store passphrase from this file instead of prompting' -r -F
 complete -c sealpost -n "__fish_sealpost_using_subcommand outbox" -l flush -d 'Try to deliver every queued message now'
+complete -c sealpost -n "__fish_sealpost_using_subcommand outbox" -l json -d 'Print one JSON document instead of text; errors become JSON on stderr (schema: docs/json.md)'
 complete -c sealpost -n "__fish_sealpost_using_subcommand outbox" -s h -l help -d 'Print help'
 complete -c sealpost -n "__fish_sealpost_using_subcommand sync" -l passphrase-file -d 'Read the store passphrase from this file instead of prompting' -r -F
-complete -c sealpost -n "__fish_sealpost_using_subcommand sync" -l json -d 'Print a JSON summary instead of text'
+complete -c sealpost -n "__fish_sealpost_using_subcommand sync" -l json -d 'Print one JSON document instead of text; errors become JSON on stderr (schema: docs/json.md)'
 complete -c sealpost -n "__fish_sealpost_using_subcommand sync" -s h -l help -d 'Print help'
 complete -c sealpost -n "__fish_sealpost_using_subcommand inbox" -l passphrase-file -d 'Read the store passphrase from this file instead of prompting' -r -F
+complete -c sealpost -n "__fish_sealpost_using_subcommand inbox" -l json -d 'Print one JSON document instead of text; errors become JSON on stderr (schema: docs/json.md)'
 complete -c sealpost -n "__fish_sealpost_using_subcommand inbox" -s h -l help -d 'Print help'
 complete -c sealpost -n "__fish_sealpost_using_subcommand read" -l save-attachments -d 'Save the attachments into this folder (never overwriting)' -r -F
 complete -c sealpost -n "__fish_sealpost_using_subcommand read" -l passphrase-file -d 'Read the store passphrase from this file instead of prompting' -r -F
 complete -c sealpost -n "__fish_sealpost_using_subcommand read" -l last -d 'The newest message'
 complete -c sealpost -n "__fish_sealpost_using_subcommand read" -l no-receipt -d 'Send no read receipt for this reading, even if the sender asked for one'
+complete -c sealpost -n "__fish_sealpost_using_subcommand read" -l json -d 'Print one JSON document instead of text; errors become JSON on stderr (schema: docs/json.md)'
 complete -c sealpost -n "__fish_sealpost_using_subcommand read" -s h -l help -d 'Print help'
 complete -c sealpost -n "__fish_sealpost_using_subcommand reply" -l from -d 'With --last: the newest verified message from this contact' -r
 complete -c sealpost -n "__fish_sealpost_using_subcommand reply" -l attach -d 'Attach a file (repeatable)' -r -F
@@ -144,35 +162,43 @@ complete -c sealpost -n "__fish_sealpost_using_subcommand reply" -l passphrase-f
 complete -c sealpost -n "__fish_sealpost_using_subcommand reply" -l last -d 'The newest verified message'
 complete -c sealpost -n "__fish_sealpost_using_subcommand reply" -l quote -d 'Quote the text `read` showed as verified (never other parts, never ciphertext)'
 complete -c sealpost -n "__fish_sealpost_using_subcommand reply" -l no-receipt -d 'Do not ask for a signed read receipt'
+complete -c sealpost -n "__fish_sealpost_using_subcommand reply" -l json -d 'Print one JSON document instead of text; errors become JSON on stderr (schema: docs/json.md)'
 complete -c sealpost -n "__fish_sealpost_using_subcommand reply" -s h -l help -d 'Print help'
 complete -c sealpost -n "__fish_sealpost_using_subcommand invite" -l for -d 'Only this address may join with the code' -r
 complete -c sealpost -n "__fish_sealpost_using_subcommand invite" -l expires -d 'How long the code works: 7d, 12h, 30m (at most 90d)' -r
 complete -c sealpost -n "__fish_sealpost_using_subcommand invite" -l revoke -d 'Revoke an open invite (its token, as --list shows it)' -r
 complete -c sealpost -n "__fish_sealpost_using_subcommand invite" -l passphrase-file -d 'Read the store passphrase from this file instead of prompting' -r -F
 complete -c sealpost -n "__fish_sealpost_using_subcommand invite" -l list -d 'List invites and where each stands'
+complete -c sealpost -n "__fish_sealpost_using_subcommand invite" -l json -d 'Print one JSON document instead of text; errors become JSON on stderr (schema: docs/json.md)'
 complete -c sealpost -n "__fish_sealpost_using_subcommand invite" -s h -l help -d 'Print help'
 complete -c sealpost -n "__fish_sealpost_using_subcommand join" -l passphrase-file -d 'Read the store passphrase from this file instead of prompting' -r -F
+complete -c sealpost -n "__fish_sealpost_using_subcommand join" -l json -d 'Print one JSON document instead of text; errors become JSON on stderr (schema: docs/json.md)'
 complete -c sealpost -n "__fish_sealpost_using_subcommand join" -s h -l help -d 'Print help'
 complete -c sealpost -n "__fish_sealpost_using_subcommand sent" -l passphrase-file -d 'Read the store passphrase from this file instead of prompting' -r -F
-complete -c sealpost -n "__fish_sealpost_using_subcommand sent" -l json -d 'Print JSON instead of text'
+complete -c sealpost -n "__fish_sealpost_using_subcommand sent" -l json -d 'Print one JSON document instead of text; errors become JSON on stderr (schema: docs/json.md)'
 complete -c sealpost -n "__fish_sealpost_using_subcommand sent" -s h -l help -d 'Print help'
 complete -c sealpost -n "__fish_sealpost_using_subcommand status" -l passphrase-file -d 'Read the store passphrase from this file instead of prompting' -r -F
-complete -c sealpost -n "__fish_sealpost_using_subcommand status" -l json -d 'Print JSON instead of text'
+complete -c sealpost -n "__fish_sealpost_using_subcommand status" -l json -d 'Print one JSON document instead of text; errors become JSON on stderr (schema: docs/json.md)'
 complete -c sealpost -n "__fish_sealpost_using_subcommand status" -s h -l help -d 'Print help'
 complete -c sealpost -n "__fish_sealpost_using_subcommand unlock" -l for -d 'Lock again after this long without use: 15m, 2h, 30s (default: `agent_idle` in the config, else 15m)' -r
 complete -c sealpost -n "__fish_sealpost_using_subcommand unlock" -l passphrase-file -d 'Read the store passphrase from this file instead of prompting' -r -F
+complete -c sealpost -n "__fish_sealpost_using_subcommand unlock" -l json -d 'Print one JSON document instead of text; errors become JSON on stderr (schema: docs/json.md)'
 complete -c sealpost -n "__fish_sealpost_using_subcommand unlock" -s h -l help -d 'Print help'
 complete -c sealpost -n "__fish_sealpost_using_subcommand lock" -l passphrase-file -d 'Read the store passphrase from this file instead of prompting' -r -F
+complete -c sealpost -n "__fish_sealpost_using_subcommand lock" -l json -d 'Print one JSON document instead of text; errors become JSON on stderr (schema: docs/json.md)'
 complete -c sealpost -n "__fish_sealpost_using_subcommand lock" -s h -l help -d 'Print help'
 complete -c sealpost -n "__fish_sealpost_using_subcommand demo" -l passphrase-file -d 'Read the store passphrase from this file instead of prompting' -r -F
 complete -c sealpost -n "__fish_sealpost_using_subcommand demo" -l keep -d 'Keep the demo folder instead of deleting it'
+complete -c sealpost -n "__fish_sealpost_using_subcommand demo" -l json -d 'Print one JSON document instead of text; errors become JSON on stderr (schema: docs/json.md)'
 complete -c sealpost -n "__fish_sealpost_using_subcommand demo" -s h -l help -d 'Print help'
 complete -c sealpost -n "__fish_sealpost_using_subcommand agent-serve" -l socket -r -F
 complete -c sealpost -n "__fish_sealpost_using_subcommand agent-serve" -l idle-seconds -r
 complete -c sealpost -n "__fish_sealpost_using_subcommand agent-serve" -l passphrase-file -d 'Read the store passphrase from this file instead of prompting' -r -F
+complete -c sealpost -n "__fish_sealpost_using_subcommand agent-serve" -l json -d 'Print one JSON document instead of text; errors become JSON on stderr (schema: docs/json.md)'
 complete -c sealpost -n "__fish_sealpost_using_subcommand agent-serve" -s h -l help -d 'Print help'
 complete -c sealpost -n "__fish_sealpost_using_subcommand generate-docs" -l out -d 'Folder to write man/ and completions/ into' -r -F
 complete -c sealpost -n "__fish_sealpost_using_subcommand generate-docs" -l passphrase-file -d 'Read the store passphrase from this file instead of prompting' -r -F
+complete -c sealpost -n "__fish_sealpost_using_subcommand generate-docs" -l json -d 'Print one JSON document instead of text; errors become JSON on stderr (schema: docs/json.md)'
 complete -c sealpost -n "__fish_sealpost_using_subcommand generate-docs" -s h -l help -d 'Print help'
 complete -c sealpost -n "__fish_sealpost_using_subcommand help; and not __fish_seen_subcommand_from init key contact account send outbox sync inbox read reply invite join sent status unlock lock demo agent-serve generate-docs help" -f -a "init" -d 'Create an identity, an encrypted store and a config'
 complete -c sealpost -n "__fish_sealpost_using_subcommand help; and not __fish_seen_subcommand_from init key contact account send outbox sync inbox read reply invite join sent status unlock lock demo agent-serve generate-docs help" -f -a "key" -d 'Show or export your own key'

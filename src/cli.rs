@@ -26,6 +26,10 @@ pub struct Cli {
     #[arg(long, global = true, env = "SEALPOST_PASSPHRASE_FILE", value_name = "PATH")]
     pub passphrase_file: Option<PathBuf>,
 
+    /// Print one JSON document instead of text; errors become JSON on stderr (schema: docs/json.md)
+    #[arg(long, global = true)]
+    pub json: bool,
+
     #[command(subcommand)]
     pub command: Command,
 }
@@ -204,11 +208,7 @@ pub struct Send {
 }
 
 #[derive(Args, Debug)]
-pub struct Sync {
-    /// Print a JSON summary instead of text
-    #[arg(long)]
-    pub json: bool,
-}
+pub struct Sync {}
 
 #[derive(Args, Debug)]
 pub struct Inbox {}
@@ -274,19 +274,12 @@ pub struct Join {
 }
 
 #[derive(Args, Debug)]
-pub struct Sent {
-    /// Print JSON instead of text
-    #[arg(long)]
-    pub json: bool,
-}
+pub struct Sent {}
 
 #[derive(Args, Debug)]
 pub struct Status {
     /// The number `sealpost sent` shows, or the Message-ID
     pub id: String,
-    /// Print JSON instead of text
-    #[arg(long)]
-    pub json: bool,
 }
 
 #[derive(Args, Debug)]

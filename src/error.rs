@@ -68,6 +68,11 @@ impl fmt::Display for Refusal {
 
 impl std::error::Error for Refusal {}
 
+/// An error as one line of JSON: `{"error":{"code":NAME,"exit":N,"message":TEXT}}`.
+pub fn json_error(code: ExitCode, message: &str) -> String {
+    serde_json::json!({ "error": { "code": code.name(), "exit": code as u8, "message": message } }).to_string()
+}
+
 /// The exit code an error maps to: the first `Refusal` in its chain, else 1.
 pub fn exit_code_of(err: &anyhow::Error) -> ExitCode {
     err.chain().find_map(|cause| cause.downcast_ref::<Refusal>()).map_or(ExitCode::Failure, |refusal| refusal.code)

@@ -1,12 +1,27 @@
 use clap::Parser;
 
+use sealpost::error::{exit_code_of, json_error, ExitCode};
+
 fn main() -> std::process::ExitCode {
-    let cli = sealpost::cli::Cli::parse();
+    let json = std::env::args().any(|a| a == "--json");
+    let cli = match sealpost::cli::Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) if json && e.use_stderr() => {
+            eprintln!("{}", json_error(ExitCode::Usage, &e.to_string()));
+            return std::process::ExitCode::from(ExitCode::Usage as u8);
+        }
+        Err(e) => e.exit(),
+    };
     match sealpost::cmd::run(cli) {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(err) => {
-            eprintln!("sealpost: {err:#}");
-            std::process::ExitCode::from(sealpost::error::exit_code_of(&err) as u8)
+            let code = exit_code_of(&err);
+            if json {
+                eprintln!("{}", json_error(code, &format!("{err:#}")));
+            } else {
+                eprintln!("sealpost: {err:#}");
+            }
+            std::process::ExitCode::from(code as u8)
         }
     }
 }

@@ -26,6 +26,9 @@ fn two_identities_exchange_verified_messages_through_the_servers() {
     assert!(check.stdout.contains("tls:         TLSv1_3"), "{check:?}");
     assert!(check.stdout.contains("login:       ok as ada@practice.example"), "{check:?}");
     assert!(check.stdout.contains("INBOX"), "{check:?}");
+    let checked: serde_json::Value = serde_json::from_str(&ada.ok(&["account", "check", "--json"], "").stdout).unwrap();
+    common::json_schema::Schema::load().check("sealpost account check", &checked);
+    assert_eq!(checked["imap"]["username"], "ada@practice.example");
 
     let sent = ada.run(&["send", "--to", "sam", "--subject", "Over the wire"], "Hello through Postfix.\n");
     assert_eq!(sent.code, 0, "{sent:?}\n{}", stack.logs());

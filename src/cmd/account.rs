@@ -27,9 +27,15 @@ impl Run for Account {
                     Some(role) => vec![*role],
                     None => vec![Role::Smtp, Role::Imap],
                 };
-                for role in roles {
-                    account::store_password(&store, role, &password)?;
-                    println!("stored the {} password, encrypted", role.name());
+                for role in &roles {
+                    account::store_password(&store, *role, &password)?;
+                    if !session.json {
+                        println!("stored the {} password, encrypted", role.name());
+                    }
+                }
+                if session.json {
+                    let stored: Vec<&str> = roles.iter().map(|r| r.name()).collect();
+                    return session.print_json(&serde_json::json!({ "stored": stored }));
                 }
             }
             Account::Check => {
@@ -37,38 +43,54 @@ impl Run for Account {
                     bail!("no SMTP or IMAP server is configured (see `sealpost init --smtp-host/--imap-host`)");
                 }
                 let mut failures = Vec::new();
+                let mut report = serde_json::json!({ "smtp": null, "imap": null });
+                let say = |line: String| {
+                    if !session.json {
+                        println!("{line}");
+                    }
+                };
                 if let Some(server) = &config.smtp {
-                    println!("smtp {}:{} ({:?})", server.host, server.port, server.security);
+                    say(format!("smtp {}:{} ({:?})", server.host, server.port, server.security));
                     match smtp::probe(server) {
                         Ok(handshake) => {
-                            println!("  tls:         {}", handshake.version);
-                            println!("  certificate: verified, sha256 {}", handshake.certificate_sha256);
+                            say(format!("  tls:         {}", handshake.version));
+                            say(format!("  certificate: verified, sha256 {}", handshake.certificate_sha256));
+                            let (user, _) = account::credentials(&store, &config, Role::Smtp, server)?;
+                            say(format!("  login:       as {user} when sending (checked by submission)"));
+                            report["smtp"] = serde_json::json!({
+                                "host": server.host, "port": server.port, "tls": handshake.version,
+                                "certificate_sha256": handshake.certificate_sha256, "username": user,
+                            });
                         }
                         Err(e) => failures.push(format!("smtp: {e:#}")),
                     }
-                    if failures.is_empty() {
-                        let (user, _) = account::credentials(&store, &config, Role::Smtp, server)?;
-                        println!("  login:       as {user} when sending (checked by submission)");
-                    }
                 }
                 if let Some(server) = &config.imap {
-                    println!("imap {}:{} ({:?})", server.host, server.port, server.security);
+                    say(format!("imap {}:{} ({:?})", server.host, server.port, server.security));
                     let checked = account::credentials(&store, &config, Role::Imap, server)
                         .and_then(|(user, pass)| Ok((imap::login(server, &user, &pass)?, user)));
                     match checked {
                         Ok(((mut imap_session, handshake), user)) => {
-                            println!("  tls:         {}", handshake.version);
-                            println!("  certificate: verified, sha256 {}", handshake.certificate_sha256);
-                            println!("  login:       ok as {user}");
+                            say(format!("  tls:         {}", handshake.version));
+                            say(format!("  certificate: verified, sha256 {}", handshake.certificate_sha256));
+                            say(format!("  login:       ok as {user}"));
                             let folders = imap::folders(&mut imap_session)?;
-                            println!("  folders:     {}", folders.join(", "));
+                            say(format!("  folders:     {}", folders.join(", ")));
                             let _ = imap_session.logout();
+                            report["imap"] = serde_json::json!({
+                                "host": server.host, "port": server.port, "tls": handshake.version,
+                                "certificate_sha256": handshake.certificate_sha256, "username": user,
+                                "folders": folders,
+                            });
                         }
                         Err(e) => failures.push(format!("imap: {e:#}")),
                     }
                 }
                 if !failures.is_empty() {
                     bail!("account check failed:\n  {}", failures.join("\n  "));
+                }
+                if session.json {
+                    return session.print_json(&report);
                 }
                 println!("account ok");
             }

@@ -17,6 +17,9 @@ impl Run for Unlock {
         let passphrase = session.passphrase.existing()?;
         let keyring = Store::open_keyring(&session.home, &passphrase)?;
         agent::start(&session.home, &keyring, idle)?;
+        if session.json {
+            return session.print_json(&serde_json::json!({ "idle_seconds": idle.as_secs() }));
+        }
         println!("unlocked; the keys stay in memory until {} without use, or `sealpost lock`", human(idle));
         Ok(())
     }
@@ -24,7 +27,11 @@ impl Run for Unlock {
 
 impl Run for Lock {
     fn run(&self, session: &Session) -> Result<()> {
-        if agent::lock(&session.home)? {
+        let was_running = agent::lock(&session.home)?;
+        if session.json {
+            return session.print_json(&serde_json::json!({ "locked": was_running }));
+        }
+        if was_running {
             println!("locked: the unlock agent wiped the keys and ended");
         } else {
             println!("no unlock agent was running");

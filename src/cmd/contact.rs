@@ -33,19 +33,29 @@ impl Run for ContactCmd {
                     // The new key of a contact whose key changed: kept as the
                     // candidate, still to be verified.
                     let alias = changed.alias.clone();
-                    contacts.supply_candidate(&alias, &cert).context("nothing was added")?;
+                    let contact = contacts.supply_candidate(&alias, &cert).context("nothing was added")?.clone();
                     contacts.save(&store)?;
+                    if session.json {
+                        return session.print_json(&brief(&contact));
+                    }
                     println!("stored the new key {} for {alias}", keys::grouped(&cert.fingerprint()));
                     println!("state: changed; verify it with `sealpost contact verify {alias}`");
                     return Ok(());
                 }
                 let contact = contacts.add(alias, address, &cert).context("nothing was added")?.clone();
                 contacts.save(&store)?;
+                if session.json {
+                    return session.print_json(&brief(&contact));
+                }
                 println!("pinned {} <{}>", contact.alias, contact.address);
                 println!("fingerprint: {}", keys::grouped(&cert.fingerprint()));
                 println!("state: unverified; verify it with `sealpost contact verify {}`", contact.alias);
             }
             ContactCmd::List => {
+                if session.json {
+                    let all: Vec<_> = contacts.iter().map(brief).collect();
+                    return session.print_json(&serde_json::json!({ "contacts": all }));
+                }
                 if contacts.iter().next().is_none() {
                     println!("no contacts; add one with `sealpost contact add ALIAS ADDRESS --key FILE`");
                 }
@@ -59,6 +69,16 @@ impl Run for ContactCmd {
                 let join = contacts.find(who).map_or(who.as_str(), |c| c.address.as_str());
                 let pending = joins.with(join).map(Join::describe);
                 let invited = invites.for_contact(join).map(Invite::describe);
+                if session.json {
+                    let mut value = match contacts.find(who) {
+                        Some(contact) => detailed(&store, contact)?,
+                        None if pending.is_some() => serde_json::json!({ "address": keys::normalize_address(who) }),
+                        None => return contacts.get(who).map(|_| ()),
+                    };
+                    value["join"] = serde_json::json!(pending);
+                    value["invite"] = serde_json::json!(invited);
+                    return session.print_json(&value);
+                }
                 match contacts.find(who) {
                     Some(contact) => show(&store, contact)?,
                     None if pending.is_some() => println!("address:     {}", keys::normalize_address(who)),
@@ -75,21 +95,62 @@ impl Run for ContactCmd {
             }
             ContactCmd::Verify { who, fingerprint, code } => {
                 let contact = contacts.get(who)?.clone();
+                if session.json && fingerprint.is_none() && code.is_none() {
+                    bail!("with --json, give the safety code (--code) or the fingerprint (--fingerprint)");
+                }
                 match verify(&store, &contact, fingerprint.as_deref(), code.as_deref())? {
                     Verified::Pinned(how) => {
                         contacts.mark_verified(&contact.alias, how)?;
                     }
                     Verified::NewKey(how) => {
                         contacts.adopt_candidate(&contact.alias, how)?;
-                        println!("the new key {} replaces the pinned one", group_hex(&contact_new_key(&contact)));
+                        if !session.json {
+                            println!("the new key {} replaces the pinned one", group_hex(&contact_new_key(&contact)));
+                        }
                     }
                 }
                 contacts.save(&store)?;
+                if session.json {
+                    return session.print_json(&brief(contacts.get(&contact.alias)?));
+                }
                 println!("{} <{}> is now verified", contact.alias, contact.address);
             }
         }
         Ok(())
     }
+}
+
+/// A contact in a listing (docs/json.md).
+fn brief(contact: &Contact) -> serde_json::Value {
+    serde_json::json!({
+        "alias": contact.alias,
+        "address": contact.address,
+        "state": contact.state.to_string(),
+        "fingerprint": contact.fingerprint,
+    })
+}
+
+/// Everything `contact show` shows (docs/json.md).
+fn detailed(store: &Store, contact: &Contact) -> Result<serde_json::Value> {
+    let cert = contact.cert()?;
+    let mut value = brief(contact);
+    value["name"] = serde_json::json!(keys::name_for(&cert, &contact.address));
+    value["added_at"] = serde_json::json!(format_time(contact.added_at as i64));
+    value["verified_at"] = serde_json::json!(contact.verified_at.map(|t| format_time(t as i64)));
+    value["verified_by"] = serde_json::json!(contact.verified_by.map(Verification::describe));
+    value["safety_code"] = serde_json::json!(safety_code(store, contact)?.to_string());
+    value["new_key"] = serde_json::json!(contact.candidate.as_ref().map(|c| serde_json::json!({
+        "fingerprint": c.fingerprint,
+        "seen_at": format_time(c.seen_at as i64),
+        "how": c.how,
+        "has_key": c.cert.is_some(),
+    })));
+    value["history"] = contact
+        .key_history()
+        .iter()
+        .map(|e| serde_json::json!({ "at": format_time(e.at as i64), "fingerprint": e.fingerprint, "event": e.event }))
+        .collect();
+    Ok(value)
 }
 
 fn safety_code(store: &Store, contact: &Contact) -> Result<SafetyCode> {

@@ -30,30 +30,51 @@ struct Outcome {
 struct Stage {
     exe: PathBuf,
     dir: PathBuf,
+    /// `--json`: run every step, print nothing but the summary.
+    quiet: bool,
+    steps: std::cell::Cell<usize>,
 }
 
 impl Run for Demo {
-    fn run(&self, _session: &Session) -> Result<()> {
+    fn run(&self, session: &Session) -> Result<()> {
         let dir = std::env::temp_dir().join(format!("sealpost-demo-{}", home::unique_suffix()));
         home::create_private_dir(&dir)?;
-        let demo = Stage { exe: std::env::current_exe().context("finding the sealpost binary")?, dir: dir.clone() };
+        let demo = Stage {
+            exe: std::env::current_exe().context("finding the sealpost binary")?,
+            dir: dir.clone(),
+            quiet: session.json,
+            steps: std::cell::Cell::new(0),
+        };
         let result = demo.play();
         if self.keep {
-            println!("\nthe demo folder is kept at {}", dir.display());
+            demo.say(format!("\nthe demo folder is kept at {}", dir.display()));
         } else {
             let _ = std::fs::remove_dir_all(&dir);
         }
-        match result {
-            Ok(()) => {
-                println!("\ndemo complete: every step behaved as shown");
-                Ok(())
-            }
-            Err(e) => Err(e.context("the demo stopped")),
+        result.context("the demo stopped")?;
+        if session.json {
+            return session.print_json(&serde_json::json!({
+                "complete": true,
+                "steps": demo.steps.get(),
+                "kept": self.keep.then_some(&dir),
+            }));
         }
+        println!("\ndemo complete: every step behaved as shown");
+        Ok(())
     }
 }
 
 impl Stage {
+    fn say(&self, text: String) {
+        if !self.quiet {
+            println!("{text}");
+        }
+    }
+
+    fn section(&self, title: &str) {
+        self.say(format!("== {title}\n"));
+    }
+
     fn person(&self, role: &'static str) -> Result<Person> {
         let passphrase_file = self.dir.join(format!("{role}.passphrase"));
         home::write_atomic(&passphrase_file, format!("demo passphrase of the {role}\n").as_bytes())?;
@@ -65,10 +86,12 @@ impl Stage {
         let ada = self.person("therapist")?;
         let sam = self.person("client")?;
         let mail_arg = mail.to_string_lossy().into_owned();
-        println!("sealpost demo: Dr. Ada Moss (therapist) and Sam Lee (client), offline, on local Maildirs");
-        println!("in {}\n", self.dir.display());
+        self.say(
+            "sealpost demo: Dr. Ada Moss (therapist) and Sam Lee (client), offline, on local Maildirs".to_string(),
+        );
+        self.say(format!("in {}\n", self.dir.display()));
 
-        section("1. Each creates an identity and an encrypted store");
+        self.section("1. Each creates an identity and an encrypted store");
         self.run(
             &ada,
             &[
@@ -104,10 +127,10 @@ impl Stage {
             &["created identity sam@client.example"],
         )?;
 
-        section("2. Before they have verified each other, nothing can be sent");
+        self.section("2. Before they have verified each other, nothing can be sent");
         self.run(&ada, &["send", "--to", "sam@client.example", "--subject", "hello"], Some("Hello Sam"), 3, &[])?;
 
-        section("3. In session, the therapist hands the client an invite code");
+        self.section("3. In session, the therapist hands the client an invite code");
         let invite = self.run(&ada, &["invite", "--for", "sam@client.example"], None, 0, &["works once"])?.stdout;
         let code = invite
             .lines()
@@ -116,7 +139,7 @@ impl Stage {
             .context("no invite code was printed")?
             .to_string();
 
-        section("4. The client joins; four messages later both keys are verified");
+        self.section("4. The client joins; four messages later both keys are verified");
         self.run(&sam, &["join", &code], None, 0, &["sent the join request"])?;
         self.run(&ada, &["sync"], None, 0, &["join request from sam@client.example: answered"])?;
         self.run(&sam, &["sync"], None, 0, &["their key matches the invite code"])?;
@@ -124,7 +147,7 @@ impl Stage {
         self.run(&sam, &["sync"], None, 0, &["ada is verified"])?;
         self.run(&ada, &["contact", "show", "sam"], None, 0, &["state:       verified", "by invite code"])?;
 
-        section("5. The therapist sends session notes with a worksheet");
+        self.section("5. The therapist sends session notes with a worksheet");
         let worksheet = self.dir.join("worksheet.txt");
         home::write_atomic(
             &worksheet,
@@ -146,7 +169,7 @@ impl Stage {
             &["sent <", "to sam <sam@client.example>"],
         )?;
 
-        section("6. The client fetches and reads it: verified");
+        self.section("6. The client fetches and reads it: verified");
         self.run(&sam, &["sync"], None, 0, &["1 verified"])?;
         self.run(&sam, &["inbox"], None, 0, &["ada", "verified", "Notes from today's session"])?;
         let saved = self.dir.join("client-downloads");
@@ -161,15 +184,15 @@ impl Stage {
             bail!("the attachment was not saved");
         }
         self.run(&sam, &["read", "--last"], None, 0, &["Status:  verified"])?;
-        println!("  (reading again sends no second receipt)\n");
+        self.say("  (reading again sends no second receipt)\n".to_string());
 
-        section("7. The signed read receipt comes back to the therapist");
+        self.section("7. The signed read receipt comes back to the therapist");
         self.run(&ada, &["sent"], None, 0, &["sent", "Notes from today's session"])?;
         self.run(&ada, &["sync"], None, 0, &["read receipt:", "was read by sam"])?;
         self.run(&ada, &["sent"], None, 0, &["read 20", "by sam"])?;
         self.run(&ada, &["status", "1"], None, 0, &["State:    read", "Signer:", "Digest:   matches"])?;
 
-        section("8. The client replies");
+        self.section("8. The client replies");
         self.run(
             &sam,
             &["send", "--to", "ada", "--subject", "Re: Notes from today's session"],
@@ -180,23 +203,24 @@ impl Stage {
         self.run(&ada, &["sync"], None, 0, &["1 verified"])?;
         self.run(&ada, &["read", "--last"], None, 0, &["Status:  verified", "Thanks, I will."])?;
 
-        section("9. A typo in the address is refused, and named");
+        self.section("9. A typo in the address is refused, and named");
         self.run(&ada, &["send", "--to", "sam@client.exmaple"], Some("Reminder: Thursday 10:00\n"), 3, &[])?;
         if mail.join("sam@client.exmaple").exists() {
             bail!("something was delivered to the mistyped address");
         }
-        println!("  (nothing was delivered to sam@client.exmaple)");
+        self.say("  (nothing was delivered to sam@client.exmaple)".to_string());
         Ok(())
     }
 
     /// Runs one step as `person`, prints it as typed with its output, and
     /// checks the exit code and what the user should see.
     fn run(&self, person: &Person, args: &[&str], stdin: Option<&str>, code: i32, expect: &[&str]) -> Result<Outcome> {
+        self.steps.set(self.steps.get() + 1);
         let shown: Vec<String> = args.iter().map(|a| shell_word(a, &self.dir)).collect();
         let prefix = stdin
             .map(|s| format!("echo {} | ", shell_word(s.lines().next().unwrap_or(""), &self.dir)))
             .unwrap_or_default();
-        println!("[{}] $ {prefix}sealpost {}", person.role, shown.join(" "));
+        self.say(format!("[{}] $ {prefix}sealpost {}", person.role, shown.join(" ")));
         let mut child = Command::new(&self.exe)
             .args(args)
             .env("SEALPOST_HOME", &person.home)
@@ -215,10 +239,10 @@ impl Stage {
         let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
         let shown_out = if args == ["key", "export"] { first_lines(&stdout, 2) + "  ...\n" } else { stdout.clone() };
         for line in shown_out.lines().chain(stderr.lines()) {
-            println!("  {line}");
+            self.say(format!("  {line}"));
         }
         let actual = output.status.code().unwrap_or(-1);
-        println!("  (exit {actual})\n");
+        self.say(format!("  (exit {actual})\n"));
         if actual != code {
             bail!("`sealpost {}` exited with {actual}, expected {code}", args.join(" "));
         }
@@ -230,10 +254,6 @@ impl Stage {
         }
         Ok(Outcome { stdout })
     }
-}
-
-fn section(title: &str) {
-    println!("== {title}\n");
 }
 
 fn first_lines(text: &str, n: usize) -> String {

@@ -6,8 +6,14 @@ use super::{Run, Session};
 use crate::cli::{Cli, GenerateDocs};
 
 impl Run for GenerateDocs {
-    fn run(&self, _session: &Session) -> Result<()> {
-        write_docs(&self.out)
+    fn run(&self, session: &Session) -> Result<()> {
+        write_docs(&self.out)?;
+        if session.json {
+            session.print_json(
+                &serde_json::json!({ "man": self.out.join("man"), "completions": self.out.join("completions") }),
+            )?;
+        }
+        Ok(())
     }
 }
 

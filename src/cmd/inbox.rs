@@ -11,6 +11,23 @@ impl Run for InboxCmd {
         let store = session.unlock()?;
         let contacts = Contacts::load(&store)?;
         let inbox = Inbox::load(&store)?;
+        if session.json {
+            let messages: Vec<_> = inbox
+                .messages()
+                .map(|e| {
+                    serde_json::json!({
+                        "id": e.id,
+                        "date": e.date.map(format_time),
+                        "from": e.sender.as_deref().map(sanitize::line),
+                        "contact": e.sender.as_deref().and_then(|s| contacts.by_address(s)).map(|c| c.alias.clone()),
+                        "status": e.status(&contacts).name(),
+                        "subject": e.subject.as_deref().map(sanitize::line),
+                        "message_id": e.message_id,
+                    })
+                })
+                .collect();
+            return session.print_json(&serde_json::json!({ "messages": messages }));
+        }
         if inbox.messages().next().is_none() {
             println!("no messages; `sealpost sync` fetches new mail");
             return Ok(());

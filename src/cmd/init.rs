@@ -60,6 +60,15 @@ impl Run for Init {
         }
         .save(home)?;
         let fingerprint = store.secret_cert().fingerprint();
+        if session.json {
+            return session.print_json(&serde_json::json!({
+                "address": address,
+                "fingerprint": fingerprint.to_hex(),
+                "store": home.data_dir,
+                "config": home.config_file(),
+                "kdf_lowered": self.kdf_work_factor.is_some(),
+            }));
+        }
         println!("created identity {address}");
         println!("fingerprint: {}", keys::grouped(&fingerprint));
         println!("store: {}", home.data_dir.display());

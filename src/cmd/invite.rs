@@ -16,6 +16,22 @@ impl Run for InviteCmd {
         let store = session.unlock()?;
         let mut invites = Invites::load(&store)?;
         if self.list {
+            if session.json {
+                let list: Vec<_> = invites
+                    .invites
+                    .iter()
+                    .map(|i| {
+                        serde_json::json!({
+                            "token": i.token,
+                            "for": i.for_address,
+                            "created_at": format_time(i.created_at as i64),
+                            "expires_at": format_time(i.expires_at as i64),
+                            "state": i.describe(),
+                        })
+                    })
+                    .collect();
+                return session.print_json(&serde_json::json!({ "invites": list }));
+            }
             if invites.invites.is_empty() {
                 println!("no invites; `sealpost invite` makes one");
             }
@@ -39,6 +55,9 @@ impl Run for InviteCmd {
             }
             invite.state = InviteState::Revoked { at: now() };
             invites.save(&store)?;
+            if session.json {
+                return session.print_json(&serde_json::json!({ "revoked": token }));
+            }
             println!("revoked invite {token}; a join with it will be refused");
             return Ok(());
         }
@@ -61,6 +80,14 @@ impl Run for InviteCmd {
         });
         invites.save(&store)?;
         let text = code.to_string();
+        if session.json {
+            return session.print_json(&serde_json::json!({
+                "code": text,
+                "token": code.token,
+                "for": for_address,
+                "expires_at": format_time(expires_at as i64),
+            }));
+        }
         if std::io::stdout().is_terminal() {
             if let Ok(qr) = QrCode::new(text.as_bytes()) {
                 println!("{}", qr.render::<Dense1x2>().quiet_zone(true).build());

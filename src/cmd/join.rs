@@ -16,7 +16,9 @@ impl Run for JoinCmd {
         let contacts = Contacts::load(&store)?;
         let queued =
             join::start(&store, &config, &contacts, &code).map_err(|e| Refusal::verification(format!("{e:#}")))?;
-        println!("joining {} (key {})", code.address, group_hex(&code.fingerprint.to_hex()));
+        if !session.json {
+            println!("joining {} (key {})", code.address, group_hex(&code.fingerprint.to_hex()));
+        }
         let flushed = session.deliver_outbox(&config, &store)?;
         if let Some((_, reason)) = flushed.failed.iter().find(|(q, _)| q.message_id == queued.message_id) {
             return Err(Refusal::queued(format!(
@@ -24,6 +26,13 @@ impl Run for JoinCmd {
                  will try again",
                 code.address
             )));
+        }
+        if session.json {
+            return session.print_json(&serde_json::json!({
+                "inviter": code.address,
+                "fingerprint": code.fingerprint.to_hex(),
+                "stage": "request-sent",
+            }));
         }
         println!("sent the join request; run `sealpost sync` until it says verified (both of you)");
         Ok(())

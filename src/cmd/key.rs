@@ -22,15 +22,29 @@ impl Run for Key {
         match self {
             Key::Show => {
                 let config = session.config()?;
+                let meta = Store::meta(&session.home)?;
+                if session.json {
+                    return session.print_json(&serde_json::json!({
+                        "name": config.account.name,
+                        "address": config.account.address,
+                        "fingerprint": cert.fingerprint().to_hex(),
+                        "kdf_lowered": meta.kdf_lowered,
+                    }));
+                }
                 println!("{} <{}>", config.account.name, config.account.address);
                 println!("fingerprint: {}", keys::grouped(&cert.fingerprint()));
-                let meta = Store::meta(&session.home)?;
                 if meta.kdf_lowered {
                     println!("warning: this store's passphrase work factor was lowered to {}", meta.kdf_work_factor);
                 }
             }
             Key::Export => {
                 let armored = cert.armored().to_vec().context("armoring the certificate")?;
+                if session.json {
+                    return session.print_json(&serde_json::json!({
+                        "fingerprint": cert.fingerprint().to_hex(),
+                        "armored": String::from_utf8(armored)?,
+                    }));
+                }
                 print!("{}", String::from_utf8(armored)?);
             }
             Key::Rotate => unreachable!("handled above"),
@@ -83,14 +97,17 @@ fn rotate(session: &Session) -> Result<()> {
         announced.push(contact.alias.clone());
     }
     store.rotate(new)?;
-    println!("new key: {}", keys::grouped(&store.secret_cert().fingerprint()));
-    println!("old key: {} (kept to read earlier messages)", keys::grouped(&old.fingerprint()));
-    if announced.is_empty() {
-        println!("no verified contacts to tell");
-    } else {
-        println!("announced to {}, signed by the old key; each must verify the new key", announced.join(", "));
-    }
     let flushed = session.deliver_outbox(&config, &store)?;
+    if session.json {
+        session.print_json(&serde_json::json!({
+            "fingerprint": store.secret_cert().fingerprint().to_hex(),
+            "previous_fingerprint": old.fingerprint().to_hex(),
+            "announced_to": announced,
+            "queued": flushed.failed.len(),
+        }))?;
+    } else {
+        print_rotation(&store, &old, &announced);
+    }
     if !flushed.failed.is_empty() {
         return Err(Refusal::queued(format!(
             "{} announcement(s) could not be delivered yet and stay in the outbox; `sealpost sync` retries",
@@ -98,4 +115,14 @@ fn rotate(session: &Session) -> Result<()> {
         )));
     }
     Ok(())
+}
+
+fn print_rotation(store: &Store, old: &sequoia_openpgp::Cert, announced: &[String]) {
+    println!("new key: {}", keys::grouped(&store.secret_cert().fingerprint()));
+    println!("old key: {} (kept to read earlier messages)", keys::grouped(&old.fingerprint()));
+    if announced.is_empty() {
+        println!("no verified contacts to tell");
+    } else {
+        println!("announced to {}, signed by the old key; each must verify the new key", announced.join(", "));
+    }
 }

@@ -39,9 +39,17 @@ use crate::transport::{SentCopy, Source, Submission, Transport};
 pub struct Session {
     pub home: Home,
     pub passphrase: PassphraseSource,
+    /// `--json`: print one JSON document (docs/json.md) instead of text.
+    pub json: bool,
 }
 
 impl Session {
+    /// Prints `value` as the command's JSON document.
+    pub fn print_json(&self, value: &serde_json::Value) -> Result<()> {
+        println!("{}", serde_json::to_string_pretty(value)?);
+        Ok(())
+    }
+
     /// The unlocked store: from the unlock agent when one runs, else with
     /// the passphrase (prompted on a terminal, or from the passphrase file).
     pub fn unlock(&self) -> Result<Store> {
@@ -120,7 +128,8 @@ pub trait Run {
 
 /// Runs the parsed command line.
 pub fn run(cli: Cli) -> Result<()> {
-    let session = Session { home: Home::locate()?, passphrase: PassphraseSource { file: cli.passphrase_file } };
+    let session =
+        Session { home: Home::locate()?, passphrase: PassphraseSource { file: cli.passphrase_file }, json: cli.json };
     match &cli.command {
         Command::Init(c) => c.run(&session),
         Command::Key(c) => c.run(&session),

@@ -10,14 +10,36 @@ impl Run for Outbox {
     fn run(&self, session: &Session) -> Result<()> {
         let config = session.config()?;
         let store = session.unlock()?;
+        let mut delivered = Vec::new();
         if self.flush && !outbox::queued(&store)?.is_empty() {
             let mut transport = session.transport(&config, &store)?;
             let flushed = outbox::flush(&store, transport.as_mut())?;
             for queued in &flushed.delivered {
-                println!("delivered {} to {}", queued.message_id, queued.to);
+                if !session.json {
+                    println!("delivered {} to {}", queued.message_id, queued.to);
+                }
             }
+            delivered = flushed.delivered;
         }
         let queued = outbox::queued(&store)?;
+        if session.json {
+            let list: Vec<_> = queued
+                .iter()
+                .map(|q| {
+                    serde_json::json!({
+                        "message_id": q.message_id, "to": q.to, "subject": q.subject, "kind": q.kind,
+                        "created_at": format_time(q.created_at as i64), "attempts": q.attempts,
+                        "last_error": q.last_error,
+                    })
+                })
+                .collect();
+            let done: Vec<&str> = delivered.iter().map(|q| q.message_id.as_str()).collect();
+            session.print_json(&serde_json::json!({ "queued": list, "delivered": done }))?;
+            if self.flush && !queued.is_empty() {
+                return Err(Refusal::queued(format!("{} message(s) are still queued", queued.len())));
+            }
+            return Ok(());
+        }
         if queued.is_empty() {
             println!("the outbox is empty");
             return Ok(());

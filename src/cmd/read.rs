@@ -2,6 +2,7 @@ use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
+use serde_json::Value;
 
 use super::{format_time, Run, Session};
 use crate::cli::Read;
@@ -12,7 +13,7 @@ use crate::home;
 use crate::inbox::{Answer, Entry, Inbox};
 use crate::keys;
 use crate::message::receipt::Sending;
-use crate::message::{open, Attachment, Opened, Seal, Status};
+use crate::message::{open, Attachment, Content, Opened, Seal, Status};
 use crate::receipt;
 use crate::sanitize;
 use crate::store::Store;
@@ -37,50 +38,47 @@ impl Run for Read {
             anyhow::bail!("{} is {what}, not a message; `sealpost inbox` lists the messages", entry.id);
         }
         if entry.seal == Seal::NotEncrypted {
-            println!("Status:  NOT VERIFIED: not-encrypted: {}", Status::NotEncrypted.explain());
+            if session.json {
+                session.print_json(&serde_json::json!({
+                    "id": entry.id,
+                    "status": Status::NotEncrypted.name(),
+                    "explain": Status::NotEncrypted.explain(),
+                }))?;
+            } else {
+                println!("Status:  NOT VERIFIED: not-encrypted: {}", Status::NotEncrypted.explain());
+            }
             return Err(Refusal::verification(format!("message {} is not verified (not-encrypted)", entry.id)));
         }
         // Open again with today's contacts: the status is decided now.
         let raw = inbox.raw(&store, entry.id)?;
         let opened = open(&raw, store.my_keys(), &contacts);
-        print_status(&opened, &contacts);
-        if let Some(content) = opened.content.as_ref().filter(|_| opened.status.content_shown()) {
-            let from = content.from_address.as_deref().or(opened.outer.from_address.as_deref()).unwrap_or("");
-            match &content.from_name {
-                Some(name) => println!("From:    {} <{}>", sanitize::line(name), sanitize::line(from)),
-                None => println!("From:    {}", sanitize::line(from)),
+        let shown = opened.content.as_ref().filter(|_| opened.status.content_shown());
+        if !session.json {
+            print_status(&opened, &contacts);
+            if let Some(content) = shown {
+                print_content(content, &opened);
             }
-            if !content.to.is_empty() {
-                println!("To:      {}", sanitize::line(&content.to.join(", ")));
+        }
+        let mut saved = Vec::new();
+        if let (Some(content), Some(dir)) = (shown, &self.save_attachments) {
+            for attachment in &content.attachments {
+                saved.push(save(dir, attachment)?);
             }
-            if let Some(date) = content.date {
-                println!("Date:    {}", format_time(date));
+        }
+        let receipt = match opened.status {
+            Status::Verified => {
+                self.answer_receipt_request(session, &config, &store, &contacts, &mut inbox, &entry, &opened)?
             }
-            match &content.subject {
-                Some(subject) => println!("Subject: {}", sanitize::line(subject)),
-                None => println!("Subject: (none protected by encryption)"),
+            _ => None,
+        };
+        if session.json {
+            session.print_json(&read_json(entry.id, &opened, &contacts, &saved, receipt.as_deref()))?;
+        } else {
+            for path in &saved {
+                eprintln!("saved {}", path.display());
             }
-            if !content.attachments.is_empty() {
-                println!("Attachments:");
-                for attachment in &content.attachments {
-                    println!(
-                        "  {} ({}, {} bytes)",
-                        sanitize::file_name(&attachment.name),
-                        sanitize::line(&attachment.content_type),
-                        attachment.bytes.len()
-                    );
-                }
-            }
-            println!();
-            print!("{}", sanitize::body(&content.body));
-            if !content.body.ends_with('\n') {
-                println!();
-            }
-            if let Some(dir) = &self.save_attachments {
-                for attachment in &content.attachments {
-                    let path = save(dir, attachment)?;
-                    eprintln!("saved {}", path.display());
-                }
+            if let Some(note) = &receipt {
+                eprintln!("{note}");
             }
         }
         if opened.status != Status::Verified {
@@ -90,8 +88,78 @@ impl Run for Read {
                 opened.status.name()
             )));
         }
-        self.answer_receipt_request(session, &config, &store, &contacts, &mut inbox, &entry, &opened)
+        Ok(())
     }
+}
+
+fn print_content(content: &Content, opened: &Opened) {
+    let from = content.from_address.as_deref().or(opened.outer.from_address.as_deref()).unwrap_or("");
+    match &content.from_name {
+        Some(name) => println!("From:    {} <{}>", sanitize::line(name), sanitize::line(from)),
+        None => println!("From:    {}", sanitize::line(from)),
+    }
+    if !content.to.is_empty() {
+        println!("To:      {}", sanitize::line(&content.to.join(", ")));
+    }
+    if let Some(date) = content.date {
+        println!("Date:    {}", format_time(date));
+    }
+    match &content.subject {
+        Some(subject) => println!("Subject: {}", sanitize::line(subject)),
+        None => println!("Subject: (none protected by encryption)"),
+    }
+    if !content.attachments.is_empty() {
+        println!("Attachments:");
+        for attachment in &content.attachments {
+            println!(
+                "  {} ({}, {} bytes)",
+                sanitize::file_name(&attachment.name),
+                sanitize::line(&attachment.content_type),
+                attachment.bytes.len()
+            );
+        }
+    }
+    println!();
+    print!("{}", sanitize::body(&content.body));
+    if !content.body.ends_with('\n') {
+        println!();
+    }
+}
+
+/// `read --json` (docs/json.md). Text from the message is sanitized as for
+/// the terminal; the content is null when the status withholds it.
+fn read_json(id: u64, opened: &Opened, contacts: &Contacts, saved: &[PathBuf], receipt: Option<&str>) -> Value {
+    let signer = match &opened.seal {
+        Seal::Signed { signer } => signer.parse().ok().and_then(|f| contacts.by_fingerprint(&f)),
+        _ => None,
+    };
+    let content = opened.content.as_ref().filter(|_| opened.status.content_shown()).map(|c| {
+        serde_json::json!({
+            "from": c.from_address.as_deref().map(sanitize::line),
+            "from_name": c.from_name.as_deref().map(sanitize::line),
+            "to": c.to.iter().map(|t| sanitize::line(t)).collect::<Vec<_>>(),
+            "date": c.date.map(format_time),
+            "subject": c.subject.as_deref().map(sanitize::line),
+            "message_id": c.message_id,
+            "body": sanitize::body(&c.body),
+            "attachments": c.attachments.iter().map(|a| serde_json::json!({
+                "name": sanitize::file_name(&a.name),
+                "content_type": sanitize::line(&a.content_type),
+                "size": a.bytes.len(),
+            })).collect::<Vec<_>>(),
+        })
+    });
+    serde_json::json!({
+        "id": id,
+        "status": opened.status.name(),
+        "explain": opened.status.explain(),
+        "signer": signer.map(|c| serde_json::json!({
+            "alias": c.alias, "address": c.address, "fingerprint": c.fingerprint,
+        })),
+        "content": content,
+        "saved": saved,
+        "receipt": receipt,
+    })
 }
 
 impl Read {
@@ -109,13 +177,13 @@ impl Read {
         inbox: &mut Inbox,
         entry: &Entry,
         opened: &Opened,
-    ) -> Result<()> {
-        let Some(content) = &opened.content else { return Ok(()) };
+    ) -> Result<Option<String>> {
+        let Some(content) = &opened.content else { return Ok(None) };
         if opened.status != Status::Verified || !content.receipt_requested || content.report.is_some() {
-            return Ok(());
+            return Ok(None);
         }
         if entry.receipt_answer.is_some() {
-            return Ok(()); // answered at an earlier reading
+            return Ok(None); // answered at an earlier reading
         }
         let contact = match &opened.seal {
             Seal::Signed { signer } => signer.parse().ok().and_then(|f| contacts.by_fingerprint(&f)),
@@ -124,22 +192,21 @@ impl Read {
         .context("a verified message has a pinned signer")?;
         let who = format!("{} <{}>", contact.alias, contact.address);
         if contact.state != PinState::Verified {
-            eprintln!("{who} asked for a read receipt; none was sent: their key changed (`sealpost contact show`)");
-            return Ok(());
+            return Ok(Some(format!(
+                "{who} asked for a read receipt; none was sent: their key changed (`sealpost contact show`)"
+            )));
         }
         if self.no_receipt {
-            eprintln!("{who} asked for a read receipt; none was sent (--no-receipt)");
-            return Ok(());
+            return Ok(Some(format!("{who} asked for a read receipt; none was sent (--no-receipt)")));
         }
         let sending = match config.receipts {
-            ReceiptPolicy::Never => return Ok(()),
+            ReceiptPolicy::Never => return Ok(None),
             ReceiptPolicy::Send => Sending::Automatically,
             ReceiptPolicy::Ask if !std::io::stdin().is_terminal() => {
-                eprintln!(
+                return Ok(Some(format!(
                     "{who} asked for a read receipt; none was sent: receipts = \"ask\" and there is no terminal \
                      to ask on (read it again on a terminal to answer)"
-                );
-                return Ok(());
+                )));
             }
             ReceiptPolicy::Ask => {
                 eprint!("{who} asked for a signed read receipt. Send it? [y/N] ");
@@ -148,8 +215,7 @@ impl Read {
                 if !matches!(answer.trim(), "y" | "Y" | "yes" | "Yes") {
                     inbox.set_answer(entry.id, Answer::Declined { at: now() });
                     inbox.save(store)?;
-                    eprintln!("no read receipt sent");
-                    return Ok(());
+                    return Ok(Some("no read receipt sent".to_string()));
                 }
                 Sending::Manually
             }
@@ -160,13 +226,12 @@ impl Read {
         inbox.set_answer(entry.id, Answer::Sent { at: now() });
         inbox.save(store)?;
         let flushed = session.deliver_outbox(config, store)?;
-        match flushed.failed.iter().find(|(q, _)| q.message_id == queued.message_id) {
+        Ok(Some(match flushed.failed.iter().find(|(q, _)| q.message_id == queued.message_id) {
             Some((_, reason)) => {
-                eprintln!("a signed read receipt to {who} is queued ({reason}); `sealpost sync` will deliver it")
+                format!("a signed read receipt to {who} is queued ({reason}); `sealpost sync` will deliver it")
             }
-            None => eprintln!("sent a signed read receipt to {who}"),
-        }
-        Ok(())
+            None => format!("sent a signed read receipt to {who}"),
+        }))
     }
 }
 

@@ -77,6 +77,15 @@ pub(super) fn send_draft(
             contact.address, draft.message_id
         )));
     }
+    if session.json {
+        return session.print_json(&serde_json::json!({
+            "message_id": draft.message_id,
+            "to": contact.address,
+            "contact": contact.alias,
+            "subject": draft.subject,
+            "receipt_requested": draft.request_receipt,
+        }));
+    }
     println!("sent {} to {} <{}>", draft.message_id, contact.alias, contact.address);
     Ok(())
 }

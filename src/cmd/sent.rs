@@ -12,9 +12,8 @@ impl Run for Sent {
         let store = session.unlock()?;
         let contacts = Contacts::load(&store)?;
         let rows: Vec<Row> = outbox::tracked(&store)?.iter().map(|t| Row::of(t, &contacts)).collect();
-        if self.json {
-            println!("{}", serde_json::to_string_pretty(&serde_json::json!({ "messages": rows }))?);
-            return Ok(());
+        if session.json {
+            return session.print_json(&serde_json::json!({ "messages": rows }));
         }
         if rows.is_empty() {
             println!("nothing sent yet");

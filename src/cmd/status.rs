@@ -40,12 +40,11 @@ impl Run for Status {
                 })
             })
             .collect();
-        if self.json {
+        if session.json {
             let mut value = serde_json::to_value(&row)?;
             value["digest_matches"] = serde_json::Value::Bool(row.read_at.is_some());
             value["rejected_receipts"] = serde_json::Value::Array(rejected);
-            println!("{}", serde_json::to_string_pretty(&value)?);
-            return Ok(());
+            return session.print_json(&value);
         }
         println!("Message:  {}", row.message_id);
         match &row.contact {

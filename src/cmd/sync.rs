@@ -20,12 +20,14 @@ impl Run for Sync {
         let mut contacts = Contacts::load(&store)?;
 
         let flushed = session.deliver_outbox(&config, &store)?;
-        if !flushed.delivered.is_empty() && !self.json {
+        if !flushed.delivered.is_empty() && !session.json {
             println!("delivered {} queued message(s)", flushed.delivered.len());
         }
-        for (queued, reason) in &flushed.failed {
-            eprintln!("still queued: {} to {} ({reason})", queued.message_id, queued.to);
-        }
+        let mut warnings: Vec<String> = flushed
+            .failed
+            .iter()
+            .map(|(queued, reason)| format!("still queued: {} to {} ({reason})", queued.message_id, queued.to))
+            .collect();
 
         let mut inbox = Inbox::load(&store)?;
         let mut source = session.source(&config, &store)?;
@@ -90,9 +92,28 @@ impl Run for Sync {
         // Handshake steps answered just now go out in this sync.
         let answered = if handshaker.queued { session.deliver_outbox(&config, &store)? } else { Default::default() };
         for (queued, reason) in &answered.failed {
-            eprintln!("still queued: {} to {} ({reason})", queued.message_id, queued.to);
+            warnings.push(format!("still queued: {} to {} ({reason})", queued.message_id, queued.to));
         }
-        if self.json {
+        // Key changes and rejected receipts are warnings too.
+        for contact in &key_changes {
+            warnings.push(format!(
+                "WARNING: the key of {} <{}> changed. {}. Sending to {} is blocked until you verify the new \
+                 key: `sealpost contact show {}`",
+                contact.alias,
+                contact.address,
+                contact.key_change().unwrap_or_default(),
+                contact.alias,
+                contact.alias
+            ));
+        }
+        for (from, reason) in &rejected {
+            warnings.push(format!(
+                "rejected a read receipt from {}: {}",
+                from.as_deref().map(sanitize::line).unwrap_or_else(|| "an unknown sender".to_string()),
+                sanitize::line(reason)
+            ));
+        }
+        if session.json {
             let summary = serde_json::json!({
                 "delivered": flushed.delivered.len(),
                 "still_queued": flushed.failed.len(),
@@ -105,8 +126,9 @@ impl Run for Sync {
                 "receipts_rejected": rejected.len(),
                 "key_changes": key_changes.iter().map(|c| c.alias.clone()).collect::<Vec<_>>(),
                 "handshakes": handshakes,
+                "warnings": warnings,
             });
-            println!("{summary}");
+            session.print_json(&summary)?;
         } else {
             self.print(verified, unverified, plain, duplicates, accepted.len() + rejected.len());
             for line in &handshakes {
@@ -117,24 +139,10 @@ impl Run for Sync {
                 println!("read receipt: {original} was read by {who} at {}", format_time(receipt.read_at));
             }
         }
-        // Key changes and rejections are warnings, shown in both modes.
-        for contact in &key_changes {
-            eprintln!(
-                "WARNING: the key of {} <{}> changed. {}. Sending to {} is blocked until you verify the new \
-                 key: `sealpost contact show {}`",
-                contact.alias,
-                contact.address,
-                contact.key_change().unwrap_or_default(),
-                contact.alias,
-                contact.alias
-            );
-        }
-        for (from, reason) in &rejected {
-            eprintln!(
-                "rejected a read receipt from {}: {}",
-                from.as_deref().map(sanitize::line).unwrap_or_else(|| "an unknown sender".to_string()),
-                sanitize::line(reason)
-            );
+        if !session.json {
+            for warning in &warnings {
+                eprintln!("{warning}");
+            }
         }
         if !flushed.failed.is_empty() || !answered.failed.is_empty() {
             return Err(crate::error::Refusal::queued(format!(

@@ -379,3 +379,4 @@ impl Person {
         std::fs::write(self.config_path(), edit(text)).unwrap();
     }
 }
+pub mod json_schema;
