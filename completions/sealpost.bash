@@ -1046,7 +1046,7 @@ _sealpost() {
             return 0
             ;;
         sealpost__subcmd__inbox)
-            opts="-h --passphrase-file --json --help"
+            opts="-h --unread --passphrase-file --json --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -148,6 +148,7 @@ complete -c sealpost -n "__fish_sealpost_using_subcommand sync" -l passphrase-fi
 complete -c sealpost -n "__fish_sealpost_using_subcommand sync" -l json -d 'Print one JSON document instead of text; errors become JSON on stderr (schema: docs/json.md)'
 complete -c sealpost -n "__fish_sealpost_using_subcommand sync" -s h -l help -d 'Print help'
 complete -c sealpost -n "__fish_sealpost_using_subcommand inbox" -l passphrase-file -d 'Read the store passphrase from this file instead of prompting' -r -F
+complete -c sealpost -n "__fish_sealpost_using_subcommand inbox" -l unread -d 'Only messages not yet shown by `read`'
 complete -c sealpost -n "__fish_sealpost_using_subcommand inbox" -l json -d 'Print one JSON document instead of text; errors become JSON on stderr (schema: docs/json.md)'
 complete -c sealpost -n "__fish_sealpost_using_subcommand inbox" -s h -l help -d 'Print help'
 complete -c sealpost -n "__fish_sealpost_using_subcommand read" -l save-attachments -d 'Save the attachments into this folder (never overwriting)' -r -F

@@ -211,7 +211,11 @@ pub struct Send {
 pub struct Sync {}
 
 #[derive(Args, Debug)]
-pub struct Inbox {}
+pub struct Inbox {
+    /// Only messages not yet shown by `read`
+    #[arg(long)]
+    pub unread: bool,
+}
 
 #[derive(Args, Debug)]
 pub struct Read {

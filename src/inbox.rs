@@ -46,6 +46,9 @@ pub struct Entry {
     /// answered once, not on every reading.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub receipt_answer: Option<Answer>,
+    /// When `read` first showed it; unread until then.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub opened_at: Option<u64>,
 }
 
 /// What a stored message is, besides a message to read.
@@ -121,6 +124,13 @@ impl Inbox {
         self.messages().last()
     }
 
+    /// Marks a message as read (the first time only).
+    pub fn mark_opened(&mut self, id: u64) {
+        if let Some(entry) = self.entries.iter_mut().find(|e| e.id == id) {
+            entry.opened_at.get_or_insert_with(now);
+        }
+    }
+
     /// Records how a request for a read receipt was answered.
     pub fn set_answer(&mut self, id: u64, answer: Answer) {
         if let Some(entry) = self.entries.iter_mut().find(|e| e.id == id) {
@@ -165,6 +175,7 @@ impl Inbox {
                 _ => None,
             },
             receipt_answer: None,
+            opened_at: None,
         });
         Ok(Added::Stored(id))
     }

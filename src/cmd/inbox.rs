@@ -14,6 +14,7 @@ impl Run for InboxCmd {
         if session.json {
             let messages: Vec<_> = inbox
                 .messages()
+                .filter(|e| !self.unread || e.opened_at.is_none())
                 .map(|e| {
                     serde_json::json!({
                         "id": e.id,
@@ -23,17 +24,23 @@ impl Run for InboxCmd {
                         "status": e.status(&contacts).name(),
                         "subject": e.subject.as_deref().map(sanitize::line),
                         "message_id": e.message_id,
+                        "unread": e.opened_at.is_none(),
                     })
                 })
                 .collect();
             return session.print_json(&serde_json::json!({ "messages": messages }));
         }
-        if inbox.messages().next().is_none() {
+        let listed: Vec<&Entry> = inbox.messages().filter(|e| !self.unread || e.opened_at.is_none()).collect();
+        if listed.is_empty() && self.unread {
+            println!("no unread messages");
+            return Ok(());
+        }
+        if listed.is_empty() {
             println!("no messages; `sealpost sync` fetches new mail");
             return Ok(());
         }
         println!("{:>4}  {:<20}  {:<24}  {:<16}  SUBJECT", "ID", "DATE", "FROM", "STATUS");
-        for entry in inbox.messages() {
+        for entry in listed {
             println!(
                 "{:>4}  {:<20}  {:<24}  {:<16}  {}",
                 entry.id,

@@ -59,6 +59,10 @@ impl Run for Read {
                 print_content(content, &opened);
             }
         }
+        if shown.is_some() && entry.opened_at.is_none() {
+            inbox.mark_opened(entry.id);
+            inbox.save(&store)?;
+        }
         let mut saved = Vec::new();
         if let (Some(content), Some(dir)) = (shown, &self.save_attachments) {
             for attachment in &content.attachments {
