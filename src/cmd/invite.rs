@@ -89,8 +89,8 @@ impl Run for InviteCmd {
             }));
         }
         if std::io::stdout().is_terminal() {
-            if let Ok(qr) = QrCode::new(text.as_bytes()) {
-                println!("{}", qr.render::<Dense1x2>().quiet_zone(true).build());
+            if let Some(drawn) = qr(&text) {
+                println!("{drawn}");
             }
         }
         println!("invite code (works once, until {}):", format_time(expires_at as i64));
@@ -104,5 +104,28 @@ impl Run for InviteCmd {
         println!("They run `sealpost join CODE`; then both of you run `sealpost sync` until it says verified.");
         println!("token {} (`sealpost invite --revoke {}` cancels it)", code.token, code.token);
         Ok(())
+    }
+}
+
+/// `text` as a QR code drawn with half-block characters, for a terminal.
+fn qr(text: &str) -> Option<String> {
+    QrCode::new(text.as_bytes()).ok().map(|qr| qr.render::<Dense1x2>().quiet_zone(true).build())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_invite_code_fits_a_terminal_as_a_qr_code() {
+        let cert = keys::generate("Ada", "a-rather-long-name@a-rather-long-practice-domain.example").unwrap();
+        let code = InviteCode::generate(
+            "a-rather-long-name@a-rather-long-practice-domain.example",
+            &cert.fingerprint(),
+            2_000_000_000,
+        );
+        let drawn = qr(&code.to_string()).expect("the code fits a QR code");
+        assert!(drawn.lines().count() <= 40, "{drawn}");
+        assert!(drawn.lines().all(|l| l.chars().count() <= 80), "{drawn}");
     }
 }
