@@ -52,7 +52,7 @@ impl Run for Sync {
             }
             if let Some(outcome) = handshaker.handle(&mut contacts, &message.raw, &opened)? {
                 inbox.add(&store, &message.source_id, &message.raw, &opened, Kind::Handshake(outcome.clone()))?;
-                handshakes.push(outcome);
+                handshakes.push(sanitize::line(&outcome));
                 continue;
             }
             key_changes.extend(key_change::notice(&mut contacts, &opened));
