@@ -120,6 +120,45 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     result
 }
 
+/// Whether `name` is the temp file of an atomic write (see `write_atomic`).
+fn is_unfinished_write(name: &str) -> bool {
+    name.starts_with('.') && name.contains(".tmp-")
+}
+
+/// Removes the temp files of atomic writes that never finished, anywhere
+/// under `data_dir`. Call it only while holding the store's `Lock`: one
+/// writer at a time means any temp file found then belongs to a writer that
+/// died (a kill or a crash between writing and renaming). Each holds only
+/// age ciphertext, never the document it would have replaced, so removing
+/// it loses nothing; left alone, they would pile up after every crash.
+pub fn remove_unfinished_writes(data_dir: &Path) -> Result<()> {
+    let entries = match fs::read_dir(data_dir) {
+        Ok(entries) => entries,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        Err(e) => return Err(e).with_context(|| format!("reading {}", data_dir.display())),
+    };
+    let mut removed = false;
+    for entry in entries {
+        let entry = entry.with_context(|| format!("reading {}", data_dir.display()))?;
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let kind = entry.file_type().with_context(|| format!("reading {}", entry.path().display()))?;
+        // A draft folder belongs to an editor that may still be running.
+        if kind.is_dir() && !name.starts_with(DRAFT_PREFIX) {
+            remove_unfinished_writes(&entry.path())?;
+        } else if kind.is_file() && is_unfinished_write(&name) {
+            fs::remove_file(entry.path()).with_context(|| format!("removing {}", entry.path().display()))?;
+            removed = true;
+        }
+    }
+    if removed {
+        sync_dir(data_dir)?;
+    }
+    Ok(())
+}
+
+/// The name of a folder holding a draft while `$EDITOR` runs.
+pub const DRAFT_PREFIX: &str = "sealpost-draft-";
+
 /// Makes a rename or removal in `dir` durable.
 pub fn sync_dir(dir: &Path) -> Result<()> {
     File::open(dir).and_then(|d| d.sync_all()).with_context(|| format!("flushing folder {} to disk", dir.display()))

@@ -136,6 +136,7 @@ impl Store {
     pub fn from_keyring(home: &Home, keyring: &Keyring) -> Result<Store> {
         home.check_permissions()?;
         let lock = Lock::acquire(&home.data_dir, Duration::from_secs(10))?;
+        home::remove_unfinished_writes(&home.data_dir)?;
         let store_key = age::x25519::Identity::from_str(&keyring.store_key)
             .map_err(|e| anyhow!("the keyring's store key is damaged: {e}"))?;
         let secret = Cert::from_bytes(keyring.secret_key.as_bytes()).context("reading the secret key")?;

@@ -291,3 +291,36 @@ fn expired_certificate_is_refused() {
     assert_eq!(run.code, 1, "{run:?}");
     assert!(run.stderr.contains("has expired"), "{run:?}");
 }
+
+#[test]
+fn a_write_cut_off_by_a_crash_leaves_no_temp_file_behind() {
+    let world = World::new();
+    let ada = world.person("ada", "Dr. Ada Moss", "ada@practice.example");
+    // What a writer killed between writing its temp file and renaming it
+    // leaves: the names `write_atomic` uses, in the store's folders.
+    let data = ada.home.join("data");
+    std::fs::create_dir_all(data.join("outbox")).unwrap();
+    let leftovers =
+        [data.join("outbox/.0a1b2c.age.tmp-4242-00ff00ff00ff00ff"), data.join(".contacts.age.tmp-4243-0123")];
+    for file in &leftovers {
+        std::fs::write(file, b"age-encryption.org/v1 cut off").unwrap();
+    }
+    // A draft folder belongs to an editor that may still be running.
+    let draft = data.join("sealpost-draft-4244-abcd");
+    std::fs::create_dir_all(&draft).unwrap();
+    std::fs::write(draft.join(".message.txt.tmp-4244-1"), b"").unwrap();
+    for dir in [&data, &data.join("outbox"), &draft] {
+        std::fs::set_permissions(dir, std::os::unix::fs::PermissionsExt::from_mode(0o700)).unwrap();
+    }
+    for file in leftovers.iter().chain([&draft.join(".message.txt.tmp-4244-1")]) {
+        std::fs::set_permissions(file, std::os::unix::fs::PermissionsExt::from_mode(0o600)).unwrap();
+    }
+
+    let listed = ada.ok(&["outbox"], "");
+    assert!(listed.stdout.contains("the outbox is empty"), "{listed:?}");
+    for file in &leftovers {
+        assert!(!file.exists(), "{} is still there", file.display());
+    }
+    assert!(draft.join(".message.txt.tmp-4244-1").exists(), "a draft folder is left alone");
+    assert_eq!(ada.outbox_len(), 0);
+}

@@ -39,7 +39,7 @@ fn edit(session: &Session) -> Result<Vec<u8>> {
     let editor = std::env::var("VISUAL").or_else(|_| std::env::var("EDITOR")).unwrap_or_else(|_| "vi".to_string());
     let shm = Path::new("/dev/shm");
     let base = if shm.is_dir() { shm.to_path_buf() } else { session.home.data_dir.clone() };
-    let dir = base.join(format!("sealpost-draft-{}-{}", std::process::id(), home::unique_suffix()));
+    let dir = base.join(format!("{}{}-{}", home::DRAFT_PREFIX, std::process::id(), home::unique_suffix()));
     home::create_private_dir(&dir)?;
     let file = dir.join("message.txt");
     home::write_atomic(&file, b"")?;

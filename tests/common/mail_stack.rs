@@ -28,8 +28,23 @@ pub struct MailStack {
     postfix_running: bool,
 }
 
+/// A free port below the kernel's ephemeral range (32768 and up), so that an
+/// outgoing connection of a parallel test cannot take it between the moment
+/// it is chosen here and the moment a server binds it; each port is handed
+/// out once per test process.
 fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+    let offset = (std::process::id() % 60) * 200;
+    loop {
+        let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        let port = (20_000 + (offset + n) % 12_000) as u16;
+        if n >= 12_000 {
+            panic!("no free loopback port found for the mail stack");
+        }
+        if TcpListener::bind(("127.0.0.1", port)).is_ok() {
+            return port;
+        }
+    }
 }
 
 fn sh(cmd: &mut Command) -> String {
@@ -44,8 +59,11 @@ fn sh(cmd: &mut Command) -> String {
 }
 
 /// Starts a daemon: its output goes to a file, not a pipe it would hold open.
-fn daemon(cmd: &mut Command) {
-    let log = std::env::temp_dir().join(format!("sealpost-daemon-{}.log", std::process::id()));
+fn daemon(cmd: &mut Command) -> Result<(), String> {
+    static STARTED: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let n = STARTED.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    // One log per start: tests start daemons in parallel.
+    let log = std::env::temp_dir().join(format!("sealpost-daemon-{}-{n}.log", std::process::id()));
     let file = std::fs::File::create(&log).unwrap();
     let status = cmd
         .stdin(std::process::Stdio::null())
@@ -55,7 +73,11 @@ fn daemon(cmd: &mut Command) {
         .unwrap_or_else(|e| panic!("running {cmd:?}: {e}"));
     let output = std::fs::read_to_string(&log).unwrap_or_default();
     let _ = std::fs::remove_file(&log);
-    assert!(status.success(), "{cmd:?} failed ({status}): {output}");
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("{cmd:?} failed ({status}): {output}"))
+    }
 }
 
 fn have(binary: &str) -> bool {
@@ -173,7 +195,9 @@ impl MailStack {
             ));
         }
         std::fs::write(dir.join("dovecot.conf"), conf).unwrap();
-        daemon(Command::new("dovecot").arg("-c").arg(dir.join("dovecot.conf")));
+        if let Err(e) = daemon(Command::new("dovecot").arg("-c").arg(dir.join("dovecot.conf"))) {
+            panic!("{e}\n{}", std::fs::read_to_string(dir.join("dovecot.log")).unwrap_or_default());
+        }
         dir
     }
 
@@ -212,8 +236,7 @@ impl MailStack {
             listed.split([' ', ',']).filter(|d| !d.is_empty() && Path::new(d).exists()).map(str::to_string).collect();
         dirs.push(dir.display().to_string());
         sh(Command::new("postconf").args(["-e", &format!("alternate_config_directories = {}", dirs.join(" "))]));
-        daemon(Command::new("postfix").arg("-c").arg(&dir).arg("start"));
-        self.postfix_running = true;
+        self.postfix_start();
     }
 
     /// Stops Postfix (submission goes down); `start_submission` brings it back.
@@ -240,9 +263,16 @@ impl MailStack {
             .status();
     }
 
-    pub fn start_submission(&mut self) {
-        daemon(Command::new("postfix").arg("-c").arg(&self.postfix_dir).arg("start"));
+    /// Postfix logs why it did not start to its own log, not to the terminal.
+    fn postfix_start(&mut self) {
+        if let Err(e) = daemon(Command::new("postfix").arg("-c").arg(&self.postfix_dir).arg("start")) {
+            panic!("{e}\n{}", self.logs());
+        }
         self.postfix_running = true;
+    }
+
+    pub fn start_submission(&mut self) {
+        self.postfix_start();
         wait_for_port(self.submission_port, self);
     }
 
