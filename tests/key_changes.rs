@@ -57,6 +57,14 @@ fn a_message_signed_by_a_new_key_blocks_sending_until_the_new_key_is_verified() 
     assert_eq!(ada.outbox_len(), 0);
     assert_eq!(sam.delivered(&world).len(), before, "nothing was delivered");
 
+    // Until Ada checks, even a message signed by the pinned key is not verified.
+    sam.ok(&["send", "--to", "ada", "--subject", "Old phone"], "Still me.\n");
+    ada.ok(&["sync"], "");
+    let old_key = ada.run(&["read", "2"], "");
+    assert_eq!(old_key.code, 4, "{old_key:?}");
+    assert!(old_key.stdout.starts_with("Status:  NOT VERIFIED: key-changed"), "{old_key:?}");
+    assert!(!old_key.all().contains("read receipt"), "no receipt while the key is in question");
+
     let shown = ada.ok(&["contact", "show", "sam"], "").stdout;
     assert!(shown.contains("state:       changed"), "{shown}");
     assert!(shown.contains(&format!("new key:     {} NOT VERIFIED", grouped(&new))), "{shown}");
@@ -105,8 +113,13 @@ fn another_key_in_the_autocrypt_header_blocks_sending_and_confirming_the_pinned_
 
     let synced = ada.ok(&["sync"], "");
     assert!(synced.stderr.contains("seen in the Autocrypt header of a message"), "{synced:?}");
-    // Signed by the pinned key: the message itself is still verified.
-    assert!(ada.ok(&["read", "1"], "").stdout.contains("Status:  verified"));
+    // Signed by the pinned key, but another key is about: nothing from Sam
+    // is verified, and nothing goes to him, until Ada checks.
+    let shown = ada.run(&["read", "1"], "");
+    assert_eq!(shown.code, 4, "{shown:?}");
+    assert!(shown.stdout.starts_with("Status:  NOT VERIFIED: key-changed"), "{shown:?}");
+    assert!(shown.stdout.contains(&grouped(&sam2.fingerprint())), "{shown:?}");
+    assert!(ada.ok(&["inbox"], "").stdout.contains("key-changed"));
     assert_eq!(ada.run(&["send", "--to", "sam"], "Blocked?\n").code, 3);
 
     // Sam confirms the pinned key is still his: sending works again.
@@ -114,6 +127,7 @@ fn another_key_in_the_autocrypt_header_blocks_sending_and_confirming_the_pinned_
     let shown = ada.ok(&["contact", "show", "sam"], "").stdout;
     assert!(shown.contains("state:       verified") && !shown.contains("new key:"), "{shown}");
     assert!(shown.contains("is not theirs"), "{shown}");
+    assert!(ada.ok(&["read", "1"], "").stdout.starts_with("Status:  verified: signed by sam"));
     ada.ok(&["send", "--to", "sam"], "Thanks.\n");
 }
 
@@ -138,8 +152,14 @@ fn a_rotated_key_is_announced_signed_by_the_old_one_and_still_has_to_be_verified
     assert!(synced.stderr.contains(&grouped(&new)), "{synced:?}");
     let shown = sam.ok(&["contact", "show", "ada"], "").stdout;
     assert!(shown.contains("state:       changed") && shown.contains("the pinned key vouched for it"), "{shown}");
-    // The announcement itself is verified: the old key signed it.
-    assert!(sam.ok(&["read", "--last"], "").stdout.contains("I have a new key"));
+    // The announcement is shown, but from a contact in `changed` nothing is
+    // verified until Sam has checked which key is Ada's.
+    let announcement = sam.run(&["read", "--last"], "");
+    assert_eq!(announcement.code, 4, "{announcement:?}");
+    assert!(announcement.stdout.starts_with("Status:  NOT VERIFIED: key-changed"), "{announcement:?}");
+    assert!(announcement.stdout.contains(&format!("pinned for ada@practice.example: {}", grouped(&old))));
+    assert!(announcement.stdout.contains(&grouped(&new)), "{announcement:?}");
+    assert!(announcement.stdout.contains("I have a new key"), "{announcement:?}");
     // Vouched for, not verified: sending waits for Sam's own check.
     assert_eq!(sam.run(&["send", "--to", "ada"], "Is this you?\n").code, 3);
 

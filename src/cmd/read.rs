@@ -7,7 +7,7 @@ use serde_json::Value;
 use super::{format_time, Run, Session};
 use crate::cli::Read;
 use crate::config::{Config, ReceiptPolicy};
-use crate::contacts::{group_hex, now, Contacts, PinState};
+use crate::contacts::{group_hex, now, Contacts};
 use crate::error::Refusal;
 use crate::home;
 use crate::inbox::{Answer, Entry, Inbox};
@@ -195,11 +195,6 @@ impl Read {
         }
         .context("a verified message has a pinned signer")?;
         let who = format!("{} <{}>", contact.alias, contact.address);
-        if contact.state != PinState::Verified {
-            return Ok(Some(format!(
-                "{who} asked for a read receipt; none was sent: their key changed (`sealpost contact show`)"
-            )));
-        }
         if self.no_receipt {
             return Ok(Some(format!("{who} asked for a read receipt; none was sent (--no-receipt)")));
         }
@@ -261,11 +256,18 @@ fn print_status(opened: &Opened, contacts: &Contacts) {
                 Seal::UnknownSigner { issuer } => issuer.as_deref(),
                 _ => None,
             };
-            if let Some(pinned) = opened.sender().and_then(|s| contacts.by_address(s)) {
+            let pinned = opened.sender().and_then(|s| contacts.by_address(s));
+            if let Some(pinned) = pinned {
                 println!("         pinned for {}: {}", pinned.address, group_hex(&pinned.fingerprint));
+                if let Some(seen) = &pinned.candidate {
+                    println!("         seen {}: {}", seen.how.describe(), group_hex(&seen.fingerprint));
+                }
             }
             println!("         signed by:   {}", signer.map(group_hex).unwrap_or_else(|| "(no fingerprint)".into()));
             println!("         do not trust this message until you have verified the new key with the sender");
+            if let Some(pinned) = pinned {
+                println!("         to check which key is theirs, run `sealpost contact show {}`", pinned.alias);
+            }
         }
         (Status::FromMismatch, Some(c)) => println!(
             "         From says {}, but the signing key is pinned for {} <{}>",

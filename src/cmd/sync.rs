@@ -8,7 +8,7 @@ use crate::contacts::Contacts;
 use crate::inbox::{Added, Inbox, Kind};
 use crate::join::Handshaker;
 use crate::key_change;
-use crate::message::{open, Seal, Status};
+use crate::message::{judge, open, Seal, Status};
 use crate::outbox::SentList;
 use crate::receipt::{self, Verdict};
 use crate::sanitize;
@@ -44,7 +44,7 @@ impl Run for Sync {
             if progress && (n % 10 == 0 || n + 1 == incoming.len()) {
                 eprint!("\rsync: {}/{} messages", n + 1, incoming.len());
             }
-            let opened = open(&message.raw, store.my_keys(), &contacts);
+            let mut opened = open(&message.raw, store.my_keys(), &contacts);
             if inbox.knows(&opened) {
                 inbox.mark_seen(&message.source_id);
                 duplicates += 1;
@@ -55,7 +55,12 @@ impl Run for Sync {
                 handshakes.push(sanitize::line(&outcome));
                 continue;
             }
-            key_changes.extend(key_change::notice(&mut contacts, &opened));
+            let changed = key_change::notice(&mut contacts, &opened);
+            if !changed.is_empty() {
+                // The message that showed another key is judged as what it is now.
+                opened.status = judge(&opened.seal, opened.sender(), &contacts);
+                key_changes.extend(changed);
+            }
             let verdict = receipt::is_receipt(&opened).then(|| receipt::check(&opened, &contacts, &sent));
             let kind = verdict.as_ref().map_or(Kind::Message, |v| Kind::Receipt(v.record()));
             match (inbox.add(&store, &message.source_id, &message.raw, &opened, kind)?, verdict) {

@@ -122,8 +122,8 @@ impl Status {
             Status::UnknownSender => "signed by a key that is not pinned for any of your contacts",
             Status::UnverifiedKey => "signed by a pinned key that you have not verified",
             Status::KeyChanged => {
-                "signed by a different key than the one pinned for the sender; sending to them is blocked until \
-                 you verify the new key"
+                "another key than the one pinned was seen for the sender; until you verify which key is theirs, \
+                 nothing from them is verified and sending to them is blocked"
             }
             Status::BadSignature => "the signature does not match the content; the content is withheld",
             Status::FromMismatch => "the sender named in From is not the owner of the signing key",
@@ -280,10 +280,13 @@ pub fn judge(seal: &Seal, sender: Option<&str>, contacts: &Contacts) -> Status {
                 Some(address) if address == contact.address => {}
                 _ => return Status::FromMismatch,
             }
-            // A contact in `changed` keeps its pinned key: a signature by
-            // that key is still its owner's. The new key is what is unverified.
+            // Once another key was seen for a contact, nothing from that
+            // address shows as verified, even under the pinned key, until the
+            // user has checked which key is theirs (DESIGN.md, principle 3):
+            // whoever holds the other key may be the real owner now.
             match contact.state {
-                PinState::Verified | PinState::Changed => Status::Verified,
+                PinState::Verified => Status::Verified,
+                PinState::Changed => Status::KeyChanged,
                 PinState::Unverified => Status::UnverifiedKey,
             }
         }
