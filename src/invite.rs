@@ -128,10 +128,17 @@ pub enum InviteState {
     /// Not used yet.
     Open,
     /// A join request came and was answered; waiting for the auth message.
+    /// The request's key is kept here, not pinned: it is pinned (verified)
+    /// only once the proof signed by it checks out, so a forged request
+    /// leaves no trace among the contacts.
     Answered {
         address: String,
         fingerprint: String,
         at: u64,
+        /// The key of the request, armored. Invites answered before keys
+        /// were kept here pinned the key at the request instead.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        key: Option<String>,
     },
     /// The joiner proved the code and is verified.
     Completed {

@@ -1,7 +1,9 @@
 //! The join handshake, on both sides (DESIGN.md, "Verification and pinning").
 //!
 //! 1. The joiner sends a request: the token and its key, encrypted with the
-//!    password derived from the code's secret.
+//!    password derived from the code's secret. The inviter keeps that key
+//!    with the invite and pins nothing yet: anyone who learned the code's
+//!    password could have written the request.
 //! 2. The inviter answers with its key, encrypted to the joiner's key and the
 //!    password. The joiner accepts it only if the key is the one whose
 //!    fingerprint is in the code, and only if the answer was encrypted to its
@@ -9,8 +11,9 @@
 //! 3. The joiner sends the auth secret and its fingerprint, encrypted to the
 //!    inviter's key and signed.
 //! 4. The inviter checks secret, signer and fingerprint: the signer must be
-//!    the key of the request, so a key swapped in step 1 fails here. It pins
-//!    the joiner verified and confirms; the confirmation, signed by the key
+//!    the key of the request, so a key swapped in step 1 fails here, and
+//!    leaves no pin behind. Only then does it pin the joiner, verified, and
+//!    confirm; the confirmation, signed by the key
 //!    from the code, makes the joiner pin the inviter verified.
 //!
 //! Anything that does not check out is refused with the reason, changes no
@@ -21,6 +24,8 @@ use std::time::SystemTime;
 
 use anyhow::{Context, Result};
 use sequoia_openpgp::crypto::Password;
+use sequoia_openpgp::parse::Parse;
+use sequoia_openpgp::serialize::SerializeInto;
 use sequoia_openpgp::Cert;
 
 use crate::config::Config;
@@ -95,24 +100,31 @@ impl<'a> Handshaker<'a> {
         let Some(content) = first.content.as_ref().filter(|c| c.handshake.is_some()) else {
             return Ok(None);
         };
-        // Check the signature against the key the step carries, if any.
+        // The key the step must be signed by: the one it carries (request,
+        // answer, refusal), or for a proof the key of the join request it
+        // belongs to, which is not pinned until the proof checks out.
         let carried = handshake::carried_key(content);
-        let second = match &carried {
+        let claimed = content.handshake.as_ref().expect("checked above");
+        let expected = carried.clone().or_else(|| match claimed.step {
+            Step::Auth => self.requested_key(claimed.token.as_deref().unwrap_or_default()),
+            _ => None,
+        });
+        let second = match &expected {
             Some(key) => open_with(raw, me, contacts, vec![key.clone()], &passwords).0,
             None => first.clone(),
         };
         let content = second.content.clone().unwrap_or_else(|| content.clone());
         let step = content.handshake.clone().expect("checked above");
+        // Only a signature that was checked names a signer; the issuer an
+        // unchecked signature claims proves nothing.
         let signer = match &second.seal {
             Seal::Signed { signer } => Some(signer.clone()),
-            Seal::UnknownSigner { issuer } => issuer.clone(),
             _ => None,
         };
-        let signed_by_carried = carried
-            .as_ref()
-            .is_some_and(|k| matches!(&second.seal, Seal::Signed { signer } if *signer == k.fingerprint().to_hex()));
+        let signed_by_expected =
+            expected.as_ref().is_some_and(|k| signer.as_deref() == Some(k.fingerprint().to_hex().as_str()));
         let by_password = opener.is_some();
-        let step_in = Incoming { content: &content, step: &step, signer, carried, signed_by_carried, by_password };
+        let step_in = Incoming { content: &content, step: &step, signer, carried, signed_by_expected, by_password };
         let line = match (step.step, opener) {
             (Step::Request, Some(Opener::Invite(token))) => self.on_request(contacts, &token.clone(), &step_in)?,
             (Step::Answer, _) => self.on_answer(contacts, &step_in)?,
@@ -123,6 +135,14 @@ impl<'a> Handshaker<'a> {
         };
         self.changed = true;
         Ok(Some(line))
+    }
+
+    /// The key of the join request an invite was answered for.
+    fn requested_key(&self, token: &str) -> Option<Cert> {
+        match &self.invites.by_token(token)?.state {
+            InviteState::Answered { key: Some(armored), .. } => Cert::from_bytes(armored.as_bytes()).ok(),
+            _ => None,
+        }
     }
 
     fn on_request(&mut self, contacts: &mut Contacts, token: &str, step: &Incoming<'_>) -> Result<String> {
@@ -138,7 +158,7 @@ impl<'a> Handshaker<'a> {
         let Some(key) = step.carried.clone() else {
             return refuse(self, "it carries no usable key".to_string());
         };
-        if !step.signed_by_carried {
+        if !step.signed_by_expected {
             return refuse(self, "it is not signed by the key it carries".to_string());
         }
         if from.is_empty() || keys::check_usable(&key, &from).is_err() {
@@ -159,19 +179,13 @@ impl<'a> Handshaker<'a> {
             return refuse(self, "the invite is for another address".to_string());
         }
         let fingerprint = key.fingerprint().to_hex();
-        match contacts.by_address(&from) {
-            Some(c) if c.fingerprint != fingerprint => {
-                return refuse(
-                    self,
-                    format!("{from} is already pinned with another key; check their key in person instead"),
-                );
-            }
-            Some(_) => {}
-            None => {
-                let alias = contacts.free_alias(&from);
-                contacts.add(&alias, &from, &key)?;
-            }
+        if contacts.by_address(&from).is_some_and(|c| c.fingerprint != fingerprint) {
+            return refuse(
+                self,
+                format!("{from} is already pinned with another key; check their key in person instead"),
+            );
         }
+        let armored = String::from_utf8(key.armored().to_vec().context("armoring the requested key")?)?;
         self.send(
             Step::Answer,
             &from,
@@ -181,7 +195,7 @@ impl<'a> Handshaker<'a> {
             Some(&handshake::password_for(&invite.secret)),
         )?;
         let entry = self.invites.by_token_mut(token).expect("exists");
-        entry.state = InviteState::Answered { address: from.clone(), fingerprint, at: now() };
+        entry.state = InviteState::Answered { address: from.clone(), fingerprint, at: now(), key: Some(armored) };
         Ok(format!("join request from {from}: answered with your key; waiting for their proof (step 3)"))
     }
 
@@ -220,7 +234,7 @@ impl<'a> Handshaker<'a> {
                     .to_string(),
             ));
         }
-        if !step.signed_by_carried {
+        if !step.signed_by_expected {
             return Ok(refuse(self, "the answer is not signed by the key in the invite code".to_string()));
         }
         match contacts.by_address(&join.inviter_address) {
@@ -259,7 +273,7 @@ impl<'a> Handshaker<'a> {
         let Some(join) = self.joins.by_token_mut(&token) else {
             return "ignored a join refusal for no join of yours".to_string();
         };
-        let from_inviter = step.signed_by_carried
+        let from_inviter = step.signed_by_expected
             && step.carried.as_ref().is_some_and(|k| k.fingerprint().to_hex() == join.inviter_fingerprint);
         if !from_inviter || matches!(join.stage, JoinStage::Completed { .. }) {
             return "ignored a join refusal not signed by the inviter's key".to_string();
@@ -274,22 +288,36 @@ impl<'a> Handshaker<'a> {
         let Some(invite) = self.invites.by_token(&token).cloned() else {
             return Ok("ignored a join proof for no invite of yours".to_string());
         };
-        let InviteState::Answered { address, fingerprint, .. } = invite.state.clone() else {
+        let InviteState::Answered { address, fingerprint, key, .. } = invite.state.clone() else {
             return Ok(format!("ignored a join proof for an invite that is {}", invite.describe()));
         };
+        let signed_by_request = match &key {
+            Some(_) => step.signed_by_expected,
+            // Answered before the request's key was kept: it was pinned then.
+            None => step.signer.as_deref() == Some(fingerprint.as_str()),
+        };
+        let pinned_other = contacts.by_address(&address).filter(|c| c.fingerprint != fingerprint);
         let failure = if step.step.secret.as_deref() != Some(invite.secret.as_str()) {
             Some("the proof carries the wrong secret".to_string())
-        } else if step.signer.as_deref() != Some(fingerprint.as_str()) {
+        } else if !signed_by_request {
             Some(format!(
                 "the proof is signed by a key other than the one in the join request ({} instead of {}): a key \
                  may have been swapped in the middle",
-                step.signer.as_deref().map(crate::contacts::group_hex).unwrap_or_else(|| "no key".to_string()),
+                step.signer
+                    .as_deref()
+                    .map(crate::contacts::group_hex)
+                    .unwrap_or_else(|| "a key it could not check".to_string()),
                 crate::contacts::group_hex(&fingerprint)
             ))
         } else if step.step.fingerprint.as_deref() != Some(fingerprint.as_str()) {
             Some("the fingerprint in the proof is not the signer's".to_string())
         } else {
-            None
+            pinned_other.map(|other| {
+                format!(
+                    "{address} was pinned with another key meanwhile (as {}); check their key in person",
+                    other.alias
+                )
+            })
         };
         let entry = self.invites.by_token_mut(&token).expect("exists");
         if let Some(reason) = failure {
@@ -298,7 +326,15 @@ impl<'a> Handshaker<'a> {
             return Ok(format!("join of {address}: REFUSED: {reason}; they stay unverified"));
         }
         entry.state = InviteState::Completed { address: address.clone(), fingerprint: fingerprint.clone(), at: now() };
-        let contact = contacts.by_address(&address).context("the joiner was pinned at the request")?.clone();
+        let contact = match (contacts.by_address(&address), &key) {
+            (Some(pinned), _) => pinned.clone(),
+            (None, Some(armored)) => {
+                let cert = Cert::from_bytes(armored.as_bytes()).context("reading the key of the join request")?;
+                let alias = contacts.free_alias(&address);
+                contacts.add(&alias, &address, &cert)?.clone()
+            }
+            (None, None) => anyhow::bail!("the key of {address}'s join request is gone; ask them to join again"),
+        };
         if contact.state != PinState::Verified {
             contacts.mark_verified(&contact.alias, Verification::Invite)?;
         }
@@ -377,11 +413,12 @@ impl<'a> Handshaker<'a> {
 struct Incoming<'a> {
     content: &'a Content,
     step: &'a Handshake,
-    /// The fingerprint of the signing key, checked or not.
+    /// The fingerprint of the key whose good signature it carries.
     signer: Option<String>,
     carried: Option<Cert>,
-    /// Signed by the key it carries (a good signature).
-    signed_by_carried: bool,
+    /// A good signature by the key it must be signed by: the one it
+    /// carries, or for a proof the key of the join request.
+    signed_by_expected: bool,
     /// Opened with the code's password rather than the user's key.
     by_password: bool,
 }

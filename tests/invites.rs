@@ -93,7 +93,9 @@ fn invite_and_join_end_verified_on_both_sides() {
 
     let step2 = ada.ok(&["sync"], "");
     assert!(step2.stdout.contains("join request from sam@client.example: answered"), "{step2:?}");
-    assert_eq!(state_of(&ada, "sam"), "unverified");
+    // The request alone pins nothing: anyone with the code's password could have written it.
+    assert!(ada.ok(&["contact", "list"], "").stdout.contains("no contacts"));
+    assert!(ada.ok(&["contact", "show", SAM], "").stdout.contains("waiting for their auth message"));
     let step3 = sam.ok(&["sync"], "");
     assert!(step3.stdout.contains("their key matches the invite code"), "{step3:?}");
     assert_eq!(state_of(&sam, "ada"), "unverified");
@@ -229,8 +231,8 @@ fn an_answer_with_a_swapped_key_is_refused_by_the_joiner() {
     assert!(sam.ok(&["contact", "list"], "").stdout.contains("no contacts"), "nothing pinned");
     assert!(sam.ok(&["contact", "show", ADA], "").stdout.contains("join:        refused"));
     assert_eq!(sam.outbox_len(), 0, "no proof was sent");
-    assert_eq!(state_of(&ada, "sam"), "unverified");
-    assert!(ada.ok(&["contact", "show", "sam"], "").stdout.contains("waiting for their auth message"));
+    assert!(ada.ok(&["contact", "list"], "").stdout.contains("no contacts"));
+    assert!(ada.ok(&["contact", "show", SAM], "").stdout.contains("waiting for their auth message"));
 }
 
 #[test]
@@ -254,7 +256,8 @@ fn a_key_swapped_in_the_join_request_leaves_both_sides_unverified() {
     ada.receive_raw(&world, &proof);
     let refused = ada.ok(&["sync"], "");
     assert!(refused.stdout.contains("REFUSED: the proof is signed by a key other than the one in the join request"));
-    assert_eq!(state_of(&ada, "sam"), "unverified");
+    // Mallory's key was never pinned: Sam's address is free for a new invite.
+    assert!(ada.ok(&["contact", "list"], "").stdout.contains("no contacts"));
     assert!(ada.ok(&["invite", "--list"], "").stdout.contains("failed: the proof is signed by a key other"));
 
     // Sam sees the answer made for another key, and Ada's refusal.
@@ -263,6 +266,18 @@ fn a_key_swapped_in_the_join_request_leaves_both_sides_unverified() {
     assert!(told.stdout.contains("REFUSED by them"), "{told:?}");
     assert!(sam.ok(&["contact", "list"], "").stdout.contains("no contacts"));
     assert!(sam.ok(&["contact", "show", ADA], "").stdout.contains("join:        refused"));
+
+    // The attack left nothing in the way: a new invite ends verified.
+    let again = code_of(&ada.ok(&["invite", "--for", SAM], "").stdout);
+    sam.ok(&["join", &again], "");
+    for person in [&ada, &sam, &ada, &sam] {
+        person.ok(&["sync"], "");
+    }
+    assert_eq!(state_of(&ada, "sam"), "verified");
+    assert_eq!(state_of(&sam, "ada"), "verified");
+    let pinned = ada.ok(&["contact", "show", "sam"], "").stdout;
+    let fingerprint = pinned.lines().find_map(|l| l.strip_prefix("fingerprint: ")).unwrap().replace(' ', "");
+    assert_eq!(fingerprint, sam.fingerprint(), "Sam's own key, not Mallory's: {pinned}");
 }
 
 #[test]
@@ -280,7 +295,7 @@ fn a_proof_with_the_wrong_secret_is_refused() {
     ada.receive_raw(&world, &step(&sam_key, SAM, ADA, Step::Auth, &code.token, Some(&wrong), &[&ada_cert], None));
     let refused = ada.ok(&["sync"], "");
     assert!(refused.stdout.contains("REFUSED: the proof carries the wrong secret"), "{refused:?}");
-    assert_eq!(state_of(&ada, "sam"), "unverified");
+    assert!(ada.ok(&["contact", "list"], "").stdout.contains("no contacts"));
     let told = sam.ok(&["sync"], "");
     assert!(told.stdout.contains("REFUSED by them: the proof carries the wrong secret"), "{told:?}");
     assert_eq!(state_of(&sam, "ada"), "unverified");

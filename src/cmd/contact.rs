@@ -72,7 +72,9 @@ impl Run for ContactCmd {
                 if session.json {
                     let mut value = match contacts.find(who) {
                         Some(contact) => detailed(&store, contact)?,
-                        None if pending.is_some() => serde_json::json!({ "address": keys::normalize_address(who) }),
+                        None if pending.is_some() || invited.is_some() => {
+                            serde_json::json!({ "address": keys::normalize_address(who) })
+                        }
                         None => return contacts.get(who).map(|_| ()),
                     };
                     value["join"] = serde_json::json!(pending);
@@ -81,7 +83,9 @@ impl Run for ContactCmd {
                 }
                 match contacts.find(who) {
                     Some(contact) => show(&store, contact)?,
-                    None if pending.is_some() => println!("address:     {}", keys::normalize_address(who)),
+                    None if pending.is_some() || invited.is_some() => {
+                        println!("address:     {}", keys::normalize_address(who))
+                    }
                     None => {
                         contacts.get(who)?;
                     }
