@@ -94,6 +94,10 @@ pub struct ReadReceipt {
     pub receipt_message_id: Option<String>,
     /// When sealpost accepted it.
     pub received_at: u64,
+    /// The SHA-256 (hex) the receipt names: what the reader decrypted.
+    /// Receipts accepted before it was kept had it checked all the same.
+    #[serde(default)]
+    pub sha256: Option<String>,
 }
 
 #[derive(Serialize, Deserialize, Default)]

@@ -107,6 +107,7 @@ pub fn check(opened: &Opened, contacts: &Contacts, sent: &SentList) -> Verdict {
             signer: signer.clone(),
             receipt_message_id: opened.content.as_ref().and_then(|c| c.message_id.clone()),
             received_at: now(),
+            sha256: report.original_sha256.clone(),
         },
     }
 }

@@ -52,6 +52,7 @@ fn receipt_comes_back_signed_and_marks_the_message_read() {
     let before = status(&ada, "1");
     assert_eq!(before["state"], "sent");
     assert_eq!(before["receipt_requested"], true);
+    assert_eq!(before["digest_matches"], false, "no receipt yet");
     // The request is inside the encryption only.
     let wire = std::fs::read_to_string(&sam.delivered(&world)[0]).unwrap();
     assert!(!wire.contains("Disposition-Notification-To"), "{wire}");
@@ -122,11 +123,6 @@ fn forged_and_misdirected_receipts_are_rejected_and_change_nothing() {
 
     let cases: Vec<(&str, Vec<u8>, &str)> = vec![
         (
-            "signed by a key that is not pinned",
-            forged(&mallory_key, sam_addr, &ada_key, ada_addr, &first_id, &first_digest),
-            "key-changed",
-        ),
-        (
             "signed by a verified contact who was not a recipient",
             forged(&bob_key, "bob@client.example", &ada_key, ada_addr, &first_id, &first_digest),
             "who was not a recipient",
@@ -152,49 +148,69 @@ fn forged_and_misdirected_receipts_are_rejected_and_change_nothing() {
             receipt::inner_entity(&receipt_draft(sam_addr, ada_addr, &first_id, &first_digest)).unwrap(),
             "not-encrypted",
         ),
+        // Last: another key for Sam's address puts Sam in `changed`.
+        (
+            "signed by a key that is not pinned",
+            forged(&mallory_key, sam_addr, &ada_key, ada_addr, &first_id, &first_digest),
+            "key-changed",
+        ),
     ];
-    for (what, raw, reason) in &cases {
-        ada.receive_raw(&world, raw);
+    let rejected_then_unchanged = |what: &str| {
         let synced = ada.ok(&["sync"], "");
-        assert!(
-            synced.stderr.contains("rejected a read receipt") && synced.stderr.contains(reason),
-            "a receipt {what}: {synced:?}"
-        );
+        assert!(synced.stderr.contains("rejected a read receipt"), "a receipt {what}: {synced:?}");
         assert!(!synced.stdout.contains("was read by"), "a receipt {what}: {synced:?}");
         for id in ["1", "2"] {
             let state = status(&ada, id);
             assert_eq!(state["state"], "sent", "a receipt {what}: {state}");
             assert_eq!(state["read_at"], Value::Null, "a receipt {what}");
         }
+        synced
+    };
+    for (what, raw, reason) in &cases {
+        ada.receive_raw(&world, raw);
+        let synced = rejected_then_unchanged(what);
+        assert!(synced.stderr.contains(reason), "a receipt {what}: {synced:?}");
     }
+
+    // While another key is about for Sam's address, even his genuine
+    // receipt proves nothing.
+    sam.ok(&["sync"], "");
+    sam.ok(&["read", "1"], "");
+    let synced = rejected_then_unchanged("from Sam while his key is in question");
+    assert!(synced.stderr.contains("it is key-changed"), "{synced:?}");
+
     // Each rejection that decrypted far enough to name the first message
-    // is recorded with it: the unpinned key, the non-recipient, the wrong
-    // digest and the unsigned one.
+    // is recorded with it: the non-recipient, the wrong digest, the
+    // unsigned one, the unpinned key and Sam's while in question.
     let recorded = status(&ada, "1")["rejected_receipts"].as_array().unwrap().len();
-    assert_eq!(recorded, 4, "{}", status(&ada, "1"));
+    assert_eq!(recorded, 5, "{}", status(&ada, "1"));
     assert!(ada.ok(&["status", "1"], "").stdout.contains("Rejected: a receipt from"));
     assert!(ada.ok(&["inbox"], "").stdout.contains("no messages"), "receipts are never listed as messages");
 
-    // Sam's real receipt for the first message is accepted ...
-    sam.ok(&["sync"], "");
-    sam.ok(&["read", "1"], "");
+    // Ada checks with Sam that the pinned key is his: his receipt for the
+    // second message is accepted ...
+    ada.ok(&["contact", "verify", "sam", "--fingerprint", &sam.fingerprint()], "");
+    sam.ok(&["read", "2"], "");
     let genuine = ada.delivered(&world).last().cloned().unwrap();
     let genuine_raw = std::fs::read(&genuine).unwrap();
     assert!(ada.ok(&["sync"], "").stdout.contains("was read by sam"));
-    let read_at = status(&ada, "1")["read_at"].clone();
+    let read_at = status(&ada, "2")["read_at"].clone();
     assert_ne!(read_at, Value::Null);
 
-    // ... and replaying it, dressed up as being about the second message,
-    // changes nothing: the first keeps its time, the second stays unread.
+    // ... and a replay of it, dressed up as being about the first message,
+    // is recognised and changes nothing: the second keeps its time, the
+    // first stays unread.
     let replay = String::from_utf8(genuine_raw)
         .unwrap()
         .replace("Message-ID: <", "Message-ID: <replayed-")
-        .replace("Subject: ...", &format!("Subject: ...\r\nIn-Reply-To: {second_id}"));
+        .replace("Subject: ...", &format!("Subject: ...\r\nIn-Reply-To: {first_id}"));
+    assert!(replay.contains("replayed-"));
     ada.receive_raw(&world, replay.as_bytes());
     let synced = ada.ok(&["sync"], "");
+    assert!(synced.stdout.contains("1 duplicate(s) of stored messages ignored"), "{synced:?}");
     assert!(!synced.stdout.contains("was read by"), "{synced:?}");
-    assert_eq!(status(&ada, "1")["read_at"], read_at);
-    assert_eq!(status(&ada, "2")["state"], "sent");
+    assert_eq!(status(&ada, "2")["read_at"], read_at);
+    assert_eq!(status(&ada, "1")["state"], "sent");
 }
 
 /// A config edit setting `receipts = VALUE`.

@@ -58,6 +58,10 @@ pub(super) struct Row {
     pub receipt_signer: Option<String>,
     /// SHA-256 of the plaintext that was sent (what a receipt must name).
     pub content_sha256: Option<String>,
+    /// Whether the accepted receipt names exactly `content_sha256`; only
+    /// `status` shows it.
+    #[serde(skip)]
+    pub digest_matches: Option<bool>,
 }
 
 impl Row {
@@ -80,6 +84,7 @@ impl Row {
                 read_by: None,
                 receipt_signer: None,
                 content_sha256: q.content_sha256.clone(),
+                digest_matches: None,
             },
             Tracked::Sent(s) => Row {
                 id: Some(s.id),
@@ -97,6 +102,13 @@ impl Row {
                 read_by: s.read.as_ref().map(|r| r.reader.clone()),
                 receipt_signer: s.read.as_ref().map(|r| r.signer.clone()),
                 content_sha256: s.content_sha256.clone(),
+                digest_matches: s.read.as_ref().map(|r| match (&r.sha256, &s.content_sha256) {
+                    (Some(named), Some(sent)) => named == sent,
+                    // Accepted before the named digest was kept: acceptance
+                    // required it to match.
+                    (None, Some(_)) => true,
+                    (_, None) => false,
+                }),
             },
         }
     }

@@ -42,7 +42,7 @@ impl Run for Status {
             .collect();
         if session.json {
             let mut value = serde_json::to_value(&row)?;
-            value["digest_matches"] = serde_json::Value::Bool(row.read_at.is_some());
+            value["digest_matches"] = serde_json::Value::Bool(row.digest_matches == Some(true));
             value["rejected_receipts"] = serde_json::Value::Array(rejected);
             return session.print_json(&value);
         }
@@ -68,7 +68,10 @@ impl Run for Status {
             let signer = signer.parse().map(|f| keys::grouped(&f)).unwrap_or_else(|_| signer.clone());
             println!("Read:     {at} by {by} (the time the reader's key signed the receipt)");
             println!("Signer:   {signer}");
-            println!("Digest:   matches the content that was sent");
+            match row.digest_matches {
+                Some(true) => println!("Digest:   matches the content that was sent"),
+                _ => println!("Digest:   DOES NOT match the content that was sent"),
+            }
         }
         for r in &rejected {
             println!(
