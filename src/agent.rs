@@ -23,7 +23,7 @@ use std::os::fd::AsRawFd;
 use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
 use std::os::unix::net::{UnixListener, UnixStream};
 use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use anyhow::{anyhow, bail, Context, Result};
 use serde::{Deserialize, Serialize};
@@ -31,7 +31,7 @@ use sha2::{Digest, Sha256};
 use zeroize::Zeroizing;
 
 use crate::home::Home;
-use crate::store::Keyring;
+use crate::store::{AgentKeyring, Keyring};
 
 /// Default idle time before the agent locks itself: the automatic logoff
 /// health-care rules ask for.
@@ -48,7 +48,7 @@ enum Request {
 #[derive(Serialize, Deserialize, Default)]
 struct Response {
     #[serde(skip_serializing_if = "Option::is_none")]
-    keyring: Option<Keyring>,
+    keyring: Option<AgentKeyring>,
     #[serde(skip_serializing_if = "Option::is_none")]
     locks_in: Option<u64>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -116,7 +116,7 @@ pub fn fetch(home: &Home) -> Result<Option<Keyring>> {
     if let Some(error) = response.error {
         bail!("the unlock agent refused: {error}");
     }
-    Ok(Some(response.keyring.context("the unlock agent sent no keyring")?))
+    Keyring::from_agent_form(response.keyring.context("the unlock agent sent no keyring")?).map(Some)
 }
 
 /// Seconds until the agent locks itself, if one runs.
@@ -145,12 +145,11 @@ fn ask(home: &Home, request: &Request) -> Result<Option<Response>> {
     let mut line = serde_json::to_string(request)?;
     line.push('\n');
     stream.write_all(line.as_bytes())?;
-    let mut answer = Zeroizing::new(String::new());
-    BufReader::new(&stream).read_line(&mut answer).context("reading the unlock agent's answer")?;
+    let answer = read_secret_line(&stream).context("reading the unlock agent's answer")?;
     if answer.is_empty() {
         bail!("the unlock agent closed the connection");
     }
-    Ok(Some(serde_json::from_str(&answer).context("reading the unlock agent's answer")?))
+    Ok(Some(serde_json::from_slice(&answer).context("reading the unlock agent's answer")?))
 }
 
 /// Starts an agent for `home` holding `keyring`, locking after `idle`.
@@ -184,8 +183,7 @@ pub fn start(home: &Home, keyring: &Keyring, idle: Duration) -> Result<PathBuf> 
     let mut child = command.spawn().context("starting the unlock agent")?;
     {
         let mut input = child.stdin.take().expect("piped");
-        let secrets = Zeroizing::new(serde_json::to_vec(keyring)?);
-        input.write_all(&secrets)?;
+        input.write_all(&secret_json(&keyring.agent_form())?)?;
     }
     let mut ready = String::new();
     BufReader::new(child.stdout.take().expect("piped")).read_line(&mut ready)?;
@@ -198,10 +196,9 @@ pub fn start(home: &Home, keyring: &Keyring, idle: Duration) -> Result<PathBuf> 
 
 /// The agent itself: reads the keyring from stdin, listens, serves.
 pub fn serve(socket: &Path, idle: Duration) -> Result<()> {
-    harden();
-    let mut input = Zeroizing::new(Vec::new());
-    std::io::stdin().read_to_end(&mut input)?;
-    let keyring: Keyring = serde_json::from_slice(&input).context("reading the keyring from the pipe")?;
+    harden()?;
+    let input = read_secret_line(std::io::stdin())?;
+    let keyring = Keyring::from_agent_json(&input).context("reading the keyring from the pipe")?;
     drop(input);
     private_dir(socket.parent().context("a socket path has a folder")?)?;
     let _ = std::fs::remove_file(socket);
@@ -209,11 +206,11 @@ pub fn serve(socket: &Path, idle: Duration) -> Result<()> {
     std::fs::set_permissions(socket, std::fs::Permissions::from_mode(0o600))?;
     println!("ready");
     std::io::stdout().flush()?;
-    let mut last = Instant::now();
+    let mut last = since_boot();
     loop {
-        let remaining = idle.saturating_sub(last.elapsed());
-        if remaining.is_zero() || !wait_readable(&listener, remaining) {
-            if last.elapsed() >= idle {
+        let remaining = idle.saturating_sub(since_boot().saturating_sub(last));
+        if remaining.is_zero() || !wait_readable(&listener, remaining.min(TICK)) {
+            if since_boot().saturating_sub(last) >= idle {
                 break;
             }
             continue;
@@ -236,18 +233,19 @@ pub fn serve(socket: &Path, idle: Duration) -> Result<()> {
         if BufReader::new(&stream).read_line(&mut line).is_err() {
             continue;
         }
-        last = Instant::now();
+        last = since_boot();
         let (answer, stop) = match serde_json::from_str::<Request>(&line) {
-            Ok(Request::Keyring) => (serde_json::to_string(&KeyringRef(&keyring))?, false),
+            Ok(Request::Keyring) => {
+                (secret_json(&Response { keyring: Some(keyring.agent_form()), ..Default::default() })?, false)
+            }
             Ok(Request::Status) => {
                 let response = Response { locks_in: Some(idle.as_secs()), ..Response::default() };
-                (serde_json::to_string(&response)?, false)
+                (secret_json(&response)?, false)
             }
-            Ok(Request::Lock) => (serde_json::to_string(&Response::default())?, true),
-            Err(e) => (serde_json::to_string(&Response { error: Some(e.to_string()), ..Response::default() })?, false),
+            Ok(Request::Lock) => (secret_json(&Response::default())?, true),
+            Err(e) => (secret_json(&Response { error: Some(e.to_string()), ..Response::default() })?, false),
         };
-        let answer = Zeroizing::new(answer);
-        let _ = writeln!(stream, "{}", answer.as_str());
+        let _ = stream.write_all(&answer);
         if stop {
             break;
         }
@@ -257,17 +255,20 @@ pub fn serve(socket: &Path, idle: Duration) -> Result<()> {
     Ok(())
 }
 
-/// A response carrying the keyring, serialized without copying it.
-struct KeyringRef<'a>(&'a Keyring);
-
-impl Serialize for KeyringRef<'_> {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> std::result::Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct;
-        let mut s = serializer.serialize_struct("Response", 1)?;
-        s.serialize_field("keyring", self.0)?;
-        s.end()
-    }
+/// Time since boot, counting time the machine spent suspended: a laptop
+/// closed for an hour has been idle for that hour. (`Instant` and `poll`
+/// use a clock that stops during suspend.)
+fn since_boot() -> Duration {
+    let mut ts = libc::timespec { tv_sec: 0, tv_nsec: 0 };
+    // SAFETY: `ts` is valid for writes; CLOCK_BOOTTIME exists on Linux.
+    let rc = unsafe { libc::clock_gettime(libc::CLOCK_BOOTTIME, &mut ts) };
+    assert_eq!(rc, 0, "CLOCK_BOOTTIME is readable");
+    Duration::new(ts.tv_sec as u64, ts.tv_nsec as u32)
 }
+
+/// The longest the agent sleeps in one wait, so that after a suspend it
+/// notices within this long that its idle time is up.
+const TICK: Duration = Duration::from_secs(1);
 
 /// Whether the listener has a connection waiting within `timeout`.
 fn wait_readable(listener: &UnixListener, timeout: Duration) -> bool {
@@ -279,16 +280,60 @@ fn wait_readable(listener: &UnixListener, timeout: Duration) -> bool {
 }
 
 /// No core dumps, no ptrace by the same uid, memory kept out of swap where
-/// the system allows it.
-fn harden() {
-    // SAFETY: plain syscalls with valid arguments; failures are tolerated
-    // except for the dumpable flag, which is checked below.
-    unsafe {
+/// the system allows it. An agent that cannot make itself undumpable does
+/// not start: a core file would hold the keys in plaintext.
+fn harden() -> Result<()> {
+    // SAFETY: plain syscalls with valid arguments.
+    let (core, dumpable) = unsafe {
         let none = libc::rlimit { rlim_cur: 0, rlim_max: 0 };
-        libc::setrlimit(libc::RLIMIT_CORE, &none);
+        let core = libc::setrlimit(libc::RLIMIT_CORE, &none);
         libc::prctl(libc::PR_SET_DUMPABLE, 0, 0, 0, 0);
+        // Locking memory needs a limit many systems keep low: tolerated.
         libc::mlockall(libc::MCL_CURRENT | libc::MCL_FUTURE);
+        (core, libc::prctl(libc::PR_GET_DUMPABLE, 0, 0, 0, 0))
+    };
+    if core != 0 || dumpable != 0 {
+        bail!("the unlock agent could not turn off core dumps; not keeping keys in memory");
     }
+    Ok(())
+}
+
+/// Room for any keyring, so that buffers holding one never grow: growing
+/// would leave copies in freed memory that zeroizing cannot reach.
+const SECRET_ROOM: usize = 256 * 1024;
+
+/// Reads up to the end of the line (or input) into a buffer that is wiped
+/// when dropped and never reallocated.
+fn read_secret_line(mut input: impl Read) -> Result<Zeroizing<Vec<u8>>> {
+    let mut buffer = Zeroizing::new(vec![0u8; SECRET_ROOM]);
+    let mut len = 0;
+    loop {
+        if len == buffer.len() {
+            bail!("a keyring larger than {SECRET_ROOM} bytes");
+        }
+        let n = input.read(&mut buffer[len..]).context("reading the keyring")?;
+        if n == 0 {
+            break;
+        }
+        len += n;
+        if buffer[..len].ends_with(b"\n") {
+            break;
+        }
+    }
+    let mut line = Zeroizing::new(Vec::with_capacity(len));
+    line.extend_from_slice(&buffer[..len]);
+    Ok(line)
+}
+
+/// Serializes a value holding secrets into a wiped, never-grown buffer.
+fn secret_json(value: &impl Serialize) -> Result<Zeroizing<Vec<u8>>> {
+    let mut out = Zeroizing::new(Vec::with_capacity(SECRET_ROOM));
+    serde_json::to_writer(&mut *out, value)?;
+    if out.len() > SECRET_ROOM {
+        bail!("a keyring larger than {SECRET_ROOM} bytes");
+    }
+    out.push(b'\n');
+    Ok(out)
 }
 
 /// Parses `15m`, `2h`, `30s`, `1d` into a duration for the agent.

@@ -62,6 +62,47 @@ impl Drop for Keyring {
     }
 }
 
+/// The keyring as it travels to and from the unlock agent: the secret key
+/// in base64, so its JSON holds no escapes. A JSON parser copies a string
+/// with escapes through a scratch buffer it never wipes; without them the
+/// text goes straight into this struct, which wipes itself when dropped.
+#[derive(Serialize, Deserialize)]
+pub struct AgentKeyring {
+    store_key: String,
+    secret_key: String,
+}
+
+impl Drop for AgentKeyring {
+    fn drop(&mut self) {
+        self.store_key.zeroize();
+        self.secret_key.zeroize();
+    }
+}
+
+impl Keyring {
+    pub fn agent_form(&self) -> AgentKeyring {
+        use base64::Engine;
+        AgentKeyring {
+            store_key: self.store_key.clone(),
+            secret_key: base64::engine::general_purpose::STANDARD.encode(self.secret_key.as_bytes()),
+        }
+    }
+
+    pub fn from_agent_form(form: AgentKeyring) -> Result<Keyring> {
+        use base64::Engine;
+        let engine = base64::engine::general_purpose::STANDARD;
+        let mut secret = zeroize::Zeroizing::new(Vec::with_capacity(form.secret_key.len()));
+        engine.decode_vec(form.secret_key.as_bytes(), &mut secret).context("the agent's keyring is damaged")?;
+        let secret_key = String::from_utf8(std::mem::take(&mut *secret)).context("the agent's keyring is damaged")?;
+        Ok(Keyring { store_key: form.store_key.clone(), secret_key })
+    }
+
+    /// Reads the JSON of an `AgentKeyring`.
+    pub fn from_agent_json(json: &[u8]) -> Result<Keyring> {
+        Keyring::from_agent_form(serde_json::from_slice(json).context("reading the keyring")?)
+    }
+}
+
 #[derive(Serialize, Deserialize)]
 struct Rotation {
     /// Armored secret keys, the current one first.
