@@ -120,3 +120,47 @@ fn a_quote_holds_only_the_verified_text_never_a_hidden_encrypted_part() {
     assert!(reply.contains("In-Reply-To: <q1@client.example>"), "{reply}");
     assert!(reply.contains("References: <q1@client.example>"), "{reply}");
 }
+
+#[test]
+fn last_from_picks_that_contacts_newest_message_and_attachments_go_along() {
+    let world = World::new();
+    let (ada, sam) = pair(&world);
+    let bob = world.person("bob", "Bob Ray", "bob@client.example");
+    ada.trust("bob", &bob, world.path());
+    bob.trust("ada", &ada, world.path());
+    sam.ok(&["send", "--to", "ada", "--subject", "From Sam"], "Sam here.\n");
+    bob.ok(&["send", "--to", "ada", "--subject", "From Bob"], "Bob here, and newer.\n");
+    ada.ok(&["sync"], "");
+
+    // Bob's message is the newest, but --from sam answers Sam's.
+    let plan = world.path().join("plan.txt");
+    std::fs::write(&plan, "PLAN-CONTENT-5521").unwrap();
+    let replied = ada.ok(&["reply", "--last", "--from", "sam", "--attach", plan.to_str().unwrap()], "See the plan.\n");
+    assert!(replied.stdout.contains("to sam <sam@client.example>"), "{replied:?}");
+    assert!(bob.delivered(&world).is_empty(), "nothing went to Bob");
+    sam.ok(&["sync"], "");
+    let saved = world.path().join("saved");
+    let read = sam.ok(&["read", "--last", "--save-attachments", saved.to_str().unwrap()], "");
+    assert!(read.stdout.contains("Subject: Re: From Sam") && read.stdout.contains("See the plan."), "{read:?}");
+    assert_eq!(std::fs::read_to_string(saved.join("plan.txt")).unwrap(), "PLAN-CONTENT-5521");
+
+    // Without --from, the newest verified message is Bob's.
+    let replied = ada.ok(&["reply", "--last"], "Thanks, Bob.\n");
+    assert!(replied.stdout.contains("to bob <bob@client.example>"), "{replied:?}");
+    bob.ok(&["sync"], "");
+    assert!(bob.ok(&["read", "--last"], "").stdout.contains("Subject: Re: From Bob"));
+}
+
+#[test]
+fn replying_to_ordinary_unencrypted_mail_is_refused_as_not_verified() {
+    let world = World::new();
+    let (ada, _sam) = pair(&world);
+    let raw =
+        b"From: sam@client.example\r\nTo: ada@practice.example\r\nSubject: hi\r\nMessage-ID: <p1@x>\r\n\r\nPLAIN\r\n";
+    ada.receive_raw(&world, raw);
+    ada.ok(&["sync"], "");
+    let refused = ada.run(&["reply", "1"], "Hello?\n");
+    assert_eq!(refused.code, 4, "{refused:?}");
+    assert!(refused.stderr.contains("refusing to reply to message 1: it is not-encrypted"), "{refused:?}");
+    assert_eq!(ada.outbox_len(), 0);
+}

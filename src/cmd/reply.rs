@@ -37,6 +37,15 @@ impl Run for Reply {
                     })?
             }
         };
+        // Ordinary mail is not kept in the store: there is nothing to open.
+        if entry.seal == Seal::NotEncrypted {
+            return Err(Refusal::verification(format!(
+                "refusing to reply to message {}: it is {}: {}. A reply goes only to a verified sender.",
+                entry.id,
+                Status::NotEncrypted.name(),
+                Status::NotEncrypted.explain()
+            )));
+        }
         // Decided now, with today's contacts: only a verified original gets
         // a reply, and only at the pinned address of its signer.
         let opened = open(&inbox.raw(&store, entry.id)?, store.my_keys(), &contacts);

@@ -10,18 +10,24 @@ use crate::sanitize;
 
 /// `body` as a quote: each line prefixed with `> `, armored blocks replaced
 /// by a note.
+///
+/// A block is recognised wherever its header line appears, in any case,
+/// also quoted (`> -----BEGIN PGP`), dash-escaped (`- -----BEGIN PGP`) or
+/// after other text on the line: a client that decrypts inline blocks in
+/// replies would find it in any of those forms. Erring this way only ever
+/// quotes less.
 pub fn quote(body: &str) -> String {
     let mut out = String::new();
     let mut in_armor = false;
     for line in sanitize::body(body).lines() {
-        let trimmed = line.trim();
-        if !in_armor && trimmed.starts_with("-----BEGIN PGP ") {
-            in_armor = true;
+        let upper = line.to_ascii_uppercase();
+        if !in_armor && upper.contains("BEGIN PGP") {
+            in_armor = !upper.contains("END PGP");
             out.push_str("> [an OpenPGP block is not quoted]\n");
             continue;
         }
         if in_armor {
-            if trimmed.starts_with("-----END PGP ") {
+            if upper.contains("END PGP") {
                 in_armor = false;
             }
             continue;
@@ -51,6 +57,19 @@ mod tests {
         assert_eq!(quote(body), "> See below.\n>\n> [an OpenPGP block is not quoted]\n> Bye\n");
         // An unterminated block hides everything after it.
         assert_eq!(quote("a\n-----BEGIN PGP MESSAGE-----\nsecret\n"), "> a\n> [an OpenPGP block is not quoted]\n");
+    }
+
+    #[test]
+    fn armored_blocks_are_found_quoted_escaped_mid_line_and_in_any_case() {
+        for header in [
+            "> -----BEGIN PGP MESSAGE-----",
+            "- -----BEGIN PGP MESSAGE-----",
+            "see: -----BEGIN PGP MESSAGE-----",
+            "-----begin pgp message-----",
+        ] {
+            let body = format!("Hi\n{header}\nhQEMA-CIPHERTEXT\n> -----END PGP MESSAGE-----\nBye\n");
+            assert_eq!(quote(&body), "> Hi\n> [an OpenPGP block is not quoted]\n> Bye\n", "{header}");
+        }
     }
 
     #[test]
