@@ -77,3 +77,20 @@ pub fn json_error(code: ExitCode, message: &str) -> String {
 pub fn exit_code_of(err: &anyhow::Error) -> ExitCode {
     err.chain().find_map(|cause| cause.downcast_ref::<Refusal>()).map_or(ExitCode::Failure, |refusal| refusal.code)
 }
+
+/// Whether this process prints JSON (`--json`); set once by `main`.
+static JSON_OUTPUT: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+pub fn set_json_output(json: bool) {
+    JSON_OUTPUT.store(json, std::sync::atomic::Ordering::Relaxed);
+}
+
+/// Prints a warning on stderr: `warning: TEXT`, or with `--json` one line
+/// `{"warning":TEXT}`, so that stderr stays machine-readable.
+pub fn warn(message: &str) {
+    if JSON_OUTPUT.load(std::sync::atomic::Ordering::Relaxed) {
+        eprintln!("{}", serde_json::json!({ "warning": message }));
+    } else {
+        eprintln!("warning: {message}");
+    }
+}

@@ -1,17 +1,19 @@
 use clap::Parser;
 
-use sealpost::error::{exit_code_of, json_error, ExitCode};
+use sealpost::error::{exit_code_of, json_error, set_json_output, ExitCode};
 
 fn main() -> std::process::ExitCode {
-    let json = std::env::args().any(|a| a == "--json");
     let cli = match sealpost::cli::Cli::try_parse() {
         Ok(cli) => cli,
-        Err(e) if json && e.use_stderr() => {
+        // Arguments that do not parse: `--json` anywhere asks for JSON.
+        Err(e) if std::env::args().any(|a| a == "--json") && e.use_stderr() => {
             eprintln!("{}", json_error(ExitCode::Usage, &e.to_string()));
             return std::process::ExitCode::from(ExitCode::Usage as u8);
         }
         Err(e) => e.exit(),
     };
+    let json = cli.json;
+    set_json_output(json);
     match sealpost::cmd::run(cli) {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(err) => {

@@ -25,7 +25,18 @@ impl Checker {
             serde_json::from_str(&run.stdout).unwrap_or_else(|e| panic!("{all:?} printed no JSON ({e}): {run:?}"));
         self.schema.check(section, &value);
         self.seen.insert(section.to_string());
+        self.stderr_warnings(&run.stderr);
         value
+    }
+
+    /// Checks that every line on stderr is a documented JSON warning.
+    fn stderr_warnings(&mut self, stderr: &str) {
+        for line in stderr.lines().filter(|l| !l.trim().is_empty()) {
+            let value: Value =
+                serde_json::from_str(line).unwrap_or_else(|e| panic!("stderr line not JSON ({e}): {line}"));
+            self.schema.check("Warnings", &value);
+            self.seen.insert("Warnings".to_string());
+        }
     }
 
     /// Runs `args --json`, expects exit `code` and the error document on stderr.
@@ -34,7 +45,9 @@ impl Checker {
         all.push("--json");
         let run = person.run(&all, stdin);
         assert_eq!(run.code, code, "{run:?}");
-        let value: Value = serde_json::from_str(run.stderr.trim()).unwrap_or_else(|e| panic!("{e}: {run:?}"));
+        let (warnings, last) = run.stderr.trim().rsplit_once('\n').unwrap_or(("", run.stderr.trim()));
+        self.stderr_warnings(warnings);
+        let value: Value = serde_json::from_str(last).unwrap_or_else(|e| panic!("{e}: {run:?}"));
         self.schema.check("Errors", &value);
         assert_eq!(value["error"]["code"], name);
         assert_eq!(value["error"]["exit"], code);
@@ -152,4 +165,27 @@ fn a_usage_error_in_json_mode_is_json_too() {
     schema.check("Errors", &value);
     assert_eq!(value["error"]["code"], "usage");
     assert!(run.stdout.is_empty());
+}
+
+/// Every command of the CLI, hidden ones aside, has its JSON documented:
+/// a new command without a schema fails here.
+#[test]
+fn every_command_is_in_the_json_schema() {
+    use clap::CommandFactory;
+    fn paths(cmd: &clap::Command, prefix: &str, out: &mut Vec<String>) {
+        for sub in cmd.get_subcommands().filter(|s| !s.is_hide_set() && s.get_name() != "help") {
+            let path = format!("{prefix} {}", sub.get_name());
+            if sub.has_subcommands() {
+                paths(sub, &path, out);
+            } else {
+                out.push(path);
+            }
+        }
+    }
+    let mut commands = Vec::new();
+    paths(&sealpost::cli::Cli::command(), "sealpost", &mut commands);
+    let docs = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/json.md")).unwrap();
+    let missing: Vec<_> = commands.iter().filter(|c| !docs.contains(&format!("`{c}`"))).collect();
+    assert!(missing.is_empty(), "docs/json.md does not document {missing:?}");
+    assert!(commands.len() > 20, "{commands:?}");
 }

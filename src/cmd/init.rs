@@ -34,10 +34,10 @@ impl Run for Init {
         let name = self.name.clone().or_else(|| keys::name_for(&cert, &address)).unwrap_or_else(|| address.clone());
         let passphrase = session.passphrase.new_passphrase()?;
         if let Some(n) = self.kdf_work_factor {
-            eprintln!(
-                "note: the passphrase work factor is lowered to {n} (2^{n} scrypt); this is meant for tests \
-                 and demos, not for a store holding real records"
-            );
+            crate::error::warn(&format!(
+                "the passphrase work factor is lowered to {n} (2^{n} scrypt); this is meant for tests and \
+                 demos, not for a store holding real records"
+            ));
         }
         let maildir = match &self.maildir {
             Some(root) => {

@@ -56,7 +56,7 @@ impl Session {
         match crate::agent::fetch(&self.home) {
             Ok(Some(keyring)) => return Store::from_keyring(&self.home, &keyring),
             Ok(None) => {}
-            Err(e) => eprintln!("warning: {e:#}; using the passphrase instead"),
+            Err(e) => crate::error::warn(&format!("{e:#}; using the passphrase instead")),
         }
         let passphrase = self.passphrase.existing()?;
         Store::unlock(&self.home, &passphrase)

@@ -57,7 +57,7 @@ impl Transport for Submission {
             })();
             if let Err(e) = stored {
                 copy.session = None;
-                eprintln!("warning: sent, but the copy was not stored in the {} folder: {e:#}", copy.folder);
+                crate::error::warn(&format!("sent, but the copy was not stored in the {} folder: {e:#}", copy.folder));
             }
         }
         Ok(())
