@@ -40,7 +40,7 @@ time_replies() { # label, then how to run sealpost
     start=$(date +%s%N)
     echo "Thanks, see you then." | "$@" reply --last --no-receipt > /dev/null
     end=$(date +%s%N)
-    times+=("$(echo "($end - $start) / 1000000000" | bc -l)")
+    times+=("$(awk -v s="$start" -v e="$end" 'BEGIN { printf "%.6f", (e - s) / 1e9 }')")
   done
   printf '%-48s median %6.3f s   (%s runs)\n' "$label" "$(printf '%s\n' "${times[@]}" | median)" "$runs"
 }

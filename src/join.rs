@@ -247,7 +247,11 @@ impl<'a> Handshaker<'a> {
             Some(_) => {}
             None => {
                 let alias = contacts.free_alias(&join.inviter_address);
-                contacts.add(&alias, &join.inviter_address, &key)?;
+                // A key that cannot be pinned (expired, no usable subkey)
+                // ends this join, not every later sync.
+                if let Err(e) = contacts.add(&alias, &join.inviter_address, &key) {
+                    return Ok(refuse(self, format!("the key in the answer cannot be pinned: {e:#}")));
+                }
             }
         }
         let me = self.store.secret_cert().fingerprint().to_hex();

@@ -302,3 +302,23 @@ fn a_proof_with_the_wrong_secret_is_refused() {
     assert_eq!(sam.run(&["send", "--to", "ada"], "hi\n").code, 3);
     assert_eq!(ada.run(&["send", "--to", "sam"], "hi\n").code, 3);
 }
+
+#[test]
+fn a_request_that_arrives_after_the_invite_expired_is_refused() {
+    let world = World::new();
+    let ada = world.person("ada", "Dr. Ada Moss", ADA);
+    let sam = world.person("sam", "Sam Lee", SAM);
+    // Sam joins in time; the request reaches Ada only after the expiry.
+    let code = code_of(&ada.ok(&["invite", "--expires", "3s"], "").stdout);
+    sam.ok(&["join", &code], "");
+    std::thread::sleep(std::time::Duration::from_millis(3500));
+    let refused = ada.ok(&["sync"], "");
+    assert!(
+        refused.stdout.contains("refused a join request from sam@client.example: the invite has expired"),
+        "{refused:?}"
+    );
+    assert!(ada.ok(&["contact", "list"], "").stdout.contains("no contacts"));
+    let told = sam.ok(&["sync"], "");
+    assert!(told.stdout.contains("REFUSED by them: the invite has expired"), "{told:?}");
+    assert!(sam.ok(&["contact", "list"], "").stdout.contains("no contacts"));
+}

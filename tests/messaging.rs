@@ -179,3 +179,35 @@ fn wrong_fingerprint_leaves_the_contact_unverified() {
     assert!(run.stderr.contains("does not match"), "{run:?}");
     assert_eq!(ada.run(&["send", "--to", "sam"], "hi\n").code, 3);
 }
+
+#[test]
+fn on_a_terminal_the_body_comes_from_the_editor_and_the_draft_is_removed() {
+    use std::os::unix::fs::PermissionsExt;
+    let world = World::new();
+    let (ada, sam) = pair(&world);
+    let seen = world.path().join("draft-path");
+    let editor = world.path().join("editor.sh");
+    std::fs::write(
+        &editor,
+        format!("#!/bin/sh\nprintf 'Written in the editor.\\n' > \"$1\"\necho \"$1\" > '{}'\n", seen.display()),
+    )
+    .unwrap();
+    std::fs::set_permissions(&editor, std::fs::Permissions::from_mode(0o755)).unwrap();
+    // `script` gives sealpost a terminal, as a user at a shell has.
+    let line = format!("{} send --to sam --subject Edited", env!("CARGO_BIN_EXE_sealpost"));
+    let mut cmd = std::process::Command::new("script");
+    cmd.args(["-qec", &line, "/dev/null"])
+        .env("SEALPOST_HOME", &ada.home)
+        .env("SEALPOST_PASSPHRASE_FILE", &ada.passphrase_file)
+        .env("EDITOR", &editor)
+        .env_remove("VISUAL");
+    let sent = common::run_command(&mut cmd, "");
+    assert_eq!(sent.code, 0, "{sent:?}");
+    let draft = std::path::PathBuf::from(std::fs::read_to_string(&seen).unwrap().trim());
+    assert!(draft.ends_with("message.txt"), "{}", draft.display());
+    assert!(!draft.parent().unwrap().exists(), "the plaintext draft is gone: {}", draft.display());
+
+    sam.ok(&["sync"], "");
+    let read = sam.ok(&["read", "--last"], "");
+    assert!(read.stdout.contains("Subject: Edited") && read.stdout.contains("Written in the editor."), "{read:?}");
+}
