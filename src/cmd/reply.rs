@@ -37,25 +37,23 @@ impl Run for Reply {
                     })?
             }
         };
-        // Ordinary mail is not kept in the store: there is nothing to open.
-        if entry.seal == Seal::NotEncrypted {
-            return Err(Refusal::verification(format!(
+        let refuse = |status: Status| {
+            Refusal::verification(format!(
                 "refusing to reply to message {}: it is {}: {}. A reply goes only to a verified sender.",
                 entry.id,
-                Status::NotEncrypted.name(),
-                Status::NotEncrypted.explain()
-            )));
+                status.name(),
+                status.explain()
+            ))
+        };
+        // Ordinary mail is not kept in the store: there is nothing to open.
+        if entry.seal == Seal::NotEncrypted {
+            return Err(refuse(Status::NotEncrypted));
         }
         // Decided now, with today's contacts: only a verified original gets
         // a reply, and only at the pinned address of its signer.
         let opened = open(&inbox.raw(&store, entry.id)?, store.my_keys(), &contacts);
         if opened.status != Status::Verified {
-            return Err(Refusal::verification(format!(
-                "refusing to reply to message {}: it is {}: {}. A reply goes only to a verified sender.",
-                entry.id,
-                opened.status.name(),
-                opened.status.explain()
-            )));
+            return Err(refuse(opened.status));
         }
         let signer = match &opened.seal {
             Seal::Signed { signer } => signer.parse().ok().and_then(|f| contacts.by_fingerprint(&f)),
