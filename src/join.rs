@@ -124,7 +124,8 @@ impl<'a> Handshaker<'a> {
         let signed_by_expected =
             expected.as_ref().is_some_and(|k| signer.as_deref() == Some(k.fingerprint().to_hex().as_str()));
         let by_password = opener.is_some();
-        let step_in = Incoming { content: &content, step: &step, signer, carried, signed_by_expected, by_password };
+        let step_in =
+            Incoming { content: &content, step: &step, signer, carried, expected, signed_by_expected, by_password };
         let line = match (step.step, opener) {
             (Step::Request, Some(Opener::Invite(token))) => self.on_request(contacts, &token.clone(), &step_in)?,
             (Step::Answer, _) => self.on_answer(contacts, &step_in)?,
@@ -332,10 +333,11 @@ impl<'a> Handshaker<'a> {
         entry.state = InviteState::Completed { address: address.clone(), fingerprint: fingerprint.clone(), at: now() };
         let contact = match (contacts.by_address(&address), &key) {
             (Some(pinned), _) => pinned.clone(),
-            (None, Some(armored)) => {
-                let cert = Cert::from_bytes(armored.as_bytes()).context("reading the key of the join request")?;
+            (None, Some(_)) => {
+                // The proof was checked against this key just now.
+                let cert = step.expected.as_ref().context("the key of the join request")?;
                 let alias = contacts.free_alias(&address);
-                contacts.add(&alias, &address, &cert)?.clone()
+                contacts.add(&alias, &address, cert)?.clone()
             }
             (None, None) => anyhow::bail!("the key of {address}'s join request is gone; ask them to join again"),
         };
@@ -420,6 +422,9 @@ struct Incoming<'a> {
     /// The fingerprint of the key whose good signature it carries.
     signer: Option<String>,
     carried: Option<Cert>,
+    /// The key it must be signed by: the one it carries, or for a proof
+    /// the key of the join request.
+    expected: Option<Cert>,
     /// A good signature by the key it must be signed by: the one it
     /// carries, or for a proof the key of the join request.
     signed_by_expected: bool,

@@ -69,12 +69,12 @@ impl Run for ContactCmd {
                 let join = contacts.find(who).map_or(who.as_str(), |c| c.address.as_str());
                 let pending = joins.with(join).map(Join::describe);
                 let invited = invites.for_contact(join).map(Invite::describe);
+                // An address with a join under way is shown before it is a contact.
+                let joining = pending.is_some() || invited.is_some();
                 if session.json {
                     let mut value = match contacts.find(who) {
                         Some(contact) => detailed(&store, contact)?,
-                        None if pending.is_some() || invited.is_some() => {
-                            serde_json::json!({ "address": keys::normalize_address(who) })
-                        }
+                        None if joining => serde_json::json!({ "address": keys::normalize_address(who) }),
                         None => return contacts.get(who).map(|_| ()),
                     };
                     value["join"] = serde_json::json!(pending);
@@ -83,9 +83,7 @@ impl Run for ContactCmd {
                 }
                 match contacts.find(who) {
                     Some(contact) => show(&store, contact)?,
-                    None if pending.is_some() || invited.is_some() => {
-                        println!("address:     {}", keys::normalize_address(who))
-                    }
+                    None if joining => println!("address:     {}", keys::normalize_address(who)),
                     None => {
                         contacts.get(who)?;
                     }
