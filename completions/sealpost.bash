@@ -1368,7 +1368,7 @@ _sealpost() {
             return 0
             ;;
         sealpost__subcmd__read)
-            opts="-h --last --save-attachments --no-receipt --passphrase-file --json --help"
+            opts="-h --last --save-attachments --no-receipt --unverified --passphrase-file --json --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

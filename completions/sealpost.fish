@@ -155,6 +155,7 @@ complete -c sealpost -n "__fish_sealpost_using_subcommand read" -l save-attachme
 complete -c sealpost -n "__fish_sealpost_using_subcommand read" -l passphrase-file -d 'Read the store passphrase from this file instead of prompting' -r -F
 complete -c sealpost -n "__fish_sealpost_using_subcommand read" -l last -d 'The newest message'
 complete -c sealpost -n "__fish_sealpost_using_subcommand read" -l no-receipt -d 'Send no read receipt for this reading, even if the sender asked for one'
+complete -c sealpost -n "__fish_sealpost_using_subcommand read" -l unverified -d 'Show the content of a message that is not verified, under a warning, with the sender as "claims to be" (it was decrypted intact, but nothing shows who wrote it)'
 complete -c sealpost -n "__fish_sealpost_using_subcommand read" -l json -d 'Print one JSON document instead of text; errors become JSON on stderr (schema: docs/json.md)'
 complete -c sealpost -n "__fish_sealpost_using_subcommand read" -s h -l help -d 'Print help'
 complete -c sealpost -n "__fish_sealpost_using_subcommand reply" -l from -d 'With --last: the newest verified message from this contact' -r

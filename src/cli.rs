@@ -231,6 +231,11 @@ pub struct Read {
     /// Send no read receipt for this reading, even if the sender asked for one
     #[arg(long)]
     pub no_receipt: bool,
+    /// Show the content of a message that is not verified, under a warning,
+    /// with the sender as "claims to be" (it was decrypted intact, but
+    /// nothing shows who wrote it)
+    #[arg(long)]
+    pub unverified: bool,
 }
 
 #[derive(Args, Debug)]

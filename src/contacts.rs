@@ -6,6 +6,16 @@
 //! or the fingerprint read over the phone. Only verified contacts can be
 //! written to, and only their signatures make a message `verified`.
 //!
+//! Mail can claim any From and carry any Autocrypt header, so a different key
+//! seen for a contact's address is only a *sighting*: kept on the contact and
+//! shown as a notice, never acted on. It neither replaces nor un-verifies the
+//! pin, and sending to the verified key goes on (only its holder can read
+//! it). What changes a pin is authenticated: the user's own verification, an
+//! invite handshake, or a revocation signed by the pinned key itself, which
+//! moves the contact to `revoked` and blocks sending (the key may be in
+//! someone else's hands). A key the pinned key announced (`key rotate`) is
+//! kept apart from sightings, so a stranger's header cannot displace it.
+//!
 //! The contact list itself is confidential (who is a client is health
 //! information), so it lives in the encrypted store.
 
@@ -14,11 +24,13 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use anyhow::{bail, Context, Result};
 use sequoia_openpgp::parse::Parse;
 use sequoia_openpgp::serialize::SerializeInto;
+use sequoia_openpgp::types::RevocationStatus;
 use sequoia_openpgp::{Cert, Fingerprint};
 use serde::{Deserialize, Serialize};
 
 use crate::error::Refusal;
 use crate::keys;
+use crate::sanitize;
 use crate::store::Store;
 
 const CONTACTS: &str = "contacts.age";
@@ -28,8 +40,12 @@ const CONTACTS: &str = "contacts.age";
 pub enum PinState {
     Unverified,
     Verified,
-    /// A different key was seen for the address; sending is blocked until
-    /// the user verifies the new key (or confirms the pinned one).
+    /// The pinned key revoked itself: sending is blocked until a new key is
+    /// verified.
+    Revoked,
+    /// Written by earlier releases, where unauthenticated mail could block a
+    /// contact. Turned into a sighting when the contacts are loaded; no
+    /// contact is in this state afterwards.
     Changed,
 }
 
@@ -38,6 +54,7 @@ impl std::fmt::Display for PinState {
         f.write_str(match self {
             PinState::Unverified => "unverified",
             PinState::Verified => "verified",
+            PinState::Revoked => "revoked",
             PinState::Changed => "changed",
         })
     }
@@ -66,7 +83,7 @@ impl Verification {
 /// Where a different key for a contact's address was seen.
 #[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq)]
 #[serde(rename_all = "kebab-case")]
-pub enum Sighting {
+pub enum SeenIn {
     /// A message from the address was signed by it.
     Signature,
     /// A message from the address carried it in its Autocrypt header.
@@ -75,25 +92,30 @@ pub enum Sighting {
     Announcement,
 }
 
-impl Sighting {
+impl SeenIn {
     pub fn describe(self) -> &'static str {
         match self {
-            Sighting::Signature => "in the signature of a message",
-            Sighting::Autocrypt => "in the Autocrypt header of a message",
-            Sighting::Announcement => "announced in a message signed by the pinned key",
+            SeenIn::Signature => "in the signature of a message",
+            SeenIn::Autocrypt => "in the Autocrypt header of a message",
+            SeenIn::Announcement => "announced in a message signed by the pinned key",
         }
     }
 }
 
 /// A different key seen for a contact: kept to be verified, never used.
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
-pub struct Candidate {
+pub struct Sighting {
     pub fingerprint: String,
     /// The certificate, when the message carried it (armored).
     pub cert: Option<String>,
+    /// When it was first seen.
     pub seen_at: u64,
-    pub how: Sighting,
+    pub how: SeenIn,
 }
+
+/// Sightings kept per contact: anyone can send mail naming a contact, so
+/// the list is bounded; the oldest give way.
+const MAX_SIGHTINGS: usize = 4;
 
 /// One line of a contact's key history.
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
@@ -114,12 +136,32 @@ pub struct Contact {
     pub added_at: u64,
     pub verified_at: Option<u64>,
     pub verified_by: Option<Verification>,
-    /// A different key seen for this address (state `changed`).
+    /// Different keys seen for this address in unauthenticated mail, newest
+    /// last. They inform; they change nothing.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub sightings: Vec<Sighting>,
+    /// A new key announced in a message signed by the pinned key, waiting
+    /// for the user's verification.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub candidate: Option<Candidate>,
+    pub announced: Option<Sighting>,
+    /// When the pinned key revoked itself, and why (state `revoked`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub revoked: Option<Revocation>,
+    /// The one different key of a `changed` contact, as earlier releases
+    /// kept it; moved to `sightings` (or `announced`) when loaded.
+    #[serde(default, rename = "candidate", skip_serializing)]
+    legacy_candidate: Option<Sighting>,
     /// Every key event, oldest first.
     #[serde(default)]
     pub history: Vec<KeyEvent>,
+}
+
+/// A revocation of the pinned key, signed by that key.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+pub struct Revocation {
+    pub at: u64,
+    /// The reason the key's owner gave, as text.
+    pub reason: String,
 }
 
 impl Contact {
@@ -131,14 +173,27 @@ impl Contact {
         self.fingerprint.parse().context("reading a pinned fingerprint")
     }
 
-    /// For a `changed` contact: "Pinned: X; seen HOW: Y".
-    pub fn key_change(&self) -> Option<String> {
-        let candidate = self.candidate.as_ref()?;
+    /// The key waiting for the user's check: an announced one first, else
+    /// the newest sighting.
+    pub fn key_in_question(&self) -> Option<&Sighting> {
+        self.announced.as_ref().or(self.sightings.last())
+    }
+
+    /// The notice `send`, `read` and `sync` print while a different key is
+    /// about: it informs and names the command that verifies it.
+    pub fn sighting_notice(&self) -> Option<String> {
+        let seen = self.key_in_question()?;
         Some(format!(
-            "Pinned: {}; seen {}: {}",
+            "another key was seen for {} <{}> on {} ({}): {}; the verified key {} is still the one used. If {} \
+             has a new device, verify the new key with them: `sealpost contact verify {}`",
+            self.alias,
+            self.address,
+            day(seen.seen_at),
+            seen.how.describe(),
+            group_hex(&seen.fingerprint),
             group_hex(&self.fingerprint),
-            candidate.how.describe(),
-            group_hex(&candidate.fingerprint)
+            self.alias,
+            self.alias
         ))
     }
 
@@ -174,7 +229,37 @@ pub struct Contacts {
 
 impl Contacts {
     pub fn load(store: &Store) -> Result<Contacts> {
-        Ok(store.read(CONTACTS)?.unwrap_or_default())
+        let mut contacts: Contacts = store.read(CONTACTS)?.unwrap_or_default();
+        contacts.migrate();
+        Ok(contacts)
+    }
+
+    /// Earlier releases moved a contact to `changed` on any different key,
+    /// even one from unauthenticated mail, and blocked sending. That key is
+    /// now a sighting, and the contact is what it was before: verified when
+    /// the user had verified it.
+    fn migrate(&mut self) {
+        for contact in &mut self.contacts {
+            let Some(candidate) = contact.legacy_candidate.take() else {
+                if contact.state == PinState::Changed {
+                    contact.state = previous_state(contact);
+                }
+                continue;
+            };
+            if contact.state == PinState::Changed {
+                contact.state = previous_state(contact);
+                let event = format!(
+                    "no longer blocked: the key seen {} is kept as a sighting, not verified",
+                    candidate.how.describe()
+                );
+                contact.record(&candidate.fingerprint, event);
+            }
+            if candidate.how == SeenIn::Announcement {
+                contact.announced = Some(candidate);
+            } else {
+                contact.sightings.push(candidate);
+            }
+        }
     }
 
     pub fn save(&self, store: &Store) -> Result<()> {
@@ -211,7 +296,10 @@ impl Contacts {
             added_at: now(),
             verified_at: None,
             verified_by: None,
-            candidate: None,
+            sightings: Vec::new(),
+            announced: None,
+            revoked: None,
+            legacy_candidate: None,
             history: vec![KeyEvent {
                 at: now(),
                 fingerprint: cert.fingerprint().to_hex(),
@@ -258,74 +346,133 @@ impl Contacts {
         self.contacts.iter().find(|c| c.address == address)
     }
 
-    /// Notes a key seen for `address` in a message. A key other than the
-    /// pinned one moves the contact to `changed` and is kept as a candidate
-    /// to verify; nothing is replaced. Returns the contact when its state
-    /// changed now.
-    pub fn observe(
-        &mut self,
-        address: &str,
-        fingerprint: &str,
-        cert: Option<&Cert>,
-        how: Sighting,
-    ) -> Option<&Contact> {
+    /// Notes a key seen for `address` in unauthenticated mail: kept as a
+    /// sighting, nothing else changes. Returns the contact when the key is
+    /// new to it (seen for the first time), so the caller can say so.
+    pub fn observe(&mut self, address: &str, fingerprint: &str, cert: Option<&Cert>, how: SeenIn) -> Option<&Contact> {
         let address = keys::normalize_address(address);
         let contact = self.contacts.iter_mut().find(|c| c.address == address)?;
         if contact.fingerprint == fingerprint {
             return None;
         }
-        let armored = cert
-            .filter(|c| c.fingerprint().to_hex() == fingerprint)
-            .and_then(|c| c.clone().strip_secret_key_material().armored().to_vec().ok())
-            .and_then(|bytes| String::from_utf8(bytes).ok());
-        if let Some(candidate) = contact.candidate.as_mut().filter(|c| c.fingerprint == fingerprint) {
-            // Seen again: keep the certificate if this time it came along,
-            // and remember that the pinned key vouched for it.
-            if candidate.cert.is_none() {
-                candidate.cert = armored;
-            }
-            if how == Sighting::Announcement {
-                candidate.how = how;
+        let armored = armored_public(cert, fingerprint);
+        let known =
+            contact.sightings.iter_mut().chain(contact.announced.as_mut()).find(|s| s.fingerprint == fingerprint);
+        if let Some(seen) = known {
+            // Seen again: keep the certificate if this time it came along.
+            if seen.cert.is_none() {
+                seen.cert = armored;
             }
             return None;
         }
-        contact.candidate =
-            Some(Candidate { fingerprint: fingerprint.to_string(), cert: armored, seen_at: now(), how });
-        contact.state = PinState::Changed;
-        contact.record(fingerprint, format!("seen {}; not verified", how.describe()));
+        if contact.sightings.len() >= MAX_SIGHTINGS {
+            contact.sightings.remove(0);
+        }
+        contact.sightings.push(Sighting { fingerprint: fingerprint.to_string(), cert: armored, seen_at: now(), how });
+        contact.record(fingerprint, format!("seen {}; not verified, nothing changed", how.describe()));
         Some(contact)
     }
 
-    /// Makes the candidate key of a `changed` contact the pinned, verified
-    /// key: the user verified it out of band.
-    pub fn adopt_candidate(&mut self, who: &str, how: Verification) -> Result<&Contact> {
+    /// Notes a new key announced in a message signed by the contact's
+    /// pinned, verified key (`key rotate`). It waits for the user's check,
+    /// apart from sightings. Returns the contact when the announcement is new.
+    pub fn announce(&mut self, address: &str, cert: &Cert) -> Option<&Contact> {
+        let address = keys::normalize_address(address);
+        let fingerprint = cert.fingerprint().to_hex();
+        let contact = self.contacts.iter_mut().find(|c| c.address == address)?;
+        if contact.fingerprint == fingerprint
+            || contact.announced.as_ref().is_some_and(|a| a.fingerprint == fingerprint)
+        {
+            return None;
+        }
+        contact.sightings.retain(|s| s.fingerprint != fingerprint);
+        contact.announced = Some(Sighting {
+            fingerprint: fingerprint.clone(),
+            cert: armored_public(Some(cert), &fingerprint),
+            seen_at: now(),
+            how: SeenIn::Announcement,
+        });
+        contact.record(&fingerprint, format!("{}; not verified yet", SeenIn::Announcement.describe()));
+        Some(contact)
+    }
+
+    /// Checks `cert` for a revocation of the pinned key of the contact at
+    /// `address`, signed by that key itself (whoever delivered it, only the
+    /// key's holder can make one). A valid one moves the contact to
+    /// `revoked`. Returns the contact when it was revoked now.
+    pub fn check_revocation(&mut self, address: &str, cert: &Cert) -> Option<&Contact> {
+        let address = keys::normalize_address(address);
+        let contact = self.contacts.iter_mut().find(|c| c.address == address)?;
+        if contact.state == PinState::Revoked || cert.fingerprint().to_hex() != contact.fingerprint {
+            return None;
+        }
+        let pinned = contact.cert().ok()?;
+        // Merging keeps only signatures that verify against the pinned key.
+        let merged = pinned.merge_public(cert.clone()).ok()?;
+        let reason = match merged.revocation_status(&keys::POLICY, None) {
+            RevocationStatus::Revoked(signatures) => signatures
+                .first()
+                .and_then(|sig| sig.reason_for_revocation())
+                .map(|(code, text)| {
+                    let text = String::from_utf8_lossy(text).trim().to_string();
+                    if text.is_empty() {
+                        code.to_string()
+                    } else {
+                        format!("{code}: {text}")
+                    }
+                })
+                .unwrap_or_else(|| "no reason given".to_string()),
+            _ => return None,
+        };
+        contact.cert = String::from_utf8(merged.armored().to_vec().ok()?).ok()?;
+        contact.state = PinState::Revoked;
+        contact.revoked = Some(Revocation { at: now(), reason: reason.clone() });
+        let fingerprint = contact.fingerprint.clone();
+        contact.record(&fingerprint, format!("revoked by its owner ({reason}); sending is blocked"));
+        Some(contact)
+    }
+
+    /// Makes the key `fingerprint` (announced or sighted, with its
+    /// certificate) the pinned, verified key: the user verified it out of
+    /// band.
+    pub fn adopt(&mut self, who: &str, fingerprint: &str, how: Verification) -> Result<&Contact> {
         let contact = self.get_mut(who)?;
-        let candidate = contact.candidate.clone().context("no new key is waiting to be verified")?;
-        let armored = candidate.cert.clone().with_context(|| {
+        let seen = contact
+            .sightings
+            .iter()
+            .chain(contact.announced.as_ref())
+            .find(|s| s.fingerprint == fingerprint)
+            .cloned()
+            .context("that key was not seen for this contact")?;
+        let armored = seen.cert.clone().with_context(|| {
             format!(
                 "the new key {} of {} was named in a message but not sent along; ask them for it and pin it \
                  with `sealpost contact add {} {} --key FILE`",
-                candidate.fingerprint, contact.alias, contact.alias, contact.address
+                seen.fingerprint, contact.alias, contact.alias, contact.address
             )
         })?;
         let cert = Cert::from_bytes(armored.as_bytes()).context("reading the new key")?;
         keys::check_usable(&cert, &contact.address)?;
         let previous = contact.fingerprint.clone();
         contact.cert = armored;
-        contact.fingerprint = candidate.fingerprint.clone();
-        contact.candidate = None;
+        contact.fingerprint = seen.fingerprint.clone();
+        contact.sightings.clear();
+        contact.announced = None;
+        contact.revoked = None;
         contact.state = PinState::Verified;
         contact.verified_at = Some(now());
         contact.verified_by = Some(how);
-        contact.record(&candidate.fingerprint, format!("verified by {}; replaces {previous}", how.describe()));
+        contact.record(&seen.fingerprint, format!("verified by {}; replaces {previous}", how.describe()));
         Ok(contact)
     }
 
-    /// Stores the certificate of a `changed` contact's new key, handed over
-    /// by the user, as the candidate to verify (it must be the key seen).
-    pub fn supply_candidate(&mut self, who: &str, cert: &Cert) -> Result<&Contact> {
+    /// Stores the certificate of a key seen for a contact, handed over by
+    /// the user, so it can be verified (it must be a key that was seen).
+    pub fn supply_sighted(&mut self, who: &str, cert: &Cert) -> Result<&Contact> {
         let contact = self.get_mut(who)?;
-        let Some(candidate) = contact.candidate.as_mut().filter(|c| c.fingerprint == cert.fingerprint().to_hex())
+        let fingerprint = cert.fingerprint().to_hex();
+        let Some(seen) =
+            contact.sightings.iter_mut().chain(contact.announced.as_mut()).find(|s| s.fingerprint == fingerprint)
         else {
             bail!(
                 "{} is already pinned with key {}; a pinned key is never replaced silently",
@@ -334,7 +481,7 @@ impl Contacts {
             );
         };
         keys::check_usable(cert, &contact.address)?;
-        candidate.cert = Some(String::from_utf8(cert.clone().strip_secret_key_material().armored().to_vec()?)?);
+        seen.cert = Some(String::from_utf8(cert.clone().strip_secret_key_material().armored().to_vec()?)?);
         Ok(contact)
     }
 
@@ -356,14 +503,22 @@ impl Contacts {
         self.contacts.iter().filter_map(|c| c.cert().ok()).collect()
     }
 
-    /// Marks a contact verified.
-    /// Marks a contact's pinned key verified. For a `changed` contact this
-    /// keeps the pinned key and drops the different one that was seen.
+    /// Marks a contact's pinned key verified. Keys seen or announced for it
+    /// are dropped: the user checked that the pinned key is theirs.
     pub fn mark_verified(&mut self, who: &str, how: Verification) -> Result<&Contact> {
         let contact = self.get_mut(who)?;
-        let event = match contact.candidate.take() {
-            Some(rejected) => format!("verified by {}; the key {} is not theirs", how.describe(), rejected.fingerprint),
-            None => format!("verified by {}", how.describe()),
+        if contact.state == PinState::Revoked {
+            bail!(
+                "the key pinned for {} was revoked by its owner and cannot be verified again; verify their new key",
+                contact.alias
+            );
+        }
+        let dropped: Vec<String> =
+            contact.sightings.drain(..).chain(contact.announced.take()).map(|s| s.fingerprint).collect();
+        let event = if dropped.is_empty() {
+            format!("verified by {}", how.describe())
+        } else {
+            format!("verified by {}; the key {} is not theirs", how.describe(), dropped.join(", "))
         };
         contact.state = PinState::Verified;
         contact.verified_at = Some(now());
@@ -393,12 +548,17 @@ impl Contacts {
             }
             return Err(Refusal::recipient(message));
         };
-        if let (PinState::Changed, Some(change)) = (contact.state, contact.key_change()) {
+        if let (PinState::Revoked, Some(revoked)) = (contact.state, &contact.revoked) {
             return Err(Refusal::recipient(format!(
-                "refusing to send to {} <{}>: their key changed. {change}. Until you know why, nothing is \
-                 sent: verify the new key with `sealpost contact verify {}` (or a new invite), or, if the \
-                 pinned key is still theirs, `sealpost contact verify {} --fingerprint PINNED`. Nothing was sent.",
-                contact.alias, contact.address, contact.alias, contact.alias
+                "refusing to send to {} <{}>: their key {} was revoked by its owner on {} ({}); it may be in \
+                 someone else's hands. Verify their new key with `sealpost contact verify {}` (or a new \
+                 invite). Nothing was sent.",
+                contact.alias,
+                contact.address,
+                group_hex(&contact.fingerprint),
+                day(revoked.at),
+                sanitize::line(&revoked.reason),
+                contact.alias
             )));
         }
         if contact.state != PinState::Verified {
@@ -433,6 +593,27 @@ impl Contacts {
             })
             .min_by_key(|c| edit_distance(&c.address, &wanted))
     }
+}
+
+/// The public certificate of `cert`, armored, when it is the key `fingerprint`.
+fn armored_public(cert: Option<&Cert>, fingerprint: &str) -> Option<String> {
+    cert.filter(|c| c.fingerprint().to_hex() == fingerprint)
+        .and_then(|c| c.clone().strip_secret_key_material().armored().to_vec().ok())
+        .and_then(|bytes| String::from_utf8(bytes).ok())
+}
+
+/// What a contact's state was before earlier releases moved it to `changed`.
+fn previous_state(contact: &Contact) -> PinState {
+    if contact.verified_by.is_some() {
+        PinState::Verified
+    } else {
+        PinState::Unverified
+    }
+}
+
+/// A Unix time as a date (YYYY-MM-DD, UTC).
+pub fn day(timestamp: u64) -> String {
+    mail_parser::DateTime::from_timestamp(timestamp as i64).to_rfc3339().chars().take(10).collect()
 }
 
 /// A hex fingerprint in groups of four, as `keys::grouped` shows one.

@@ -2,9 +2,17 @@
 //!
 //! Each message is kept as it arrived (`inbox/<id>.eml`, encrypted to the
 //! store key) so `read` can open it again with today's contact list, plus a
-//! summary in the index for listing. The index remembers which source
-//! messages were seen and every Message-ID, so fetching twice, or the same
-//! message arriving twice, stores it once.
+//! summary in the index for listing.
+//!
+//! A message is a duplicate only by what cannot be forged: the source's own
+//! id (IMAP UIDVALIDITY and UID, Maildir name), the exact bytes, or the
+//! protected Message-ID of a message whose signature verified, together with
+//! its signer. A Message-ID anyone can write (an outer one, or one inside a
+//! message that failed its checks) never suppresses a later genuine copy.
+//!
+//! The status shown is decided with today's contacts, except that a message
+//! verified when it arrived stays verified with the key that signed it,
+//! after the contact moves to a new key: history stays true.
 //!
 //! Ordinary unencrypted mail is counted and listed but its content is not
 //! copied into the store: sealpost does not display it.
@@ -14,7 +22,8 @@ use std::collections::BTreeSet;
 use anyhow::{Context, Result};
 use serde::{Deserialize, Serialize};
 
-use crate::contacts::{now, Contacts};
+use crate::contacts::{now, Contact, Contacts};
+use crate::message::compose::sha256_hex;
 use crate::message::{self, Opened, Seal, Status};
 use crate::receipt;
 use crate::store::Store;
@@ -34,6 +43,12 @@ pub struct Entry {
     pub sender_name: Option<String>,
     pub subject: Option<String>,
     pub seal: Seal,
+    /// The signer's fingerprint when the message was verified on arrival.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub verified_with: Option<String>,
+    /// SHA-256 of the message as it arrived: the same bytes twice are one message.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub raw_sha256: Option<String>,
     /// Set when this message is a read receipt: what the check decided.
     /// Receipts are not listed as messages.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -75,7 +90,44 @@ pub enum Answer {
 impl Entry {
     /// The status under the current contact list.
     pub fn status(&self, contacts: &Contacts) -> Status {
-        message::judge(&self.seal, self.sender.as_deref(), contacts)
+        self.judge(&self.seal, self.sender.as_deref(), contacts)
+    }
+
+    /// The status of this message, opened again as `seal` from `sender`:
+    /// decided with today's contacts, except that a message verified on
+    /// arrival stays verified under the key that signed it.
+    pub fn judge(&self, seal: &Seal, sender: Option<&str>, contacts: &Contacts) -> Status {
+        let now = message::judge(seal, sender, contacts);
+        match (seal, &self.verified_with) {
+            (Seal::Signed { signer }, Some(then)) if now != Status::Verified && signer == then => Status::Verified,
+            _ => now,
+        }
+    }
+
+    /// The key that signed this verified message when it is no longer the
+    /// key pinned for the sender (replaced or revoked since it arrived).
+    pub fn signed_with_earlier_key<'a>(&'a self, contacts: &Contacts) -> Option<&'a str> {
+        let then = self.verified_with.as_deref()?;
+        let pinned = self.sender.as_deref().and_then(|s| contacts.by_address(s));
+        match pinned {
+            Some(c) if c.fingerprint == then && c.state == crate::contacts::PinState::Verified => None,
+            _ => Some(then),
+        }
+    }
+
+    /// The pinned contact this message is from, when it is verified.
+    pub fn verified_contact<'a>(&self, contacts: &'a Contacts) -> Option<&'a Contact> {
+        (self.status(contacts) == Status::Verified)
+            .then(|| pinned_sender(&self.seal, self.sender.as_deref(), contacts))
+            .flatten()
+    }
+
+    /// The key that signed it, whether or not it is pinned for anyone.
+    pub fn signer(&self) -> Option<&str> {
+        match &self.seal {
+            Seal::Signed { signer } => Some(signer),
+            _ => None,
+        }
     }
 }
 
@@ -87,6 +139,17 @@ pub struct Inbox {
     /// Where incremental fetching from the server stands.
     #[serde(default)]
     pub cursor: crate::transport::imap::Cursor,
+}
+
+/// The pinned contact a verified message is shown under: the contact whose
+/// key signed it, or, for a message verified on arrival under a key since
+/// replaced, the contact at its address. Never the message's own name.
+pub fn pinned_sender<'a>(seal: &Seal, sender: Option<&str>, contacts: &'a Contacts) -> Option<&'a Contact> {
+    let by_key = match seal {
+        Seal::Signed { signer } => signer.parse().ok().and_then(|f| contacts.by_fingerprint(&f)),
+        _ => None,
+    };
+    by_key.or_else(|| sender.and_then(|s| contacts.by_address(s)))
 }
 
 /// What `add` did with a message.
@@ -146,7 +209,8 @@ impl Inbox {
     /// written before the index mentions it; the caller saves the index.
     pub fn add(&mut self, store: &Store, source_id: &str, raw: &[u8], opened: &Opened, kind: Kind) -> Result<Added> {
         self.seen_sources.insert(source_id.to_string());
-        if self.knows(opened) {
+        let raw_sha256 = sha256_hex(raw);
+        if self.knows(&raw_sha256, opened) {
             return Ok(Added::Duplicate);
         }
         let message_id = message_id(opened);
@@ -166,6 +230,11 @@ impl Inbox {
             sender_name: content.and_then(|c| c.from_name.clone()),
             subject: content.map_or_else(|| opened.outer.subject.clone(), |c| c.subject.clone()),
             seal: opened.seal.clone(),
+            verified_with: match (&opened.seal, opened.status) {
+                (Seal::Signed { signer }, Status::Verified) => Some(signer.clone()),
+                _ => None,
+            },
+            raw_sha256: Some(raw_sha256),
             receipt: match &kind {
                 Kind::Receipt(checked) => Some(checked.clone()),
                 _ => None,
@@ -180,9 +249,18 @@ impl Inbox {
         Ok(Added::Stored(id))
     }
 
-    /// Whether a message with the Message-ID of `opened` is stored.
-    pub fn knows(&self, opened: &Opened) -> bool {
-        message_id(opened).is_some_and(|id| self.entries.iter().any(|e| e.message_id.as_ref() == Some(&id)))
+    /// Whether this message is stored already: the same bytes (SHA-256 of
+    /// the raw message), or, for a message with a good signature, the same
+    /// protected Message-ID signed by the same key. Nothing else counts: an
+    /// unauthenticated or damaged copy must not hide a genuine one.
+    pub fn knows(&self, raw_sha256: &str, opened: &Opened) -> bool {
+        let authenticated = authenticated_id(opened);
+        self.entries.iter().any(|e| {
+            e.raw_sha256.as_deref() == Some(raw_sha256)
+                || authenticated.as_ref().is_some_and(|(signer, id)| {
+                    e.signer() == Some(signer.as_str()) && e.message_id.as_deref() == Some(id.as_str())
+                })
+        })
     }
 
     /// Remembers a source message as fetched without storing it (a duplicate).
@@ -196,6 +274,14 @@ impl Inbox {
             .read_bytes(&raw_name(id))?
             .with_context(|| format!("message {id} has no stored content (ordinary unencrypted email is not kept)"))
     }
+}
+
+/// The signer and protected Message-ID of a message whose signature
+/// verified: the only Message-ID that proves two copies are one message.
+fn authenticated_id(opened: &Opened) -> Option<(String, String)> {
+    let Seal::Signed { signer } = &opened.seal else { return None };
+    let id = opened.content.as_ref()?.message_id.clone()?;
+    Some((signer.clone(), id))
 }
 
 /// The protected Message-ID, else the outer one.

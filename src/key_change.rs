@@ -1,23 +1,48 @@
-//! Noticing that a contact's key changed.
+//! What a received message says about its sender's keys.
 //!
-//! A message from a pinned address that is signed by another key, or that
-//! carries another key in its Autocrypt header, moves the contact to
-//! `changed`: sending to it is refused until the user verifies the new key
-//! or confirms the pinned one. Nothing from a message ever replaces a pinned
-//! key; the different key is only kept as a candidate to verify.
+//! Anyone can write mail with any From and any Autocrypt header, so a
+//! different key seen for a contact's address (in a signature or an
+//! Autocrypt header) is only recorded as a sighting: it informs, and changes
+//! nothing (DESIGN.md, principle 3). Two things do change a contact, because
+//! they are authenticated by the pinned key itself:
 //!
-//! Because the Autocrypt header is outside the encryption, anyone can make a
-//! contact `changed` by sending mail in its name. That blocks sending until
-//! the user checks, which is the safe direction to fail in.
+//! - an announcement of a new key (`key rotate`) in a message that is
+//!   verified, i.e. signed by the pinned, verified key: the new key waits
+//!   for the user's verification, apart from sightings;
+//! - a revocation of the pinned key, signed by that key, wherever it came
+//!   from (an Autocrypt header or a key carried in the message): the contact
+//!   moves to `revoked` and sending is blocked.
 
-use crate::contacts::{Contact, Contacts, Sighting};
+use crate::contacts::{Contact, Contacts, SeenIn};
 use crate::message::handshake;
 use crate::message::{Opened, Seal, Status};
 
-/// Records every different key `opened` shows for its sender's address.
-/// Returns the contacts that moved to `changed` because of it.
-pub fn notice(contacts: &mut Contacts, opened: &Opened) -> Vec<Contact> {
-    let mut changed = Vec::new();
+/// The contacts a message told something new about.
+#[derive(Default)]
+pub struct Noticed {
+    /// Another key was seen for them for the first time.
+    pub sighted: Vec<Contact>,
+    /// Their verified key announced a new one.
+    pub announced: Vec<Contact>,
+    /// Their pinned key revoked itself.
+    pub revoked: Vec<Contact>,
+}
+
+impl Noticed {
+    pub fn is_empty(&self) -> bool {
+        self.sighted.is_empty() && self.announced.is_empty() && self.revoked.is_empty()
+    }
+
+    pub fn extend(&mut self, other: Noticed) {
+        self.sighted.extend(other.sighted);
+        self.announced.extend(other.announced);
+        self.revoked.extend(other.revoked);
+    }
+}
+
+/// Records what `opened` shows about its sender's keys.
+pub fn notice(contacts: &mut Contacts, opened: &Opened) -> Noticed {
+    let mut noticed = Noticed::default();
     let signer = match &opened.seal {
         Seal::Signed { signer } => Some(signer.clone()),
         Seal::UnknownSigner { issuer } => issuer.clone(),
@@ -28,26 +53,27 @@ pub fn notice(contacts: &mut Contacts, opened: &Opened) -> Vec<Contact> {
     let signer = signer.filter(|fpr| !contacts.iter().any(|c| &c.fingerprint == fpr));
     if let (Some(sender), Some(fingerprint)) = (opened.sender(), signer) {
         let cert = opened.outer.autocrypt.as_ref().filter(|c| c.fingerprint().to_hex() == fingerprint);
-        if let Some(contact) = contacts.observe(sender, &fingerprint, cert, Sighting::Signature) {
-            changed.push(contact.clone());
-        }
+        noticed.sighted.extend(contacts.observe(sender, &fingerprint, cert, SeenIn::Signature).cloned());
     }
     if let (Some(from), Some(cert)) = (opened.outer.from_address.as_deref(), opened.outer.autocrypt.as_ref()) {
-        if let Some(contact) = contacts.observe(from, &cert.fingerprint().to_hex(), Some(cert), Sighting::Autocrypt) {
-            changed.push(contact.clone());
+        noticed.revoked.extend(contacts.check_revocation(from, cert).cloned());
+        noticed
+            .sighted
+            .extend(contacts.observe(from, &cert.fingerprint().to_hex(), Some(cert), SeenIn::Autocrypt).cloned());
+    }
+    let (Some(content), Some(sender)) = (&opened.content, opened.sender()) else {
+        return noticed;
+    };
+    let carried = handshake::carried_key(content);
+    // A new key announced in a verified message: the pinned key vouches for
+    // it, which is noted; it still waits for the user's check.
+    if let (Status::Verified, Some(announced)) = (opened.status, &content.key_update) {
+        if let Some(cert) = carried.as_ref().filter(|c| c.fingerprint().to_hex() == *announced) {
+            noticed.announced.extend(contacts.announce(sender, cert).cloned());
         }
     }
-    // A new key announced in a verified message: the pinned key vouches
-    // for it, which is noted, and it still waits for the user's check.
-    if let (Status::Verified, Some(content), Some(sender)) = (opened.status, &opened.content, opened.sender()) {
-        if let Some(announced) = &content.key_update {
-            let cert = handshake::carried_key(content).filter(|c| c.fingerprint().to_hex() == *announced);
-            if let Some(cert) = cert {
-                if let Some(contact) = contacts.observe(sender, announced, Some(&cert), Sighting::Announcement) {
-                    changed.push(contact.clone());
-                }
-            }
-        }
+    if let Some(cert) = &carried {
+        noticed.revoked.extend(contacts.check_revocation(sender, cert).cloned());
     }
-    changed
+    noticed
 }

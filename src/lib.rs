@@ -15,6 +15,7 @@ pub mod message;
 pub mod outbox;
 pub mod passphrase;
 pub mod receipt;
+pub mod receive;
 pub mod safety_code;
 pub mod sanitize;
 pub mod store;

@@ -80,7 +80,7 @@ fn truncated_message_is_not_shown() {
 }
 
 #[test]
-fn message_from_a_contact_signed_by_another_key_is_key_changed() {
+fn message_from_a_contact_signed_by_another_key_is_withheld_and_blocks_nothing() {
     let world = World::new();
     let (ada, _gpg) = ada_and_gpg_sam(&world);
     // Mallory has a key with Sam's address on it, never pinned by Ada.
@@ -100,8 +100,12 @@ fn message_from_a_contact_signed_by_another_key_is_key_changed() {
     let read =
         deliver_and_read(&world, &ada, &pgp_mime("sam@client.example", "ada@practice.example", "<m1@x>", &armored));
     assert_eq!(read.code, 4, "{read:?}");
-    assert!(read.stdout.starts_with("Status:  NOT VERIFIED: key-changed"), "{read:?}");
-    assert_eq!(ada.run(&["send", "--to", "sam"], "Did you write this?\n").code, 3, "sending is blocked");
+    assert!(read.stdout.starts_with("Status:  NOT VERIFIED: unverified-key"), "{read:?}");
+    assert!(!read.all().contains("Send me the notes") && !read.all().contains("Change of plan"), "{read:?}");
+    // A stranger's key for Sam's address cannot cut Ada off from Sam.
+    let sent = ada.run(&["send", "--to", "sam"], "Did you write this?\n");
+    assert_eq!(sent.code, 0, "sending to the verified key goes on: {sent:?}");
+    assert!(sent.stderr.contains("another key was seen for sam"), "{sent:?}");
 }
 
 #[test]

@@ -417,3 +417,140 @@ fn invite_and_join_through_the_servers_end_verified_both_ways() {
     ada.ok(&["sync"], "");
     assert!(ada.ok(&["read", "--last"], "").stdout.starts_with("Status:  verified: signed by sam"));
 }
+
+/// Writes messages straight into `user`'s Maildir on the server, as
+/// delivery would, owned by the mail user.
+fn put_on_server(stack: &MailStack, user: &str, messages: impl IntoIterator<Item = Vec<u8>>) {
+    let (local, domain) = user.split_once('@').unwrap();
+    let maildir = stack.path().join("mail").join(domain).join(local);
+    for sub in ["new", "cur", "tmp"] {
+        std::fs::create_dir_all(maildir.join(sub)).unwrap();
+    }
+    for (i, raw) in messages.into_iter().enumerate() {
+        std::fs::write(maildir.join("new").join(format!("{i:05}.test")), raw).unwrap();
+    }
+    std::process::Command::new("chown").args(["-R", "mail:mail"]).arg(&maildir).status().unwrap();
+}
+
+/// `count` distinct real messages from Ada to Sam, sealed with Ada's store.
+fn notes_from_ada(ada: &common::Person, count: usize) -> Vec<Vec<u8>> {
+    use sealpost::contacts::Contacts;
+    use sealpost::home::Home;
+    use sealpost::message::{compose, new_message_id, Draft};
+    let passphrase = std::fs::read_to_string(&ada.passphrase_file).unwrap();
+    let store =
+        sealpost::store::Store::unlock(&Home::at(&ada.home), &passphrase.trim_end().to_string().into()).unwrap();
+    let contacts = Contacts::load(&store).unwrap();
+    let (contact, cert) = contacts.recipient("sam").unwrap();
+    (0..count)
+        .map(|i| {
+            let draft = Draft {
+                from_name: "Dr. Ada Moss".into(),
+                from_address: "ada@practice.example".into(),
+                to_name: None,
+                to_address: contact.address.clone(),
+                subject: format!("Session {i}"),
+                body: format!("Notes of session {i}.\n"),
+                attachments: Vec::new(),
+                message_id: new_message_id("ada@practice.example"),
+                date: std::time::SystemTime::now(),
+                request_receipt: false,
+                in_reply_to: None,
+                references: Vec::new(),
+            };
+            compose(&draft, store.secret_cert(), &cert).unwrap().raw
+        })
+        .collect()
+}
+
+#[test]
+fn a_first_sync_killed_half_way_keeps_the_batches_it_finished() {
+    let Some(stack) = mail_stack::start("a_first_sync_killed_half_way_keeps_the_batches_it_finished") else { return };
+    let world = World::new();
+    let (ada, sam) = server_pair(&world, &stack);
+    put_on_server(&stack, "sam@client.example", notes_from_ada(&ada, 1000));
+
+    let mut child = sam
+        .command()
+        .arg("sync")
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    // Kill it once well past two batches of messages are written.
+    let stored = || std::fs::read_dir(sam.home.join("data/inbox")).map(|d| d.count()).unwrap_or(0);
+    let start = std::time::Instant::now();
+    while stored() < 150 && start.elapsed() < std::time::Duration::from_secs(120) {
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert!(stored() >= 150, "the sync did not get going: {} files", stored());
+
+    let listed: serde_json::Value = serde_json::from_str(&sam.ok(&["inbox", "--json"], "").stdout).unwrap();
+    let kept = listed["messages"].as_array().unwrap().len();
+    assert!(kept >= 100, "a killed sync kept only {kept} messages of the batches it finished");
+    assert!(kept < 1000, "the sync was not killed half way ({kept} kept); the test proves nothing");
+
+    let resumed = sam.ok(&["sync"], "");
+    assert!(resumed.stdout.contains(&format!("{} new message(s)", 1000 - kept)), "{resumed:?}");
+    let listed: serde_json::Value = serde_json::from_str(&sam.ok(&["inbox", "--json"], "").stdout).unwrap();
+    let subjects: std::collections::BTreeSet<String> = listed["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| {
+            assert_eq!(m["status"], "verified", "{m}");
+            m["subject"].as_str().unwrap().to_string()
+        })
+        .collect();
+    assert_eq!(listed["messages"].as_array().unwrap().len(), 1000, "each message stored once");
+    assert_eq!(subjects.len(), 1000);
+    assert!(sam.ok(&["sync"], "").stdout.contains("fetched 0 new"));
+}
+
+/// Runs `cmd` to its end; its exit code and peak RSS in MiB, from the
+/// child's own resource usage.
+#[allow(clippy::zombie_processes)] // reaped by wait4, which also reports its usage
+fn run_measured(cmd: &mut std::process::Command) -> (i32, u64) {
+    let child = cmd
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut status = 0;
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    let pid = unsafe { libc::wait4(child.id() as i32, &mut status, 0, &mut usage) };
+    assert_eq!(pid, child.id() as i32);
+    (libc::WEXITSTATUS(status), usage.ru_maxrss as u64 / 1024)
+}
+
+#[test]
+fn memory_of_a_sync_is_bounded_by_the_largest_message_not_the_backlog() {
+    let Some(stack) = mail_stack::start("memory_of_a_sync_is_bounded_by_the_largest_message") else { return };
+    let world = World::new();
+    let (_ada, sam) = server_pair(&world, &stack);
+    // Eight 20 MB messages: 160 MB of backlog.
+    let big = |i: usize| {
+        let mut raw = format!(
+            "From: newsletter@client.example\r\nTo: sam@client.example\r\nSubject: big {i}\r\n\
+             Content-Type: text/plain\r\n\r\n"
+        )
+        .into_bytes();
+        let line = format!("{}\r\n", "z".repeat(76));
+        while raw.len() < 20 * 1024 * 1024 {
+            raw.extend_from_slice(line.as_bytes());
+        }
+        raw
+    };
+    put_on_server(&stack, "sam@client.example", (0..8).map(big));
+    let (code, peak) = run_measured(sam.command().arg("sync"));
+    assert_eq!(code, 0);
+    eprintln!("sync of 8 x 20 MB: peak RSS {peak} MiB");
+    assert!(peak < 130, "peak RSS {peak} MiB for a backlog of 160 MB in 20 MB messages");
+    assert!(sam.ok(&["sync"], "").stdout.contains("fetched 0 new"));
+    let listed = sam.ok(&["inbox"], "").stdout;
+    assert_eq!(listed.lines().filter(|l| l.contains("not-encrypted")).count(), 8, "{listed}");
+}

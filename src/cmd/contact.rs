@@ -6,7 +6,7 @@ use sequoia_openpgp::Cert;
 
 use super::{format_time, Run, Session};
 use crate::cli::Contact as ContactCmd;
-use crate::contacts::{group_hex, Contact, Contacts, PinState, Sighting, Verification};
+use crate::contacts::{group_hex, Contact, Contacts, SeenIn, Sighting, Verification};
 use crate::error::Refusal;
 use crate::invite::{Invite, Invites, Join, Joins};
 use crate::keys;
@@ -29,17 +29,21 @@ impl Run for ContactCmd {
                 };
                 let cert = Cert::from_bytes(&bytes)
                     .with_context(|| format!("{} is not an OpenPGP certificate; nothing was added", key.display()))?;
-                if let Some(changed) = contacts.by_address(address).filter(|c| c.state == PinState::Changed) {
-                    // The new key of a contact whose key changed: kept as the
-                    // candidate, still to be verified.
-                    let alias = changed.alias.clone();
-                    let contact = contacts.supply_candidate(&alias, &cert).context("nothing was added")?.clone();
+                let fingerprint = cert.fingerprint().to_hex();
+                let sighted = contacts
+                    .by_address(address)
+                    .filter(|c| c.sightings.iter().chain(c.announced.as_ref()).any(|s| s.fingerprint == fingerprint));
+                if let Some(sighted) = sighted {
+                    // A key seen for the contact but not sent along: stored
+                    // with the sighting, still to be verified.
+                    let alias = sighted.alias.clone();
+                    let contact = contacts.supply_sighted(&alias, &cert).context("nothing was added")?.clone();
                     contacts.save(&store)?;
                     if session.json {
                         return session.print_json(&brief(&contact));
                     }
                     println!("stored the new key {} for {alias}", keys::grouped(&cert.fingerprint()));
-                    println!("state: changed; verify it with `sealpost contact verify {alias}`");
+                    println!("not verified; verify it with `sealpost contact verify {alias}`");
                     return Ok(());
                 }
                 let contact = contacts.add(alias, address, &cert).context("nothing was added")?.clone();
@@ -104,10 +108,10 @@ impl Run for ContactCmd {
                     Verified::Pinned(how) => {
                         contacts.mark_verified(&contact.alias, how)?;
                     }
-                    Verified::NewKey(how) => {
-                        contacts.adopt_candidate(&contact.alias, how)?;
+                    Verified::NewKey(fingerprint, how) => {
+                        contacts.adopt(&contact.alias, &fingerprint, how)?;
                         if !session.json {
-                            println!("the new key {} replaces the pinned one", group_hex(&contact_new_key(&contact)));
+                            println!("the new key {} replaces the pinned one", group_hex(&fingerprint));
                         }
                     }
                 }
@@ -141,11 +145,20 @@ fn detailed(store: &Store, contact: &Contact) -> Result<serde_json::Value> {
     value["verified_at"] = serde_json::json!(contact.verified_at.map(|t| format_time(t as i64)));
     value["verified_by"] = serde_json::json!(contact.verified_by.map(Verification::describe));
     value["safety_code"] = serde_json::json!(safety_code(store, contact)?.to_string());
-    value["new_key"] = serde_json::json!(contact.candidate.as_ref().map(|c| serde_json::json!({
-        "fingerprint": c.fingerprint,
-        "seen_at": format_time(c.seen_at as i64),
-        "how": c.how,
-        "has_key": c.cert.is_some(),
+    let seen = |s: &Sighting| {
+        serde_json::json!({
+            "fingerprint": s.fingerprint,
+            "seen_at": format_time(s.seen_at as i64),
+            "how": s.how,
+            "has_key": s.cert.is_some(),
+        })
+    };
+    value["new_key"] = serde_json::json!(contact.key_in_question().map(seen));
+    value["sightings"] = contact.sightings.iter().map(seen).collect();
+    value["announced"] = serde_json::json!(contact.announced.as_ref().map(seen));
+    value["revoked"] = serde_json::json!(contact.revoked.as_ref().map(|r| serde_json::json!({
+        "at": format_time(r.at as i64),
+        "reason": sanitize::line(&r.reason),
     })));
     value["history"] = contact
         .key_history()
@@ -159,16 +172,12 @@ fn safety_code(store: &Store, contact: &Contact) -> Result<SafetyCode> {
     Ok(SafetyCode::between(&store.secret_cert().fingerprint(), &contact.fingerprint()?))
 }
 
-fn contact_new_key(contact: &Contact) -> String {
-    contact.candidate.as_ref().map(|c| c.fingerprint.clone()).unwrap_or_default()
-}
-
 /// What `contact verify` confirmed.
 enum Verified {
-    /// The pinned key (for a `changed` contact: the different key is not theirs).
+    /// The pinned key (keys seen for the contact are not theirs).
     Pinned(Verification),
-    /// The new key of a `changed` contact.
-    NewKey(Verification),
+    /// A key announced or seen for the contact: it replaces the pinned one.
+    NewKey(String, Verification),
 }
 
 fn show(store: &Store, contact: &Contact) -> Result<()> {
@@ -184,17 +193,39 @@ fn show(store: &Store, contact: &Contact) -> Result<()> {
     if let (Some(at), Some(how)) = (contact.verified_at, contact.verified_by) {
         println!("verified:    {} by {}", format_time(at as i64), how.describe());
     }
+    if let Some(revoked) = &contact.revoked {
+        println!(
+            "revoked:     {} by its owner ({}); sending is blocked until you verify a new key",
+            format_time(revoked.at as i64),
+            sanitize::line(&revoked.reason)
+        );
+    }
     println!("safety code: {}", safety_code(store, contact)?);
-    if let Some(candidate) = &contact.candidate {
-        println!("new key:     {} NOT VERIFIED", group_hex(&candidate.fingerprint));
-        println!("             seen {} at {}", candidate.how.describe(), format_time(candidate.seen_at as i64));
-        if candidate.how == Sighting::Announcement {
-            println!("             the pinned key vouched for it; that alone does not verify it");
+    let in_question = contact.key_in_question();
+    for seen in contact.announced.iter().chain(contact.sightings.iter().rev()) {
+        println!("other key:   {} NOT VERIFIED", group_hex(&seen.fingerprint));
+        println!("             seen {} on {}", seen.how.describe(), format_time(seen.seen_at as i64));
+        match seen.how {
+            SeenIn::Announcement => {
+                println!("             the pinned key vouched for it; that alone does not verify it")
+            }
+            _ => println!(
+                "             nothing changed: unauthenticated mail cannot replace a key; if {} has a new \
+                 device, verify it",
+                contact.alias
+            ),
         }
-        match candidate.fingerprint.parse() {
-            Ok(new) if candidate.cert.is_some() => {
+        match seen.fingerprint.parse() {
+            Ok(new) if seen.cert.is_some() => {
                 println!("new code:    {}", SafetyCode::between(&store.secret_cert().fingerprint(), &new));
-                println!("             verify it with `sealpost contact verify {}`", contact.alias);
+                if in_question == Some(seen) {
+                    println!("             verify it with `sealpost contact verify {}`", contact.alias);
+                } else {
+                    println!(
+                        "             verify it with `sealpost contact verify {} --fingerprint {}`",
+                        contact.alias, seen.fingerprint
+                    );
+                }
             }
             _ => println!(
                 "             the key itself was not sent along; ask them for it, then \
@@ -214,16 +245,18 @@ fn show(store: &Store, contact: &Contact) -> Result<()> {
 }
 
 /// Checks the contact's key out of band; a mismatch is a verification
-/// failure (exit 4) and changes nothing. For a `changed` contact the safety
-/// code is the one of the new key, and a fingerprint may name either key.
+/// failure (exit 4) and changes nothing. While another key is in question
+/// (announced, else the newest sighting) the safety code is the one of that
+/// key, and a fingerprint may name the pinned key or any key seen.
 fn verify(store: &Store, contact: &Contact, fingerprint: Option<&str>, code: Option<&str>) -> Result<Verified> {
     let pinned = contact.fingerprint()?;
+    let seen_with_key = || contact.sightings.iter().chain(contact.announced.as_ref()).filter(|s| s.cert.is_some());
     let new_key: Option<sequoia_openpgp::Fingerprint> =
-        contact.candidate.as_ref().filter(|c| c.cert.is_some()).and_then(|c| c.fingerprint.parse().ok());
+        contact.key_in_question().filter(|s| s.cert.is_some()).and_then(|s| s.fingerprint.parse().ok());
     if let Some(given) = fingerprint {
         let given = keys::parse_fingerprint(given)?;
-        if Some(&given) == new_key.as_ref() {
-            return Ok(Verified::NewKey(Verification::Fingerprint));
+        if let Some(seen) = seen_with_key().find(|s| s.fingerprint == given.to_hex()) {
+            return Ok(Verified::NewKey(seen.fingerprint.clone(), Verification::Fingerprint));
         }
         if given != pinned {
             return Err(Refusal::verification(format!(
@@ -242,7 +275,10 @@ fn verify(store: &Store, contact: &Contact, fingerprint: Option<&str>, code: Opt
         Some(new) => SafetyCode::between(&store.secret_cert().fingerprint(), new),
         None => safety_code(store, contact)?,
     };
-    let confirmed = |how| if new_key.is_some() { Verified::NewKey(how) } else { Verified::Pinned(how) };
+    let confirmed = |how| match &new_key {
+        Some(new) => Verified::NewKey(new.to_hex(), how),
+        None => Verified::Pinned(how),
+    };
     if let Some(given) = code {
         let Some(given) = SafetyCode::parse(given) else {
             bail!("{given:?} is not a safety code (expected 30 digits, as `sealpost contact show` prints them)");
@@ -257,7 +293,11 @@ fn verify(store: &Store, contact: &Contact, fingerprint: Option<&str>, code: Opt
         return Ok(confirmed(Verification::SafetyCode));
     }
     if new_key.is_some() {
-        println!("{}'s key changed; this is the safety code of the NEW key", contact.alias);
+        println!(
+            "another key was seen for {}; this is the safety code of THAT key. If it does not match, it is not \
+             theirs and nothing changes",
+            contact.alias
+        );
     }
     println!("safety code with {} <{}>:", contact.alias, contact.address);
     println!();

@@ -16,14 +16,15 @@ impl Run for InboxCmd {
                 .messages()
                 .filter(|e| !self.unread || e.opened_at.is_none())
                 .map(|e| {
+                    let verified = e.verified_contact(&contacts);
                     serde_json::json!({
                         "id": e.id,
                         "date": e.date.map(format_time),
                         "from": e.sender.as_deref().map(sanitize::line),
-                        "contact": e.sender.as_deref().and_then(|s| contacts.by_address(s)).map(|c| c.alias.clone()),
+                        "contact": verified.map(|c| c.alias.clone()),
                         "status": e.status(&contacts).name(),
-                        "subject": e.subject.as_deref().map(sanitize::line),
-                        "message_id": e.message_id,
+                        "subject": verified.and(e.subject.as_deref()).map(sanitize::line),
+                        "message_id": verified.and(e.message_id.clone()),
                         "unread": e.opened_at.is_none(),
                     })
                 })
@@ -41,23 +42,25 @@ impl Run for InboxCmd {
         }
         println!("{:>4}  {:<20}  {:<24}  {:<16}  SUBJECT", "ID", "DATE", "FROM", "STATUS");
         for entry in listed {
+            let verified = entry.verified_contact(&contacts);
+            // Nothing of a message that is not verified is listed: not its
+            // subject, and never a contact's alias (principle 4).
+            let (from, subject) = match verified {
+                Some(contact) => (contact.alias.clone(), sanitize::line(entry.subject.as_deref().unwrap_or(""))),
+                None => (
+                    entry.sender.as_deref().map_or("(unknown)".to_string(), |s| format!("? {}", sanitize::line(s))),
+                    String::new(),
+                ),
+            };
             println!(
                 "{:>4}  {:<20}  {:<24}  {:<16}  {}",
                 entry.id,
                 entry.date.map(|d| format_time(d).chars().take(19).collect::<String>()).unwrap_or_default(),
-                sender_label(entry, &contacts),
+                from,
                 entry.status(&contacts).name(),
-                sanitize::line(entry.subject.as_deref().unwrap_or("")),
+                subject,
             );
         }
         Ok(())
-    }
-}
-
-/// A contact's alias when the sender is a contact, else the address.
-pub fn sender_label(entry: &Entry, contacts: &Contacts) -> String {
-    match entry.sender.as_deref() {
-        Some(address) => contacts.find(address).map(|c| c.alias.clone()).unwrap_or_else(|| sanitize::line(address)),
-        None => "(unknown)".to_string(),
     }
 }

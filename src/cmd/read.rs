@@ -7,10 +7,10 @@ use serde_json::Value;
 use super::{format_time, Run, Session};
 use crate::cli::Read;
 use crate::config::{Config, ReceiptPolicy};
-use crate::contacts::{group_hex, now, Contacts};
+use crate::contacts::{group_hex, now, Contact, Contacts, PinState};
 use crate::error::Refusal;
 use crate::home;
-use crate::inbox::{Answer, Entry, Inbox};
+use crate::inbox::{pinned_sender, Answer, Entry, Inbox};
 use crate::keys;
 use crate::message::receipt::Sending;
 use crate::message::{open, Attachment, Content, Opened, Seal, Status};
@@ -49,15 +49,38 @@ impl Run for Read {
             }
             return Err(Refusal::verification(format!("message {} is not verified (not-encrypted)", entry.id)));
         }
-        // Open again with today's contacts: the status is decided now.
+        // Open again with today's contacts: the status is decided now (a
+        // message verified on arrival stays verified with its key).
         let raw = inbox.raw(&store, entry.id)?;
-        let opened = open(&raw, store.my_keys(), &contacts);
-        let shown = opened.content.as_ref().filter(|_| opened.status.content_shown());
+        let mut opened = open(&raw, store.my_keys(), &contacts);
+        opened.status = entry.judge(&opened.seal, opened.sender(), &contacts);
+        let sender = verified_sender(&opened, &contacts);
+        let readable = opened.content.as_ref().filter(|_| opened.status.content_readable());
+        // Only what was verified is shown, unless the user asks (principle 4).
+        let shown = match (&sender, readable) {
+            (Some(_), Some(content)) => Some(content),
+            (None, Some(content)) if self.unverified => Some(content),
+            _ => None,
+        };
+        let notice = opened.sender().and_then(|s| contacts.by_address(s)).and_then(|c| c.sighting_notice());
         if !session.json {
-            print_status(&opened, &contacts);
-            if let Some(content) = shown {
-                print_content(content, &opened);
+            print_status(&opened, &entry, &contacts);
+            match (shown, &sender) {
+                (Some(content), Some(contact)) => print_content(content, &ShownFrom::Pinned(contact)),
+                (Some(content), None) => {
+                    println!("{UNVERIFIED_BANNER}");
+                    print_content(content, &ShownFrom::Claimed(&opened));
+                }
+                (None, _) if readable.is_some() => println!(
+                    "         the content is withheld: nothing shows who wrote it. To see it anyway, under a \
+                     warning: `sealpost read {} --unverified`",
+                    entry.id
+                ),
+                (None, _) => {}
             }
+        }
+        if let Some(notice) = &notice {
+            crate::error::warn(notice);
         }
         if shown.is_some() && entry.opened_at.is_none() {
             inbox.mark_opened(entry.id);
@@ -69,14 +92,14 @@ impl Run for Read {
                 saved.push(save(dir, attachment)?);
             }
         }
-        let receipt = match opened.status {
-            Status::Verified => {
-                self.answer_receipt_request(session, &config, &store, &contacts, &mut inbox, &entry, &opened)?
+        let receipt = match (opened.status, sender) {
+            (Status::Verified, Some(contact)) => {
+                self.answer_receipt_request(session, &config, &store, &contacts, &mut inbox, &entry, &opened, contact)?
             }
             _ => None,
         };
         if session.json {
-            session.print_json(&read_json(entry.id, &opened, &contacts, &saved, receipt.as_deref()))?;
+            session.print_json(&read_json(entry.id, &opened, sender, shown, &saved, receipt.as_deref()))?;
         } else {
             for path in &saved {
                 eprintln!("saved {}", path.display());
@@ -96,11 +119,45 @@ impl Run for Read {
     }
 }
 
-fn print_content(content: &Content, opened: &Opened) {
-    let from = content.from_address.as_deref().or(opened.outer.from_address.as_deref()).unwrap_or("");
-    match &content.from_name {
-        Some(name) => println!("From:    {} <{}>", sanitize::line(name), sanitize::line(from)),
-        None => println!("From:    {}", sanitize::line(from)),
+/// Printed above content that is not verified, shown on request.
+const UNVERIFIED_BANNER: &str = "\
+!!! NOT VERIFIED: shown because you asked (--unverified). Nothing shows who wrote this; the sender below
+!!! is only what the message claims. Do not act on it, and do not reply, before you have checked with them.";
+
+/// The sender a message is shown under.
+enum ShownFrom<'a> {
+    /// A verified message: the pinned contact, never the message's own
+    /// display name.
+    Pinned(&'a Contact),
+    /// Anything else: what the message claims.
+    Claimed(&'a Opened),
+}
+
+/// The pinned contact a verified message is shown under.
+fn verified_sender<'a>(opened: &Opened, contacts: &'a Contacts) -> Option<&'a Contact> {
+    (opened.status == Status::Verified).then(|| pinned_sender(&opened.seal, opened.sender(), contacts)).flatten()
+}
+
+fn print_content(content: &Content, from: &ShownFrom<'_>) {
+    match from {
+        ShownFrom::Pinned(contact) => {
+            let name = contact.cert().ok().and_then(|cert| keys::name_for(&cert, &contact.address));
+            match name {
+                Some(name) => {
+                    println!("From:    {} ({} <{}>)", contact.alias, sanitize::line(&name), contact.address)
+                }
+                None => println!("From:    {} <{}>", contact.alias, contact.address),
+            }
+        }
+        ShownFrom::Claimed(opened) => {
+            let address = opened.sender().unwrap_or("(no address)");
+            match &content.from_name {
+                Some(name) => {
+                    println!("Claims to be: {} <{}>", sanitize::line(name), sanitize::line(address))
+                }
+                None => println!("Claims to be: {}", sanitize::line(address)),
+            }
+        }
     }
     if !content.to.is_empty() {
         println!("To:      {}", sanitize::line(&content.to.join(", ")));
@@ -131,16 +188,28 @@ fn print_content(content: &Content, opened: &Opened) {
 }
 
 /// `read --json` (docs/json.md). Text from the message is sanitized as for
-/// the terminal; the content is null when the status withholds it.
-fn read_json(id: u64, opened: &Opened, contacts: &Contacts, saved: &[PathBuf], receipt: Option<&str>) -> Value {
-    let signer = match &opened.seal {
-        Seal::Signed { signer } => signer.parse().ok().and_then(|f| contacts.by_fingerprint(&f)),
-        _ => None,
-    };
-    let content = opened.content.as_ref().filter(|_| opened.status.content_shown()).map(|c| {
+/// the terminal; the content is null unless the message is verified or
+/// `--unverified` asked for it.
+fn read_json(
+    id: u64,
+    opened: &Opened,
+    sender: Option<&Contact>,
+    shown: Option<&Content>,
+    saved: &[PathBuf],
+    receipt: Option<&str>,
+) -> Value {
+    let content = shown.map(|c| {
+        let (from, from_name) = match sender {
+            Some(contact) => (
+                Some(contact.address.clone()),
+                contact.cert().ok().and_then(|cert| keys::name_for(&cert, &contact.address)),
+            ),
+            None => (opened.sender().map(str::to_string), c.from_name.clone()),
+        };
         serde_json::json!({
-            "from": c.from_address.as_deref().map(sanitize::line),
-            "from_name": c.from_name.as_deref().map(sanitize::line),
+            "from": from.as_deref().map(sanitize::line),
+            "from_name": from_name.as_deref().map(sanitize::line),
+            "sender_verified": sender.is_some(),
             "to": c.to.iter().map(|t| sanitize::line(t)).collect::<Vec<_>>(),
             "date": c.date.map(format_time),
             "subject": c.subject.as_deref().map(sanitize::line),
@@ -157,7 +226,7 @@ fn read_json(id: u64, opened: &Opened, contacts: &Contacts, saved: &[PathBuf], r
         "id": id,
         "status": opened.status.name(),
         "explain": opened.status.explain(),
-        "signer": signer.map(|c| serde_json::json!({
+        "signer": sender.map(|c| serde_json::json!({
             "alias": c.alias, "address": c.address, "fingerprint": c.fingerprint,
         })),
         "content": content,
@@ -181,6 +250,7 @@ impl Read {
         inbox: &mut Inbox,
         entry: &Entry,
         opened: &Opened,
+        contact: &Contact,
     ) -> Result<Option<String>> {
         let Some(content) = &opened.content else { return Ok(None) };
         if opened.status != Status::Verified || !content.receipt_requested || content.report.is_some() {
@@ -189,12 +259,12 @@ impl Read {
         if entry.receipt_answer.is_some() {
             return Ok(None); // answered at an earlier reading
         }
-        let contact = match &opened.seal {
-            Seal::Signed { signer } => signer.parse().ok().and_then(|f| contacts.by_fingerprint(&f)),
-            _ => None,
-        }
-        .context("a verified message has a pinned signer")?;
         let who = format!("{} <{}>", contact.alias, contact.address);
+        // A contact that cannot be written to now (its key revoked since
+        // the message arrived) gets no receipt; the reading goes on.
+        if let Err(e) = contacts.recipient(&contact.address) {
+            return Ok(Some(format!("{who} asked for a read receipt; none was sent: {e:#}")));
+        }
         if self.no_receipt {
             return Ok(Some(format!("{who} asked for a read receipt; none was sent (--no-receipt)")));
         }
@@ -234,47 +304,61 @@ impl Read {
     }
 }
 
-fn print_status(opened: &Opened, contacts: &Contacts) {
-    let signer = match &opened.seal {
-        Seal::Signed { signer } => signer.parse().ok().and_then(|f| contacts.by_fingerprint(&f)),
-        _ => None,
-    };
-    if opened.status == Status::Verified {
-        let contact = signer.expect("a verified message has a pinned signer");
-        let fingerprint = contact.fingerprint().map(|f| keys::grouped(&f)).unwrap_or_default();
-        println!("Status:  verified: signed by {} <{}>, key {}", contact.alias, contact.address, fingerprint);
+fn print_status(opened: &Opened, entry: &Entry, contacts: &Contacts) {
+    if let Some(contact) = verified_sender(opened, contacts) {
+        let signer = entry.signer().unwrap_or(&contact.fingerprint);
+        match entry.signed_with_earlier_key(contacts) {
+            Some(then) => println!(
+                "Status:  verified: signed by {} <{}> with key {} (verified when it arrived; since {})",
+                contact.alias,
+                contact.address,
+                group_hex(then),
+                if contact.state == PinState::Revoked { "revoked by its owner" } else { "replaced" }
+            ),
+            None => println!(
+                "Status:  verified: signed by {} <{}>, key {}",
+                contact.alias,
+                contact.address,
+                group_hex(signer)
+            ),
+        }
         return;
     }
     println!("Status:  NOT VERIFIED: {}: {}", opened.status.name(), opened.status.explain());
-    match (opened.status, signer) {
+    let pinned_signer = match &opened.seal {
+        Seal::Signed { signer } => signer.parse().ok().and_then(|f| contacts.by_fingerprint(&f)),
+        _ => None,
+    };
+    let claimed = opened.sender().map(sanitize::line).unwrap_or_else(|| "(nobody)".to_string());
+    match (opened.status, pinned_signer) {
         (Status::UnverifiedKey, Some(c)) => {
             println!("         to verify {}, run `sealpost contact verify {}`", c.address, c.alias)
         }
-        (Status::KeyChanged, _) => {
+        (Status::UnverifiedKey, None) => {
             let signer = match &opened.seal {
                 Seal::Signed { signer } => Some(signer.as_str()),
                 Seal::UnknownSigner { issuer } => issuer.as_deref(),
                 _ => None,
             };
-            let pinned = opened.sender().and_then(|s| contacts.by_address(s));
-            if let Some(pinned) = pinned {
+            println!(
+                "         claims to be from {claimed}, but signed by {}, not the key you verified for that address",
+                signer.map(group_hex).unwrap_or_else(|| "a key without a fingerprint".into())
+            );
+            if let Some(pinned) = opened.sender().and_then(|s| contacts.by_address(s)) {
                 println!("         pinned for {}: {}", pinned.address, group_hex(&pinned.fingerprint));
-                if let Some(seen) = &pinned.candidate {
-                    println!("         seen {}: {}", seen.how.describe(), group_hex(&seen.fingerprint));
-                }
-            }
-            println!("         signed by:   {}", signer.map(group_hex).unwrap_or_else(|| "(no fingerprint)".into()));
-            println!("         do not trust this message until you have verified the new key with the sender");
-            if let Some(pinned) = pinned {
-                println!("         to check which key is theirs, run `sealpost contact show {}`", pinned.alias);
+                println!(
+                    "         if {} has a new device, verify the new key with them: `sealpost contact verify {}`",
+                    pinned.alias, pinned.alias
+                );
             }
         }
-        (Status::FromMismatch, Some(c)) => println!(
-            "         From says {}, but the signing key is pinned for {} <{}>",
-            sanitize::line(opened.sender().unwrap_or("(nobody)")),
-            c.alias,
-            c.address
+        (Status::RevokedKey, Some(c)) => println!(
+            "         {} revoked this key; verify their new key with them: `sealpost contact show {}`",
+            c.alias, c.alias
         ),
+        (Status::FromMismatch, Some(c)) => {
+            println!("         From says {claimed}, but the signing key is pinned for {} <{}>", c.alias, c.address)
+        }
         _ => {}
     }
 }

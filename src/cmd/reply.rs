@@ -8,7 +8,7 @@ use super::{format_time, Run, Session};
 use crate::cli::Reply;
 use crate::contacts::Contacts;
 use crate::error::Refusal;
-use crate::inbox::Inbox;
+use crate::inbox::{pinned_sender, Inbox};
 use crate::keys;
 use crate::message::quote::{quote, reply_subject};
 use crate::message::{new_message_id, open, Draft, Seal, Status};
@@ -51,15 +51,13 @@ impl Run for Reply {
         }
         // Decided now, with today's contacts: only a verified original gets
         // a reply, and only at the pinned address of its signer.
-        let opened = open(&inbox.raw(&store, entry.id)?, store.my_keys(), &contacts);
+        let mut opened = open(&inbox.raw(&store, entry.id)?, store.my_keys(), &contacts);
+        opened.status = entry.judge(&opened.seal, opened.sender(), &contacts);
         if opened.status != Status::Verified {
             return Err(refuse(opened.status));
         }
-        let signer = match &opened.seal {
-            Seal::Signed { signer } => signer.parse().ok().and_then(|f| contacts.by_fingerprint(&f)),
-            _ => None,
-        }
-        .context("a verified message has a pinned signer")?;
+        let signer = pinned_sender(&opened.seal, opened.sender(), &contacts)
+            .context("a verified message has a pinned sender")?;
         let (contact, cert) = contacts.recipient(&signer.address)?;
         let content = opened.content.as_ref().context("a verified message has content")?;
         let attachments = self.attach.iter().map(|p| read_attachment(p)).collect::<Result<Vec<_>>>()?;

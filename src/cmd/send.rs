@@ -52,6 +52,9 @@ pub(super) fn send_draft(
     cert: &Cert,
     draft: &Draft,
 ) -> Result<()> {
+    if let Some(notice) = contact.sighting_notice() {
+        crate::error::warn(&notice);
+    }
     let sealed = compose(draft, store.secret_cert(), cert)?;
     outbox::enqueue(
         store,

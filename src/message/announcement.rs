@@ -54,12 +54,7 @@ pub fn compose(announcement: &Announcement<'_>, old: &Cert, recipient: &Cert) ->
     let content_type = format!("multipart/mixed; boundary=\"{}\"; protected-headers=\"v1\"", entity.boundary());
     entity.headers_mut().set(ContentType::parse(&content_type)?);
     let inner = entity.formatted();
-    let envelope = Envelope::new(
-        &announcement.from_address,
-        &announcement.to_address,
-        &announcement.message_id,
-        announcement.date,
-    );
+    let envelope = Envelope::new(&announcement.from_address, &announcement.to_address, announcement.date);
     seal(&inner, &envelope, old, recipient)
 }
 

@@ -51,21 +51,23 @@ pub struct Sealed {
 /// keys) and encrypted to `recipient` and to the sender.
 pub fn compose(draft: &Draft, sender: &Cert, recipient: &Cert) -> Result<Sealed> {
     let inner = inner_entity(draft)?;
-    let envelope = Envelope::new(&draft.from_address, &draft.to_address, &draft.message_id, draft.date);
+    let envelope = Envelope::new(&draft.from_address, &draft.to_address, draft.date);
     seal(&inner, &envelope, sender, recipient)
 }
 
-/// What the outer, unprotected message carries.
+/// What the outer, unprotected message carries. Its Message-ID is a fresh
+/// random one, not the protected one: the real Message-ID (which threads a
+/// conversation) is not shown in transit, and an outer Message-ID proves
+/// nothing to a reader anyway.
 pub(crate) struct Envelope<'a> {
     pub from_address: &'a str,
     pub to_address: &'a str,
-    pub message_id: &'a str,
     pub date: SystemTime,
 }
 
 impl<'a> Envelope<'a> {
-    pub fn new(from_address: &'a str, to_address: &'a str, message_id: &'a str, date: SystemTime) -> Self {
-        Envelope { from_address, to_address, message_id, date }
+    pub fn new(from_address: &'a str, to_address: &'a str, date: SystemTime) -> Self {
+        Envelope { from_address, to_address, date }
     }
 }
 
@@ -105,7 +107,7 @@ pub(crate) fn wrap(
         .to(to)
         .subject("...")
         .date(envelope.date)
-        .message_id(Some(envelope.message_id.to_string()));
+        .message_id(Some(super::new_message_id(envelope.from_address)));
     if let Some(key) = autocrypt_key {
         message = message.raw_header(HeaderValue::new(
             HeaderName::new_from_ascii_str("Autocrypt"),

@@ -99,7 +99,7 @@ pub fn compose(
     let inner = inner_entity(draft)?;
     let passwords: Vec<Password> = password.cloned().into_iter().collect();
     let ciphertext = sign_and_encrypt_with(&inner, sender, recipients, recipients, &passwords)?;
-    let envelope = Envelope::new(&draft.from_address, &draft.to_address, &draft.message_id, draft.date);
+    let envelope = Envelope::new(&draft.from_address, &draft.to_address, draft.date);
     // No Autocrypt header: the keys travel only inside the encryption.
     wrap(&inner, &ciphertext, &envelope, None)
 }

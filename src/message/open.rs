@@ -70,7 +70,7 @@ pub enum Status {
     Verified,
     UnknownSender,
     UnverifiedKey,
-    KeyChanged,
+    RevokedKey,
     BadSignature,
     FromMismatch,
     Tampered,
@@ -88,7 +88,7 @@ impl Status {
             Status::Verified => "verified",
             Status::UnknownSender => "unknown-sender",
             Status::UnverifiedKey => "unverified-key",
-            Status::KeyChanged => "key-changed",
+            Status::RevokedKey => "revoked-key",
             Status::BadSignature => "bad-signature",
             Status::FromMismatch => "from-mismatch",
             Status::Tampered => "tampered",
@@ -101,15 +101,17 @@ impl Status {
         }
     }
 
-    /// Whether any of the content may be shown (under a warning when not
-    /// verified). Content whose integrity or signature failed is withheld.
-    pub fn content_shown(self) -> bool {
+    /// Whether the content was decrypted intact, so `read --unverified`
+    /// may show it under a warning. By default only a verified message's
+    /// content is shown; content whose integrity or signature failed is
+    /// never shown.
+    pub fn content_readable(self) -> bool {
         matches!(
             self,
             Status::Verified
                 | Status::UnknownSender
                 | Status::UnverifiedKey
-                | Status::KeyChanged
+                | Status::RevokedKey
                 | Status::FromMismatch
                 | Status::Unsigned
         )
@@ -120,11 +122,8 @@ impl Status {
         match self {
             Status::Verified => "encrypted, intact, and signed by the verified key of the sender",
             Status::UnknownSender => "signed by a key that is not pinned for any of your contacts",
-            Status::UnverifiedKey => "signed by a pinned key that you have not verified",
-            Status::KeyChanged => {
-                "another key than the one pinned was seen for the sender; until you verify which key is theirs, \
-                 nothing from them is verified and sending to them is blocked"
-            }
+            Status::UnverifiedKey => "signed by a key that you have not verified for the sender",
+            Status::RevokedKey => "signed by a key that its owner has revoked; it may be in someone else's hands",
             Status::BadSignature => "the signature does not match the content; the content is withheld",
             Status::FromMismatch => "the sender named in From is not the owner of the signing key",
             Status::Tampered => "the ciphertext was modified or cut off; nothing of it is shown",
@@ -280,24 +279,23 @@ pub fn judge(seal: &Seal, sender: Option<&str>, contacts: &Contacts) -> Status {
                 Some(address) if address == contact.address => {}
                 _ => return Status::FromMismatch,
             }
-            // Once another key was seen for a contact, nothing from that
-            // address shows as verified, even under the pinned key, until the
-            // user has checked which key is theirs (DESIGN.md, principle 3):
-            // whoever holds the other key may be the real owner now.
+            // Keys seen for the contact in other mail change nothing here
+            // (DESIGN.md, principle 3): only the pinned key's own state does.
             match contact.state {
                 PinState::Verified => Status::Verified,
-                PinState::Changed => Status::KeyChanged,
-                PinState::Unverified => Status::UnverifiedKey,
+                PinState::Revoked => Status::RevokedKey,
+                PinState::Unverified | PinState::Changed => Status::UnverifiedKey,
             }
         }
     }
 }
 
-/// A signature by a key not pinned for anyone: a key change when the sender
-/// is a contact (another key for a pinned address), else a stranger.
+/// A signature by a key not pinned for anyone: a key not verified for the
+/// sender when the sender is a contact (another key for a pinned address,
+/// kept as a sighting), else a stranger.
 fn unpinned_signer(sender: Option<&str>, contacts: &Contacts) -> Status {
     match sender.and_then(|s| contacts.by_address(s)) {
-        Some(_) => Status::KeyChanged,
+        Some(_) => Status::UnverifiedKey,
         None => Status::UnknownSender,
     }
 }
@@ -664,7 +662,7 @@ mod tests {
         let opened = open(&wrap(&forwarded), std::slice::from_ref(&carol), &carols_contacts);
         assert_eq!(opened.seal, Seal::NotForUs);
         assert_eq!(opened.status, Status::NotForUs);
-        assert!(!opened.status.content_shown());
+        assert!(!opened.status.content_readable());
 
         // The same note signed for Carol is verified.
         let direct = sign_and_encrypt(inner, &sam, &[&carol, &sam], &[&carol]).unwrap();

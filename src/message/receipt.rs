@@ -70,7 +70,7 @@ impl Report {
 /// to `recipient` (the original's sender) and to the reader.
 pub fn compose(draft: &ReceiptDraft, sender: &Cert, recipient: &Cert) -> Result<Sealed> {
     let inner = inner_entity(draft)?;
-    let envelope = Envelope::new(&draft.from_address, &draft.to_address, &draft.message_id, draft.date);
+    let envelope = Envelope::new(&draft.from_address, &draft.to_address, draft.date);
     seal(&inner, &envelope, sender, recipient)
 }
 

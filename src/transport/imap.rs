@@ -12,7 +12,7 @@ use anyhow::{anyhow, bail, Context, Result};
 use serde::{Deserialize, Serialize};
 
 use super::tls::{self, Handshake, TlsStream};
-use super::{Incoming, Source};
+use super::{Incoming, Sink, Source};
 use crate::config::{Security, Server};
 
 /// Where incremental fetching stands.
@@ -90,36 +90,45 @@ impl Imap {
 }
 
 impl Source for Imap {
-    fn fetch_new(&mut self, cursor: &mut Cursor, is_known: &dyn Fn(&str) -> bool) -> Result<Vec<Incoming>> {
+    fn fetch_new(&mut self, cursor: &mut Cursor, sink: &mut dyn Sink) -> Result<()> {
         let mailbox = self.session.examine(&self.folder).with_context(|| format!("opening folder {}", self.folder))?;
         let validity = mailbox.uid_validity;
         if validity != cursor.uid_validity {
             *cursor = Cursor { uid_validity: validity, last_uid: 0 };
         }
         if mailbox.exists == 0 {
-            return Ok(Vec::new());
+            return Ok(());
         }
+        // Sizes first (cheap), so bodies can be fetched in bounded batches.
         let range = format!("{}:*", cursor.last_uid + 1);
-        let fetches = self.session.uid_fetch(&range, "(UID BODY.PEEK[])").context("fetching new messages")?;
-        let validity = validity.unwrap_or(0);
-        let mut found = Vec::new();
-        let mut highest = cursor.last_uid;
-        for fetch in fetches.iter() {
-            let Some(uid) = fetch.uid else { continue };
+        let listed = self.session.uid_fetch(&range, "(UID RFC822.SIZE)").context("listing new messages")?;
+        let mut new: Vec<(u32, u64)> = listed
+            .iter()
+            .filter_map(|f| Some((f.uid?, f.size.unwrap_or(0) as u64)))
             // `n:*` always returns the newest message, even when it is older.
-            if uid <= cursor.last_uid {
-                continue;
+            .filter(|(uid, _)| *uid > cursor.last_uid)
+            .collect();
+        drop(listed);
+        new.sort_unstable();
+        new.dedup_by_key(|(uid, _)| *uid);
+        let validity = validity.unwrap_or(0);
+        let source_id = |uid: u32| format!("imap:{validity}:{uid}");
+        new.retain(|(uid, _)| !sink.is_known(&source_id(*uid)));
+        sink.expect(new.len());
+        for batch in super::batches(new) {
+            let set = batch.iter().map(u32::to_string).collect::<Vec<_>>().join(",");
+            let fetches = self.session.uid_fetch(&set, "(UID BODY.PEEK[])").context("fetching new messages")?;
+            let mut found = Vec::with_capacity(batch.len());
+            for fetch in fetches.iter() {
+                let Some(uid) = fetch.uid.filter(|uid| batch.contains(uid)) else { continue };
+                let raw = fetch.body().with_context(|| format!("message UID {uid} came without a body"))?.to_vec();
+                found.push(Incoming { source_id: source_id(uid), raw });
             }
-            highest = highest.max(uid);
-            let source_id = format!("imap:{validity}:{uid}");
-            if is_known(&source_id) {
-                continue;
-            }
-            let raw = fetch.body().with_context(|| format!("message UID {uid} came without a body"))?.to_vec();
-            found.push(Incoming { source_id, raw });
+            drop(fetches);
+            cursor.last_uid = cursor.last_uid.max(*batch.iter().max().expect("batches are not empty"));
+            sink.take(found, cursor)?;
         }
-        cursor.last_uid = highest;
-        Ok(found)
+        Ok(())
     }
 }
 

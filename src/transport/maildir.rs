@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 
-use super::{Incoming, Source, Transport};
+use super::{Incoming, Sink, Source, Transport};
 use crate::home::{self, create_private_dir};
 use crate::keys;
 
@@ -45,11 +45,7 @@ impl Maildir {
 }
 
 impl Source for Maildir {
-    fn fetch_new(
-        &mut self,
-        _cursor: &mut super::imap::Cursor,
-        is_known: &dyn Fn(&str) -> bool,
-    ) -> Result<Vec<Incoming>> {
+    fn fetch_new(&mut self, cursor: &mut super::imap::Cursor, sink: &mut dyn Sink) -> Result<()> {
         let mut found = Vec::new();
         for sub in ["new", "cur"] {
             let dir = self.path.join(sub);
@@ -67,15 +63,24 @@ impl Source for Maildir {
                 // The unique part of a Maildir name survives moves from new/
                 // to cur/ and flag changes after ':'.
                 let source_id = format!("maildir:{}", name.split(':').next().unwrap_or(&name));
-                if is_known(&source_id) {
+                if sink.is_known(&source_id) {
                     continue;
                 }
-                let raw = fs::read(entry.path()).with_context(|| format!("reading {}", entry.path().display()))?;
-                found.push(Incoming { source_id, raw });
+                let size = entry.metadata().map(|m| m.len()).unwrap_or(0);
+                found.push(((source_id, entry.path()), size));
             }
         }
-        found.sort_by(|a, b| a.source_id.cmp(&b.source_id));
-        Ok(found)
+        found.sort_by(|a, b| a.0 .0.cmp(&b.0 .0));
+        sink.expect(found.len());
+        for batch in super::batches(found) {
+            let mut messages = Vec::with_capacity(batch.len());
+            for (source_id, path) in batch {
+                let raw = fs::read(&path).with_context(|| format!("reading {}", path.display()))?;
+                messages.push(Incoming { source_id, raw });
+            }
+            sink.take(messages, cursor)?;
+        }
+        Ok(())
     }
 }
 

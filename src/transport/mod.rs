@@ -25,9 +25,47 @@ pub struct Incoming {
 
 /// Where new mail is read from. Nothing is ever deleted at the source.
 pub trait Source {
-    /// Messages past `cursor` whose identifier `is_known` does not
-    /// recognize; advances `cursor` (sources that need none ignore it).
-    fn fetch_new(&mut self, cursor: &mut imap::Cursor, is_known: &dyn Fn(&str) -> bool) -> Result<Vec<Incoming>>;
+    /// Hands every message past `cursor` that `sink` does not know to
+    /// `sink`, in batches bounded by `BATCH_MESSAGES` and `BATCH_BYTES` (or
+    /// one message, when it alone is larger), advancing `cursor` past each
+    /// batch before handing it over (sources that need no cursor ignore it).
+    /// Memory is bounded by a batch, never by the backlog.
+    fn fetch_new(&mut self, cursor: &mut imap::Cursor, sink: &mut dyn Sink) -> Result<()>;
+}
+
+/// Takes fetched messages, batch by batch.
+pub trait Sink {
+    /// Whether the message with this source id was handled before.
+    fn is_known(&self, source_id: &str) -> bool;
+    /// How many messages are about to come (for progress).
+    fn expect(&mut self, _count: usize) {}
+    /// Handles a batch and makes it durable together with `cursor`, which
+    /// already points past it.
+    fn take(&mut self, batch: Vec<Incoming>, cursor: &imap::Cursor) -> Result<()>;
+}
+
+/// At most this many messages are held in memory at once…
+pub const BATCH_MESSAGES: usize = 50;
+/// …and at most this many bytes of them, unless one message alone is larger.
+pub const BATCH_BYTES: u64 = 16 * 1024 * 1024;
+
+/// Splits `(id, size)` pairs into consecutive batches within the bounds.
+pub fn batches<T>(items: Vec<(T, u64)>) -> Vec<Vec<T>> {
+    let mut out: Vec<Vec<T>> = Vec::new();
+    let mut bytes = 0u64;
+    for (item, size) in items {
+        match out.last_mut() {
+            Some(batch) if batch.len() < BATCH_MESSAGES && bytes.saturating_add(size) <= BATCH_BYTES => {
+                bytes += size;
+                batch.push(item);
+            }
+            _ => {
+                bytes = size;
+                out.push(vec![item]);
+            }
+        }
+    }
+    out
 }
 
 /// SMTP submission, then a copy in the IMAP sent folder when an IMAP server
