@@ -291,3 +291,32 @@ fn a_revocation_signed_by_the_pinned_key_blocks_sending_and_a_forged_one_changes
     assert!(after.stdout.starts_with("Status:  NOT VERIFIED: revoked-key"), "{after:?}");
     assert!(!after.all().contains("stolen key"), "{after:?}");
 }
+
+#[test]
+fn a_contact_left_changed_by_an_earlier_release_opens_verified_with_a_sighting() {
+    let world = World::new();
+    let (ada, sam) = pair(&world);
+    let other = sealpost::keys::generate("Sam Lee", "sam@client.example").unwrap();
+    // What earlier releases wrote after an Autocrypt header with another key.
+    {
+        use sealpost::home::Home;
+        let passphrase = std::fs::read_to_string(&ada.passphrase_file).unwrap();
+        let store =
+            sealpost::store::Store::unlock(&Home::at(&ada.home), &passphrase.trim_end().to_string().into()).unwrap();
+        let mut contacts: serde_json::Value = store.read("contacts.age").unwrap().unwrap();
+        let sam_entry = &mut contacts["contacts"][0];
+        sam_entry["state"] = "changed".into();
+        sam_entry["candidate"] = serde_json::json!({
+            "fingerprint": other.fingerprint().to_hex(), "cert": null, "seen_at": 1_700_000_000u64, "how": "autocrypt",
+        });
+        store.write("contacts.age", &contacts).unwrap();
+    }
+    let shown = ada.ok(&["contact", "show", "sam"], "").stdout;
+    assert!(shown.contains("state:       verified"), "{shown}");
+    assert!(shown.contains(&format!("other key:   {} NOT VERIFIED", grouped(&other.fingerprint().to_hex()))));
+    assert!(shown.contains("no longer blocked: the key seen in the Autocrypt header"), "{shown}");
+    let sent = ada.run(&["send", "--to", "sam"], "Back to normal.\n");
+    assert_eq!(sent.code, 0, "{sent:?}");
+    sam.ok(&["sync"], "");
+    assert!(sam.ok(&["read", "--last"], "").stdout.contains("Back to normal."));
+}
