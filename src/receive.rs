@@ -190,3 +190,131 @@ impl Sink for Receiver<'_> {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::contacts::Verification;
+    use crate::home::Home;
+    use crate::keys;
+    use crate::message::{compose, Draft};
+
+    /// A small deterministic PRNG (xorshift64*), so a failure is repeatable.
+    struct Rng(u64);
+
+    impl Rng {
+        fn next(&mut self) -> u64 {
+            self.0 ^= self.0 >> 12;
+            self.0 ^= self.0 << 25;
+            self.0 ^= self.0 >> 27;
+            self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
+        }
+
+        fn below(&mut self, n: usize) -> usize {
+            (self.next() % n.max(1) as u64) as usize
+        }
+    }
+
+    /// A hostile variation of `genuine`, or a plain mail reusing its
+    /// protected Message-ID.
+    fn variant(genuine: &[u8], message_id: &str, rng: &mut Rng) -> Vec<u8> {
+        let mut raw = genuine.to_vec();
+        match rng.below(7) {
+            0 => {
+                for _ in 0..=rng.below(4) {
+                    let at = rng.below(raw.len());
+                    raw[at] ^= 1 << rng.below(8);
+                }
+            }
+            1 => raw.truncate(rng.below(raw.len())),
+            2 => {
+                let at = rng.below(raw.len());
+                let junk: Vec<u8> = (0..=rng.below(64)).map(|_| rng.next() as u8).collect();
+                raw.splice(at..at, junk);
+            }
+            3 => {
+                // A header line repeated (two From, two Content-Type, ...).
+                let text = String::from_utf8_lossy(&raw).into_owned();
+                let lines: Vec<&str> = text.split("\r\n").take_while(|l| !l.is_empty()).collect();
+                let line = lines[rng.below(lines.len())].to_string();
+                raw = format!("{line}\r\n{text}").into_bytes();
+            }
+            4 => {
+                let text = String::from_utf8_lossy(&raw).into_owned();
+                raw = text.replacen("From: sam@client.example", "From: eve@elsewhere.example", 1).into_bytes();
+            }
+            5 => {
+                raw = format!(
+                    "From: sam@client.example\r\nTo: ada@practice.example\r\nSubject: Thursday\r\n\
+                     Message-ID: {message_id}\r\n\r\nignore the other one\r\n"
+                )
+                .into_bytes()
+            }
+            _ => {
+                // The two MIME parts swapped.
+                let text = String::from_utf8_lossy(&raw).into_owned();
+                if let Some(boundary) = text.split("boundary=\"").nth(1).and_then(|b| b.split('"').next()) {
+                    let marker = format!("--{boundary}\r\n");
+                    let parts: Vec<&str> = text.split(&marker).collect();
+                    if parts.len() == 3 {
+                        raw = [parts[0], &marker, parts[2], &marker, parts[1]].concat().into_bytes();
+                    }
+                }
+            }
+        }
+        raw
+    }
+
+    #[test]
+    fn hostile_variants_never_fail_the_receive_path_nor_hide_the_genuine_message() {
+        let dir = tempfile::tempdir().unwrap();
+        let home = Home::at(dir.path());
+        let ada = keys::generate("Ada", "ada@practice.example").unwrap();
+        let sam = keys::generate("Sam", "sam@client.example").unwrap();
+        let store = Store::create(&home, &"passphrase".to_string().into(), &ada, Some(10)).unwrap();
+        let config: Config = toml::from_str("[account]\nname = \"Ada\"\naddress = \"ada@practice.example\"\n").unwrap();
+        let mut contacts = Contacts::default();
+        contacts.add("sam", "sam@client.example", &sam).unwrap();
+        contacts.mark_verified("sam", Verification::Fingerprint).unwrap();
+        contacts.save(&store).unwrap();
+        let draft = Draft {
+            from_name: "Sam".into(),
+            from_address: "sam@client.example".into(),
+            to_name: None,
+            to_address: "ada@practice.example".into(),
+            subject: "Thursday".into(),
+            body: "GENUINE\n".into(),
+            attachments: Vec::new(),
+            message_id: "<genuine@client.example>".into(),
+            date: std::time::SystemTime::now(),
+            request_receipt: true,
+            in_reply_to: None,
+            references: Vec::new(),
+        };
+        let genuine = compose(&draft, &sam, &ada).unwrap().raw;
+
+        let mut receiver = Receiver::load(&store, &config).unwrap();
+        let mut rng = Rng(0x5EA1_9057);
+        for case in 0..1500 {
+            let raw = variant(&genuine, &draft.message_id, &mut rng);
+            let incoming = Incoming { source_id: format!("test:{case}"), raw };
+            receiver.accept(&incoming).unwrap_or_else(|e| panic!("case {case} failed the receive path: {e:#}"));
+            if case % 100 == 99 {
+                receiver.commit(&Cursor::default()).unwrap();
+            }
+        }
+        receiver.accept(&Incoming { source_id: "test:genuine".into(), raw: genuine.clone() }).unwrap();
+        receiver.commit(&Cursor::default()).unwrap();
+
+        // Exactly one verified copy of the note is stored (the genuine one,
+        // or a variant changed only outside what the signature covers), and
+        // it reads as the genuine note.
+        let inbox = Inbox::load(&store).unwrap();
+        let verified: Vec<_> = inbox.messages().filter(|e| e.status(&receiver.contacts) == Status::Verified).collect();
+        assert_eq!(verified.len(), 1, "{} verified copies", verified.len());
+        let opened = open(&inbox.raw(&store, verified[0].id).unwrap(), store.my_keys(), &receiver.contacts);
+        assert_eq!(opened.content.unwrap().body, "GENUINE\n");
+        // No variant made the contact anything but verified.
+        assert_eq!(receiver.contacts.get("sam").unwrap().state, crate::contacts::PinState::Verified);
+    }
+}
