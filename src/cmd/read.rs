@@ -246,6 +246,9 @@ fn print_status(opened: &Opened, contacts: &Contacts) {
         return;
     }
     println!("Status:  NOT VERIFIED: {}: {}", opened.status.name(), opened.status.explain());
+    if let Some(reason) = &opened.failure {
+        println!("         {}", sanitize::line(reason));
+    }
     match (opened.status, signer) {
         (Status::UnverifiedKey, Some(c)) => {
             println!("         to verify {}, run `sealpost contact verify {}`", c.address, c.alias)
