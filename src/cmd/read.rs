@@ -325,6 +325,9 @@ fn print_status(opened: &Opened, entry: &Entry, contacts: &Contacts) {
         return;
     }
     println!("Status:  NOT VERIFIED: {}: {}", opened.status.name(), opened.status.explain());
+    if let Some(reason) = &opened.failure {
+        println!("         {}", sanitize::line(reason));
+    }
     let pinned_signer = match &opened.seal {
         Seal::Signed { signer } => signer.parse().ok().and_then(|f| contacts.by_fingerprint(&f)),
         _ => None,

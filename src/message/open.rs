@@ -5,20 +5,25 @@
 //! and its integrity check has passed: the decryptor's output is read to the
 //! end, and any error on the way (a modified byte, a cut-off message) drops
 //! everything read so far.
+//!
+//! One hostile message must cost one message, not the inbox: opening never
+//! panics out (a panic in a parser becomes `malformed`), and the work and
+//! memory a message can ask for are bounded (see the limits below).
 
 use std::io::Read;
+use std::panic::AssertUnwindSafe;
 
 use anyhow::{anyhow, Result};
 use base64::Engine;
 use mail_parser::{MessageParser, MimeHeaders, PartType};
 use sequoia_openpgp::crypto::{Password, SessionKey};
-use sequoia_openpgp::packet::{PKESK, SKESK};
+use sequoia_openpgp::packet::{Tag, PKESK, SKESK};
 use sequoia_openpgp::parse::stream::{
     DecryptionHelper, DecryptorBuilder, MessageLayer, MessageStructure, VerificationError, VerificationHelper,
 };
-use sequoia_openpgp::parse::Parse;
+use sequoia_openpgp::parse::{PacketParser, PacketParserResult, Parse};
 use sequoia_openpgp::types::SymmetricAlgorithm;
-use sequoia_openpgp::{Cert, Fingerprint, KeyHandle};
+use sequoia_openpgp::{Cert, Fingerprint, KeyHandle, Packet};
 use serde::{Deserialize, Serialize};
 
 use super::announcement;
@@ -28,6 +33,34 @@ use super::receipt::{self, Report};
 use super::Attachment;
 use crate::contacts::{Contacts, PinState};
 use crate::keys::{self, POLICY};
+
+/// The failure reason of a message whose opening panicked.
+const PANIC_REASON: &str = "sealpost failed while opening this message";
+
+/// The most plaintext a message may decompress to: a small message can
+/// inflate a thousandfold or more, and all of it is read before any is used.
+pub const MAX_PLAINTEXT: u64 = 64 * 1024 * 1024;
+
+/// Compression layers allowed: one is normal, more only multiply a bomb.
+const MAX_COMPRESSION_LAYERS: usize = 1;
+
+/// Anonymous recipient packets tried: each costs a decryption attempt with
+/// every key, and anyone can add thousands.
+const MAX_ANONYMOUS_TRIED: usize = 4;
+
+/// Password packets tried (a join uses one).
+const MAX_PASSWORDS_TRIED: usize = 2;
+
+/// Recipient packets (PKESK and SKESK) allowed in one message.
+const MAX_RECIPIENT_PACKETS: usize = 1000;
+
+/// Signatures (and one-pass signature packets) allowed in one message: each
+/// costs a verification.
+const MAX_SIGNATURES: usize = 16;
+
+/// The shortest body a SEIPDv1 packet can have and still hold a message: a
+/// 16-byte block plus 2 check bytes, a packet, and the 22-byte MDC.
+const MIN_SEIPV1_BODY: usize = 40;
 
 /// What the cryptography established about a message, before asking whom
 /// the user trusts.
@@ -61,6 +94,9 @@ pub enum Seal {
     /// A good signature by this key: pinned, or the one in the message's
     /// own Autocrypt header (which proves nothing about who owns it).
     Signed { signer: String },
+    /// Possibly intact, but in a form sealpost does not read (or refuses to
+    /// spend the work on); `what` says which.
+    Unsupported { what: String },
 }
 
 /// The one status a message is shown with.
@@ -80,6 +116,7 @@ pub enum Status {
     NotForUs,
     Undecryptable,
     Malformed,
+    Unsupported,
 }
 
 impl Status {
@@ -98,6 +135,7 @@ impl Status {
             Status::NotForUs => "not-for-you",
             Status::Undecryptable => "undecryptable",
             Status::Malformed => "malformed",
+            Status::Unsupported => "unsupported",
         }
     }
 
@@ -133,6 +171,7 @@ impl Status {
             Status::NotForUs => "signed for other recipients and passed on to you; the content is withheld",
             Status::Undecryptable => "not encrypted to your key",
             Status::Malformed => "not a well-formed PGP/MIME message",
+            Status::Unsupported => "sealpost does not read this kind of message; the content is withheld",
         }
     }
 }
@@ -191,6 +230,8 @@ pub struct Opened {
     pub content_sha256: Option<String>,
     /// When the good signature was made (Unix time), when there is one.
     pub signed_at: Option<i64>,
+    /// Why the message was refused, when the status alone does not say.
+    pub failure: Option<String>,
 }
 
 impl Opened {
@@ -217,8 +258,21 @@ pub fn open_with(
     extra_certs: Vec<Cert>,
     passwords: &[Password],
 ) -> (Opened, Option<usize>) {
+    // Defense in depth: a panic in a parser (ours or a library's) on a
+    // hostile message must not stop the sync of every message after it.
+    std::panic::catch_unwind(AssertUnwindSafe(|| open_guarded(raw, me, contacts, extra_certs, passwords)))
+        .unwrap_or_else(|_| (failed(Refusal::because(Seal::Malformed, PANIC_REASON), Outer::default()), None))
+}
+
+fn open_guarded(
+    raw: &[u8],
+    me: &[Cert],
+    contacts: &Contacts,
+    extra_certs: Vec<Cert>,
+    passwords: &[Password],
+) -> (Opened, Option<usize>) {
     let Some(parsed) = MessageParser::default().parse(raw) else {
-        return (failed(Seal::Malformed, Outer::default()), None);
+        return (failed(Seal::Malformed.into(), Outer::default()), None);
     };
     let outer = Outer {
         from_address: parsed.from().and_then(|a| a.first()).and_then(|a| a.address()).map(keys::normalize_address),
@@ -229,33 +283,70 @@ pub fn open_with(
         autocrypt: None,
     };
     let outer = Outer { autocrypt: autocrypt(&parsed, outer.from_address.as_deref()), ..outer };
+    if let Some(problem) = from_problem(&parsed) {
+        return (failed(Refusal::because(Seal::Malformed, problem), outer), None);
+    }
     let ciphertext = match encrypted_payload(&parsed) {
         Ok(bytes) => bytes,
-        Err(seal) => return (failed(seal, outer), None),
+        Err(seal) => return (failed(seal.into(), outer), None),
     };
     let mut certs = contacts.certs();
     certs.extend(outer.autocrypt.clone());
     certs.extend(extra_certs);
-    let (plaintext, seal, signed_at, password) = decrypt(&ciphertext, me, certs, passwords);
-    let Some(plaintext) = plaintext else {
-        return (failed(seal, outer), None);
+    let decrypted = match decrypt(&ciphertext, me, certs, passwords) {
+        Ok(decrypted) => decrypted,
+        Err(refusal) => return (failed(refusal, outer), None),
     };
-    let content = parse_content(&plaintext);
+    let content = match parse_content(&decrypted.plaintext) {
+        Ok(content) => content,
+        Err(problem) => {
+            let refusal = Refusal::because(Seal::Malformed, format!("protected headers: {problem}"));
+            return (failed(refusal, outer), None);
+        }
+    };
     let mut opened = Opened {
-        seal,
+        seal: decrypted.seal,
         status: Status::Malformed,
         outer,
         content: Some(content),
-        content_sha256: Some(sha256_hex(&plaintext)),
-        signed_at,
+        content_sha256: Some(sha256_hex(&decrypted.plaintext)),
+        signed_at: decrypted.signed_at,
+        failure: None,
     };
     opened.status = judge(&opened.seal, opened.sender(), contacts);
-    (opened, password)
+    (opened, decrypted.password)
 }
 
-fn failed(seal: Seal, outer: Outer) -> Opened {
-    let status = judge(&seal, None, &Contacts::default());
-    Opened { seal, status, outer, content: None, content_sha256: None, signed_at: None }
+/// A message refused before any of its plaintext was used, and why when the
+/// seal alone does not say.
+struct Refusal {
+    seal: Seal,
+    reason: Option<String>,
+}
+
+impl Refusal {
+    fn because(seal: Seal, reason: impl Into<String>) -> Refusal {
+        Refusal { seal, reason: Some(reason.into()) }
+    }
+}
+
+fn unsupported(what: &str) -> Refusal {
+    Seal::Unsupported { what: what.to_string() }.into()
+}
+
+impl From<Seal> for Refusal {
+    fn from(seal: Seal) -> Refusal {
+        Refusal { seal, reason: None }
+    }
+}
+
+fn failed(refusal: Refusal, outer: Outer) -> Opened {
+    let status = judge(&refusal.seal, None, &Contacts::default());
+    let reason = match &refusal.seal {
+        Seal::Unsupported { what } => Some(what.clone()),
+        _ => refusal.reason,
+    };
+    Opened { seal: refusal.seal, status, outer, content: None, content_sha256: None, signed_at: None, failure: reason }
 }
 
 /// The status of a message with this seal and sender, given the contacts.
@@ -269,6 +360,7 @@ pub fn judge(seal: &Seal, sender: Option<&str>, contacts: &Contacts) -> Status {
         Seal::Unsigned => Status::Unsigned,
         Seal::BadSignature => Status::BadSignature,
         Seal::NotForUs => Status::NotForUs,
+        Seal::Unsupported { .. } => Status::Unsupported,
         Seal::UnknownSigner { .. } => unpinned_signer(sender, contacts),
         Seal::Signed { signer } => {
             let Some(contact) = signer.parse().ok().and_then(|fpr: Fingerprint| contacts.by_fingerprint(&fpr).cloned())
@@ -300,24 +392,53 @@ fn unpinned_signer(sender: Option<&str>, contacts: &Contacts) -> Status {
     }
 }
 
-/// The key of a well-formed `Autocrypt:` header whose `addr` is `from`.
+/// The key of the one valid `Autocrypt:` header (Autocrypt Level 1) whose
+/// `addr` is `from`. Two such headers give none: which one is the sender's
+/// would be a guess.
 fn autocrypt(parsed: &mail_parser::Message<'_>, from: Option<&str>) -> Option<Cert> {
-    let value = parsed.header_raw("Autocrypt")?;
-    let mut addr = None;
-    let mut keydata = None;
-    for attribute in value.split(';') {
-        let (name, val) = attribute.split_once('=')?;
-        match name.trim() {
-            "addr" => addr = Some(keys::normalize_address(val.trim())),
-            "keydata" => keydata = Some(val.split_whitespace().collect::<String>()),
-            _ => {}
-        }
-    }
-    if addr.as_deref() != from || from.is_none() {
+    let from = from?;
+    let mut found = parsed
+        .headers()
+        .iter()
+        .filter(|h| h.name.as_str().eq_ignore_ascii_case("autocrypt"))
+        .filter_map(|h| parsed.raw_message.get(h.offset_start as usize..h.offset_end as usize))
+        .filter_map(|raw| autocrypt_header(std::str::from_utf8(raw).ok()?))
+        .filter(|(addr, _)| addr == from);
+    let (_, keydata) = found.next()?;
+    if found.next().is_some() {
         return None;
     }
-    let bytes = base64::engine::general_purpose::STANDARD.decode(keydata?).ok()?;
+    let bytes = base64::engine::general_purpose::STANDARD.decode(keydata).ok()?;
     Cert::from_bytes(&bytes).ok().filter(|cert| !cert.is_tsk())
+}
+
+/// `addr` (normalized) and `keydata` of a valid Autocrypt header value:
+/// both required, once each; `prefer-encrypt` optional; attributes starting
+/// with `_` ignored; any other attribute is critical and unknown, which
+/// makes the header invalid.
+fn autocrypt_header(value: &str) -> Option<(String, String)> {
+    let mut addr = None;
+    let mut keydata = None;
+    let mut prefer_encrypt = false;
+    for attribute in value.split(';').filter(|a| !a.trim().is_empty()) {
+        let (name, val) = attribute.split_once('=')?;
+        let slot = match name.trim() {
+            "addr" => &mut addr,
+            "keydata" => &mut keydata,
+            "prefer-encrypt" if !prefer_encrypt => {
+                prefer_encrypt = true;
+                continue;
+            }
+            name if name.starts_with('_') => continue,
+            _ => return None,
+        };
+        if slot.is_some() {
+            return None;
+        }
+        *slot = Some(val);
+    }
+    let addr = keys::normalize_address(addr?.trim());
+    Some((addr, keydata?.split_whitespace().collect()))
 }
 
 /// The armored OpenPGP message of a well-formed `multipart/encrypted`
@@ -357,15 +478,22 @@ fn encrypted_payload(parsed: &mail_parser::Message<'_>) -> std::result::Result<V
     Ok(payload.contents().to_vec())
 }
 
+/// A message that decrypted and passed its integrity check.
+struct Decrypted {
+    plaintext: Vec<u8>,
+    seal: Seal,
+    /// When the good signature was made.
+    signed_at: Option<i64>,
+    /// Which of the passwords opened it.
+    password: Option<usize>,
+}
+
 /// Decrypts and verifies. Returns the plaintext only when the whole message
 /// decrypted and passed its integrity check, with the time of a good
 /// signature.
-fn decrypt(
-    ciphertext: &[u8],
-    me: &[Cert],
-    certs: Vec<Cert>,
-    passwords: &[Password],
-) -> (Option<Vec<u8>>, Seal, Option<i64>, Option<usize>) {
+fn decrypt(ciphertext: &[u8], me: &[Cert], certs: Vec<Cert>, passwords: &[Password]) -> Result<Decrypted, Refusal> {
+    let for_me = check_structure(ciphertext, me)?;
+    let refused = std::cell::RefCell::new(None);
     let helper = Helper {
         me,
         me_fingerprints: me.iter().map(Cert::fingerprint).collect(),
@@ -375,60 +503,123 @@ fn decrypt(
         encrypted: false,
         signature: None,
         signed_at: None,
+        tally: Tally::default(),
+        refused: &refused,
     };
     let result = (|| -> Result<(Vec<u8>, Outcome)> {
-        let builder = DecryptorBuilder::from_bytes(ciphertext)?;
+        // The plaintext is read to the end before any is used, so the
+        // decryptor need not hold back its default 25 MiB (twice over).
+        let builder = DecryptorBuilder::from_bytes(ciphertext)?.buffer_size(1 << 20);
         let mut decryptor = builder.with_policy(&POLICY, None, helper)?;
         let mut plaintext = Vec::new();
-        decryptor.read_to_end(&mut plaintext)?;
+        // One byte past the limit tells a message at the limit from one over it.
+        (&mut decryptor).take(MAX_PLAINTEXT + 1).read_to_end(&mut plaintext)?;
+        if plaintext.len() as u64 > MAX_PLAINTEXT {
+            *refused.borrow_mut() = Some(Refusal::because(Seal::Malformed, "the content exceeds the size limit"));
+            return Err(anyhow!("too large"));
+        }
         if !decryptor.message_processed() {
             return Err(anyhow!("the message ended early"));
         }
         Ok((plaintext, decryptor.into_helper().into_outcome()))
     })();
+    if let Some(refusal) = refused.take() {
+        return Err(refusal);
+    }
     match result {
-        Ok((_, outcome)) if !outcome.encrypted => (None, Seal::NotEncrypted, None, None),
-        Ok((plaintext, outcome)) => {
-            (Some(plaintext), outcome.signature.unwrap_or(Seal::Unsigned), outcome.signed_at, outcome.password_used)
-        }
-        Err(_) => {
-            // A failure consumes the helper; tell a message for someone else
-            // from one for us that was damaged by looking at its recipients.
-            let seal = if addressed_to(ciphertext, me) {
-                Seal::Tampered
-            } else if looks_like_openpgp(ciphertext) {
-                Seal::Undecryptable
-            } else {
-                Seal::Malformed
-            };
-            (None, seal, None, None)
-        }
+        Ok((_, outcome)) if !outcome.encrypted => Err(Seal::NotEncrypted.into()),
+        Ok((plaintext, outcome)) => Ok(Decrypted {
+            plaintext,
+            seal: outcome.signature.unwrap_or(Seal::Unsigned),
+            signed_at: outcome.signed_at,
+            password: outcome.password_used,
+        }),
+        // A failure consumes the helper; tell a message for someone else
+        // from one for us that was damaged by looking at its recipients.
+        Err(_) if for_me => Err(Seal::Tampered.into()),
+        Err(_) if looks_like_openpgp(ciphertext) => Err(Seal::Undecryptable.into()),
+        Err(_) => Err(Seal::Malformed.into()),
     }
 }
 
-/// Whether the message has a PKESK for one of the keys of `me`.
-fn addressed_to(ciphertext: &[u8], me: &[Cert]) -> bool {
-    let Ok(mut ppr) = sequoia_openpgp::parse::PacketParser::from_bytes(ciphertext) else {
-        return false;
+/// Walks the top-level packets before anything is decrypted: refuses what
+/// must not reach the decryptor, and says whether the message has a PKESK
+/// for one of the keys of `me`.
+fn check_structure(ciphertext: &[u8], me: &[Cert]) -> Result<bool, Refusal> {
+    let Ok(mut ppr) = PacketParser::from_bytes(ciphertext) else {
+        return Ok(false);
     };
-    while let sequoia_openpgp::parse::PacketParserResult::Some(pp) = ppr {
-        if let sequoia_openpgp::Packet::PKESK(pkesk) = &pp.packet {
+    let mut for_me = false;
+    let mut tally = Tally::default();
+    while let PacketParserResult::Some(mut pp) = ppr {
+        // Stops a walk over 100,000 recipient packets early, too.
+        tally.count(&pp)?;
+        if let Packet::PKESK(pkesk) = &pp.packet {
             if let Some(recipient) = pkesk.recipient() {
-                if me.iter().flat_map(|c| c.keys()).any(|ka| recipient.aliases(ka.key().key_handle())) {
-                    return true;
-                }
+                for_me |= me.iter().flat_map(|c| c.keys()).any(|ka| recipient.aliases(ka.key().key_handle()));
+            }
+        }
+        if pp.packet.tag() == Tag::AED {
+            return Err(unsupported(
+                "GnuPG's OCB encryption (LibrePGP), which OpenPGP does not define; ask the sender to turn it \
+                 off (GnuPG: set their key's features without AEAD, e.g. `gpg --edit-key KEY setpref`, or use \
+                 `--rfc4880`)",
+            ));
+        }
+        if let Packet::SEIP(sequoia_openpgp::packet::SEIP::V1(_)) = &pp.packet {
+            // sequoia-openpgp 2.3 (and 2.4.2) panics on a SEIPDv1 body too
+            // short for its MDC reserve: `PacketParser::decrypt_` unwraps
+            // `data_consume_hard(bl + 2)` after reserving 22 bytes. Such a
+            // body cannot hold a message anyway; drop this check once
+            // sequoia no longer unwraps there.
+            let short = pp.buffer_unread_content().map_or(true, |body| body.len() < MIN_SEIPV1_BODY);
+            if short {
+                return Err(if for_me { Seal::Tampered } else { Seal::Undecryptable }.into());
             }
         }
         match pp.next() {
             Ok((_, next)) => ppr = next,
-            Err(_) => return false,
+            // Cut off or damaged further on: still addressed to us.
+            Err(_) => return Ok(for_me),
         }
     }
-    false
+    Ok(for_me)
 }
 
 fn looks_like_openpgp(ciphertext: &[u8]) -> bool {
-    sequoia_openpgp::parse::PacketParser::from_bytes(ciphertext).is_ok()
+    PacketParser::from_bytes(ciphertext).is_ok()
+}
+
+/// Packets of a message counted as they are parsed, so that one message
+/// cannot ask for unbounded work (a decryption attempt per recipient
+/// packet, a verification per signature) or unbounded inflation.
+#[derive(Default)]
+struct Tally {
+    recipients: usize,
+    signatures: usize,
+    one_pass_signatures: usize,
+    compression_layers: usize,
+}
+
+impl Tally {
+    fn count(&mut self, pp: &PacketParser<'_>) -> Result<(), Refusal> {
+        fn over(count: &mut usize, limit: usize, what: &str) -> Result<(), Refusal> {
+            *count += 1;
+            if *count > limit {
+                return Err(unsupported(what));
+            }
+            Ok(())
+        }
+        match pp.packet.tag() {
+            Tag::PKESK | Tag::SKESK => over(&mut self.recipients, MAX_RECIPIENT_PACKETS, "too many recipients"),
+            Tag::Signature => over(&mut self.signatures, MAX_SIGNATURES, "too many signatures"),
+            Tag::OnePassSig => over(&mut self.one_pass_signatures, MAX_SIGNATURES, "too many signatures"),
+            Tag::CompressedData => {
+                over(&mut self.compression_layers, MAX_COMPRESSION_LAYERS, "more than one compression layer")
+            }
+            _ => Ok(()),
+        }
+    }
 }
 
 struct Helper<'a> {
@@ -440,6 +631,9 @@ struct Helper<'a> {
     encrypted: bool,
     signature: Option<Seal>,
     signed_at: Option<i64>,
+    tally: Tally,
+    /// Why `inspect` stopped the decryptor: a failure consumes the helper.
+    refused: &'a std::cell::RefCell<Option<Refusal>>,
 }
 
 struct Outcome {
@@ -461,6 +655,14 @@ impl Helper<'_> {
 }
 
 impl VerificationHelper for Helper<'_> {
+    fn inspect(&mut self, pp: &PacketParser<'_>) -> sequoia_openpgp::Result<()> {
+        if let Err(refusal) = self.tally.count(pp) {
+            *self.refused.borrow_mut() = Some(refusal);
+            return Err(anyhow!("refused"));
+        }
+        Ok(())
+    }
+
     fn get_certs(&mut self, _ids: &[KeyHandle]) -> sequoia_openpgp::Result<Vec<Cert>> {
         Ok(self.certs.clone())
     }
@@ -526,7 +728,14 @@ impl DecryptionHelper for Helper<'_> {
         sym_algo: Option<SymmetricAlgorithm>,
         decrypt: &mut dyn FnMut(Option<SymmetricAlgorithm>, &SessionKey) -> bool,
     ) -> sequoia_openpgp::Result<Option<Cert>> {
+        let mut anonymous_tried = 0;
         for pkesk in pkesks {
+            if pkesk.recipient().is_none() {
+                if anonymous_tried == MAX_ANONYMOUS_TRIED {
+                    continue;
+                }
+                anonymous_tried += 1;
+            }
             for ka in self.me.iter().flat_map(|c| c.keys().secret()) {
                 let matches = match pkesk.recipient() {
                     Some(handle) => handle.aliases(ka.key().key_handle()),
@@ -543,7 +752,7 @@ impl DecryptionHelper for Helper<'_> {
                 }
             }
         }
-        for skesk in skesks {
+        for skesk in skesks.iter().take(MAX_PASSWORDS_TRIED) {
             for (index, password) in self.passwords.iter().enumerate() {
                 if let Ok((algo, session_key)) = skesk.decrypt(password) {
                     if decrypt(algo, &session_key) {
@@ -566,12 +775,30 @@ fn message_ids(value: &mail_parser::HeaderValue<'_>) -> Vec<String> {
     ids.into_iter().filter(|id| !id.is_empty() && id.is_ascii()).map(|id| format!("<{id}>")).collect()
 }
 
+/// Why the From header of a message makes it malformed: which sender
+/// would be the one the status is about is ambiguous (DESIGN.md, principle 4).
+fn from_problem(parsed: &mail_parser::Message<'_>) -> Option<&'static str> {
+    let fields = parsed.header_values(mail_parser::HeaderName::From).count();
+    let addresses = parsed.from().map_or(0, |from| from.iter().count());
+    if fields > 1 {
+        Some("more than one From header")
+    } else if addresses > 1 {
+        Some("more than one address in From")
+    } else {
+        None
+    }
+}
+
 /// The inner MIME entity: protected headers, the text, attachments. HTML is
 /// never rendered; an HTML-only body is offered as an attachment instead.
-fn parse_content(plaintext: &[u8]) -> Content {
+/// Fails when the protected From is ambiguous.
+fn parse_content(plaintext: &[u8]) -> Result<Content, &'static str> {
     let Some(inner) = MessageParser::default().parse(plaintext) else {
-        return Content { body: String::from_utf8_lossy(plaintext).into_owned(), ..Content::default() };
+        return Ok(Content { body: String::from_utf8_lossy(plaintext).into_owned(), ..Content::default() });
     };
+    if let Some(problem) = from_problem(&inner) {
+        return Err(problem);
+    }
     let from = inner.from().and_then(|a| a.first());
     let mut content = Content {
         subject: inner.subject().map(str::to_string),
@@ -627,7 +854,7 @@ fn parse_content(plaintext: &[u8]) -> Content {
             bytes,
         });
     }
-    content
+    Ok(content)
 }
 
 #[cfg(test)]
@@ -645,6 +872,199 @@ mod tests {
         raw.extend_from_slice(armored);
         raw.extend_from_slice(b"\r\n--b--\r\n");
         raw
+    }
+
+    /// Sam and Ada, Sam verified in Ada's contacts.
+    fn sam_and_ada() -> (Cert, Cert, Contacts) {
+        let sam = keys::generate("Sam", "sam@client.example").unwrap();
+        let ada = keys::generate("Ada", "ada@practice.example").unwrap();
+        let mut contacts = Contacts::default();
+        contacts.add("sam", "sam@client.example", &sam).unwrap();
+        contacts.mark_verified("sam", Verification::Fingerprint).unwrap();
+        (sam, ada, contacts)
+    }
+
+    fn armor(binary: &[u8]) -> Vec<u8> {
+        use sequoia_openpgp::armor::{Kind, Writer};
+        let mut writer = Writer::new(Vec::new(), Kind::Message).unwrap();
+        std::io::Write::write_all(&mut writer, binary).unwrap();
+        writer.finalize().unwrap()
+    }
+
+    fn dearmor(armored: &[u8]) -> Vec<u8> {
+        let mut binary = Vec::new();
+        sequoia_openpgp::armor::Reader::from_bytes(armored, None).read_to_end(&mut binary).unwrap();
+        binary
+    }
+
+    #[test]
+    fn message_cut_off_anywhere_in_the_encrypted_packet_is_never_verified() {
+        let (sam, ada, contacts) = sam_and_ada();
+        let inner = b"From: sam@client.example\r\nSubject: Plan\r\n\r\nsee you\r\n";
+        let binary = dearmor(&sign_and_encrypt(inner, &sam, &[&ada, &sam], &[&ada, &sam]).unwrap());
+        let intact = open(&wrap(&armor(&binary)), std::slice::from_ref(&ada), &contacts);
+        assert_eq!(intact.status, Status::Verified);
+        // Every length from before the encryption container to one byte short.
+        for length in 0..binary.len() {
+            let opened = open(&wrap(&armor(&binary[..length])), std::slice::from_ref(&ada), &contacts);
+            assert_ne!(opened.status, Status::Verified, "cut at {length}");
+            assert!(opened.content.is_none(), "cut at {length}");
+            assert_ne!(opened.failure.as_deref(), Some(PANIC_REASON), "opening panicked when cut at {length}");
+        }
+    }
+
+    #[test]
+    fn gnupg_ocb_packet_is_unsupported_not_tampered() {
+        let (sam, ada, contacts) = sam_and_ada();
+        let binary = dearmor(&sign_and_encrypt(b"hello", &sam, &[&ada], &[&ada]).unwrap());
+        let pile = sequoia_openpgp::PacketPile::from_bytes(&binary).unwrap();
+        let mut ocb = Vec::new();
+        for packet in pile.children().filter(|p| p.tag() == Tag::PKESK) {
+            sequoia_openpgp::serialize::Marshal::serialize(packet, &mut ocb).unwrap();
+        }
+        // LibrePGP "OCB Encrypted Data" (tag 20), as GnuPG writes it:
+        // version 1, AES-256, OCB, chunk size 2^(6+6), a 15-byte nonce,
+        // then ciphertext.
+        let mut body = vec![1, 9, 2, 6];
+        body.extend([0x5a; 15]);
+        body.extend([0xa5; 64]);
+        ocb.extend([0xc0 | 20, body.len() as u8]);
+        ocb.extend(body);
+        let opened = open(&wrap(&armor(&ocb)), std::slice::from_ref(&ada), &contacts);
+        assert_eq!(opened.status, Status::Unsupported);
+        assert!(opened.failure.as_deref().is_some_and(|f| f.contains("OCB")), "{:?}", opened.failure);
+    }
+
+    /// Sam's signed and encrypted note to Ada with this inner entity.
+    fn from_sam(inner: &[u8], sam: &Cert, ada: &Cert) -> Vec<u8> {
+        wrap(&sign_and_encrypt(inner, sam, &[ada, sam], &[ada, sam]).unwrap())
+    }
+
+    #[test]
+    fn more_than_one_protected_from_is_malformed() {
+        let (sam, ada, contacts) = sam_and_ada();
+        let me = std::slice::from_ref(&ada);
+        let good = b"From: sam@client.example\r\nSubject: Plan\r\n\r\nok\r\n";
+        assert_eq!(open(&from_sam(good, &sam, &ada), me, &contacts).status, Status::Verified);
+        for inner in [
+            &b"From: sam@client.example, mallory@x.example\r\nSubject: Plan\r\n\r\nok\r\n"[..],
+            b"From: mallory@x.example\r\nFrom: sam@client.example\r\nSubject: Plan\r\n\r\nok\r\n",
+            b"From: sam@client.example\r\nFrom: mallory@x.example\r\nSubject: Plan\r\n\r\nok\r\n",
+        ] {
+            let opened = open(&from_sam(inner, &sam, &ada), me, &contacts);
+            assert_eq!(opened.status, Status::Malformed, "{}", String::from_utf8_lossy(inner));
+            assert!(opened.failure.as_deref().is_some_and(|f| f.contains("From")), "{:?}", opened.failure);
+            assert!(opened.content.is_none());
+        }
+    }
+
+    #[test]
+    fn more_than_one_outer_from_is_malformed() {
+        let (sam, ada, contacts) = sam_and_ada();
+        let me = std::slice::from_ref(&ada);
+        let good = from_sam(b"From: sam@client.example\r\nSubject: Plan\r\n\r\nok\r\n", &sam, &ada);
+        let two_lines = [&b"From: mallory@x.example\r\n"[..], &good].concat();
+        let two_addresses = String::from_utf8(good.clone()).unwrap().replacen(
+            "From: sam@client.example",
+            "From: sam@client.example, mallory@x.example",
+            1,
+        );
+        for raw in [two_lines, two_addresses.into_bytes()] {
+            let opened = open(&raw, me, &contacts);
+            assert_eq!(opened.status, Status::Malformed);
+            assert!(opened.failure.as_deref().is_some_and(|f| f.contains("From")), "{:?}", opened.failure);
+        }
+    }
+
+    /// xorshift64: a fixed seed gives the same cases on every run.
+    struct Rng(u64);
+
+    impl Rng {
+        fn below(&mut self, n: usize) -> usize {
+            self.0 ^= self.0 << 13;
+            self.0 ^= self.0 >> 7;
+            self.0 ^= self.0 << 17;
+            (self.0 % n.max(1) as u64) as usize
+        }
+    }
+
+    /// One random change: a bit flip, a cut, inserted bytes, a duplicated
+    /// header line, or the two MIME parts swapped.
+    fn mutate(rng: &mut Rng, bytes: &mut Vec<u8>) {
+        match rng.below(6) {
+            0 | 1 => {
+                let at = rng.below(bytes.len());
+                if let Some(byte) = bytes.get_mut(at) {
+                    *byte ^= 1 << rng.below(8);
+                }
+            }
+            2 => bytes.truncate(rng.below(bytes.len())),
+            3 => {
+                let at = rng.below(bytes.len() + 1);
+                let inserted: Vec<u8> = (0..1 + rng.below(8)).map(|_| rng.below(256) as u8).collect();
+                bytes.splice(at..at, inserted);
+            }
+            4 => {
+                let lines: Vec<usize> =
+                    bytes.windows(2).enumerate().filter(|(_, w)| w == b"\r\n").map(|(i, _)| i + 2).collect();
+                if lines.len() >= 2 {
+                    let line = rng.below(lines.len() - 1);
+                    let copy = bytes[lines[line]..lines[line + 1]].to_vec();
+                    let at = lines[rng.below(lines.len())];
+                    bytes.splice(at..at, copy);
+                }
+            }
+            _ => {
+                let text = String::from_utf8_lossy(bytes).into_owned();
+                let parts: Vec<&str> = text.split("--b\r\n").collect();
+                if parts.len() == 3 {
+                    *bytes = [parts[0], parts[2], parts[1]].join("--b\r\n").into_bytes();
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn mutated_messages_never_panic_and_never_verify_other_content() {
+        let (sam, ada, contacts) = sam_and_ada();
+        let me = std::slice::from_ref(&ada);
+        let inner = b"From: sam@client.example\r\nTo: ada@practice.example\r\nSubject: Plan\r\n\r\nsee you\r\n";
+        let armored = sign_and_encrypt(inner, &sam, &[&ada, &sam], &[&ada, &sam]).unwrap();
+        let original = open(&wrap(&armored), me, &contacts);
+        assert_eq!(original.status, Status::Verified);
+        let binary = dearmor(&armored);
+        let plain = b"From: sam@client.example\r\nTo: ada@practice.example\r\nSubject: hi\r\n\r\nhello\r\n".to_vec();
+        let mut rng = Rng(0x5ea1_9057_2026_0001);
+        let mut verified = 0;
+        for case in 0..4000 {
+            // Mutate the mail (headers, MIME, armor) or the OpenPGP packets.
+            let raw = match rng.below(3) {
+                0 => {
+                    let mut packets = binary.clone();
+                    for _ in 0..1 + rng.below(3) {
+                        mutate(&mut rng, &mut packets);
+                    }
+                    wrap(&armor(&packets))
+                }
+                pick => {
+                    let mut raw = if pick == 1 { wrap(&armored) } else { plain.clone() };
+                    for _ in 0..1 + rng.below(3) {
+                        mutate(&mut rng, &mut raw);
+                    }
+                    raw
+                }
+            };
+            let started = std::time::Instant::now();
+            let opened = open(&raw, me, &contacts);
+            assert!(started.elapsed() < std::time::Duration::from_secs(2), "case {case} took too long");
+            // The panic path is a safety net; a test that passes through it fails.
+            assert_ne!(opened.failure.as_deref(), Some(PANIC_REASON), "case {case} panicked");
+            if opened.status == Status::Verified {
+                verified += 1;
+                assert_eq!(opened.content_sha256, original.content_sha256, "case {case} verified other content");
+            }
+        }
+        assert!(verified > 0, "some mutations (a duplicated outer header) leave the message verified");
     }
 
     #[test]
@@ -667,6 +1087,71 @@ mod tests {
         // The same note signed for Carol is verified.
         let direct = sign_and_encrypt(inner, &sam, &[&carol, &sam], &[&carol]).unwrap();
         assert_eq!(open(&wrap(&direct), std::slice::from_ref(&carol), &carols_contacts).status, Status::Verified);
+    }
+}
+
+#[cfg(test)]
+mod autocrypt_headers {
+    use super::*;
+    use sequoia_openpgp::serialize::SerializeInto;
+
+    /// The key `autocrypt` takes from a message with these header lines.
+    fn key_from(headers: &[String]) -> Option<Cert> {
+        let raw = format!("From: Sam <sam@client.example>\r\n{}\r\n\r\nbody\r\n", headers.join("\r\n"));
+        let parsed = MessageParser::default().parse(raw.as_bytes()).unwrap();
+        autocrypt(&parsed, Some("sam@client.example"))
+    }
+
+    fn keydata(cert: &Cert) -> String {
+        base64::engine::general_purpose::STANDARD.encode(cert.to_vec().unwrap())
+    }
+
+    #[test]
+    fn addr_and_keydata_with_optional_prefer_encrypt_give_the_key() {
+        let sam = keys::generate("Sam", "sam@client.example").unwrap().strip_secret_key_material();
+        let key = keydata(&sam);
+        for header in [
+            format!("Autocrypt: addr=sam@client.example; keydata={key}"),
+            format!("Autocrypt: addr=sam@client.example; prefer-encrypt=mutual; keydata={key}"),
+            format!("Autocrypt: addr=Sam@Client.example; _extra=ignored; keydata={key}"),
+            format!("Autocrypt: addr=sam@client.example; keydata=\r\n {}\r\n {}", &key[..40], &key[40..]),
+        ] {
+            assert_eq!(
+                key_from(std::slice::from_ref(&header)).map(|c| c.fingerprint()),
+                Some(sam.fingerprint()),
+                "{header}"
+            );
+        }
+    }
+
+    #[test]
+    fn unknown_critical_attribute_or_missing_attribute_invalidates_the_header() {
+        let sam = keys::generate("Sam", "sam@client.example").unwrap().strip_secret_key_material();
+        let key = keydata(&sam);
+        for header in [
+            format!("Autocrypt: addr=sam@client.example; type=1; keydata={key}"),
+            format!("Autocrypt: addr=sam@client.example; critical=yes; keydata={key}"),
+            format!("Autocrypt: keydata={key}"),
+            "Autocrypt: addr=sam@client.example".to_string(),
+            format!("Autocrypt: addr=other@client.example; keydata={key}"),
+            format!("Autocrypt: addr=sam@client.example; addr=other@client.example; keydata={key}"),
+        ] {
+            assert!(key_from(std::slice::from_ref(&header)).is_none(), "{header}");
+        }
+    }
+
+    #[test]
+    fn more_than_one_valid_header_for_the_sender_gives_no_key() {
+        let sam = keys::generate("Sam", "sam@client.example").unwrap().strip_secret_key_material();
+        let other = keys::generate("Sam", "sam@client.example").unwrap().strip_secret_key_material();
+        let one = format!("Autocrypt: addr=sam@client.example; keydata={}", keydata(&sam));
+        let two = format!("Autocrypt: addr=sam@client.example; keydata={}", keydata(&other));
+        assert!(key_from(&[one.clone(), two]).is_none());
+        // An invalid or foreign header beside a valid one does not count.
+        let invalid = format!("Autocrypt: addr=sam@client.example; bogus=1; keydata={}", keydata(&other));
+        let foreign = format!("Autocrypt: addr=eve@x.example; keydata={}", keydata(&other));
+        let found = key_from(&[invalid, one, foreign]).map(|c| c.fingerprint());
+        assert_eq!(found, Some(sam.fingerprint()));
     }
 }
 

@@ -380,3 +380,30 @@ impl Person {
     }
 }
 pub mod json_schema;
+
+/// Runs `cmd` and returns its outcome with the child's peak resident set
+/// size in KiB, from the child's own rusage (`wait4`), not the test's.
+#[allow(clippy::zombie_processes)] // reaped by `wait4`, which `Child::wait` cannot replace
+pub fn run_measured(cmd: &mut Command) -> (Run, u64) {
+    use std::io::Read;
+    let mut child =
+        cmd.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().expect("sealpost starts");
+    let mut stdout = child.stdout.take().unwrap();
+    let mut stderr = child.stderr.take().unwrap();
+    let out = std::thread::spawn(move || {
+        let mut text = String::new();
+        stdout.read_to_string(&mut text).map(|_| text).unwrap_or_default()
+    });
+    let err = std::thread::spawn(move || {
+        let mut text = String::new();
+        stderr.read_to_string(&mut text).map(|_| text).unwrap_or_default()
+    });
+    let mut status = 0;
+    // SAFETY: rusage is plain data, and the child is ours and not yet reaped.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    let pid = unsafe { libc::wait4(child.id() as libc::pid_t, &mut status, 0, &mut usage) };
+    assert_eq!(pid, child.id() as libc::pid_t, "wait4 failed");
+    let code = if libc::WIFEXITED(status) { libc::WEXITSTATUS(status) } else { -1 };
+    let run = Run { code, stdout: out.join().unwrap(), stderr: err.join().unwrap() };
+    (run, usage.ru_maxrss as u64)
+}
