@@ -139,6 +139,11 @@ pub enum InviteState {
         /// were kept here pinned the key at the request instead.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         key: Option<String>,
+        /// The nonce sent in the answer, encrypted to the request's key
+        /// only; the proof must carry it back. Invites answered before
+        /// nonces were used have none.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        nonce: Option<String>,
     },
     /// The joiner proved the code and is verified.
     Completed {
@@ -167,6 +172,14 @@ pub struct Invite {
     pub expires_at: u64,
     #[serde(flatten)]
     pub state: InviteState,
+    /// SHA-256 of every join request handled for this invite: a request
+    /// replayed (by a mail provider, say) is recognised and not answered.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub requests: Vec<String>,
+    /// Signed refusals sent for this invite; bounded, so that nobody can
+    /// make the user's account mail others again and again.
+    #[serde(default)]
+    pub refusals: u32,
 }
 
 impl Invite {
@@ -250,6 +263,9 @@ pub struct Join {
 impl Join {
     pub fn describe(&self) -> String {
         match &self.stage {
+            JoinStage::RequestSent { .. } | JoinStage::AuthSent { .. } if self.expires_at <= now() => {
+                format!("expired before it was completed; ask {} for a new invite code", self.inviter_address)
+            }
             JoinStage::RequestSent { .. } => {
                 format!("join request sent to {}; waiting for their answer (run `sealpost sync`)", self.inviter_address)
             }

@@ -72,14 +72,24 @@ impl<'a> Handshaker<'a> {
         self.joins.save(self.store)
     }
 
-    /// The passwords of every invite and unfinished join, with what they open.
+    /// The passwords of the invites and joins still under way (open or
+    /// answered, not expired), with what they open. Each password costs a
+    /// key derivation per message the user's key cannot open, so finished,
+    /// revoked and expired ones are not tried: a message cannot make sync
+    /// pay for every invite ever made.
     fn passwords(&self) -> (Vec<Password>, Vec<Opener>) {
-        let invites = self.invites.invites.iter().map(|i| (&i.secret, Opener::Invite(i.token.clone())));
+        let invites = self
+            .invites
+            .invites
+            .iter()
+            .filter(|i| !i.expired() && matches!(i.state, InviteState::Open | InviteState::Answered { .. }))
+            .map(|i| (&i.secret, Opener::Invite(i.token.clone())));
         let joins = self
             .joins
             .joins
             .iter()
-            .filter(|j| !matches!(j.stage, JoinStage::Completed { .. }))
+            .filter(|j| j.expires_at > now())
+            .filter(|j| matches!(j.stage, JoinStage::RequestSent { .. } | JoinStage::AuthSent { .. }))
             .map(|j| (&j.secret, Opener::Join));
         invites.chain(joins).map(|(secret, opener)| (handshake::password_for(secret), opener)).unzip()
     }
@@ -124,8 +134,17 @@ impl<'a> Handshaker<'a> {
         let signed_by_expected =
             expected.as_ref().is_some_and(|k| signer.as_deref() == Some(k.fingerprint().to_hex().as_str()));
         let by_password = opener.is_some();
-        let step_in =
-            Incoming { content: &content, step: &step, signer, carried, expected, signed_by_expected, by_password };
+        let digest = second.content_sha256.clone().unwrap_or_default();
+        let step_in = Incoming {
+            content: &content,
+            step: &step,
+            signer,
+            carried,
+            expected,
+            signed_by_expected,
+            by_password,
+            digest,
+        };
         let line = match (step.step, opener) {
             (Step::Request, Some(Opener::Invite(token))) => self.on_request(contacts, &token.clone(), &step_in)?,
             (Step::Answer, _) => self.on_answer(contacts, &step_in)?,
@@ -149,55 +168,74 @@ impl<'a> Handshaker<'a> {
     fn on_request(&mut self, contacts: &mut Contacts, token: &str, step: &Incoming<'_>) -> Result<String> {
         let invite = self.invites.by_token(token).cloned().expect("the password came from this invite");
         let from = step.content.from_address.clone().unwrap_or_default();
-        let refuse = |me: &mut Self, reason: String| -> Result<String> {
-            me.send_refusal(&invite, &from, &reason)?;
-            Ok(format!("refused a join request from {from}: {reason}"))
-        };
+        let shown = crate::sanitize::line(&from);
         if step.step.token.as_deref() != Some(invite.token.as_str()) {
-            return refuse(self, "it names no invite of yours (unknown token)".to_string());
+            return Ok(format!("ignored a join request from {shown}: it names no invite of yours (unknown token)"));
         }
-        let Some(key) = step.carried.clone() else {
-            return refuse(self, "it carries no usable key".to_string());
+        // The same request again (a provider re-delivering it with a new
+        // outer Message-ID, say) is answered once, never twice.
+        if invite.requests.contains(&step.digest) {
+            return Ok(format!("ignored a join request from {shown} that was handled before (a replay)"));
+        }
+        self.invites.by_token_mut(token).expect("exists").requests.push(step.digest.clone());
+        // Nothing is sent back unless the request is signed by a key made
+        // out for the address it came from: otherwise anyone holding an old
+        // code could have the user's account mail any address.
+        let Some(key) = step.carried.clone().filter(|_| step.signed_by_expected) else {
+            return Ok(format!("ignored a join request from {shown}: it is not signed by a key it carries"));
         };
-        if !step.signed_by_expected {
-            return refuse(self, "it is not signed by the key it carries".to_string());
-        }
         if from.is_empty() || keys::check_usable(&key, &from).is_err() {
-            return refuse(self, format!("the key it carries is not a usable key for {from}"));
+            return Ok(format!("ignored a join request from {shown}: the key it carries is not a usable key for it"));
         }
-        match &invite.state {
+        let not_open = match &invite.state {
             InviteState::Answered { address, fingerprint, .. }
                 if *address == from && *fingerprint == key.fingerprint().to_hex() =>
             {
                 return Ok(format!("join request from {from} was answered before; nothing to do"));
             }
-            InviteState::Revoked { .. } => return refuse(self, "the invite was revoked".to_string()),
-            InviteState::Open if invite.expired() => return refuse(self, "the invite has expired".to_string()),
-            InviteState::Open => {}
-            _ => return refuse(self, "the invite was already used".to_string()),
+            InviteState::Revoked { .. } => Some("the invite was revoked"),
+            InviteState::Open if invite.expired() => Some("the invite has expired"),
+            InviteState::Open => None,
+            _ => Some("the invite was already used"),
+        };
+        if let Some(reason) = not_open {
+            return Ok(format!("ignored a join request from {from}: {reason} (a closed invite is not answered)"));
         }
         if invite.for_address.as_ref().is_some_and(|a| *a != from) {
-            return refuse(self, "the invite is for another address".to_string());
+            return self.refuse_request(&invite, &from, &key, "the invite is for another address");
         }
         let fingerprint = key.fingerprint().to_hex();
         if contacts.by_address(&from).is_some_and(|c| c.fingerprint != fingerprint) {
-            return refuse(
-                self,
-                format!("{from} is already pinned with another key; check their key in person instead"),
-            );
+            let reason = format!("{from} is already pinned with another key; check their key in person instead");
+            return self.refuse_request(&invite, &from, &key, &reason);
         }
         let armored = String::from_utf8(key.armored().to_vec().context("armoring the requested key")?)?;
+        let nonce = handshake::new_nonce();
         self.send(
             Step::Answer,
             &from,
             &invite.token,
-            (None, None, None),
+            Fields { nonce: Some(handshake::seal_nonce(&nonce, &key)?), ..Fields::default() },
             &[&key],
             Some(&handshake::password_for(&invite.secret)),
         )?;
         let entry = self.invites.by_token_mut(token).expect("exists");
-        entry.state = InviteState::Answered { address: from.clone(), fingerprint, at: now(), key: Some(armored) };
+        entry.state = InviteState::Answered {
+            address: from.clone(),
+            fingerprint,
+            at: now(),
+            key: Some(armored),
+            nonce: Some(nonce),
+        };
         Ok(format!("join request from {from}: answered with your key; waiting for their proof (step 3)"))
+    }
+
+    /// Refuses a request to an open invite, telling the requester (whose
+    /// key is made out for `from`), at most `MAX_REFUSALS` times per invite.
+    fn refuse_request(&mut self, invite: &Invite, from: &str, key: &Cert, reason: &str) -> Result<String> {
+        let told = self.send_refusal(invite, from, reason, Some(key))?;
+        let told = if told { "" } else { " (not told: enough refusals were sent for this invite)" };
+        Ok(format!("refused a join request from {from}: {reason}{told}"))
     }
 
     fn on_answer(&mut self, contacts: &mut Contacts, step: &Incoming<'_>) -> Result<String> {
@@ -212,6 +250,9 @@ impl<'a> Handshaker<'a> {
             j.stage = JoinStage::Refused { reason: reason.clone(), at: now() };
             format!("join with {}: REFUSED: {reason}", join.inviter_address)
         };
+        if join.expires_at <= now() {
+            return Ok(refuse(self, "the invite code expired before the answer came".to_string()));
+        }
         let Some(key) = step.carried.clone() else {
             return Ok(refuse(self, "the answer carries no usable key".to_string()));
         };
@@ -238,6 +279,14 @@ impl<'a> Handshaker<'a> {
         if !step.signed_by_expected {
             return Ok(refuse(self, "the answer is not signed by the key in the invite code".to_string()));
         }
+        // Answers from before nonces carry none; the proof then carries none.
+        let nonce = match step.step.nonce.as_deref() {
+            Some(sealed) => match handshake::open_nonce(sealed, self.store.my_keys()) {
+                Some(nonce) => Some(nonce),
+                None => return Ok(refuse(self, "the answer's nonce is not encrypted to your key".to_string())),
+            },
+            None => None,
+        };
         match contacts.by_address(&join.inviter_address) {
             Some(c) if c.fingerprint != fingerprint => {
                 return Ok(refuse(
@@ -261,7 +310,7 @@ impl<'a> Handshaker<'a> {
             Step::Auth,
             &join.inviter_address,
             &token,
-            (Some(join.secret.clone()), Some(me), None),
+            Fields { secret: Some(join.secret.clone()), fingerprint: Some(me), nonce, ..Fields::default() },
             &[&key, &me_cert],
             None,
         )?;
@@ -283,6 +332,16 @@ impl<'a> Handshaker<'a> {
         if !from_inviter || matches!(join.stage, JoinStage::Completed { .. }) {
             return "ignored a join refusal not signed by the inviter's key".to_string();
         }
+        // Once the proof is sent, only a refusal of that proof counts: it is
+        // encrypted to the key the proof was signed with. A refusal opened
+        // with the code's password answers some request (a replay of ours,
+        // or someone else's) and must not undo a join under way.
+        if matches!(join.stage, JoinStage::AuthSent { .. }) && step.by_password {
+            return format!(
+                "ignored a join refusal from {} while waiting for their confirmation",
+                join.inviter_address
+            );
+        }
         let reason = crate::sanitize::line(&reason);
         join.stage = JoinStage::Refused { reason: format!("{} refused it: {reason}", join.inviter_address), at: now() };
         format!("join with {}: REFUSED by them: {reason}", join.inviter_address)
@@ -293,7 +352,7 @@ impl<'a> Handshaker<'a> {
         let Some(invite) = self.invites.by_token(&token).cloned() else {
             return Ok("ignored a join proof for no invite of yours".to_string());
         };
-        let InviteState::Answered { address, fingerprint, key, .. } = invite.state.clone() else {
+        let InviteState::Answered { address, fingerprint, key, nonce, .. } = invite.state.clone() else {
             return Ok(format!("ignored a join proof for an invite that is {}", invite.describe()));
         };
         let signed_by_request = match &key {
@@ -302,7 +361,9 @@ impl<'a> Handshaker<'a> {
             None => step.signer.as_deref() == Some(fingerprint.as_str()),
         };
         let pinned_other = contacts.by_address(&address).filter(|c| c.fingerprint != fingerprint);
-        let failure = if step.step.secret.as_deref() != Some(invite.secret.as_str()) {
+        let failure = if invite.expired() {
+            Some("the invite expired before the proof came".to_string())
+        } else if step.step.secret.as_deref() != Some(invite.secret.as_str()) {
             Some("the proof carries the wrong secret".to_string())
         } else if !signed_by_request {
             Some(format!(
@@ -316,6 +377,11 @@ impl<'a> Handshaker<'a> {
             ))
         } else if step.step.fingerprint.as_deref() != Some(fingerprint.as_str()) {
             Some("the fingerprint in the proof is not the signer's".to_string())
+        } else if nonce.is_some() && step.step.nonce != nonce {
+            Some(format!(
+                "the proof does not carry the nonce sent to {address} in the answer: whoever sent it does not \
+                 read that address's mail"
+            ))
         } else {
             pinned_other.map(|other| {
                 format!(
@@ -327,7 +393,10 @@ impl<'a> Handshaker<'a> {
         let entry = self.invites.by_token_mut(&token).expect("exists");
         if let Some(reason) = failure {
             entry.state = InviteState::Failed { address: address.clone(), reason: reason.clone(), at: now() };
-            self.send_refusal(&invite, &address, &reason)?;
+            // Encrypted to the request's key too: the joiner waiting for a
+            // confirmation takes only a refusal made for its own key.
+            let requested = key.as_deref().and_then(|k| Cert::from_bytes(k.as_bytes()).ok());
+            self.send_refusal(&invite, &address, &reason, requested.as_ref())?;
             return Ok(format!("join of {address}: REFUSED: {reason}; they stay unverified"));
         }
         entry.state = InviteState::Completed { address: address.clone(), fingerprint: fingerprint.clone(), at: now() };
@@ -346,7 +415,8 @@ impl<'a> Handshaker<'a> {
         }
         let cert = contact.cert()?;
         let me_cert = self.store.secret_cert().clone();
-        self.send(Step::Confirm, &address, &token, (None, Some(fingerprint), None), &[&cert, &me_cert], None)?;
+        let fields = Fields { fingerprint: Some(fingerprint), ..Fields::default() };
+        self.send(Step::Confirm, &address, &token, fields, &[&cert, &me_cert], None)?;
         Ok(format!("join of {address} completed: {} is verified", contact.alias))
     }
 
@@ -372,12 +442,21 @@ impl<'a> Handshaker<'a> {
         format!("join with {} completed: {alias} is verified", join.inviter_address)
     }
 
-    fn send_refusal(&mut self, invite: &Invite, to: &str, reason: &str) -> Result<()> {
-        if to.is_empty() || keys::check_address(to).is_err() {
-            return Ok(());
+    /// Sends a signed refusal for `invite` to `to`, encrypted with the
+    /// code's password and to `key` when given. Returns false when none was
+    /// sent: the address is unusable, or `MAX_REFUSALS` were sent already.
+    fn send_refusal(&mut self, invite: &Invite, to: &str, reason: &str, key: Option<&Cert>) -> Result<bool> {
+        if to.is_empty() || keys::check_address(to).is_err() || invite.refusals >= MAX_REFUSALS {
+            return Ok(false);
         }
         let password = handshake::password_for(&invite.secret);
-        self.send(Step::Refused, to, &invite.token, (None, None, Some(reason.to_string())), &[], Some(&password))
+        let fields = Fields { reason: Some(reason.to_string()), ..Fields::default() };
+        let recipients: Vec<&Cert> = key.into_iter().collect();
+        self.send(Step::Refused, to, &invite.token, fields, &recipients, Some(&password))?;
+        if let Some(entry) = self.invites.by_token_mut(&invite.token) {
+            entry.refusals += 1;
+        }
+        Ok(true)
     }
 
     /// Seals a step, signed by the user's key, and puts it in the outbox.
@@ -386,7 +465,7 @@ impl<'a> Handshaker<'a> {
         step: Step,
         to: &str,
         token: &str,
-        (secret, fingerprint, reason): (Option<String>, Option<String>, Option<String>),
+        Fields { secret, fingerprint, reason, nonce }: Fields,
         recipients: &[&Cert],
         password: Option<&Password>,
     ) -> Result<()> {
@@ -402,6 +481,7 @@ impl<'a> Handshaker<'a> {
                 secret,
                 fingerprint,
                 reason,
+                nonce,
                 key: carries_key.then(|| self.store.secret_cert().clone()),
                 message_id: new_message_id(&self.config.account.address),
                 date: SystemTime::now(),
@@ -413,6 +493,18 @@ impl<'a> Handshaker<'a> {
         self.queued = true;
         Ok(())
     }
+}
+
+/// Signed refusals sent per invite at most.
+const MAX_REFUSALS: u32 = 3;
+
+/// The fields a step carries besides its token.
+#[derive(Default)]
+struct Fields {
+    secret: Option<String>,
+    fingerprint: Option<String>,
+    reason: Option<String>,
+    nonce: Option<String>,
 }
 
 /// What a received step says and how it was sealed.
@@ -430,6 +522,8 @@ struct Incoming<'a> {
     signed_by_expected: bool,
     /// Opened with the code's password rather than the user's key.
     by_password: bool,
+    /// SHA-256 of the decrypted step: the same step again is a replay.
+    digest: String,
 }
 
 fn compose_step(
@@ -487,6 +581,7 @@ pub fn start(store: &Store, config: &Config, contacts: &Contacts, code: &InviteC
             secret: None,
             fingerprint: None,
             reason: None,
+            nonce: None,
             key: Some(store.secret_cert().clone()),
             message_id: new_message_id(&config.account.address),
             date: SystemTime::now(),

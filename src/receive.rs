@@ -96,11 +96,7 @@ impl<'a> Receiver<'a> {
             Ok(outcome) => outcome,
             // A step that cannot be handled (an address that cannot be
             // written to, say) is recorded as such, never retried forever.
-            Err(e) => opened
-                .content
-                .as_ref()
-                .and_then(|c| c.handshake.as_ref())
-                .map(|_| format!("a join message could not be handled: {e:#}")),
+            Err(e) => Some(format!("a join message could not be handled: {e:#}")),
         };
         if let Some(outcome) = handshake {
             self.contacts_changed = true;

@@ -510,23 +510,6 @@ fn a_first_sync_killed_half_way_keeps_the_batches_it_finished() {
     assert!(sam.ok(&["sync"], "").stdout.contains("fetched 0 new"));
 }
 
-/// Runs `cmd` to its end; its exit code and peak RSS in MiB, from the
-/// child's own resource usage.
-#[allow(clippy::zombie_processes)] // reaped by wait4, which also reports its usage
-fn run_measured(cmd: &mut std::process::Command) -> (i32, u64) {
-    let child = cmd
-        .stdin(std::process::Stdio::null())
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut status = 0;
-    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
-    let pid = unsafe { libc::wait4(child.id() as i32, &mut status, 0, &mut usage) };
-    assert_eq!(pid, child.id() as i32);
-    (libc::WEXITSTATUS(status), usage.ru_maxrss as u64 / 1024)
-}
-
 #[test]
 fn memory_of_a_sync_is_bounded_by_the_largest_message_not_the_backlog() {
     let Some(stack) = mail_stack::start("memory_of_a_sync_is_bounded_by_the_largest_message") else { return };
@@ -546,8 +529,9 @@ fn memory_of_a_sync_is_bounded_by_the_largest_message_not_the_backlog() {
         raw
     };
     put_on_server(&stack, "sam@client.example", (0..8).map(big));
-    let (code, peak) = run_measured(sam.command().arg("sync"));
-    assert_eq!(code, 0);
+    let (run, peak_kib) = common::run_measured(sam.command().arg("sync"));
+    assert_eq!(run.code, 0, "{run:?}");
+    let peak = peak_kib / 1024;
     eprintln!("sync of 8 x 20 MB: peak RSS {peak} MiB");
     assert!(peak < 130, "peak RSS {peak} MiB for a backlog of 160 MB in 20 MB messages");
     assert!(sam.ok(&["sync"], "").stdout.contains("fetched 0 new"));

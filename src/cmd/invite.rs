@@ -50,7 +50,9 @@ impl Run for InviteCmd {
             let Some(invite) = invites.by_token_mut(token.trim()) else {
                 bail!("no invite {token}; `sealpost invite --list` shows them");
             };
-            if invite.state != InviteState::Open {
+            // An answered invite is still waiting for the joiner's proof:
+            // revoking it refuses that proof.
+            if !matches!(invite.state, InviteState::Open | InviteState::Answered { .. }) {
                 bail!("invite {token} cannot be revoked: it is {}", invite.describe());
             }
             invite.state = InviteState::Revoked { at: now() };
@@ -77,6 +79,8 @@ impl Run for InviteCmd {
             created_at: now(),
             expires_at,
             state: InviteState::Open,
+            requests: Vec::new(),
+            refusals: 0,
         });
         invites.save(&store)?;
         let text = code.to_string();
@@ -98,7 +102,9 @@ impl Run for InviteCmd {
         println!("    {text}");
         println!();
         match &for_address {
-            Some(address) => println!("only {address} can join with it."),
+            // The answer goes to this address, with a nonce only the
+            // requested key can read, and the proof must carry it back.
+            Some(address) => println!("only someone who reads the mail of {address} can complete a join with it."),
             None => println!("anyone holding it can join: hand it over in person, not by email."),
         }
         println!("They run `sealpost join CODE`; then both of you run `sealpost sync` until it says verified.");

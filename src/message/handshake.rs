@@ -63,6 +63,10 @@ pub struct Handshake {
     pub secret: Option<String>,
     pub fingerprint: Option<String>,
     pub reason: Option<String>,
+    /// In an answer: a fresh nonce encrypted to the request's key only
+    /// (`seal_nonce`). In a proof: that nonce, decrypted. Carrying it back
+    /// proves the joiner reads the mail of the address it asked for.
+    pub nonce: Option<String>,
 }
 
 /// One step about to be sealed.
@@ -76,6 +80,8 @@ pub struct HandshakeDraft {
     pub secret: Option<String>,
     pub fingerprint: Option<String>,
     pub reason: Option<String>,
+    /// See `Handshake::nonce`.
+    pub nonce: Option<String>,
     /// A public key to hand over.
     pub key: Option<Cert>,
     pub message_id: String,
@@ -134,6 +140,7 @@ fn inner_entity(draft: &HandshakeDraft) -> Result<Vec<u8>> {
         ("Sealpost-Join-Secret", draft.secret.clone()),
         ("Sealpost-Join-Fingerprint", draft.fingerprint.clone()),
         ("Sealpost-Join-Reason", draft.reason.as_ref().map(|r| r.replace(['\r', '\n'], " "))),
+        ("Sealpost-Join-Nonce", draft.nonce.clone()),
     ];
     for (name, value) in fields {
         if let Some(value) = value {
@@ -156,7 +163,96 @@ pub fn parse(inner: &mail_parser::Message<'_>) -> Option<Handshake> {
         secret: field("Sealpost-Join-Secret"),
         fingerprint: field("Sealpost-Join-Fingerprint").map(|f| f.to_uppercase()),
         reason: field("Sealpost-Join-Reason"),
+        nonce: field("Sealpost-Join-Nonce"),
     })
+}
+
+/// A fresh random nonce for an answer (128 bits, hex).
+pub fn new_nonce() -> String {
+    let mut bytes = [0u8; 16];
+    sequoia_openpgp::crypto::random(&mut bytes).expect("the system random source works");
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// `nonce` encrypted to `key` only (base64 of an OpenPGP message), so that
+/// neither the mail servers nor anyone who learned the invite code's
+/// password can read it: only the holder of the requested key, reading the
+/// requested address's mail.
+pub fn seal_nonce(nonce: &str, key: &Cert) -> Result<String> {
+    use base64::Engine;
+    use sequoia_openpgp::serialize::stream::{Encryptor, LiteralWriter, Message, Recipient};
+    use std::io::Write;
+    let valid = key.with_policy(&crate::keys::POLICY, None).context("the request's key is not valid")?;
+    let targets: Vec<Recipient> = crate::keys::encryption_targets(&valid).map(Recipient::from).collect();
+    anyhow::ensure!(!targets.is_empty(), "the request's key has no usable encryption key");
+    let mut sink = Vec::new();
+    let message = Encryptor::for_recipients(Message::new(&mut sink), targets).build().context("encrypting")?;
+    let mut literal = LiteralWriter::new(message).build()?;
+    literal.write_all(nonce.as_bytes())?;
+    literal.finalize()?;
+    Ok(base64::engine::general_purpose::STANDARD.encode(sink))
+}
+
+/// The nonce of `seal_nonce`, when one of `me` can decrypt it.
+pub fn open_nonce(sealed: &str, me: &[Cert]) -> Option<String> {
+    use base64::Engine;
+    use sequoia_openpgp::parse::stream::{DecryptionHelper, DecryptorBuilder, MessageStructure, VerificationHelper};
+    use std::io::Read;
+    struct Keys<'a>(&'a [Cert]);
+    impl VerificationHelper for Keys<'_> {
+        fn get_certs(&mut self, _: &[sequoia_openpgp::KeyHandle]) -> sequoia_openpgp::Result<Vec<Cert>> {
+            Ok(Vec::new())
+        }
+        fn check(&mut self, _: MessageStructure) -> sequoia_openpgp::Result<()> {
+            Ok(())
+        }
+    }
+    impl DecryptionHelper for Keys<'_> {
+        fn decrypt(
+            &mut self,
+            pkesks: &[sequoia_openpgp::packet::PKESK],
+            _: &[sequoia_openpgp::packet::SKESK],
+            sym_algo: Option<sequoia_openpgp::types::SymmetricAlgorithm>,
+            decrypt: &mut dyn FnMut(
+                Option<sequoia_openpgp::types::SymmetricAlgorithm>,
+                &sequoia_openpgp::crypto::SessionKey,
+            ) -> bool,
+        ) -> sequoia_openpgp::Result<Option<Cert>> {
+            // Only packets naming one of our keys: a nonce is never
+            // addressed anonymously.
+            for pkesk in pkesks.iter().take(4) {
+                let Some(recipient) = pkesk.recipient() else { continue };
+                for ka in self.0.iter().flat_map(|c| c.keys().secret()) {
+                    if !recipient.aliases(ka.key().key_handle()) {
+                        continue;
+                    }
+                    let Ok(mut pair) = ka.key().clone().into_keypair() else { continue };
+                    if let Some((algo, sk)) = pkesk.decrypt(&mut pair, sym_algo) {
+                        if decrypt(algo, &sk) {
+                            return Ok(None);
+                        }
+                    }
+                }
+            }
+            Err(anyhow::anyhow!("not for us"))
+        }
+    }
+    let bytes = base64::engine::general_purpose::STANDARD.decode(sealed.split_whitespace().collect::<String>()).ok()?;
+    if bytes.len() > 4096 {
+        return None;
+    }
+    // Whoever knows the invite's password can write an answer: a parser
+    // panic on this blob must cost only this step (see `message::open`).
+    let nonce = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        let mut decryptor =
+            DecryptorBuilder::from_bytes(&bytes).ok()?.with_policy(&crate::keys::POLICY, None, Keys(me)).ok()?;
+        let mut nonce = Vec::new();
+        (&mut decryptor).take(256).read_to_end(&mut nonce).ok()?;
+        decryptor.message_processed().then_some(nonce)
+    }))
+    .ok()??;
+    let nonce = String::from_utf8(nonce).ok()?;
+    (nonce.len() == 32 && nonce.bytes().all(|b| b.is_ascii_hexdigit())).then_some(nonce)
 }
 
 /// The public key a step carries.

@@ -16,7 +16,7 @@ use std::panic::AssertUnwindSafe;
 use anyhow::{anyhow, Result};
 use base64::Engine;
 use mail_parser::{MessageParser, MimeHeaders, PartType};
-use sequoia_openpgp::crypto::{Password, SessionKey};
+use sequoia_openpgp::crypto::{Password, SessionKey, S2K};
 use sequoia_openpgp::packet::{Tag, PKESK, SKESK};
 use sequoia_openpgp::parse::stream::{
     DecryptionHelper, DecryptorBuilder, MessageLayer, MessageStructure, VerificationError, VerificationHelper,
@@ -48,8 +48,8 @@ const MAX_COMPRESSION_LAYERS: usize = 1;
 /// every key, and anyone can add thousands.
 const MAX_ANONYMOUS_TRIED: usize = 4;
 
-/// Password packets tried (a join uses one).
-const MAX_PASSWORDS_TRIED: usize = 2;
+/// Password packets tried: a join step carries exactly one.
+const MAX_PASSWORDS_TRIED: usize = 1;
 
 /// Recipient packets (PKESK and SKESK) allowed in one message.
 const MAX_RECIPIENT_PACKETS: usize = 1000;
@@ -752,7 +752,7 @@ impl DecryptionHelper for Helper<'_> {
                 }
             }
         }
-        for skesk in skesks.iter().take(MAX_PASSWORDS_TRIED) {
+        for skesk in skesks.iter().take(MAX_PASSWORDS_TRIED).filter(|s| is_sealpost_s2k(s)) {
             for (index, password) in self.passwords.iter().enumerate() {
                 if let Ok((algo, session_key)) = skesk.decrypt(password) {
                     if decrypt(algo, &session_key) {
@@ -763,6 +763,20 @@ impl DecryptionHelper for Helper<'_> {
             }
         }
         Err(anyhow!("no key of yours can decrypt this message"))
+    }
+}
+
+/// Whether a password packet asks for exactly the key derivation sealpost
+/// writes (sequoia's default: iterated and salted SHA-256 at its fixed
+/// count). Each try costs that derivation once per invite under way; a
+/// sender-chosen cost (a higher count, Argon2) is never paid.
+fn is_sealpost_s2k(skesk: &SKESK) -> bool {
+    let SKESK::V4(skesk) = skesk else { return false };
+    match (skesk.s2k(), S2K::default()) {
+        (S2K::Iterated { hash, hash_bytes, .. }, S2K::Iterated { hash: ours, hash_bytes: our_bytes, .. }) => {
+            *hash == ours && *hash_bytes == our_bytes
+        }
+        _ => false,
     }
 }
 
