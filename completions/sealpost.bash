@@ -1296,12 +1296,16 @@ _sealpost() {
             return 0
             ;;
         sealpost__subcmd__key__subcmd__rotate)
-            opts="-h --passphrase-file --json --help"
+            opts="-h --revoke-old --reason --passphrase-file --json --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --reason)
+                    COMPREPLY=($(compgen -W "compromised superseded" -- "${cur}"))
+                    return 0
+                    ;;
                 --passphrase-file)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0

@@ -81,9 +81,12 @@ complete -c sealpost -n "__fish_sealpost_using_subcommand key; and __fish_seen_s
 complete -c sealpost -n "__fish_sealpost_using_subcommand key; and __fish_seen_subcommand_from export" -l passphrase-file -d 'Read the store passphrase from this file instead of prompting' -r -F
 complete -c sealpost -n "__fish_sealpost_using_subcommand key; and __fish_seen_subcommand_from export" -l json -d 'Print one JSON document instead of text; errors become JSON on stderr (schema: docs/json.md)'
 complete -c sealpost -n "__fish_sealpost_using_subcommand key; and __fish_seen_subcommand_from export" -s h -l help -d 'Print help'
+complete -c sealpost -n "__fish_sealpost_using_subcommand key; and __fish_seen_subcommand_from rotate" -l reason -d 'Why the old key is revoked' -r -f -a "compromised\t'The old key may be known to someone else (a lost or stolen device)'
+superseded\t'The old key is simply replaced'"
 complete -c sealpost -n "__fish_sealpost_using_subcommand key; and __fish_seen_subcommand_from rotate" -l passphrase-file -d 'Read the store passphrase from this file instead of prompting' -r -F
+complete -c sealpost -n "__fish_sealpost_using_subcommand key; and __fish_seen_subcommand_from rotate" -l revoke-old -d 'Also revoke the old key (signed by it) and send the revocation with the announcement, so contacts, gpg and Thunderbird stop trusting it: use it when the old key may be in someone else\'s hands'
 complete -c sealpost -n "__fish_sealpost_using_subcommand key; and __fish_seen_subcommand_from rotate" -l json -d 'Print one JSON document instead of text; errors become JSON on stderr (schema: docs/json.md)'
-complete -c sealpost -n "__fish_sealpost_using_subcommand key; and __fish_seen_subcommand_from rotate" -s h -l help -d 'Print help'
+complete -c sealpost -n "__fish_sealpost_using_subcommand key; and __fish_seen_subcommand_from rotate" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c sealpost -n "__fish_sealpost_using_subcommand key; and __fish_seen_subcommand_from help" -f -a "show" -d 'Show your address and fingerprint'
 complete -c sealpost -n "__fish_sealpost_using_subcommand key; and __fish_seen_subcommand_from help" -f -a "export" -d 'Print your public certificate, armored, for your contacts'
 complete -c sealpost -n "__fish_sealpost_using_subcommand key; and __fish_seen_subcommand_from help" -f -a "rotate" -d 'Make a new key, announce it to verified contacts signed by the old one, keep the old one for reading'

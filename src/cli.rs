@@ -137,7 +137,25 @@ pub enum Key {
     /// Print your public certificate, armored, for your contacts
     Export,
     /// Make a new key, announce it to verified contacts signed by the old one, keep the old one for reading
-    Rotate,
+    Rotate {
+        /// Also revoke the old key (signed by it) and send the revocation with the announcement, so
+        /// contacts, gpg and Thunderbird stop trusting it: use it when the old key may be in
+        /// someone else's hands
+        #[arg(long)]
+        revoke_old: bool,
+        /// Why the old key is revoked
+        #[arg(long, value_enum, requires = "revoke_old", default_value = "superseded")]
+        reason: RevocationReason,
+    },
+}
+
+/// The reason written into a revocation of the old key.
+#[derive(clap::ValueEnum, Clone, Copy, Debug)]
+pub enum RevocationReason {
+    /// The old key may be known to someone else (a lost or stolen device)
+    Compromised,
+    /// The old key is simply replaced
+    Superseded,
 }
 
 #[derive(Subcommand, Debug)]

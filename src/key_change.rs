@@ -13,6 +13,9 @@
 //!   from (an Autocrypt header or a key carried in the message): the contact
 //!   moves to `revoked` and sending is blocked.
 
+use sequoia_openpgp::parse::Parse;
+use sequoia_openpgp::Cert;
+
 use crate::contacts::{Contact, Contacts, SeenIn};
 use crate::message::handshake;
 use crate::message::{Opened, Seal, Status};
@@ -72,8 +75,10 @@ pub fn notice(contacts: &mut Contacts, opened: &Opened) -> Noticed {
             noticed.announced.extend(contacts.announce(sender, cert).cloned());
         }
     }
-    if let Some(cert) = &carried {
-        noticed.revoked.extend(contacts.check_revocation(sender, cert).cloned());
+    // Any key carried may be the pinned key revoked by itself.
+    let carried_keys = content.attachments.iter().filter(|a| a.content_type == "application/pgp-keys").take(4);
+    for cert in carried_keys.filter_map(|a| Cert::from_bytes(&a.bytes).ok()) {
+        noticed.revoked.extend(contacts.check_revocation(sender, &cert).cloned());
     }
     noticed
 }

@@ -194,6 +194,28 @@ pub fn parse_fingerprint(text: &str) -> Result<Fingerprint> {
     compact.parse().context("reading the fingerprint")
 }
 
+/// The public certificate of `cert` (with secret keys), revoked by its own
+/// primary key with `reason`: what tells every OpenPGP client to stop
+/// trusting it.
+pub fn revoke(cert: &Cert, reason: sequoia_openpgp::types::ReasonForRevocation, text: &str) -> Result<Cert> {
+    use sequoia_openpgp::cert::CertRevocationBuilder;
+    let mut primary = cert
+        .primary_key()
+        .key()
+        .clone()
+        .parts_into_secret()
+        .context("the old key's secret is needed to revoke it")?
+        .into_keypair()
+        .context("the old key cannot sign")?;
+    let signature = CertRevocationBuilder::new().set_reason_for_revocation(reason, text.as_bytes())?.build(
+        &mut primary,
+        cert,
+        None,
+    )?;
+    let public = cert.clone().strip_secret_key_material();
+    Ok(public.insert_packets(vec![signature])?.0)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

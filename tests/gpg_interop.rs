@@ -171,3 +171,32 @@ fn gpg_decrypts_and_verifies_a_read_receipt_and_it_parses_as_a_disposition_notif
     let sent: serde_json::Value = serde_json::from_str(&ada.ok(&["status", "1", "--json"], "").stdout).unwrap();
     assert_eq!(sent["content_sha256"].as_str(), Some(digest.as_str()));
 }
+
+#[test]
+fn a_key_rotated_with_revoke_old_is_revoked_for_a_gpg_user() {
+    let world = World::new();
+    let gpg = Gpg::new(&world);
+    let sam = sam_with_gpg_key(&world, &gpg);
+    let ada = world.person("ada", "Dr. Ada Moss", "ada@practice.example");
+    ada.trust("sam", &sam, world.path());
+    gpg.ok(&["--import"], &std::fs::read(ada.export_key(world.path())).unwrap());
+    let old = ada.fingerprint();
+    let validity = |gpg: &Gpg| {
+        let listing = String::from_utf8(gpg.ok(&["--with-colons", "--list-keys", &old], b"")).unwrap();
+        listing.lines().find(|l| l.starts_with("pub:")).unwrap().split(':').nth(1).unwrap().to_string()
+    };
+    assert_ne!(validity(&gpg), "r");
+
+    let rotated = ada.ok(&["key", "rotate", "--revoke-old", "--reason", "compromised"], "");
+    assert!(rotated.stdout.contains("the old key is revoked"), "{rotated:?}");
+    // Sam, with gpg only, decrypts the announcement and imports what it carries.
+    let wire = std::fs::read_to_string(&sam.delivered(&world)[0]).unwrap();
+    let plain = gpg.ok(&["--decrypt"], armored_part(&wire).as_bytes());
+    let inner = mail_parser::MessageParser::default().parse(&plain).unwrap();
+    let revocation = inner
+        .attachments()
+        .find(|a| a.attachment_name() == Some("revoked-old-key.asc"))
+        .expect("the revoked old key travels with the announcement");
+    gpg.ok(&["--import"], revocation.contents());
+    assert_eq!(validity(&gpg), "r", "gpg sees the old key as revoked");
+}

@@ -320,3 +320,27 @@ fn a_contact_left_changed_by_an_earlier_release_opens_verified_with_a_sighting()
     sam.ok(&["sync"], "");
     assert!(sam.ok(&["read", "--last"], "").stdout.contains("Back to normal."));
 }
+
+#[test]
+fn a_key_rotated_with_revoke_old_blocks_the_old_key_until_the_new_one_is_verified() {
+    let world = World::new();
+    let (ada, sam) = pair(&world);
+    sam.ok(&["send", "--to", "ada", "--subject", "Before"], "Written before.\n");
+    ada.ok(&["sync"], "");
+    let rotated = ada.ok(&["key", "rotate", "--revoke-old", "--reason", "compromised"], "");
+    assert!(rotated.stdout.contains("the old key is revoked"), "{rotated:?}");
+    let new = ada.fingerprint();
+
+    let synced = sam.ok(&["sync"], "");
+    assert!(synced.stderr.contains("ada <ada@practice.example> announced a new key"), "{synced:?}");
+    assert!(synced.stderr.contains("revoked the key you verified"), "{synced:?}");
+    let refused = sam.run(&["send", "--to", "ada"], "Still there?\n");
+    assert_eq!(refused.code, 3, "nothing goes to a revoked key: {refused:?}");
+    let shown = sam.ok(&["contact", "show", "ada"], "").stdout;
+    assert!(shown.contains("state:       revoked") && shown.contains("compromised"), "{shown}");
+
+    sam.ok(&["contact", "verify", "ada", "--fingerprint", &new], "");
+    sam.ok(&["send", "--to", "ada", "--subject", "After"], "Written to the new key.\n");
+    ada.ok(&["sync"], "");
+    assert!(ada.ok(&["read", "--last"], "").stdout.contains("Written to the new key."));
+}

@@ -2,9 +2,10 @@ use std::time::SystemTime;
 
 use anyhow::{Context, Result};
 use sequoia_openpgp::serialize::SerializeInto;
+use sequoia_openpgp::types::ReasonForRevocation;
 
 use super::{Run, Session};
-use crate::cli::Key;
+use crate::cli::{Key, RevocationReason};
 use crate::contacts::{now, Contacts, PinState};
 use crate::error::Refusal;
 use crate::keys;
@@ -15,8 +16,8 @@ use crate::store::Store;
 
 impl Run for Key {
     fn run(&self, session: &Session) -> Result<()> {
-        if let Key::Rotate = self {
-            return rotate(session);
+        if let Key::Rotate { revoke_old, reason } = self {
+            return rotate(session, revoke_old.then_some(*reason));
         }
         let cert = Store::public_cert(&session.home)?;
         match self {
@@ -47,7 +48,7 @@ impl Run for Key {
                 }
                 print!("{}", String::from_utf8(armored)?);
             }
-            Key::Rotate => unreachable!("handled above"),
+            Key::Rotate { .. } => unreachable!("handled above"),
         }
         Ok(())
     }
@@ -56,12 +57,23 @@ impl Run for Key {
 /// A new key for the same identity. Every verified contact gets an
 /// announcement signed by the old key (through the outbox) before the new
 /// key is used; the old key stays in the store to read earlier messages.
-fn rotate(session: &Session) -> Result<()> {
+/// With `revoke`, the announcement also carries the old key revoked by
+/// itself, which moves the contact's pin to `revoked` (sending to the old
+/// key stops) and tells gpg and Thunderbird users to stop trusting it.
+fn rotate(session: &Session, revoke: Option<RevocationReason>) -> Result<()> {
     let config = session.config()?;
     let mut store = session.unlock()?;
     let contacts = Contacts::load(&store)?;
     let old = store.secret_cert().clone();
     let new = keys::generate(&config.account.name, &config.account.address)?;
+    let revoked = revoke
+        .map(|reason| match reason {
+            RevocationReason::Compromised => {
+                keys::revoke(&old, ReasonForRevocation::KeyCompromised, "may be known to others")
+            }
+            RevocationReason::Superseded => keys::revoke(&old, ReasonForRevocation::KeySuperseded, "replaced"),
+        })
+        .transpose()?;
     let mut announced = Vec::new();
     for contact in contacts.iter().filter(|c| c.state == PinState::Verified) {
         let (contact, cert) = contacts.recipient(&contact.address)?;
@@ -72,6 +84,7 @@ fn rotate(session: &Session) -> Result<()> {
                 from_address: config.account.address.clone(),
                 to_address: contact.address.clone(),
                 new_key: &new,
+                revoked_old: revoked.as_ref(),
                 message_id: message_id.clone(),
                 date: SystemTime::now(),
             },
@@ -104,9 +117,15 @@ fn rotate(session: &Session) -> Result<()> {
             "previous_fingerprint": old.fingerprint().to_hex(),
             "announced_to": announced,
             "queued": flushed.failed.len(),
+            "old_revoked": revoked.is_some(),
         }))?;
     } else {
         print_rotation(&store, &old, &announced);
+        if let Some(revoked) = &revoked {
+            println!("the old key is revoked; the revocation went out with the announcement");
+            println!("give it to anyone else who has your old key:");
+            print!("{}", String::from_utf8(revoked.armored().to_vec()?)?);
+        }
     }
     if !flushed.failed.is_empty() {
         return Err(Refusal::queued(format!(

@@ -24,12 +24,14 @@ pub struct Announcement<'a> {
     pub to_address: String,
     /// The new key (public parts are taken).
     pub new_key: &'a Cert,
+    /// The old key, revoked by itself (`key rotate --revoke-old`).
+    pub revoked_old: Option<&'a Cert>,
     pub message_id: String,
     pub date: SystemTime,
 }
 
 /// Signed by `old` (the key the contact verified), encrypted to the
-/// contact and to both of the sender's keys.
+/// contact and to the old key, which the sender keeps for reading.
 pub fn compose(announcement: &Announcement<'_>, old: &Cert, recipient: &Cert) -> Result<Sealed> {
     let fingerprint = announcement.new_key.fingerprint().to_hex();
     let from = mailbox(Some(&announcement.from_name), &announcement.from_address)?;
@@ -50,6 +52,12 @@ pub fn compose(announcement: &Announcement<'_>, old: &Cert, recipient: &Cert) ->
             lettre::message::Attachment::new("new-key.asc".to_string())
                 .body(String::from_utf8(public.armored().to_vec()?)?, ContentType::parse("application/pgp-keys")?),
         );
+    if let Some(revoked) = announcement.revoked_old {
+        entity = entity.singlepart(
+            lettre::message::Attachment::new("revoked-old-key.asc".to_string())
+                .body(String::from_utf8(revoked.armored().to_vec()?)?, ContentType::parse("application/pgp-keys")?),
+        );
+    }
     entity.headers_mut().insert_raw(HeaderValue::new(HeaderName::new_from_ascii_str(HEADER), fingerprint));
     let content_type = format!("multipart/mixed; boundary=\"{}\"; protected-headers=\"v1\"", entity.boundary());
     entity.headers_mut().set(ContentType::parse(&content_type)?);
