@@ -439,22 +439,25 @@ fn an_answered_invite_can_be_revoked_and_an_expired_join_is_not_continued() {
 /// A message the user's key cannot open, with many copies of one password
 /// slot: it costs the sync one key derivation per invite under way.
 fn password_slot_flood(slots: usize) -> Vec<u8> {
-    use sequoia_openpgp::serialize::stream::{Encryptor, LiteralWriter, Message, Recipient};
+    use sequoia_openpgp::crypto::{Password, SessionKey};
+    use sequoia_openpgp::packet::skesk::SKESK4;
+    use sequoia_openpgp::serialize::stream::{Encryptor, LiteralWriter, Message};
+    use sequoia_openpgp::serialize::Serialize;
+    use sequoia_openpgp::types::SymmetricAlgorithm;
     use std::io::Write;
-    let mut sealed = Vec::new();
-    let password = sequoia_openpgp::crypto::Password::from("not any invite's");
-    let message = Encryptor::for_recipients(Message::new(&mut sealed), Vec::<Recipient>::new())
-        .add_passwords(Some(password))
-        .build()
-        .unwrap();
+    // One slot as sealpost writes it (its key derivation), for no invite.
+    let algo = SymmetricAlgorithm::AES256;
+    let session_key = SessionKey::new(32).unwrap();
+    let s2k = sealpost::message::compose::join_s2k().unwrap();
+    let slot = SKESK4::with_password(algo, algo, s2k, &session_key, &Password::from("not any invite's")).unwrap();
+    let mut flood = Vec::new();
+    for _ in 0..slots {
+        sequoia_openpgp::Packet::SKESK(slot.clone().into()).serialize(&mut flood).unwrap();
+    }
+    let message = Encryptor::with_session_key(Message::new(&mut flood), algo, session_key).unwrap().build().unwrap();
     let mut literal = LiteralWriter::new(message).build().unwrap();
     literal.write_all(b"flood").unwrap();
     literal.finalize().unwrap();
-    // The password slot is the first packet (new format, one-byte length).
-    assert_eq!(sealed[0], 0xC3, "a SKESK packet first");
-    let skesk = &sealed[..2 + sealed[1] as usize];
-    let mut flood = skesk.repeat(slots);
-    flood.extend_from_slice(&sealed[skesk.len()..]);
     let mut armored = Vec::new();
     let mut writer = sequoia_openpgp::armor::Writer::new(&mut armored, sequoia_openpgp::armor::Kind::Message).unwrap();
     writer.write_all(&flood).unwrap();

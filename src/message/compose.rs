@@ -9,10 +9,14 @@ use base64::Engine;
 use lettre::message::header::{self, ContentDisposition, ContentType, HeaderName, HeaderValue};
 use lettre::message::{Mailbox, Mailboxes, MultiPart, SinglePart};
 use sequoia_openpgp::armor;
-use sequoia_openpgp::crypto::Password;
+use sequoia_openpgp::crypto::{Password, SessionKey, S2K};
+use sequoia_openpgp::packet::skesk::SKESK4;
 use sequoia_openpgp::serialize::stream::{Armorer, Encryptor, LiteralWriter, Message, Recipient, Signer};
+use sequoia_openpgp::serialize::Serialize;
 use sequoia_openpgp::serialize::SerializeInto;
+use sequoia_openpgp::types::{HashAlgorithm, SymmetricAlgorithm};
 use sequoia_openpgp::Cert;
+use sequoia_openpgp::Packet;
 use sha2::{Digest, Sha256};
 
 use super::Attachment;
@@ -205,11 +209,23 @@ pub(crate) fn sign_and_encrypt_with(
     }
     let mut sink = Vec::new();
     let message = Message::new(&mut sink);
-    let message = Armorer::new(message).kind(armor::Kind::Message).build()?;
-    let message = Encryptor::for_recipients(message, targets)
-        .add_passwords(passwords.iter().cloned())
-        .build()
-        .context("encrypting")?;
+    let mut message = Armorer::new(message).kind(armor::Kind::Message).build()?;
+    let message = if passwords.is_empty() {
+        Encryptor::for_recipients(message, targets).build().context("encrypting")?
+    } else {
+        // Password slots are written here rather than by the encryptor, to
+        // use the join's own key derivation (see `join_s2k`).
+        let algo = SymmetricAlgorithm::AES256;
+        let session_key = SessionKey::new(algo.key_size()?)?;
+        for password in passwords {
+            let skesk = SKESK4::with_password(algo, algo, join_s2k()?, &session_key, password)?;
+            Packet::SKESK(skesk.into()).serialize(&mut message)?;
+        }
+        Encryptor::with_session_key(message, algo, session_key)?
+            .add_recipients(targets)
+            .build()
+            .context("encrypting")?
+    };
     let mut signer = Signer::new(message, signing)?;
     for cert in intended {
         signer = signer.add_intended_recipient(cert);
@@ -219,6 +235,20 @@ pub(crate) fn sign_and_encrypt_with(
     literal.write_all(plaintext)?;
     literal.finalize()?;
     Ok(sink)
+}
+
+/// The key derivation of a join step's password slot: iterated and salted
+/// SHA-256 at the lowest count OpenPGP has. The password comes from the
+/// invite's 128-bit secret, so a slow derivation adds nothing against
+/// guessing; it would only let a stranger's mail make `sync` slow. Readers
+/// accept exactly this setting and nothing else.
+pub fn join_s2k() -> Result<S2K> {
+    let mut salt = [0u8; 8];
+    sequoia_openpgp::crypto::random(&mut salt)?;
+    let S2K::Iterated { hash, hash_bytes, .. } = S2K::new_iterated(HashAlgorithm::SHA256, 1024)? else {
+        unreachable!("new_iterated makes an iterated S2K")
+    };
+    Ok(S2K::Iterated { hash, salt, hash_bytes })
 }
 
 /// `Autocrypt: addr=...; keydata=...` with a minimal public certificate,

@@ -767,12 +767,12 @@ impl DecryptionHelper for Helper<'_> {
 }
 
 /// Whether a password packet asks for exactly the key derivation sealpost
-/// writes (sequoia's default: iterated and salted SHA-256 at its fixed
-/// count). Each try costs that derivation once per invite under way; a
-/// sender-chosen cost (a higher count, Argon2) is never paid.
+/// writes for a join step (`compose::join_s2k`, which costs microseconds).
+/// A sender-chosen cost (a higher count, Argon2) is never paid.
 fn is_sealpost_s2k(skesk: &SKESK) -> bool {
     let SKESK::V4(skesk) = skesk else { return false };
-    match (skesk.s2k(), S2K::default()) {
+    let Ok(ours) = super::compose::join_s2k() else { return false };
+    match (skesk.s2k(), ours) {
         (S2K::Iterated { hash, hash_bytes, .. }, S2K::Iterated { hash: ours, hash_bytes: our_bytes, .. }) => {
             *hash == ours && *hash_bytes == our_bytes
         }
