@@ -581,7 +581,8 @@ fn check_structure(ciphertext: &[u8], me: &[Cert]) -> Result<bool, Refusal> {
         }
         match pp.next() {
             Ok((_, next)) => ppr = next,
-            Err(_) => return Ok(false),
+            // Damaged further on: still ours if a packet before named us.
+            Err(_) => return Ok(for_me),
         }
     }
     Ok(for_me)
