@@ -579,7 +579,7 @@ fn check_structure(ciphertext: &[u8], me: &[Cert]) -> Result<bool, Refusal> {
         }
         match pp.next() {
             Ok((_, next)) => ppr = next,
-            // Cut off or damaged further on: still addressed to us.
+            // Damaged further on: still ours if a packet before named us.
             Err(_) => return Ok(for_me),
         }
     }
