@@ -1,0 +1,93 @@
+//! What keeps the store private around it: the passphrase file, plaintext
+//! drafts, the permissions and owner of every file, and the keyring's form.
+
+mod common;
+
+use std::os::unix::fs::PermissionsExt;
+use std::path::Path;
+use std::sync::{RwLock, RwLockReadGuard};
+
+use common::{write_private, World};
+
+/// Every sealpost run removes the drafts of sealpost processes that are
+/// gone, in all of /dev/shm. The draft test holds this exclusively, so no
+/// run of another test here removes its draft before the run it watches.
+static SHARED_DRAFTS: RwLock<()> = RwLock::new(());
+
+fn alongside_other_tests() -> RwLockReadGuard<'static, ()> {
+    SHARED_DRAFTS.read().unwrap_or_else(|e| e.into_inner())
+}
+
+fn set_mode(path: &Path, mode: u32) {
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).unwrap();
+}
+
+// --- The passphrase file ---
+
+#[test]
+fn init_refuses_a_short_passphrase_from_the_passphrase_file_variable() {
+    let _shared = alongside_other_tests();
+    let world = World::new();
+    let ada = world.bare_person("ada", "ada@practice.example");
+    write_private(&ada.passphrase_file, b"x\n");
+    let run = ada.run(&["init", "--name", "Ada", "--email", &ada.address, "--kdf-work-factor", "10"], "");
+    assert_eq!(run.code, 1, "{run:?}");
+    assert!(run.stderr.contains("the passphrase is shorter than 8 characters; nothing was created"), "{run:?}");
+    assert!(!ada.home.join("config/config.toml").exists());
+    assert!(!ada.home.join("data/keys.age").exists());
+}
+
+#[test]
+fn init_refuses_a_short_passphrase_from_passphrase_file_option() {
+    let _shared = alongside_other_tests();
+    let world = World::new();
+    let home = world.path().join("ada");
+    let file = world.path().join("short.pass");
+    write_private(&file, b"1234567\n");
+    let mut cmd = common::sealpost();
+    cmd.env("SEALPOST_HOME", &home).args(["--passphrase-file", file.to_str().unwrap()]).args([
+        "init",
+        "--name",
+        "Ada",
+        "--email",
+        "ada@practice.example",
+        "--kdf-work-factor",
+        "10",
+    ]);
+    let run = common::run_command(&mut cmd, "");
+    assert_eq!(run.code, 1, "{run:?}");
+    assert!(run.stderr.contains("shorter than 8 characters"), "{run:?}");
+    assert!(!home.join("config/config.toml").exists());
+}
+
+#[test]
+fn init_refuses_a_passphrase_file_others_can_read_and_creates_nothing() {
+    let _shared = alongside_other_tests();
+    let world = World::new();
+    let ada = world.bare_person("ada", "ada@practice.example");
+    set_mode(&ada.passphrase_file, 0o644);
+    let run = ada.run(&["init", "--name", "Ada", "--email", &ada.address, "--kdf-work-factor", "10"], "");
+    assert_eq!(run.code, 5, "{run:?}");
+    let fix = format!("chmod 600 {}", ada.passphrase_file.display());
+    assert!(run.stderr.contains(&fix), "{run:?}");
+    assert!(run.stderr.contains("mode 644"), "{run:?}");
+    assert!(!ada.home.join("config/config.toml").exists());
+}
+
+#[test]
+fn every_command_refuses_a_passphrase_file_others_can_read_or_write() {
+    let _shared = alongside_other_tests();
+    let world = World::new();
+    let ada = world.person("ada", "Dr. Ada Moss", "ada@practice.example");
+    let fix = format!("chmod 600 {}", ada.passphrase_file.display());
+    for mode in [0o644, 0o604, 0o620, 0o640] {
+        set_mode(&ada.passphrase_file, mode);
+        let run = ada.run(&["inbox"], "");
+        assert_eq!(run.code, 5, "mode {mode:o}: {run:?}");
+        assert!(run.stderr.contains(&fix), "mode {mode:o}: {run:?}");
+    }
+    set_mode(&ada.passphrase_file, 0o600);
+    ada.ok(&["inbox"], "");
+    set_mode(&ada.passphrase_file, 0o400);
+    ada.ok(&["inbox"], "");
+}
