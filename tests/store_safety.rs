@@ -7,7 +7,7 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 use std::sync::{RwLock, RwLockReadGuard};
 
-use common::{write_private, World};
+use common::{pair, write_private, Person, World};
 
 /// Every sealpost run removes the drafts of sealpost processes that are
 /// gone, in all of /dev/shm. The draft test holds this exclusively, so no
@@ -90,4 +90,76 @@ fn every_command_refuses_a_passphrase_file_others_can_read_or_write() {
     ada.ok(&["inbox"], "");
     set_mode(&ada.passphrase_file, 0o400);
     ada.ok(&["inbox"], "");
+}
+
+// --- Permissions and owner of the whole store ---
+
+/// Sam holds a received message: `data/inbox/1.eml.age`.
+fn sam_with_a_message(world: &World) -> Person {
+    let (ada, sam) = pair(world);
+    ada.ok(&["send", "--to", "sam", "--subject", "Plan"], "See you Thursday.\n");
+    sam.ok(&["sync"], "");
+    assert!(sam.home.join("data/inbox/1.eml.age").exists());
+    sam
+}
+
+#[test]
+fn a_file_deep_in_the_store_others_can_read_is_refused_with_the_chmod() {
+    let _shared = alongside_other_tests();
+    let world = World::new();
+    let sam = sam_with_a_message(&world);
+    let message = sam.home.join("data/inbox/1.eml.age");
+    set_mode(&message, 0o644);
+    let run = sam.run(&["inbox"], "");
+    assert_eq!(run.code, 1, "{run:?}");
+    assert!(run.stderr.contains(&format!("chmod 600 {}", message.display())), "{run:?}");
+    set_mode(&message, 0o600);
+    sam.ok(&["inbox"], "");
+}
+
+#[test]
+fn a_folder_deep_in_the_store_others_can_enter_is_refused_with_the_chmod() {
+    let _shared = alongside_other_tests();
+    let world = World::new();
+    let sam = sam_with_a_message(&world);
+    let nested = sam.home.join("data/inbox/copied");
+    std::fs::create_dir(&nested).unwrap();
+    set_mode(&nested, 0o755);
+    let run = sam.run(&["read", "1"], "");
+    assert_eq!(run.code, 1, "{run:?}");
+    assert!(run.stderr.contains(&format!("chmod 700 {}", nested.display())), "{run:?}");
+    assert!(!run.stdout.contains("See you Thursday"), "{run:?}");
+}
+
+#[test]
+fn a_symbolic_link_in_the_store_is_refused() {
+    let _shared = alongside_other_tests();
+    let world = World::new();
+    let sam = sam_with_a_message(&world);
+    let elsewhere = world.path().join("elsewhere");
+    std::fs::create_dir(&elsewhere).unwrap();
+    let link = sam.home.join("data/inbox/2.eml.age");
+    std::os::unix::fs::symlink(elsewhere.join("2.eml.age"), &link).unwrap();
+    let run = sam.run(&["inbox"], "");
+    assert_eq!(run.code, 1, "{run:?}");
+    assert!(run.stderr.contains(&format!("{} is a symbolic link", link.display())), "{run:?}");
+    assert!(run.stderr.contains(&format!("rm {}", link.display())), "{run:?}");
+}
+
+#[test]
+fn a_file_in_the_store_owned_by_another_user_is_refused_with_the_chown() {
+    let _shared = alongside_other_tests();
+    // SAFETY: geteuid cannot fail.
+    if unsafe { libc::geteuid() } != 0 {
+        eprintln!("skipped: only root can give a file to another user (the unit test in home.rs covers it)");
+        return;
+    }
+    let world = World::new();
+    let sam = sam_with_a_message(&world);
+    let message = sam.home.join("data/inbox/1.eml.age");
+    std::os::unix::fs::chown(&message, Some(65534), None).unwrap();
+    let run = sam.run(&["inbox"], "");
+    assert_eq!(run.code, 1, "{run:?}");
+    assert!(run.stderr.contains("belongs to uid 65534"), "{run:?}");
+    assert!(run.stderr.contains(&format!("chown 0 {}", message.display())), "{run:?}");
 }
