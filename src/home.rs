@@ -190,8 +190,89 @@ pub fn remove_unfinished_writes(data_dir: &Path) -> Result<()> {
     Ok(())
 }
 
-/// The name of a folder holding a draft while `$EDITOR` runs.
+/// The start of the name of a folder holding a draft while `$EDITOR` runs:
+/// `sealpost-draft-PID-RANDOM`, where PID is the sealpost that made it.
 pub const DRAFT_PREFIX: &str = "sealpost-draft-";
+
+/// Memory-backed, so a draft never reaches a disk; see `draft_base`.
+const SHM: &str = "/dev/shm";
+
+/// Where plaintext drafts are written: /dev/shm when the system has it,
+/// else the private data folder.
+pub fn draft_base(data_dir: &Path) -> PathBuf {
+    let shm = Path::new(SHM);
+    if shm.is_dir() {
+        shm.to_path_buf()
+    } else {
+        data_dir.to_path_buf()
+    }
+}
+
+/// A new draft folder's name, naming this process as its owner.
+pub fn draft_folder_name() -> String {
+    format!("{DRAFT_PREFIX}{}-{}", std::process::id(), unique_suffix())
+}
+
+/// Removes the plaintext drafts that a sealpost killed while `$EDITOR` ran
+/// left behind (a kill -9, a crash, a closed terminal), in /dev/shm and in
+/// `data_dir`, telling the user what goes. Nothing else would ever remove
+/// them, and they are the only plaintext sealpost writes.
+///
+/// A draft is orphaned when the process its name names is gone, or is not
+/// a sealpost of this user (its pid was reused): `/proc/PID` missing, owned
+/// by another uid, or running another program. A draft of a sealpost still
+/// running is left alone, whichever store it belongs to; so are folders of
+/// other users and names that name no pid. Without `/proc` nothing can be
+/// told apart and nothing is removed. A reused pid that happens to be
+/// another sealpost only delays the removal to a later run.
+pub fn remove_orphaned_drafts(data_dir: &Path) {
+    if !Path::new("/proc/self").is_dir() {
+        return;
+    }
+    // SAFETY: geteuid has no preconditions and cannot fail.
+    let uid = unsafe { libc::geteuid() };
+    let program = fs::read_to_string("/proc/self/comm").unwrap_or_default();
+    for base in [Path::new(SHM), data_dir] {
+        let Ok(entries) = fs::read_dir(base) else { continue };
+        for entry in entries.flatten() {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            let Some(pid) = name.strip_prefix(DRAFT_PREFIX).and_then(|rest| rest.split('-').next()) else {
+                continue;
+            };
+            let Ok(pid) = pid.parse::<u32>() else { continue };
+            let Ok(meta) = entry.metadata() else { continue };
+            if !meta.is_dir() || meta.uid() != uid || is_running_sealpost(pid, uid, &program) {
+                continue;
+            }
+            let path = entry.path();
+            crate::error::warn(&format!(
+                "removing {}: a plaintext draft left by sealpost process {pid}, which is no longer running",
+                path.display()
+            ));
+            if let Err(e) = fs::remove_dir_all(&path) {
+                crate::error::warn(&format!(
+                    "could not remove {} ({e}); remove it with `rm -r {}`",
+                    path.display(),
+                    path.display()
+                ));
+            }
+        }
+    }
+}
+
+/// Whether `pid` is a process of `uid` running the program named `program`
+/// (the `comm` of this sealpost).
+fn is_running_sealpost(pid: u32, uid: u32, program: &str) -> bool {
+    if pid == std::process::id() {
+        return true;
+    }
+    let proc = PathBuf::from(format!("/proc/{pid}"));
+    match fs::metadata(&proc) {
+        Ok(meta) if meta.uid() == uid => {}
+        _ => return false,
+    }
+    fs::read_to_string(proc.join("comm")).is_ok_and(|comm| comm == program)
+}
 
 /// Makes a rename or removal in `dir` durable.
 pub fn sync_dir(dir: &Path) -> Result<()> {
@@ -300,6 +381,32 @@ mod tests {
         let err = check_tree(&home.data_dir, mine + 1).unwrap_err().to_string();
         assert!(err.contains(&format!("it belongs to uid {mine}, not to you (uid {})", mine + 1)), "{err}");
         assert!(err.contains(&format!("chown -R {} {}", mine + 1, home.data_dir.display())), "{err}");
+    }
+
+    #[test]
+    fn drafts_of_processes_gone_or_not_sealpost_are_removed_and_a_running_ones_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut gone = std::process::Command::new("true").spawn().unwrap();
+        gone.wait().unwrap();
+        let mut other_program = std::process::Command::new("sleep").arg("600").spawn().unwrap();
+        let orphans = [
+            dir.path().join(format!("{DRAFT_PREFIX}{}-0011", gone.id())),
+            dir.path().join(format!("{DRAFT_PREFIX}{}-0022", other_program.id())),
+        ];
+        let running = dir.path().join(draft_folder_name());
+        let not_a_draft = dir.path().join(format!("{DRAFT_PREFIX}notes"));
+        for folder in orphans.iter().chain([&running, &not_a_draft]) {
+            create_private_dir(folder).unwrap();
+            write_atomic(&folder.join("message.txt"), b"plaintext").unwrap();
+        }
+        remove_orphaned_drafts(dir.path());
+        other_program.kill().unwrap();
+        other_program.wait().unwrap();
+        for orphan in &orphans {
+            assert!(!orphan.exists(), "{} is still there", orphan.display());
+        }
+        assert!(running.join("message.txt").exists(), "this process's draft is kept");
+        assert!(not_a_draft.exists(), "a folder naming no process is left alone");
     }
 
     #[test]

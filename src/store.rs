@@ -178,6 +178,7 @@ impl Store {
         home.check_permissions()?;
         let lock = Lock::acquire(&home.data_dir, Duration::from_secs(10))?;
         home::remove_unfinished_writes(&home.data_dir)?;
+        home::remove_orphaned_drafts(&home.data_dir);
         let store_key = age::x25519::Identity::from_str(&keyring.store_key)
             .map_err(|e| anyhow!("the keyring's store key is damaged: {e}"))?;
         let secret = Cert::from_bytes(keyring.secret_key.as_bytes()).context("reading the secret key")?;

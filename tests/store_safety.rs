@@ -4,7 +4,8 @@
 mod common;
 
 use std::os::unix::fs::PermissionsExt;
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
 use std::sync::{RwLock, RwLockReadGuard};
 
 use common::{pair, write_private, Person, World};
@@ -90,6 +91,140 @@ fn every_command_refuses_a_passphrase_file_others_can_read_or_write() {
     ada.ok(&["inbox"], "");
     set_mode(&ada.passphrase_file, 0o400);
     ada.ok(&["inbox"], "");
+}
+
+// --- Drafts ---
+
+/// A terminal for the child's stdin, so `send` runs `$EDITOR` as for a
+/// person at a keyboard. The master end is returned to be kept open.
+fn terminal() -> (std::fs::File, std::fs::File) {
+    use std::os::fd::FromRawFd;
+    // SAFETY: plain libc calls on a descriptor this function owns.
+    unsafe {
+        let master = libc::posix_openpt(libc::O_RDWR | libc::O_NOCTTY);
+        assert!(master >= 0, "no pseudo-terminal");
+        assert_eq!(libc::grantpt(master), 0);
+        assert_eq!(libc::unlockpt(master), 0);
+        let name = std::ffi::CStr::from_ptr(libc::ptsname(master)).to_str().unwrap().to_string();
+        let slave = std::fs::OpenOptions::new().read(true).write(true).open(name).unwrap();
+        (std::fs::File::from_raw_fd(master), slave)
+    }
+}
+
+fn editor(world: &World, name: &str, script: &str) -> PathBuf {
+    let path = world.path().join(name);
+    std::fs::write(&path, format!("#!/bin/sh\nset -e\n{script}")).unwrap();
+    set_mode(&path, 0o755);
+    path
+}
+
+/// Starts `send` on a terminal with `editor`; the editor writes the path
+/// of its draft to `told`.
+fn send_with_editor(person: &Person, to: &str, editor: &Path, told: &Path) -> std::process::Child {
+    let (master, slave) = terminal();
+    let child = person
+        .command()
+        .args(["send", "--to", to, "--subject", "Notes"])
+        .env("EDITOR", editor)
+        .env("TOLD", told)
+        .stdin(Stdio::from(slave))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // The terminal stays open as long as the child runs.
+    std::mem::forget(master);
+    child
+}
+
+/// Waits until `path` exists (the editor is running); no outcome depends on
+/// how long that takes.
+fn wait_for(path: &Path) -> PathBuf {
+    for _ in 0..6000 {
+        if let Ok(text) = std::fs::read_to_string(path) {
+            if text.ends_with('\n') {
+                return PathBuf::from(text.trim_end());
+            }
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    panic!("the editor never started");
+}
+
+/// A `send` whose editor waits for `release`; released when dropped, so a
+/// failing test leaves no editor behind.
+struct Editing {
+    child: Option<std::process::Child>,
+    release: PathBuf,
+}
+
+impl Editing {
+    fn finish(&mut self) -> std::process::Output {
+        std::fs::write(&self.release, "").unwrap();
+        self.child.take().unwrap().wait_with_output().unwrap()
+    }
+}
+
+impl Drop for Editing {
+    fn drop(&mut self) {
+        if self.child.is_some() {
+            self.finish();
+        }
+    }
+}
+
+#[test]
+fn a_draft_left_by_a_killed_sealpost_is_removed_at_the_next_run_and_a_running_ones_is_kept() {
+    let _alone = SHARED_DRAFTS.write().unwrap_or_else(|e| e.into_inner());
+    let world = World::new();
+    let (ada, sam) = pair(&world);
+
+    // Ada is writing a note in her editor, still running.
+    let release = world.path().join("release");
+    let waits = editor(
+        &world,
+        "waiting-editor",
+        &format!(
+            "printf 'Notes for Thursday\\n' > \"$1\"\nprintf '%s\\n' \"$1\" > \"$TOLD\"\n\
+             while [ ! -e {} ]; do sleep 0.05; done\n",
+            release.display()
+        ),
+    );
+    let adas_told = world.path().join("ada-draft");
+    let mut writing = Editing { child: Some(send_with_editor(&ada, "sam", &waits, &adas_told)), release };
+    let adas_draft = wait_for(&adas_told);
+
+    // Sam's sealpost is killed (kill -9) while his editor has the draft.
+    let kills = editor(
+        &world,
+        "killing-editor",
+        "printf 'CONFIDENTIAL DRAFT\\n' > \"$1\"\nprintf '%s\\n' \"$1\" > \"$TOLD\"\n\
+         p=$$\nwhile [ \"$(cat /proc/$p/comm)\" != sealpost ]; do p=$(cut -d' ' -f4 /proc/$p/stat); done\n\
+         kill -9 $p\n",
+    );
+    let sams_told = world.path().join("sam-draft");
+    let killed = send_with_editor(&sam, "ada", &kills, &sams_told).wait_with_output().unwrap();
+    assert_eq!(killed.status.code(), None, "sealpost was killed: {killed:?}");
+    let sams_draft = wait_for(&sams_told);
+    let sams_folder = sams_draft.parent().unwrap().to_path_buf();
+    assert_eq!(std::fs::read_to_string(&sams_draft).unwrap(), "CONFIDENTIAL DRAFT\n", "the plaintext was left");
+
+    // Sam's next run removes his orphaned draft and says so; Ada's stays.
+    let next = sam.ok(&["outbox"], "");
+    assert!(
+        next.stderr.contains(&format!("removing {}", sams_folder.display())),
+        "the user is told what is removed: {next:?}"
+    );
+    assert!(!sams_folder.exists(), "the orphaned draft is gone");
+    assert!(!next.stderr.contains(&adas_draft.parent().unwrap().display().to_string()), "{next:?}");
+    assert_eq!(std::fs::read_to_string(&adas_draft).unwrap(), "Notes for Thursday\n", "the running draft is kept");
+
+    // Ada's editor finishes: her note goes out as she wrote it.
+    let sent = writing.finish();
+    assert_eq!(sent.status.code(), Some(0), "{sent:?}");
+    assert!(!adas_draft.exists(), "sealpost removes its own draft");
+    sam.ok(&["sync"], "");
+    assert!(sam.ok(&["read", "1"], "").stdout.contains("Notes for Thursday"));
 }
 
 // --- Permissions and owner of the whole store ---
