@@ -8,6 +8,8 @@ use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::sync::{RwLock, RwLockReadGuard};
 
+use age::secrecy::SecretString;
+use base64::Engine;
 use common::{pair, write_private, Person, World};
 
 /// Every sealpost run removes the drafts of sealpost processes that are
@@ -297,4 +299,63 @@ fn a_file_in_the_store_owned_by_another_user_is_refused_with_the_chown() {
     assert_eq!(run.code, 1, "{run:?}");
     assert!(run.stderr.contains("belongs to uid 65534"), "{run:?}");
     assert!(run.stderr.contains(&format!("chown 0 {}", message.display())), "{run:?}");
+}
+
+// --- The keyring's form ---
+
+fn decrypt_keyring(person: &Person) -> Vec<u8> {
+    let passphrase = std::fs::read_to_string(&person.passphrase_file).unwrap();
+    let identity = age::scrypt::Identity::new(SecretString::from(passphrase.trim_end().to_string()));
+    age::decrypt(&identity, &std::fs::read(person.home.join("data/keys.age")).unwrap()).unwrap()
+}
+
+fn encrypt_keyring(person: &Person, plain: &[u8]) {
+    let passphrase = std::fs::read_to_string(&person.passphrase_file).unwrap();
+    let mut recipient = age::scrypt::Recipient::new(SecretString::from(passphrase.trim_end().to_string()));
+    recipient.set_work_factor(10);
+    write_private(&person.home.join("data/keys.age"), &age::encrypt(&recipient, plain).unwrap());
+}
+
+#[test]
+fn a_new_keyring_holds_the_secret_key_in_a_form_read_without_copies() {
+    let _shared = alongside_other_tests();
+    let world = World::new();
+    let ada = world.person("ada", "Dr. Ada Moss", "ada@practice.example");
+    let plain = decrypt_keyring(&ada);
+    // No escapes: a JSON parser reads every string straight into its place.
+    assert!(!plain.contains(&b'\\'), "{}", String::from_utf8_lossy(&plain));
+    let json: serde_json::Value = serde_json::from_slice(&plain).unwrap();
+    let secret = base64::engine::general_purpose::STANDARD.decode(json["secret_key"].as_str().unwrap()).unwrap();
+    assert!(secret.starts_with(b"-----BEGIN PGP PRIVATE KEY BLOCK-----"));
+}
+
+#[test]
+fn a_store_made_by_an_earlier_release_still_unlocks() {
+    let _shared = alongside_other_tests();
+    let world = World::new();
+    let (ada, sam) = pair(&world);
+    ada.ok(&["send", "--to", "sam", "--subject", "Plan"], "See you Thursday.\n");
+    sam.ok(&["sync"], "");
+    // The keyring as earlier releases wrote it: the armored secret key
+    // as a JSON string, its newlines escaped.
+    let json: serde_json::Value = serde_json::from_slice(&decrypt_keyring(&sam)).unwrap();
+    let secret = json["secret_key"].as_str().unwrap();
+    let armored = if secret.starts_with("-----BEGIN") {
+        secret.to_string()
+    } else {
+        String::from_utf8(base64::engine::general_purpose::STANDARD.decode(secret).unwrap()).unwrap()
+    };
+    let old = serde_json::json!({ "store_key": json["store_key"], "secret_key": armored });
+    let old = serde_json::to_vec(&old).unwrap();
+    assert!(old.windows(2).any(|w| w == b"\\n"), "the old form escapes the armor's newlines");
+    encrypt_keyring(&sam, &old);
+
+    let read = sam.ok(&["read", "1"], "");
+    assert!(read.stdout.contains("See you Thursday."), "{read:?}");
+    assert!(!read.stderr.contains("warning"), "{read:?}");
+    // Rewritten in the current form at that unlock, and unlocking still.
+    assert!(!decrypt_keyring(&sam).contains(&b'\\'), "the keyring is in the new form");
+    sam.ok(&["send", "--to", "ada"], "Thursday is fine.\n");
+    ada.ok(&["sync"], "");
+    assert!(ada.ok(&["read", "2"], "").stdout.contains("Thursday is fine."), "1 is the read receipt");
 }
