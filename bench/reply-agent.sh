@@ -14,7 +14,7 @@ export XDG_RUNTIME_DIR=$work/run
 mkdir -m 700 "$XDG_RUNTIME_DIR"
 trap 'SEALPOST_HOME=$work/ada "$bin" lock > /dev/null 2>&1 || true; rm -rf "$work"' EXIT
 
-for who in ada sam; do echo "benchmark passphrase $who" > "$work/$who.pass"; done
+for who in ada sam; do (umask 077; echo "benchmark passphrase $who" > "$work/$who.pass"); done
 SEALPOST_HOME=$work/ada SEALPOST_PASSPHRASE_FILE=$work/ada.pass "$bin" init --name Ada --email ada@practice.example --maildir "$work/mail" > /dev/null 2>&1
 SEALPOST_HOME=$work/sam SEALPOST_PASSPHRASE_FILE=$work/sam.pass "$bin" init --name Sam --email sam@client.example --maildir "$work/mail" > /dev/null 2>&1
 SEALPOST_HOME=$work/sam "$bin" key export > "$work/sam.asc"

@@ -39,7 +39,7 @@ setup_pair() { # work factor flag (may be empty)
   local dir=$1; shift
   mkdir -p "$dir"
   for who in ada sam; do
-    echo "benchmark passphrase $who" > "$dir/$who.pass"
+    (umask 077; echo "benchmark passphrase $who" > "$dir/$who.pass")
   done
   SEALPOST_HOME=$dir/ada SEALPOST_PASSPHRASE_FILE=$dir/ada.pass "$bin" init --name Ada --email ada@practice.example --maildir "$dir/mail" "$@" > /dev/null 2>&1
   SEALPOST_HOME=$dir/sam SEALPOST_PASSPHRASE_FILE=$dir/sam.pass "$bin" init --name Sam --email sam@client.example --maildir "$dir/mail" "$@" > /dev/null 2>&1

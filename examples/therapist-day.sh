@@ -21,7 +21,8 @@ sealpost() { "$SEALPOST" "$@"; }
 # Switch identity: each person has a home and a passphrase file.
 be() {
   export SEALPOST_HOME="$day/$1" SEALPOST_PASSPHRASE_FILE="$day/$1.pass"
-  [ -f "$SEALPOST_PASSPHRASE_FILE" ] || echo "day passphrase of $1" > "$SEALPOST_PASSPHRASE_FILE"
+  # A passphrase file must be yours alone (0600); sealpost refuses it otherwise.
+  [ -f "$SEALPOST_PASSPHRASE_FILE" ] || (umask 077; echo "day passphrase of $1" > "$SEALPOST_PASSPHRASE_FILE")
 }
 fail() { echo "FAILED: $*" >&2; exit 1; }
 

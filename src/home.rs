@@ -12,7 +12,7 @@
 
 use std::fs::{self, File, OpenOptions};
 use std::io::Write;
-use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
+use std::os::unix::fs::{DirBuilderExt, MetadataExt, OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -57,31 +57,65 @@ impl Home {
         Ok(())
     }
 
-    /// Refuses a home whose folders or files other users can read or write.
+    /// Refuses a home that is not the user's alone: everything under the
+    /// config and data folders must belong to this user, every folder be
+    /// 0700 or stricter and every file 0600 or stricter, and nothing be a
+    /// symbolic link. The whole tree is walked, not one level: a message
+    /// file others can read leaks as much as a loose keyring. Links are
+    /// never followed (a link could lead the store's writes anywhere); the
+    /// walk costs one `lstat` per entry, a few milliseconds for thousands.
     pub fn check_permissions(&self) -> Result<()> {
+        // SAFETY: geteuid has no preconditions and cannot fail.
+        let uid = unsafe { libc::geteuid() };
         for dir in [&self.config_dir, &self.data_dir] {
-            check_private(dir)?;
-            for entry in fs::read_dir(dir).with_context(|| format!("reading {}", dir.display()))? {
-                let path = entry?.path();
-                check_private(&path)?;
-            }
+            check_tree(dir, uid)?;
         }
         Ok(())
     }
 }
 
-fn check_private(path: &Path) -> Result<()> {
-    let meta = fs::symlink_metadata(path).with_context(|| format!("reading {}", path.display()))?;
+/// Checks `root` and everything under it (see `Home::check_permissions`).
+fn check_tree(root: &Path, uid: u32) -> Result<()> {
+    let meta = fs::symlink_metadata(root).with_context(|| format!("reading {}", root.display()))?;
+    check_private(root, &meta, uid)?;
+    let mut folders = vec![root.to_path_buf()];
+    while let Some(dir) = folders.pop() {
+        for entry in fs::read_dir(&dir).with_context(|| format!("reading {}", dir.display()))? {
+            let entry = entry.with_context(|| format!("reading {}", dir.display()))?;
+            let path = entry.path();
+            // Of the entry itself: `DirEntry::metadata` does not follow links.
+            let meta = entry.metadata().with_context(|| format!("reading {}", path.display()))?;
+            check_private(&path, &meta, uid)?;
+            if meta.is_dir() {
+                folders.push(path);
+            }
+        }
+    }
+    Ok(())
+}
+
+fn check_private(path: &Path, meta: &fs::Metadata, uid: u32) -> Result<()> {
+    let shown = path.display();
+    if meta.file_type().is_symlink() {
+        bail!(
+            "refusing to use the store: {shown} is a symbolic link, and sealpost keeps only its own \
+             files there. If you did not put it there on purpose, remove it with `rm {shown}`"
+        );
+    }
+    if meta.uid() != uid {
+        let recursive = if meta.is_dir() { "-R " } else { "" };
+        bail!(
+            "refusing to use {shown}: it belongs to uid {}, not to you (uid {uid}); sealpost keeps \
+             private data here. If it is yours, run `chown {recursive}{uid} {shown}` (as root)",
+            meta.uid()
+        );
+    }
     let mode = meta.permissions().mode() & 0o777;
     if mode & 0o077 != 0 {
         let fix = if meta.is_dir() { "700" } else { "600" };
         bail!(
-            "refusing to use {}: other users can access it (mode {:03o}); sealpost keeps \
-             private data here. If this is expected to be yours alone, run `chmod {} {}`",
-            path.display(),
-            mode,
-            fix,
-            path.display()
+            "refusing to use {shown}: other users can access it (mode {mode:03o}); sealpost keeps \
+             private data here. If this is expected to be yours alone, run `chmod {fix} {shown}`"
         );
     }
     Ok(())
@@ -156,8 +190,89 @@ pub fn remove_unfinished_writes(data_dir: &Path) -> Result<()> {
     Ok(())
 }
 
-/// The name of a folder holding a draft while `$EDITOR` runs.
+/// The start of the name of a folder holding a draft while `$EDITOR` runs:
+/// `sealpost-draft-PID-RANDOM`, where PID is the sealpost that made it.
 pub const DRAFT_PREFIX: &str = "sealpost-draft-";
+
+/// Memory-backed, so a draft never reaches a disk; see `draft_base`.
+const SHM: &str = "/dev/shm";
+
+/// Where plaintext drafts are written: /dev/shm when the system has it,
+/// else the private data folder.
+pub fn draft_base(data_dir: &Path) -> PathBuf {
+    let shm = Path::new(SHM);
+    if shm.is_dir() {
+        shm.to_path_buf()
+    } else {
+        data_dir.to_path_buf()
+    }
+}
+
+/// A new draft folder's name, naming this process as its owner.
+pub fn draft_folder_name() -> String {
+    format!("{DRAFT_PREFIX}{}-{}", std::process::id(), unique_suffix())
+}
+
+/// Removes the plaintext drafts that a sealpost killed while `$EDITOR` ran
+/// left behind (a kill -9, a crash, a closed terminal), in /dev/shm and in
+/// `data_dir`, telling the user what goes. Nothing else would ever remove
+/// them, and they are the only plaintext sealpost writes.
+///
+/// A draft is orphaned when the process its name names is gone, or is not
+/// a sealpost of this user (its pid was reused): `/proc/PID` missing, owned
+/// by another uid, or running another program. A draft of a sealpost still
+/// running is left alone, whichever store it belongs to; so are folders of
+/// other users and names that name no pid. Without `/proc` nothing can be
+/// told apart and nothing is removed. A reused pid that happens to be
+/// another sealpost only delays the removal to a later run.
+pub fn remove_orphaned_drafts(data_dir: &Path) {
+    if !Path::new("/proc/self").is_dir() {
+        return;
+    }
+    // SAFETY: geteuid has no preconditions and cannot fail.
+    let uid = unsafe { libc::geteuid() };
+    let program = fs::read_to_string("/proc/self/comm").unwrap_or_default();
+    for base in [Path::new(SHM), data_dir] {
+        let Ok(entries) = fs::read_dir(base) else { continue };
+        for entry in entries.flatten() {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            let Some(pid) = name.strip_prefix(DRAFT_PREFIX).and_then(|rest| rest.split('-').next()) else {
+                continue;
+            };
+            let Ok(pid) = pid.parse::<u32>() else { continue };
+            let Ok(meta) = entry.metadata() else { continue };
+            if !meta.is_dir() || meta.uid() != uid || is_running_sealpost(pid, uid, &program) {
+                continue;
+            }
+            let path = entry.path();
+            crate::error::warn(&format!(
+                "removing {}: a plaintext draft left by sealpost process {pid}, which is no longer running",
+                path.display()
+            ));
+            if let Err(e) = fs::remove_dir_all(&path) {
+                crate::error::warn(&format!(
+                    "could not remove {} ({e}); remove it with `rm -r {}`",
+                    path.display(),
+                    path.display()
+                ));
+            }
+        }
+    }
+}
+
+/// Whether `pid` is a process of `uid` running the program named `program`
+/// (the `comm` of this sealpost).
+fn is_running_sealpost(pid: u32, uid: u32, program: &str) -> bool {
+    if pid == std::process::id() {
+        return true;
+    }
+    let proc = PathBuf::from(format!("/proc/{pid}"));
+    match fs::metadata(&proc) {
+        Ok(meta) if meta.uid() == uid => {}
+        _ => return false,
+    }
+    fs::read_to_string(proc.join("comm")).is_ok_and(|comm| comm == program)
+}
 
 /// Makes a rename or removal in `dir` durable.
 pub fn sync_dir(dir: &Path) -> Result<()> {
@@ -251,6 +366,47 @@ mod tests {
         assert!(err.contains("another sealpost process is using this store"), "{err}");
         drop(held);
         Lock::acquire(dir.path(), Duration::ZERO).unwrap();
+    }
+
+    #[test]
+    fn a_file_of_another_user_anywhere_in_the_home_is_refused_with_the_chown() {
+        let dir = tempfile::tempdir().unwrap();
+        let home = Home::at(dir.path());
+        home.create().unwrap();
+        create_private_dir(&home.data_dir.join("inbox")).unwrap();
+        write_atomic(&home.data_dir.join("inbox/1.eml.age"), b"x").unwrap();
+        let mine = unsafe { libc::geteuid() };
+        check_tree(&home.data_dir, mine).unwrap();
+        // As seen by another user, everything here belongs to someone else.
+        let err = check_tree(&home.data_dir, mine + 1).unwrap_err().to_string();
+        assert!(err.contains(&format!("it belongs to uid {mine}, not to you (uid {})", mine + 1)), "{err}");
+        assert!(err.contains(&format!("chown -R {} {}", mine + 1, home.data_dir.display())), "{err}");
+    }
+
+    #[test]
+    fn drafts_of_processes_gone_or_not_sealpost_are_removed_and_a_running_ones_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut gone = std::process::Command::new("true").spawn().unwrap();
+        gone.wait().unwrap();
+        let mut other_program = std::process::Command::new("sleep").arg("600").spawn().unwrap();
+        let orphans = [
+            dir.path().join(format!("{DRAFT_PREFIX}{}-0011", gone.id())),
+            dir.path().join(format!("{DRAFT_PREFIX}{}-0022", other_program.id())),
+        ];
+        let running = dir.path().join(draft_folder_name());
+        let not_a_draft = dir.path().join(format!("{DRAFT_PREFIX}notes"));
+        for folder in orphans.iter().chain([&running, &not_a_draft]) {
+            create_private_dir(folder).unwrap();
+            write_atomic(&folder.join("message.txt"), b"plaintext").unwrap();
+        }
+        remove_orphaned_drafts(dir.path());
+        other_program.kill().unwrap();
+        other_program.wait().unwrap();
+        for orphan in &orphans {
+            assert!(!orphan.exists(), "{} is still there", orphan.display());
+        }
+        assert!(running.join("message.txt").exists(), "this process's draft is kept");
+        assert!(not_a_draft.exists(), "a folder naming no process is left alone");
     }
 
     #[test]

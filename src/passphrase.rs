@@ -5,12 +5,21 @@
 //! `SEALPOST_PASSPHRASE_FILE` variable). When stdin is not a terminal and no
 //! file is named, nothing prompts: the command fails at once with exit code 5
 //! instead of hanging on input that will never come.
+//!
+//! A passphrase file gets the same care as the store: one that other users
+//! can read or write is refused (exit code 5, like any passphrase that
+//! cannot be had), because whoever reads it can unlock every record, and
+//! whoever can write it can lock the user out. A new passphrase meets the
+//! same rule wherever it comes from: a file is no excuse for a short one.
 
-use std::io::IsTerminal;
+use std::fs::File;
+use std::io::{IsTerminal, Read};
+use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 
-use age::secrecy::SecretString;
+use age::secrecy::{ExposeSecret, SecretString};
 use anyhow::{bail, Context, Result};
+use zeroize::Zeroizing;
 
 use crate::error::Refusal;
 
@@ -39,7 +48,9 @@ impl PassphraseSource {
     /// A new passphrase, asked twice on a terminal.
     pub fn new_passphrase(&self) -> Result<SecretString> {
         if let Some(path) = &self.file {
-            return read_file(path);
+            let passphrase = read_file(path)?;
+            check_strength(passphrase.expose_secret())?;
+            return Ok(passphrase);
         }
         if !std::io::stdin().is_terminal() {
             return Err(Refusal::locked(
@@ -65,8 +76,23 @@ fn check_strength(passphrase: &str) -> Result<()> {
 }
 
 fn read_file(path: &Path) -> Result<SecretString> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| Refusal::locked(format!("cannot read the passphrase file {}: {e}", path.display())))?;
+    let cannot_read =
+        |e: std::io::Error| Refusal::locked(format!("cannot read the passphrase file {}: {e}", path.display()));
+    let mut file = File::open(path).map_err(cannot_read)?;
+    // The mode of what was opened, not of what the path names a moment later.
+    let meta = file.metadata().map_err(cannot_read)?;
+    let mode = meta.permissions().mode() & 0o777;
+    if mode & 0o077 != 0 {
+        return Err(Refusal::locked(format!(
+            "refusing the passphrase file {}: other users can read or write it (mode {mode:03o}); \
+             make it yours alone with `chmod 600 {}`",
+            path.display(),
+            path.display()
+        )));
+    }
+    // Sized once, so no copy of the passphrase is left behind by a regrowth.
+    let mut text = Zeroizing::new(String::with_capacity(meta.len().min(1 << 16) as usize + 1));
+    file.read_to_string(&mut text).map_err(cannot_read)?;
     let line = text.lines().next().unwrap_or("");
     if line.is_empty() {
         return Err(Refusal::locked(format!("the passphrase file {} is empty", path.display())));

@@ -49,7 +49,18 @@ pub struct StoreMeta {
 
 /// What the passphrase unlocks: the store key and the first OpenPGP
 /// secret key. Wiped from memory when dropped.
-#[derive(Serialize, Deserialize)]
+///
+/// In `keys.age` it is stored in its `AgentKeyring` form: JSON whose
+/// strings hold no escapes (the armored key is in base64), so parsing it
+/// copies the secret only into this struct, which wipes itself. Earlier
+/// releases stored it as this struct's own JSON, with the armor's
+/// newlines escaped; serde_json unescapes such a string through a scratch
+/// buffer it frees without wiping, leaving a copy of the secret key in
+/// freed memory at every unlock. That form is still read (see
+/// `Keyring::from_stored`) and is rewritten in the new form at the first
+/// unlock with the passphrase, so the copy is made once, not every time.
+/// The deserialize derive exists for that old form only.
+#[derive(Deserialize)]
 pub struct Keyring {
     store_key: String,
     secret_key: String,
@@ -92,8 +103,8 @@ impl Keyring {
         use base64::Engine;
         let engine = base64::engine::general_purpose::STANDARD;
         let mut secret = zeroize::Zeroizing::new(Vec::with_capacity(form.secret_key.len()));
-        engine.decode_vec(form.secret_key.as_bytes(), &mut secret).context("the agent's keyring is damaged")?;
-        let secret_key = String::from_utf8(std::mem::take(&mut *secret)).context("the agent's keyring is damaged")?;
+        engine.decode_vec(form.secret_key.as_bytes(), &mut secret).context("the keyring is damaged")?;
+        let secret_key = String::from_utf8(std::mem::take(&mut *secret)).context("the keyring is damaged")?;
         Ok(Keyring { store_key: form.store_key.clone(), secret_key })
     }
 
@@ -101,6 +112,44 @@ impl Keyring {
     pub fn from_agent_json(json: &[u8]) -> Result<Keyring> {
         Keyring::from_agent_form(serde_json::from_slice(json).context("reading the keyring")?)
     }
+
+    /// Reads the plaintext of `keys.age` in either form, and tells whether
+    /// it was the old one. The new form never holds a backslash (base64
+    /// and an age key have none, so there is nothing to escape); the old
+    /// one always does (the armor's escaped newlines).
+    fn from_stored(json: &[u8]) -> Result<(Keyring, Form)> {
+        if json.contains(&b'\\') {
+            let keyring = serde_json::from_slice(json).context("reading the keyring")?;
+            return Ok((keyring, Form::Escaped));
+        }
+        Ok((Keyring::from_agent_json(json)?, Form::Current))
+    }
+
+    /// The keyring sealed with the passphrase, in the current form.
+    fn seal(&self, passphrase: &SecretString, work_factor: Option<u8>) -> Result<Vec<u8>> {
+        let form = self.agent_form();
+        // Sized once and wiped: no copy of the secret is left by a regrowth.
+        let room = form.store_key.len() + form.secret_key.len() + 64;
+        let mut plain = zeroize::Zeroizing::new(Vec::with_capacity(room));
+        serde_json::to_writer(&mut *plain, &form).context("writing the keyring")?;
+        let mut recipient = age::scrypt::Recipient::new(passphrase.clone());
+        if let Some(log_n) = work_factor {
+            if log_n < MIN_WORK_FACTOR {
+                bail!("a passphrase work factor below {MIN_WORK_FACTOR} is not accepted");
+            }
+            recipient.set_work_factor(log_n);
+        }
+        age::encrypt(&recipient, &plain).map_err(|e| anyhow!("encrypting the keyring: {e}"))
+    }
+}
+
+/// How `keys.age` holds the keyring (see `Keyring`).
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Form {
+    /// The `AgentKeyring` JSON: nothing escaped.
+    Current,
+    /// Written by earlier releases: the armored key with escapes.
+    Escaped,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -129,15 +178,7 @@ impl Store {
             store_key: store_key.to_string().expose_secret().to_string(),
             secret_key: String::from_utf8(secret.as_tsk().armored().to_vec()?)?,
         };
-        let mut recipient = age::scrypt::Recipient::new(passphrase.clone());
-        if let Some(log_n) = work_factor {
-            if log_n < MIN_WORK_FACTOR {
-                bail!("a passphrase work factor below {MIN_WORK_FACTOR} is not accepted");
-            }
-            recipient.set_work_factor(log_n);
-        }
-        let sealed = age::encrypt(&recipient, &serde_json::to_vec(&keyring)?)
-            .map_err(|e| anyhow!("encrypting the keyring: {e}"))?;
+        let sealed = keyring.seal(passphrase, work_factor)?;
         let meta =
             StoreMeta { version: 1, kdf_work_factor: scrypt_work_factor(&sealed)?, kdf_lowered: work_factor.is_some() };
         home::write_atomic(&home.data_dir.join(META), toml::to_string(&meta)?.as_bytes())?;
@@ -150,13 +191,29 @@ impl Store {
     }
 
     /// Unlocks with the passphrase. A wrong passphrase is a `Locked` refusal.
+    /// A keyring in the old form is rewritten in the current one, once.
     pub fn unlock(home: &Home, passphrase: &SecretString) -> Result<Store> {
-        let keyring = Store::open_keyring(home, passphrase)?;
-        Store::from_keyring(home, &keyring)
+        let (keyring, form) = Store::open_keyring_form(home, passphrase)?;
+        let store = Store::from_keyring(home, &keyring)?;
+        if form == Form::Escaped {
+            // At the cost recorded at `init`, which `open_keyring` insists on.
+            // A failure leaves the old form, still readable: the store is open.
+            let rewritten = Store::meta(home)
+                .and_then(|meta| keyring.seal(passphrase, Some(meta.kdf_work_factor)))
+                .and_then(|sealed| home::write_atomic(&home.data_dir.join(KEYRING), &sealed));
+            if let Err(e) = rewritten {
+                crate::error::warn(&format!("the keyring stays in the form of earlier releases: {e:#}"));
+            }
+        }
+        Ok(store)
     }
 
     /// Decrypts the keyring with the passphrase (the slow step: scrypt).
     pub fn open_keyring(home: &Home, passphrase: &SecretString) -> Result<Keyring> {
+        Ok(Store::open_keyring_form(home, passphrase)?.0)
+    }
+
+    fn open_keyring_form(home: &Home, passphrase: &SecretString) -> Result<(Keyring, Form)> {
         home.check_permissions()?;
         let meta = Store::meta(home)?;
         let sealed = std::fs::read(home.data_dir.join(KEYRING)).context("reading the keyring")?;
@@ -169,7 +226,7 @@ impl Store {
             other => anyhow!("the keyring cannot be read ({other}); restore it from a backup"),
         })?;
         let plain = zeroize::Zeroizing::new(plain);
-        serde_json::from_slice(&plain).context("reading the keyring")
+        Keyring::from_stored(&plain)
     }
 
     /// Opens the store with an unlocked keyring (from the passphrase or the
@@ -178,6 +235,7 @@ impl Store {
         home.check_permissions()?;
         let lock = Lock::acquire(&home.data_dir, Duration::from_secs(10))?;
         home::remove_unfinished_writes(&home.data_dir)?;
+        home::remove_orphaned_drafts(&home.data_dir);
         let store_key = age::x25519::Identity::from_str(&keyring.store_key)
             .map_err(|e| anyhow!("the keyring's store key is damaged: {e}"))?;
         let secret = Cert::from_bytes(keyring.secret_key.as_bytes()).context("reading the secret key")?;

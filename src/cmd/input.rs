@@ -35,11 +35,12 @@ pub(super) fn read_body(session: &Session) -> Result<String> {
 /// Runs the user's editor on a private temporary file. The draft exists in
 /// plaintext only while the editor runs: in memory-backed /dev/shm when the
 /// system has it, else inside the private data folder, and is removed after.
+/// The folder's name holds this process's id, so that if this process is
+/// killed before removing it, the next run that opens a store does
+/// (`home::remove_orphaned_drafts`).
 fn edit(session: &Session) -> Result<Vec<u8>> {
     let editor = std::env::var("VISUAL").or_else(|_| std::env::var("EDITOR")).unwrap_or_else(|_| "vi".to_string());
-    let shm = Path::new("/dev/shm");
-    let base = if shm.is_dir() { shm.to_path_buf() } else { session.home.data_dir.clone() };
-    let dir = base.join(format!("{}{}-{}", home::DRAFT_PREFIX, std::process::id(), home::unique_suffix()));
+    let dir = home::draft_base(&session.home.data_dir).join(home::draft_folder_name());
     home::create_private_dir(&dir)?;
     let file = dir.join("message.txt");
     home::write_atomic(&file, b"")?;

@@ -74,9 +74,17 @@ impl World {
     pub fn bare_person(&self, role: &str, address: &str) -> Person {
         let home = self.path().join(role);
         let passphrase_file = self.path().join(format!("{role}.pass"));
-        std::fs::write(&passphrase_file, format!("passphrase of {role}\n")).unwrap();
+        write_private(&passphrase_file, format!("passphrase of {role}\n").as_bytes());
         Person { home, passphrase_file, address: address.to_string() }
     }
+}
+
+/// Writes a secret file as a user should: 0600 (sealpost refuses a
+/// passphrase file others can read).
+pub fn write_private(path: &Path, bytes: &[u8]) {
+    use std::os::unix::fs::OpenOptionsExt;
+    let mut file = std::fs::OpenOptions::new().write(true).create(true).truncate(true).mode(0o600).open(path).unwrap();
+    file.write_all(bytes).unwrap();
 }
 
 pub struct Person {
