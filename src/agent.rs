@@ -5,13 +5,15 @@
 //! binary, `agent-serve`, detached in its own session), handing it the
 //! keyring over a pipe: the secrets never touch the disk, the command line
 //! or the environment. The agent listens on a Unix socket in a private
-//! folder (0700, owned by the user; `$XDG_RUNTIME_DIR/sealpost`, else
-//! `/tmp/sealpost-UID`), one socket per store. It answers only peers of its
-//! own uid (checked with `SO_PEERCRED`), and a client talks only to an
-//! agent of its own uid. It locks itself (wipes the keyring and exits) after
-//! the idle time without a request, on `sealpost lock`, or on SIGTERM's
-//! default action. It is not dumpable (no core file, no ptrace by the same
-//! uid) and tries to keep its memory out of swap.
+//! folder (0700, owned by the user), one socket per store. The folder is
+//! always `/tmp/sealpost-UID`, whatever the environment says
+//! (`XDG_RUNTIME_DIR`, `TMPDIR`): a `lock` run from cron, ssh or another
+//! desktop session must find the agent a terminal started. It answers only
+//! peers of its own uid (checked with `SO_PEERCRED`), and a client talks
+//! only to an agent of its own uid. It locks itself (wipes the keyring and
+//! exits) after the idle time without a request, on `sealpost lock`, or on
+//! SIGTERM's default action. It is not dumpable (no core file, no ptrace by
+//! the same uid) and tries to keep its memory out of swap.
 //!
 //! An agent hands the keyring to a same-user client, which then works as
 //! with the passphrase: a process of the same user could read the client's
@@ -60,14 +62,14 @@ pub fn socket_path(home: &Home) -> PathBuf {
     let data = std::fs::canonicalize(&home.data_dir).unwrap_or_else(|_| home.data_dir.clone());
     let digest = Sha256::digest(data.to_string_lossy().as_bytes());
     let name: String = digest[..8].iter().map(|b| format!("{b:02x}")).collect();
-    runtime_dir().join(format!("{name}.sock"))
+    agent_dir().join(format!("{name}.sock"))
 }
 
-fn runtime_dir() -> PathBuf {
-    match std::env::var_os("XDG_RUNTIME_DIR").filter(|d| !d.is_empty()) {
-        Some(dir) => PathBuf::from(dir).join("sealpost"),
-        None => std::env::temp_dir().join(format!("sealpost-{}", uid())),
-    }
+/// The folder of every agent of this user. It depends on the uid alone, not
+/// on `XDG_RUNTIME_DIR` or `TMPDIR`: an agent started in one environment
+/// must be found (and locked) from any other.
+fn agent_dir() -> PathBuf {
+    PathBuf::from(format!("/tmp/sealpost-{}", uid()))
 }
 
 fn uid() -> u32 {
