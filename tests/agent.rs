@@ -5,7 +5,7 @@ mod common;
 
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use common::{run_command, Person, Run, World};
@@ -199,7 +199,8 @@ fn after_unlock_no_passphrase_is_needed_until_lock() {
     let limits = std::fs::read_to_string(format!("/proc/{pid}/limits")).unwrap();
     let core = limits.lines().find(|l| l.starts_with("Max core file size")).unwrap();
     assert!(core.split_whitespace().filter(|w| *w == "0").count() == 2, "{core}");
-    // Nothing secret was written: the store has only its socket there.
+    // Nothing secret was written: beside the socket the store has only its
+    // lock file, which holds the agent's pid.
     let stem = socket.file_stem().unwrap().to_string_lossy().into_owned();
     let mut files: Vec<String> = std::fs::read_dir(folder)
         .unwrap()
@@ -207,7 +208,8 @@ fn after_unlock_no_passphrase_is_needed_until_lock() {
         .filter(|name| name.starts_with(&stem))
         .collect();
     files.sort();
-    assert_eq!(files, [format!("{stem}.sock")]);
+    assert_eq!(files, [format!("{stem}.lock"), format!("{stem}.sock")]);
+    assert_eq!(std::fs::read_to_string(socket.with_extension("lock")).unwrap(), format!("{pid}\n"));
 
     let lock = without_passphrase(&ada, &runtime, &["lock"]);
     assert!(lock.stdout.contains("locked"), "{lock:?}");
@@ -283,6 +285,45 @@ fn another_users_connection_is_refused() {
     // The owner is still served.
     assert_eq!(without_passphrase(&ada, &runtime, &["inbox"]).code, 0);
     assert!(without_passphrase(&ada, &runtime, &["lock"]).stdout.contains("locked: "));
+}
+
+#[test]
+fn two_unlocks_at_once_leave_one_agent_and_lock_ends_it() {
+    let world = World::new();
+    let ada = world.person("ada", "Dr. Ada Moss", "ada@practice.example");
+    let _cleanup = EndAgentsAtExit(&ada);
+    let runtime = runtime_dir(&world);
+    for round in 0..3 {
+        let unlock = || {
+            let mut cmd = ada.command();
+            cmd.env("XDG_RUNTIME_DIR", &runtime).args(["unlock", "--for", "10m"]);
+            cmd.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap()
+        };
+        let (first, second) = (unlock(), unlock());
+        let said: Vec<String> = [first.wait_with_output().unwrap(), second.wait_with_output().unwrap()]
+            .into_iter()
+            .map(|out| {
+                let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+                assert!(out.status.success(), "round {round}: {text}");
+                text
+            })
+            .collect();
+        // Each says the store is unlocked; one of them started the agent
+        // (the other may have found it starting at the same moment).
+        assert!(said.iter().all(|s| s.starts_with("unlocked; ") || s.starts_with("already unlocked: ")), "{said:?}");
+        assert!(said.iter().any(|s| s.starts_with("unlocked; ")), "{said:?}");
+        eventually("one agent serves the store", || agents_of(&ada).len() == 1);
+        assert_eq!(without_passphrase(&ada, &runtime, &["inbox"]).code, 0, "round {round}");
+
+        let lock = without_passphrase(&ada, &runtime, &["lock"]);
+        assert_eq!(lock.code, 0, "round {round}: {lock:?}");
+        assert!(lock.stdout.contains("locked: the unlock agent wiped the keys and ended"), "{lock:?}");
+        // "locked" means no agent of the store is left holding the keys.
+        assert_eq!(agents_of(&ada), Vec::<u32>::new(), "round {round}: agents left after {lock:?}");
+        let inbox = without_passphrase(&ada, &runtime, &["inbox"]);
+        assert_eq!(inbox.code, 5, "round {round}: {inbox:?}");
+        assert!(without_passphrase(&ada, &runtime, &["lock"]).stdout.contains("no unlock agent was running"));
+    }
 }
 
 #[test]
