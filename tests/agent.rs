@@ -345,3 +345,30 @@ fn lock_ends_the_agent_whatever_xdg_runtime_dir_says() {
         assert_eq!(run_with_runtime(&ada, at_unlock, false, &["inbox"]).code, 5);
     }
 }
+
+#[test]
+fn lock_ends_an_agent_whose_socket_was_removed() {
+    // A /tmp cleaner (or a hand) removed the socket: nobody can talk to the
+    // agent, yet it holds the keys until its idle time.
+    let world = World::new();
+    let ada = world.person("ada", "Dr. Ada Moss", "ada@practice.example");
+    let _cleanup = EndAgentsAtExit(&ada);
+    let runtime = runtime_dir(&world);
+    assert_eq!(with_passphrase(&ada, &runtime, &["unlock", "--for", "10m"]).code, 0);
+    let agents = agents_of(&ada);
+    assert_eq!(agents.len(), 1, "{agents:?}");
+    // The socket it bound, as its command line names it.
+    let cmdline = std::fs::read(format!("/proc/{}/cmdline", agents[0])).unwrap();
+    let args: Vec<&[u8]> = cmdline.split(|b| *b == 0).collect();
+    let socket = args.windows(2).find(|w| w[0] == b"--socket").map(|w| String::from_utf8_lossy(w[1])).unwrap();
+    std::fs::remove_file(&*socket).unwrap();
+
+    let lock = without_passphrase(&ada, &runtime, &["lock"]);
+    assert_eq!(lock.code, 0, "{lock:?}");
+    assert!(lock.stdout.contains("locked: the unlock agent wiped the keys and ended"), "{lock:?}");
+    assert_eq!(agents_of(&ada), Vec::<u32>::new(), "agents left after {lock:?}");
+    // A new unlock works as usual.
+    assert_eq!(with_passphrase(&ada, &runtime, &["unlock", "--for", "10m"]).code, 0);
+    assert_eq!(without_passphrase(&ada, &runtime, &["inbox"]).code, 0);
+    assert!(without_passphrase(&ada, &runtime, &["lock"]).stdout.contains("locked: "));
+}
