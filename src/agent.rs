@@ -5,25 +5,39 @@
 //! binary, `agent-serve`, detached in its own session), handing it the
 //! keyring over a pipe: the secrets never touch the disk, the command line
 //! or the environment. The agent listens on a Unix socket in a private
-//! folder (0700, owned by the user; `$XDG_RUNTIME_DIR/sealpost`, else
-//! `/tmp/sealpost-UID`), one socket per store. It answers only peers of its
-//! own uid (checked with `SO_PEERCRED`), and a client talks only to an
-//! agent of its own uid. It locks itself (wipes the keyring and exits) after
-//! the idle time without a request, on `sealpost lock`, or on SIGTERM's
-//! default action. It is not dumpable (no core file, no ptrace by the same
-//! uid) and tries to keep its memory out of swap.
+//! folder (0700, owned by the user), one socket per store. The folder is
+//! always `/tmp/sealpost-UID`, whatever the environment says
+//! (`XDG_RUNTIME_DIR`, `TMPDIR`): a `lock` run from cron, ssh or another
+//! desktop session must find the agent a terminal started. It answers only
+//! peers of its own uid (checked with `SO_PEERCRED`), and a client talks
+//! only to an agent of its own uid. It locks itself (wipes the keyring and
+//! exits) after the idle time without a request, on `sealpost lock`, or on
+//! SIGTERM's default action. It is not dumpable (no core file, no ptrace by
+//! the same uid) and tries to keep its memory out of swap.
+//!
+//! One agent per store: before it binds, an agent takes an exclusive
+//! `flock` on `NAME.lock` beside the socket and holds it until the process
+//! ends, and it writes its pid there. An agent that cannot take it exits at
+//! once. Only the holder binds, and an agent removes a socket path only
+//! when it is its own (the inode it bound) or, holding the lock, a dead
+//! one; so no agent is ever orphaned behind another's socket. `lock` asks
+//! the agent over the socket, then waits until the lock file is free,
+//! signalling the recorded pid if it has to (after checking it is an agent
+//! of this store and user): "locked" means no agent of the store is left.
 //!
 //! An agent hands the keyring to a same-user client, which then works as
 //! with the passphrase: a process of the same user could read the client's
 //! memory anyway. What the agent adds is that the passphrase is typed once
 //! and that the keyring is gone after the idle time.
 
+use std::fs::File;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::os::fd::AsRawFd;
-use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
+use std::os::unix::ffi::OsStrExt;
+use std::os::unix::fs::{DirBuilderExt, FileExt, FileTypeExt, MetadataExt, OpenOptionsExt, PermissionsExt};
 use std::os::unix::net::{UnixListener, UnixStream};
 use std::path::{Path, PathBuf};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use anyhow::{anyhow, bail, Context, Result};
 use serde::{Deserialize, Serialize};
@@ -60,14 +74,19 @@ pub fn socket_path(home: &Home) -> PathBuf {
     let data = std::fs::canonicalize(&home.data_dir).unwrap_or_else(|_| home.data_dir.clone());
     let digest = Sha256::digest(data.to_string_lossy().as_bytes());
     let name: String = digest[..8].iter().map(|b| format!("{b:02x}")).collect();
-    runtime_dir().join(format!("{name}.sock"))
+    agent_dir().join(format!("{name}.sock"))
 }
 
-fn runtime_dir() -> PathBuf {
-    match std::env::var_os("XDG_RUNTIME_DIR").filter(|d| !d.is_empty()) {
-        Some(dir) => PathBuf::from(dir).join("sealpost"),
-        None => std::env::temp_dir().join(format!("sealpost-{}", uid())),
-    }
+/// The folder of every agent of this user. It depends on the uid alone, not
+/// on `XDG_RUNTIME_DIR` or `TMPDIR`: an agent started in one environment
+/// must be found (and locked) from any other.
+fn agent_dir() -> PathBuf {
+    PathBuf::from(format!("/tmp/sealpost-{}", uid()))
+}
+
+/// The lock file of the agent serving `socket`, beside it.
+fn lock_path(socket: &Path) -> PathBuf {
+    socket.with_extension("lock")
 }
 
 fn uid() -> u32 {
@@ -80,7 +99,6 @@ fn uid() -> u32 {
 fn private_dir(dir: &Path) -> Result<()> {
     std::fs::DirBuilder::new().recursive(true).mode(0o700).create(dir)?;
     let meta = std::fs::symlink_metadata(dir)?;
-    use std::os::unix::fs::MetadataExt;
     if !meta.is_dir() || meta.uid() != uid() || meta.permissions().mode() & 0o077 != 0 {
         bail!("{} is not a private folder of this user; the unlock agent will not use it", dir.display());
     }
@@ -124,9 +142,13 @@ pub fn status(home: &Home) -> Result<Option<u64>> {
     Ok(ask(home, &Request::Status)?.and_then(|r| r.locks_in))
 }
 
-/// Tells the agent to lock. Whether one was running.
+/// Ends every agent of `home`'s store: asks the one on the socket to lock,
+/// then waits until no process holds the store's lock file (see
+/// [`end_every_agent`]). Whether one was running.
 pub fn lock(home: &Home) -> Result<bool> {
-    Ok(ask(home, &Request::Lock)?.is_some())
+    let asked = ask(home, &Request::Lock)?.is_some();
+    let signalled = end_every_agent(&socket_path(home), asked)?;
+    Ok(asked || signalled)
 }
 
 fn ask(home: &Home, request: &Request) -> Result<Option<Response>> {
@@ -152,15 +174,32 @@ fn ask(home: &Home, request: &Request) -> Result<Option<Response>> {
     Ok(Some(serde_json::from_slice(&answer).context("reading the unlock agent's answer")?))
 }
 
+/// What `unlock` achieved.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Started {
+    /// A new agent holds the keys.
+    Unlocked,
+    /// Another agent of this store, started at the same moment (by an
+    /// `unlock` run alongside), holds them; this one ended.
+    AlreadyRunning,
+}
+
 /// Starts an agent for `home` holding `keyring`, locking after `idle`.
-/// Returns once the agent listens.
-pub fn start(home: &Home, keyring: &Keyring, idle: Duration) -> Result<PathBuf> {
+/// Returns once the agent listens, or once it found another agent of this
+/// store holding the lock file.
+///
+/// A running agent is locked first, so that the new idle time applies. When
+/// two `unlock`s race, both agents try the lock file and one wins; the
+/// other's `unlock` reports [`Started::AlreadyRunning`]. It does not hand its
+/// keys to the winner: the winner holds the same store's keys already, and a
+/// request that swaps the keyring of a running agent would let any process
+/// of the user replace it, for nothing gained. Nor does it lock the winner
+/// and try again: two `unlock`s would keep ending each other's agents.
+pub fn start(home: &Home, keyring: &Keyring, idle: Duration) -> Result<Started> {
     use std::os::unix::process::CommandExt;
     let path = socket_path(home);
     private_dir(path.parent().expect("a socket path has a folder"))?;
-    if let Some(_agent) = ask(home, &Request::Status)? {
-        lock(home)?;
-    }
+    lock(home)?;
     let exe = std::env::current_exe().context("finding the sealpost binary")?;
     let mut command = std::process::Command::new(exe);
     command
@@ -187,12 +226,27 @@ pub fn start(home: &Home, keyring: &Keyring, idle: Duration) -> Result<PathBuf> 
     }
     let mut ready = String::new();
     BufReader::new(child.stdout.take().expect("piped")).read_line(&mut ready)?;
-    if ready.trim() != "ready" {
-        let status = child.wait()?;
-        bail!("the unlock agent did not start ({status})");
+    match ready.trim() {
+        READY => Ok(Started::Unlocked),
+        RUNNING => {
+            child.wait()?;
+            Ok(Started::AlreadyRunning)
+        }
+        said => {
+            let status = child.wait()?;
+            match said.strip_prefix(FAILED) {
+                Some(why) => bail!("the unlock agent did not start: {why}"),
+                None => bail!("the unlock agent did not start ({status})"),
+            }
+        }
     }
-    Ok(path)
 }
+
+/// What the agent tells `unlock` on its stdout, one line: it listens, or
+/// another agent of the store holds the lock file, or why it failed.
+const READY: &str = "ready";
+const RUNNING: &str = "running";
+const FAILED: &str = "failed: ";
 
 /// The agent itself: reads the keyring from stdin, listens, serves.
 pub fn serve(socket: &Path, idle: Duration) -> Result<()> {
@@ -200,12 +254,19 @@ pub fn serve(socket: &Path, idle: Duration) -> Result<()> {
     let input = read_secret_line(std::io::stdin())?;
     let keyring = Keyring::from_agent_json(&input).context("reading the keyring from the pipe")?;
     drop(input);
-    private_dir(socket.parent().context("a socket path has a folder")?)?;
-    let _ = std::fs::remove_file(socket);
-    let listener = UnixListener::bind(socket).with_context(|| format!("listening on {}", socket.display()))?;
-    std::fs::set_permissions(socket, std::fs::Permissions::from_mode(0o600))?;
-    println!("ready");
-    std::io::stdout().flush()?;
+    let Listening { listener, claim, bound } = match listen(socket) {
+        Ok(Some(listening)) => listening,
+        Ok(None) => {
+            drop(keyring);
+            return tell_unlock(RUNNING);
+        }
+        Err(e) => {
+            drop(keyring);
+            tell_unlock(&format!("{FAILED}{e:#}"))?;
+            return Err(e);
+        }
+    };
+    tell_unlock(READY)?;
     let mut last = since_boot();
     loop {
         let remaining = idle.saturating_sub(since_boot().saturating_sub(last));
@@ -250,9 +311,220 @@ pub fn serve(socket: &Path, idle: Duration) -> Result<()> {
             break;
         }
     }
-    let _ = std::fs::remove_file(socket);
+    remove_own_socket(socket, bound);
     drop(keyring);
+    // The lock is released when the process ends, not before: once `lock`
+    // finds the lock file free, no agent process of this store is left.
+    std::mem::forget(claim);
     Ok(())
+}
+
+fn tell_unlock(line: &str) -> Result<()> {
+    let mut out = std::io::stdout();
+    writeln!(out, "{line}")?;
+    out.flush()?;
+    Ok(())
+}
+
+/// An agent that holds its store's lock file and listens on its socket.
+struct Listening {
+    listener: UnixListener,
+    /// The lock file, locked.
+    claim: File,
+    /// Device and inode of the socket it bound.
+    bound: (u64, u64),
+}
+
+/// Claims the store and listens on `socket`. `None` when another agent of
+/// this store holds the claim.
+fn listen(socket: &Path) -> Result<Option<Listening>> {
+    private_dir(socket.parent().context("a socket path has a folder")?)?;
+    let Some(claim) = claim(socket)? else { return Ok(None) };
+    remove_stale_socket(socket)?;
+    let listener = UnixListener::bind(socket).with_context(|| format!("listening on {}", socket.display()))?;
+    let bound = socket_identity(socket)?;
+    std::fs::set_permissions(socket, std::fs::Permissions::from_mode(0o600))?;
+    Ok(Some(Listening { listener, claim, bound }))
+}
+
+/// Device and inode of what is at `path` now: an agent removes the socket
+/// path at exit only while it is still the socket it bound.
+fn socket_identity(path: &Path) -> std::io::Result<(u64, u64)> {
+    let meta = std::fs::symlink_metadata(path)?;
+    Ok((meta.dev(), meta.ino()))
+}
+
+/// Removes `socket` only while it is still the socket this agent bound:
+/// never one another agent bound at the same path since.
+fn remove_own_socket(socket: &Path, bound: (u64, u64)) {
+    if socket_identity(socket).ok() == Some(bound) {
+        let _ = std::fs::remove_file(socket);
+    }
+}
+
+/// Removes a socket a previous agent of this store left behind (it was
+/// killed before it could). Called while holding the claim, so no agent of
+/// this store can own it; still, a socket that someone listens on (an agent
+/// of an older sealpost, which took no lock) is left alone.
+fn remove_stale_socket(socket: &Path) -> Result<()> {
+    let meta = match std::fs::symlink_metadata(socket) {
+        Ok(meta) => meta,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        Err(e) => return Err(e).with_context(|| format!("checking {}", socket.display())),
+    };
+    if !meta.file_type().is_socket() {
+        bail!("{} is not a socket; the unlock agent will not replace it", socket.display());
+    }
+    match UnixStream::connect(socket) {
+        Ok(_) => bail!(
+            "another unlock agent (of an earlier sealpost) listens on {}; end it with `sealpost lock`",
+            socket.display()
+        ),
+        Err(e) if e.kind() == std::io::ErrorKind::ConnectionRefused => {
+            std::fs::remove_file(socket).with_context(|| format!("removing the stale socket {}", socket.display()))
+        }
+        Err(e) => Err(e).with_context(|| format!("checking {}", socket.display())),
+    }
+}
+
+/// How long a starting agent keeps trying a lock file someone holds: `lock`
+/// and `unlock` take it for an instant to see whether an agent holds it.
+const CLAIM_PATIENCE: Duration = Duration::from_millis(300);
+
+/// Takes the store's lock file for the agent serving `socket` and writes the
+/// agent's pid into it. `None` when another agent holds it.
+fn claim(socket: &Path) -> Result<Option<File>> {
+    let path = lock_path(socket);
+    let file = open_lock_file(&path, true)?.expect("created");
+    let deadline = Instant::now() + CLAIM_PATIENCE;
+    while !try_lock(&file).with_context(|| format!("locking {}", path.display()))? {
+        if Instant::now() >= deadline {
+            return Ok(None);
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    file.set_len(0)?;
+    file.write_all_at(format!("{}\n", std::process::id()).as_bytes(), 0)?;
+    Ok(Some(file))
+}
+
+/// Whether some process (an agent of the store) holds the lock file of
+/// `socket`. Takes the lock for an instant when it is free.
+fn claimed(socket: &Path) -> Result<bool> {
+    let path = lock_path(socket);
+    match open_lock_file(&path, false)? {
+        Some(file) => Ok(!try_lock(&file).with_context(|| format!("locking {}", path.display()))?),
+        None => Ok(false),
+    }
+}
+
+/// Opens (or creates, 0600) a lock file, refused unless it is a plain file
+/// of this user. `None` when it does not exist and `create` is false.
+fn open_lock_file(path: &Path, create: bool) -> Result<Option<File>> {
+    let opened = std::fs::OpenOptions::new()
+        .read(true)
+        .write(create)
+        .create(create)
+        .mode(0o600)
+        .custom_flags(libc::O_NOFOLLOW | libc::O_CLOEXEC)
+        .open(path);
+    let file = match opened {
+        Ok(file) => file,
+        Err(e) if !create && e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(e).with_context(|| format!("opening {}", path.display())),
+    };
+    let meta = file.metadata()?;
+    if !meta.is_file() || meta.uid() != uid() {
+        bail!("{} is not a lock file of this user; the unlock agent will not use it", path.display());
+    }
+    Ok(Some(file))
+}
+
+/// Takes an exclusive `flock` on `file` without waiting: whether it got it.
+fn try_lock(file: &File) -> std::io::Result<bool> {
+    // SAFETY: flock on a valid open descriptor.
+    if unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) } == 0 {
+        return Ok(true);
+    }
+    let error = std::io::Error::last_os_error();
+    match error.raw_os_error() {
+        Some(libc::EWOULDBLOCK) => Ok(false),
+        _ => Err(error),
+    }
+}
+
+/// How long an agent asked to lock gets to end by itself before it is
+/// signalled, and how long a signalled one gets before SIGKILL.
+const GRACE: Duration = Duration::from_secs(2);
+/// How long `lock` waits in all before it reports failure.
+const GIVE_UP: Duration = Duration::from_secs(10);
+
+/// Waits until no process holds the lock file of `socket`. An agent nobody
+/// could ask (its socket gone), or one still there `GRACE` after it was
+/// asked, is sent SIGTERM (its default action ends it; the kernel frees its
+/// memory), then SIGKILL: only the pid recorded in the lock file, and only
+/// once [`is_agent_of`] says it is an agent of this store and this user.
+/// Whether it signalled one.
+fn end_every_agent(socket: &Path, asked: bool) -> Result<bool> {
+    let started = Instant::now();
+    let mut signalled: Option<(libc::pid_t, Instant, bool)> = None;
+    while claimed(socket)? {
+        let pid = recorded_pid(socket).filter(|pid| is_agent_of(*pid, socket));
+        match (pid, &mut signalled) {
+            (Some(pid), None) if !asked || started.elapsed() >= GRACE => {
+                // SAFETY: kill has no memory preconditions.
+                unsafe { libc::kill(pid, libc::SIGTERM) };
+                signalled = Some((pid, Instant::now(), false));
+            }
+            (Some(pid), Some((_, at, killed))) if !*killed && at.elapsed() >= GRACE => {
+                // SAFETY: as above.
+                unsafe { libc::kill(pid, libc::SIGKILL) };
+                *killed = true;
+            }
+            _ => {}
+        }
+        if started.elapsed() >= GIVE_UP {
+            let lock = lock_path(socket);
+            bail!(
+                "something still holds {} after {} s, and it is not an unlock agent of this store that \
+                 sealpost could end; see what holds it with `fuser -v {}`",
+                lock.display(),
+                GIVE_UP.as_secs(),
+                lock.display()
+            );
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    Ok(signalled.is_some())
+}
+
+/// The pid an agent wrote into the lock file of `socket`.
+fn recorded_pid(socket: &Path) -> Option<libc::pid_t> {
+    std::fs::read_to_string(lock_path(socket)).ok()?.trim().parse().ok().filter(|pid| *pid > 0)
+}
+
+/// Whether `pid` is an unlock agent of this user serving `socket`: its real
+/// and effective uid are ours, its command line is `agent-serve --socket
+/// SOCKET`, and its executable is sealpost. An agent is not dumpable, so
+/// another process of the user may be refused its `/proc/PID/exe`; that
+/// refusal is what an agent looks like and is accepted.
+fn is_agent_of(pid: libc::pid_t, socket: &Path) -> bool {
+    let proc = PathBuf::from(format!("/proc/{pid}"));
+    let Ok(status) = std::fs::read_to_string(proc.join("status")) else { return false };
+    let me = uid().to_string();
+    let ours = status.lines().find_map(|l| l.strip_prefix("Uid:")).is_some_and(|ids| {
+        let ids: Vec<&str> = ids.split_whitespace().collect();
+        ids.len() >= 2 && ids[..2].iter().all(|id| *id == me)
+    });
+    let Ok(cmdline) = std::fs::read(proc.join("cmdline")) else { return false };
+    let args: Vec<&[u8]> = cmdline.split(|b| *b == 0).collect();
+    let serves = args.get(1) == Some(&&b"agent-serve"[..])
+        && args.windows(2).any(|w| w[0] == b"--socket" && w[1] == socket.as_os_str().as_bytes());
+    let sealpost = match std::fs::read_link(proc.join("exe")) {
+        Ok(exe) => exe.file_name().is_some_and(|name| name.as_bytes().starts_with(b"sealpost")),
+        Err(e) => e.kind() == std::io::ErrorKind::PermissionDenied,
+    };
+    ours && serves && sealpost
 }
 
 /// Time since boot, counting time the machine spent suspended: a laptop
@@ -341,4 +613,57 @@ pub fn parse_idle(text: &str) -> Result<Duration> {
     crate::invite::parse_duration(text)
         .map(Duration::from_secs)
         .map_err(|_| anyhow!("{text:?} is not an idle time like 15m, 2h or 30s (at most 90d)"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_one_claim_on_a_store_at_a_time_and_it_records_the_pid() {
+        let dir = tempfile::tempdir().unwrap();
+        let socket = dir.path().join("store.sock");
+        let first = claim(&socket).unwrap().expect("the store is free");
+        assert!(claimed(&socket).unwrap());
+        assert!(claim(&socket).unwrap().is_none(), "a second agent must not get the store");
+        assert_eq!(recorded_pid(&socket), Some(std::process::id() as libc::pid_t));
+        drop(first);
+        assert!(!claimed(&socket).unwrap());
+        assert!(claim(&socket).unwrap().is_some());
+    }
+
+    #[test]
+    fn a_socket_someone_listens_on_is_not_removed_as_stale() {
+        let dir = tempfile::tempdir().unwrap();
+        let socket = dir.path().join("store.sock");
+        let listener = UnixListener::bind(&socket).unwrap();
+        assert!(remove_stale_socket(&socket).is_err());
+        assert!(socket.exists());
+        drop(listener);
+        remove_stale_socket(&socket).unwrap();
+        assert!(!socket.exists());
+    }
+
+    #[test]
+    fn an_agent_removes_only_its_own_socket() {
+        let dir = tempfile::tempdir().unwrap();
+        let socket = dir.path().join("store.sock");
+        let _first = UnixListener::bind(&socket).unwrap();
+        let first = socket_identity(&socket).unwrap();
+        std::fs::remove_file(&socket).unwrap();
+        let _second = UnixListener::bind(&socket).unwrap();
+        let second = socket_identity(&socket).unwrap();
+        remove_own_socket(&socket, first);
+        assert!(socket.exists(), "the first agent left the second one's socket alone");
+        remove_own_socket(&socket, second);
+        assert!(!socket.exists());
+    }
+
+    #[test]
+    fn a_process_that_is_not_an_agent_of_the_store_is_never_signalled() {
+        let dir = tempfile::tempdir().unwrap();
+        let socket = dir.path().join("store.sock");
+        assert!(!is_agent_of(std::process::id() as libc::pid_t, &socket), "the test itself");
+        assert!(!is_agent_of(1, &socket), "init");
+    }
 }

@@ -16,11 +16,26 @@ impl Run for Unlock {
         let idle = agent::parse_idle(&idle)?;
         let passphrase = session.passphrase.existing()?;
         let keyring = Store::open_keyring(&session.home, &passphrase)?;
-        agent::start(&session.home, &keyring, idle)?;
+        let started = agent::start(&session.home, &keyring, idle)?;
+        drop(keyring);
+        // An agent an `unlock` alongside started keeps its own idle time.
+        let idle = match started {
+            agent::Started::Unlocked => idle,
+            agent::Started::AlreadyRunning => agent::status(&session.home)?.map(Duration::from_secs).unwrap_or(idle),
+        };
         if session.json {
             return session.print_json(&serde_json::json!({ "idle_seconds": idle.as_secs() }));
         }
-        println!("unlocked; the keys stay in memory until {} without use, or `sealpost lock`", human(idle));
+        match started {
+            agent::Started::Unlocked => {
+                println!("unlocked; the keys stay in memory until {} without use, or `sealpost lock`", human(idle))
+            }
+            agent::Started::AlreadyRunning => println!(
+                "already unlocked: an unlock agent for this store started at the same moment keeps the keys \
+                 until {} without use, or `sealpost lock`",
+                human(idle)
+            ),
+        }
         Ok(())
     }
 }
