@@ -13,12 +13,7 @@
 mod common;
 
 use std::process::Command;
-use std::time::{Instant, SystemTime};
-
-use sealpost::contacts::Contacts;
-use sealpost::home::Home;
-use sealpost::message::{compose, new_message_id, Draft};
-use sealpost::store::Store;
+use std::time::Instant;
 
 const MESSAGES: usize = 1000;
 
@@ -37,30 +32,9 @@ fn main() {
         std::fs::create_dir_all(maildir.join(sub)).unwrap();
     }
     let started = Instant::now();
-    {
-        let passphrase = std::fs::read_to_string(&ada.passphrase_file).unwrap();
-        let store = Store::unlock(&Home::at(&ada.home), &passphrase.trim_end().to_string().into()).unwrap();
-        let contacts = Contacts::load(&store).unwrap();
-        let (contact, cert) = contacts.recipient("sam").unwrap();
-        let body = "Notes from today's session. ".repeat(70);
-        for i in 0..MESSAGES {
-            let draft = Draft {
-                from_name: "Dr. Ada Moss".into(),
-                from_address: "ada@practice.example".into(),
-                to_name: None,
-                to_address: contact.address.clone(),
-                subject: format!("Session {i}"),
-                body: body.clone(),
-                attachments: Vec::new(),
-                message_id: new_message_id("ada@practice.example"),
-                date: SystemTime::now(),
-                request_receipt: true,
-                in_reply_to: None,
-                references: Vec::new(),
-            };
-            let sealed = compose(&draft, store.secret_cert(), &cert).unwrap();
-            std::fs::write(maildir.join("new").join(format!("{i}.bench")), sealed.raw).unwrap();
-        }
+    let body = "Notes from today's session. ".repeat(70);
+    for (i, raw) in common::sealed_notes(&ada, "sam", MESSAGES, &body).into_iter().enumerate() {
+        std::fs::write(maildir.join("new").join(format!("{i}.bench")), raw).unwrap();
     }
     Command::new("chown").args(["-R", "mail:mail"]).arg(&maildir).status().unwrap();
     println!("prepared {MESSAGES} messages (~2 KB body each) in {:.1} s", started.elapsed().as_secs_f64());

@@ -4,22 +4,9 @@ mod common;
 
 use std::time::{Duration, SystemTime};
 
-use common::{armored_part, inner_entity, pair, pgp_mime, Gpg, World};
+use common::{ada_and_gpg_sam, armored_part, inner_entity, pair, pgp_mime, Gpg, World};
 use sequoia_openpgp::cert::prelude::*;
 use sequoia_openpgp::serialize::SerializeInto;
-
-/// Ada has verified Sam, whose key lives in gpg (so tests can forge with it).
-fn ada_and_gpg_sam(world: &World) -> (common::Person, Gpg) {
-    let gpg = Gpg::new(world);
-    let sam_fpr = gpg.generate("Sam Lee <sam@client.example>");
-    let ada = world.person("ada", "Dr. Ada Moss", "ada@practice.example");
-    gpg.ok(&["--import"], &std::fs::read(ada.export_key(world.path())).unwrap());
-    let sam_public = world.path().join("sam.asc");
-    std::fs::write(&sam_public, gpg.ok(&["--armor", "--export", "sam@client.example"], b"")).unwrap();
-    ada.ok(&["contact", "add", "sam", "sam@client.example", "--key", sam_public.to_str().unwrap()], "");
-    ada.ok(&["contact", "verify", "sam", "--fingerprint", &sam_fpr], "");
-    (ada, gpg)
-}
 
 /// Delivers to Ada, syncs, reads message 1; returns the read.
 fn deliver_and_read(world: &World, ada: &common::Person, raw: &[u8]) -> common::Run {

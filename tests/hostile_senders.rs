@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::{inner_entity, pair, pgp_mime, Gpg, Person, World};
+use common::{ada_and_gpg_sam, inner_entity, pair, pgp_mime, Gpg, Person, World};
 use serde_json::Value;
 
 fn inbox(person: &Person) -> Vec<Value> {
@@ -79,19 +79,6 @@ fn a_damaged_copy_that_arrives_first_does_not_hide_the_intact_one() {
     ada.receive_raw(&world, &genuine);
     assert!(ada.ok(&["sync"], "").stdout.contains("1 duplicate(s)"));
     assert_eq!(inbox(&ada).len(), 2);
-}
-
-/// Ada has verified Sam, whose key lives in gpg (so tests can write with it).
-fn ada_and_gpg_sam(world: &World) -> (Person, Gpg) {
-    let gpg = Gpg::new(world);
-    let sam_fpr = gpg.generate("Sam Lee <sam@client.example>");
-    let ada = world.person("ada", "Dr. Ada Moss", "ada@practice.example");
-    gpg.ok(&["--import"], &std::fs::read(ada.export_key(world.path())).unwrap());
-    let sam_public = world.path().join("sam.asc");
-    std::fs::write(&sam_public, gpg.ok(&["--armor", "--export", "sam@client.example"], b"")).unwrap();
-    ada.ok(&["contact", "add", "sam", "sam@client.example", "--key", sam_public.to_str().unwrap()], "");
-    ada.ok(&["contact", "verify", "sam", "--fingerprint", &sam_fpr], "");
-    (ada, gpg)
 }
 
 fn gpg_mail(gpg: &Gpg, args: &[&str], from: &str, subject: &str, id: &str, body: &str) -> Vec<u8> {

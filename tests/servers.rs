@@ -432,43 +432,12 @@ fn put_on_server(stack: &MailStack, user: &str, messages: impl IntoIterator<Item
     std::process::Command::new("chown").args(["-R", "mail:mail"]).arg(&maildir).status().unwrap();
 }
 
-/// `count` distinct real messages from Ada to Sam, sealed with Ada's store.
-fn notes_from_ada(ada: &common::Person, count: usize) -> Vec<Vec<u8>> {
-    use sealpost::contacts::Contacts;
-    use sealpost::home::Home;
-    use sealpost::message::{compose, new_message_id, Draft};
-    let passphrase = std::fs::read_to_string(&ada.passphrase_file).unwrap();
-    let store =
-        sealpost::store::Store::unlock(&Home::at(&ada.home), &passphrase.trim_end().to_string().into()).unwrap();
-    let contacts = Contacts::load(&store).unwrap();
-    let (contact, cert) = contacts.recipient("sam").unwrap();
-    (0..count)
-        .map(|i| {
-            let draft = Draft {
-                from_name: "Dr. Ada Moss".into(),
-                from_address: "ada@practice.example".into(),
-                to_name: None,
-                to_address: contact.address.clone(),
-                subject: format!("Session {i}"),
-                body: format!("Notes of session {i}.\n"),
-                attachments: Vec::new(),
-                message_id: new_message_id("ada@practice.example"),
-                date: std::time::SystemTime::now(),
-                request_receipt: false,
-                in_reply_to: None,
-                references: Vec::new(),
-            };
-            compose(&draft, store.secret_cert(), &cert).unwrap().raw
-        })
-        .collect()
-}
-
 #[test]
 fn a_first_sync_killed_half_way_keeps_the_batches_it_finished() {
     let Some(stack) = mail_stack::start("a_first_sync_killed_half_way_keeps_the_batches_it_finished") else { return };
     let world = World::new();
     let (ada, sam) = server_pair(&world, &stack);
-    put_on_server(&stack, "sam@client.example", notes_from_ada(&ada, 1000));
+    put_on_server(&stack, "sam@client.example", common::sealed_notes(&ada, "sam", 1000, "Notes of a session.\n"));
 
     let mut child = sam
         .command()

@@ -226,6 +226,7 @@ fn read_json(
         "id": id,
         "status": opened.status.name(),
         "explain": opened.status.explain(),
+        "reason": opened.failure.as_deref().map(sanitize::line),
         "signer": sender.map(|c| serde_json::json!({
             "alias": c.alias, "address": c.address, "fingerprint": c.fingerprint,
         })),

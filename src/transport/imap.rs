@@ -104,7 +104,8 @@ impl Source for Imap {
         let listed = self.session.uid_fetch(&range, "(UID RFC822.SIZE)").context("listing new messages")?;
         let mut new: Vec<(u32, u64)> = listed
             .iter()
-            .filter_map(|f| Some((f.uid?, f.size.unwrap_or(0) as u64)))
+            // A size the server does not give counts as a whole batch.
+            .filter_map(|f| Some((f.uid?, f.size.map_or(super::BATCH_BYTES, u64::from))))
             // `n:*` always returns the newest message, even when it is older.
             .filter(|(uid, _)| *uid > cursor.last_uid)
             .collect();

@@ -415,3 +415,49 @@ pub fn run_measured(cmd: &mut Command) -> (Run, u64) {
     let run = Run { code, stdout: out.join().unwrap(), stderr: err.join().unwrap() };
     (run, usage.ru_maxrss as u64)
 }
+
+/// Ada has verified Sam, whose key lives in gpg (so tests can write with it
+/// whatever they like).
+pub fn ada_and_gpg_sam(world: &World) -> (Person, Gpg) {
+    let gpg = Gpg::new(world);
+    let sam_fpr = gpg.generate("Sam Lee <sam@client.example>");
+    let ada = world.person("ada", "Dr. Ada Moss", "ada@practice.example");
+    gpg.ok(&["--import"], &std::fs::read(ada.export_key(world.path())).unwrap());
+    let sam_public = world.path().join("sam.asc");
+    std::fs::write(&sam_public, gpg.ok(&["--armor", "--export", "sam@client.example"], b"")).unwrap();
+    ada.ok(&["contact", "add", "sam", "sam@client.example", "--key", sam_public.to_str().unwrap()], "");
+    ada.ok(&["contact", "verify", "sam", "--fingerprint", &sam_fpr], "");
+    (ada, gpg)
+}
+
+/// `count` distinct real notes from `from` to its contact `to`, sealed
+/// with `from`'s store as `send` would seal them (for loading a mailbox).
+pub fn sealed_notes(from: &Person, to: &str, count: usize, body: &str) -> Vec<Vec<u8>> {
+    use sealpost::contacts::Contacts;
+    use sealpost::home::Home;
+    use sealpost::message::{compose, new_message_id, Draft};
+    let passphrase = std::fs::read_to_string(&from.passphrase_file).unwrap();
+    let store =
+        sealpost::store::Store::unlock(&Home::at(&from.home), &passphrase.trim_end().to_string().into()).unwrap();
+    let contacts = Contacts::load(&store).unwrap();
+    let (contact, cert) = contacts.recipient(to).unwrap();
+    (0..count)
+        .map(|i| {
+            let draft = Draft {
+                from_name: "Dr. Ada Moss".into(),
+                from_address: from.address.clone(),
+                to_name: None,
+                to_address: contact.address.clone(),
+                subject: format!("Session {i}"),
+                body: body.to_string(),
+                attachments: Vec::new(),
+                message_id: new_message_id(&from.address),
+                date: std::time::SystemTime::now(),
+                request_receipt: true,
+                in_reply_to: None,
+                references: Vec::new(),
+            };
+            compose(&draft, store.secret_cert(), &cert).unwrap().raw
+        })
+        .collect()
+}
