@@ -23,7 +23,6 @@ use anyhow::{Context, Result};
 use serde::{Deserialize, Serialize};
 
 use crate::contacts::{now, Contact, Contacts};
-use crate::message::compose::sha256_hex;
 use crate::message::{self, Opened, Seal, Status};
 use crate::receipt;
 use crate::store::Store;
@@ -152,13 +151,6 @@ pub fn pinned_sender<'a>(seal: &Seal, sender: Option<&str>, contacts: &'a Contac
     by_key.or_else(|| sender.and_then(|s| contacts.by_address(s)))
 }
 
-/// What `add` did with a message.
-#[derive(Debug, PartialEq, Eq)]
-pub enum Added {
-    Stored(u64),
-    Duplicate,
-}
-
 impl Inbox {
     pub fn load(store: &Store) -> Result<Inbox> {
         Ok(store.read(INDEX)?.unwrap_or_default())
@@ -205,14 +197,20 @@ impl Inbox {
         self.seen_sources.contains(source_id)
     }
 
-    /// Stores a message opened from `raw`, of `kind`. The raw message is
-    /// written before the index mentions it; the caller saves the index.
-    pub fn add(&mut self, store: &Store, source_id: &str, raw: &[u8], opened: &Opened, kind: Kind) -> Result<Added> {
+    /// Stores a message opened from `raw` (whose SHA-256 is `raw_sha256`),
+    /// of `kind`, and returns its id. The caller has checked with `knows`
+    /// that it is new. The raw message is written before the index mentions
+    /// it; the caller saves the index.
+    pub fn add(
+        &mut self,
+        store: &Store,
+        source_id: &str,
+        raw: &[u8],
+        raw_sha256: &str,
+        opened: &Opened,
+        kind: Kind,
+    ) -> Result<u64> {
         self.seen_sources.insert(source_id.to_string());
-        let raw_sha256 = sha256_hex(raw);
-        if self.knows(&raw_sha256, opened) {
-            return Ok(Added::Duplicate);
-        }
         let message_id = message_id(opened);
         self.next_id = self.next_id.max(self.entries.last().map_or(0, |e| e.id)) + 1;
         let id = self.next_id;
@@ -234,7 +232,7 @@ impl Inbox {
                 (Seal::Signed { signer }, Status::Verified) => Some(signer.clone()),
                 _ => None,
             },
-            raw_sha256: Some(raw_sha256),
+            raw_sha256: Some(raw_sha256.to_string()),
             receipt: match &kind {
                 Kind::Receipt(checked) => Some(checked.clone()),
                 _ => None,
@@ -246,7 +244,7 @@ impl Inbox {
             receipt_answer: None,
             opened_at: None,
         });
-        Ok(Added::Stored(id))
+        Ok(id)
     }
 
     /// Whether this message is stored already: the same bytes (SHA-256 of

@@ -18,7 +18,7 @@ use anyhow::Result;
 
 use crate::config::Config;
 use crate::contacts::Contacts;
-use crate::inbox::{Added, Inbox, Kind};
+use crate::inbox::{Inbox, Kind};
 use crate::join::Handshaker;
 use crate::key_change::{self, Noticed};
 use crate::message::compose::sha256_hex;
@@ -100,7 +100,8 @@ impl<'a> Receiver<'a> {
         };
         if let Some(outcome) = handshake {
             self.contacts_changed = true;
-            self.inbox.add(self.store, &message.source_id, &message.raw, &opened, Kind::Handshake(outcome.clone()))?;
+            let kind = Kind::Handshake(outcome.clone());
+            self.inbox.add(self.store, &message.source_id, &message.raw, &raw_sha256, &opened, kind)?;
             self.report.handshakes.push(sanitize::line(&outcome));
             return Ok(());
         }
@@ -113,20 +114,20 @@ impl<'a> Receiver<'a> {
         }
         let verdict = receipt::is_receipt(&opened).then(|| receipt::check(&opened, &self.contacts, &self.sent));
         let kind = verdict.as_ref().map_or(Kind::Message, |v| Kind::Receipt(v.record()));
-        match (self.inbox.add(self.store, &message.source_id, &message.raw, &opened, kind)?, verdict) {
-            (Added::Duplicate, _) => self.report.duplicates += 1,
-            (Added::Stored(_), Some(Verdict::Accepted { original, receipt })) => {
+        self.inbox.add(self.store, &message.source_id, &message.raw, &raw_sha256, &opened, kind)?;
+        match verdict {
+            Some(Verdict::Accepted { original, receipt }) => {
                 if self.sent.mark_read(&original, receipt.clone()) {
                     self.sent_changed = true;
                     self.report.accepted.push((original, receipt));
                 }
             }
-            (Added::Stored(_), Some(Verdict::Rejected { reason, .. })) => {
+            Some(Verdict::Rejected { reason, .. }) => {
                 self.report.rejected.push((opened.sender().map(str::to_string), reason))
             }
-            (Added::Stored(_), None) if opened.seal == Seal::NotEncrypted => self.report.plain += 1,
-            (Added::Stored(_), None) if opened.status == Status::Verified => self.report.verified += 1,
-            (Added::Stored(_), None) => self.report.unverified += 1,
+            None if opened.seal == Seal::NotEncrypted => self.report.plain += 1,
+            None if opened.status == Status::Verified => self.report.verified += 1,
+            None => self.report.unverified += 1,
         }
         Ok(())
     }

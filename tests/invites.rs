@@ -427,10 +427,12 @@ fn an_answered_invite_can_be_revoked_and_an_expired_join_is_not_continued() {
     assert!(ada.ok(&["contact", "list"], "").stdout.contains("no contacts"));
 
     // An answer that comes after the code expired is not taken.
-    let short = code_of(&ada.ok(&["invite", "--for", SAM, "--expires", "3s"], "").stdout);
+    let made = std::time::Instant::now();
+    let short = code_of(&ada.ok(&["invite", "--for", SAM, "--expires", "8s"], "").stdout);
     sam.ok(&["join", &short], "");
-    ada.ok(&["sync"], "");
-    std::thread::sleep(std::time::Duration::from_millis(3500));
+    let answered = ada.ok(&["sync"], "");
+    assert!(answered.stdout.contains("answered"), "answered within the 8 s: {answered:?}");
+    std::thread::sleep(std::time::Duration::from_millis(8500).saturating_sub(made.elapsed()));
     let late = sam.ok(&["sync"], "");
     assert!(late.stdout.contains("REFUSED: the invite code expired before the answer came"), "{late:?}");
     assert_ne!(state_of(&sam, "ada"), "verified");
