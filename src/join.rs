@@ -420,6 +420,8 @@ impl<'a> Handshaker<'a> {
         Ok(format!("join of {address} completed: {} is verified", contact.alias))
     }
 
+    /// The inviter's confirmation. Its expiry is not checked: the inviter
+    /// checked it when the proof arrived, and has pinned us verified by now.
     fn on_confirm(&mut self, contacts: &mut Contacts, step: &Incoming<'_>) -> String {
         let token = step.step.token.clone().unwrap_or_default();
         let me = self.store.secret_cert().fingerprint().to_hex();

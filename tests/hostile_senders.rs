@@ -176,3 +176,21 @@ fn spoofed_plain_mail_is_never_listed_under_a_contact_or_with_its_subject() {
     let good = listed.lines().find(|l| l.contains(" verified ")).unwrap();
     assert!(good.contains(" sam ") && good.contains("Thursday"), "{listed}");
 }
+
+#[test]
+fn a_message_with_two_senders_is_malformed_and_the_next_one_arrives_verified() {
+    let world = World::new();
+    let (ada, gpg) = ada_and_gpg_sam(&world);
+    // Signed by Sam, but naming a second sender inside the encryption.
+    let two = gpg_mail(&gpg, SIGN, "sam@client.example, eve@elsewhere.example", "Two", "<t1@x>", "TWO-FROM\r\n");
+    ada.receive_raw(&world, &two);
+    ada.ok(&["sync"], "");
+    let read = ada.run(&["read", "1"], "");
+    assert_eq!(read.code, 4, "{read:?}");
+    assert!(read.stdout.starts_with("Status:  NOT VERIFIED: malformed"), "{read:?}");
+    assert!(!read.all().contains("TWO-FROM"), "{read:?}");
+    ada.receive_raw(&world, &gpg_mail(&gpg, SIGN, "sam@client.example", "One", "<t2@x>", "ONE-FROM\r\n"));
+    ada.ok(&["sync"], "");
+    let good = ada.ok(&["read", "2"], "");
+    assert!(good.stdout.starts_with("Status:  verified") && good.stdout.contains("ONE-FROM"), "{good:?}");
+}
