@@ -106,8 +106,11 @@ pub struct MaildirAccount {
 impl Config {
     pub fn load(home: &Home) -> Result<Config> {
         let path = home.config_file();
-        let text = std::fs::read_to_string(&path)
-            .with_context(|| format!("no sealpost identity at {}; run `sealpost init` first", path.display()))?;
+        let text = match std::fs::read_to_string(&path) {
+            Ok(text) => text,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Err(home.missing(&path)),
+            Err(e) => return Err(e).with_context(|| format!("reading {}", path.display())),
+        };
         let config: Config = toml::from_str(&text).with_context(|| format!("reading {}", path.display()))?;
         for (name, server) in [("smtp", &config.smtp), ("imap", &config.imap)] {
             if server.as_ref().is_some_and(|s| s.password.is_some()) {

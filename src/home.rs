@@ -49,6 +49,41 @@ impl Home {
         self.config_file().exists()
     }
 
+    /// What of a store is on disk: the config file and every entry of the
+    /// data folder. Empty for a fresh home. `init` refuses unless it is
+    /// empty, so it can never write a new key over someone's records.
+    pub fn store_parts(&self) -> Vec<PathBuf> {
+        let mut found: Vec<PathBuf> = Some(self.config_file()).filter(|p| p.exists()).into_iter().collect();
+        if let Ok(entries) = fs::read_dir(&self.data_dir) {
+            let mut data: Vec<PathBuf> = entries.filter_map(|e| e.ok()).map(|e| e.path()).collect();
+            data.sort();
+            found.extend(data);
+        }
+        found
+    }
+
+    /// Why there is nothing to open here, and what to do: `init` for a fresh
+    /// home, but never when part of a store is present (a lost config file,
+    /// a `SEALPOST_HOME` pointing at a store without its config, a damaged
+    /// store), where `init` would be refused anyway.
+    pub fn missing(&self, what: &Path) -> anyhow::Error {
+        let parts = self.store_parts();
+        if parts.is_empty() {
+            return anyhow::anyhow!(
+                "no sealpost identity here ({} does not exist); run `sealpost init` first",
+                what.display()
+            );
+        }
+        anyhow::anyhow!(
+            "{} is missing, but a sealpost store is here ({}). Do not start over: restore the missing file from \
+             a backup or a copy of this identity (its config is `{}`), or point SEALPOST_HOME at the folder \
+             that holds the whole identity",
+            what.display(),
+            self.data_dir.display(),
+            self.config_file().display()
+        )
+    }
+
     /// Creates both folders, private.
     pub fn create(&self) -> Result<()> {
         for dir in [&self.config_dir, &self.data_dir] {

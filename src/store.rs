@@ -251,16 +251,23 @@ impl Store {
     }
 
     pub fn meta(home: &Home) -> Result<StoreMeta> {
-        let text = std::fs::read_to_string(home.data_dir.join(META))
-            .with_context(|| format!("no store in {}; run `sealpost init` first", home.data_dir.display()))?;
+        let path = home.data_dir.join(META);
+        let text = match std::fs::read_to_string(&path) {
+            Ok(text) => text,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Err(home.missing(&path)),
+            Err(e) => return Err(e).with_context(|| format!("reading {}", path.display())),
+        };
         toml::from_str(&text).context("reading store.toml")
     }
 
     /// The user's public certificate, readable without unlocking.
     pub fn public_cert(home: &Home) -> Result<Cert> {
         let path = home.data_dir.join(PUBLIC_CERT);
-        let bytes = std::fs::read(&path)
-            .with_context(|| format!("no identity in {}; run `sealpost init` first", home.data_dir.display()))?;
+        let bytes = match std::fs::read(&path) {
+            Ok(bytes) => bytes,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Err(home.missing(&path)),
+            Err(e) => return Err(e).with_context(|| format!("reading {}", path.display())),
+        };
         Cert::from_bytes(&bytes).context("reading the public certificate")
     }
 

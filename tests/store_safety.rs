@@ -359,3 +359,37 @@ fn a_store_made_by_an_earlier_release_still_unlocks() {
     ada.ok(&["sync"], "");
     assert!(ada.ok(&["read", "2"], "").stdout.contains("Thursday is fine."), "1 is the read receipt");
 }
+
+#[test]
+fn init_never_overwrites_a_store_whose_config_is_gone() {
+    let _shared = alongside_other_tests();
+    let world = World::new();
+    let (ada, sam) = pair(&world);
+    sam.ok(&["send", "--to", "ada", "--subject", "Notes"], "Kept for years.\n");
+    ada.ok(&["sync"], "");
+    let keyring = std::fs::read(ada.home.join("data/keys.age")).unwrap();
+    let config = std::fs::read(ada.config_path()).unwrap();
+    std::fs::remove_file(ada.config_path()).unwrap();
+
+    // A command that needs the config says what is missing, and does not
+    // send her to init.
+    let sync = ada.run(&["sync"], "");
+    assert_eq!(sync.code, 1, "{sync:?}");
+    assert!(sync.stderr.contains("config.toml is missing, but a sealpost store is here"), "{sync:?}");
+    assert!(!sync.stderr.contains("run `sealpost init`"), "{sync:?}");
+
+    let init = ada.run(
+        &["init", "--name", "Ada", "--email", "ada@practice.example", "--maildir", world.mail().to_str().unwrap()],
+        "",
+    );
+    assert_eq!(init.code, 1, "{init:?}");
+    assert!(init.stderr.contains("a sealpost store already exists here") && init.stderr.contains("keys.age"));
+    assert!(init.stderr.contains("nothing was changed"), "{init:?}");
+    assert_eq!(std::fs::read(ada.home.join("data/keys.age")).unwrap(), keyring, "the keyring is untouched");
+    assert!(!ada.config_path().exists(), "no new config was written");
+
+    // Restoring the config brings everything back.
+    std::fs::write(ada.config_path(), config).unwrap();
+    set_mode(&ada.config_path(), 0o600);
+    assert!(ada.ok(&["read", "1"], "").stdout.contains("Kept for years."));
+}

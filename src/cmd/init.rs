@@ -13,10 +13,18 @@ use crate::transport::maildir::Maildir;
 impl Run for Init {
     fn run(&self, session: &Session) -> Result<()> {
         let home = &session.home;
-        if home.exists() {
+        // Never over an existing store, even one whose config is gone: a
+        // new key would make every stored record unreadable for good.
+        let found = home.store_parts();
+        if !found.is_empty() {
+            let names: Vec<String> = found.iter().take(6).map(|p| p.display().to_string()).collect();
             bail!(
-                "an identity already exists in {}; nothing was changed (use SEALPOST_HOME for another one)",
-                home.config_dir.display()
+                "a sealpost store already exists here (found {}{}); init never overwrites one, and nothing was \
+                 changed. If only its config is missing, restore `{}` from a backup or a copy of this \
+                 identity; for another identity, set SEALPOST_HOME to an empty folder",
+                names.join(", "),
+                if found.len() > names.len() { ", ..." } else { "" },
+                home.config_file().display()
             );
         }
         keys::check_address(&self.email)?;
