@@ -226,7 +226,8 @@ pub fn remove_unfinished_writes(data_dir: &Path) -> Result<()> {
 }
 
 /// The start of the name of a folder holding a draft while `$EDITOR` runs:
-/// `sealpost-draft-PID-RANDOM`, where PID is the sealpost that made it.
+/// `sealpost-draft-PID-sSTORE-RANDOM`, where PID is the sealpost that made
+/// it and STORE names the store it writes for (see `store_tag`).
 pub const DRAFT_PREFIX: &str = "sealpost-draft-";
 
 /// Memory-backed, so a draft never reaches a disk; see `draft_base`.
@@ -243,9 +244,18 @@ pub fn draft_base(data_dir: &Path) -> PathBuf {
     }
 }
 
-/// A new draft folder's name, naming this process as its owner.
-pub fn draft_folder_name() -> String {
-    format!("{DRAFT_PREFIX}{}-{}", std::process::id(), unique_suffix())
+/// A new draft folder's name, naming this process as its owner and the
+/// store it is for.
+pub fn draft_folder_name(data_dir: &Path) -> String {
+    format!("{DRAFT_PREFIX}{}-s{}-{}", std::process::id(), store_tag(data_dir), unique_suffix())
+}
+
+/// A short name for a store, from its data folder's path: drafts in the
+/// shared /dev/shm are cleaned up by runs of their own store only.
+fn store_tag(data_dir: &Path) -> String {
+    use sha2::{Digest, Sha256};
+    let path = fs::canonicalize(data_dir).unwrap_or_else(|_| data_dir.to_path_buf());
+    Sha256::digest(path.as_os_str().as_encoded_bytes()).iter().take(6).map(|b| format!("{b:02x}")).collect()
 }
 
 /// Removes the plaintext drafts that a sealpost killed while `$EDITOR` ran
@@ -267,14 +277,19 @@ pub fn remove_orphaned_drafts(data_dir: &Path) {
     // SAFETY: geteuid has no preconditions and cannot fail.
     let uid = unsafe { libc::geteuid() };
     let program = fs::read_to_string("/proc/self/comm").unwrap_or_default();
+    let ours = format!("s{}", store_tag(data_dir));
     for base in [Path::new(SHM), data_dir] {
         let Ok(entries) = fs::read_dir(base) else { continue };
         for entry in entries.flatten() {
             let name = entry.file_name().to_string_lossy().into_owned();
-            let Some(pid) = name.strip_prefix(DRAFT_PREFIX).and_then(|rest| rest.split('-').next()) else {
+            let Some(rest) = name.strip_prefix(DRAFT_PREFIX) else { continue };
+            let mut fields = rest.split('-');
+            let Some(Ok(pid)) = fields.next().map(str::parse::<u32>) else { continue };
+            // Another store's draft is left to that store's next run; drafts
+            // named before stores were named in them are anyone's to clean.
+            if fields.next().is_some_and(|tag| tag.starts_with('s') && tag != ours) {
                 continue;
-            };
-            let Ok(pid) = pid.parse::<u32>() else { continue };
+            }
             let Ok(meta) = entry.metadata() else { continue };
             if !meta.is_dir() || meta.uid() != uid || is_running_sealpost(pid, uid, &program) {
                 continue;
@@ -424,13 +439,17 @@ mod tests {
         let mut gone = std::process::Command::new("true").spawn().unwrap();
         gone.wait().unwrap();
         let mut other_program = std::process::Command::new("sleep").arg("600").spawn().unwrap();
+        let ours = store_tag(dir.path());
         let orphans = [
-            dir.path().join(format!("{DRAFT_PREFIX}{}-0011", gone.id())),
-            dir.path().join(format!("{DRAFT_PREFIX}{}-0022", other_program.id())),
+            dir.path().join(format!("{DRAFT_PREFIX}{}-s{ours}-0011", gone.id())),
+            dir.path().join(format!("{DRAFT_PREFIX}{}-s{ours}-0022", other_program.id())),
+            // Named by an earlier release, without a store.
+            dir.path().join(format!("{DRAFT_PREFIX}{}-0033", gone.id())),
         ];
-        let running = dir.path().join(draft_folder_name());
+        let running = dir.path().join(draft_folder_name(dir.path()));
         let not_a_draft = dir.path().join(format!("{DRAFT_PREFIX}notes"));
-        for folder in orphans.iter().chain([&running, &not_a_draft]) {
+        let other_store = dir.path().join(format!("{DRAFT_PREFIX}{}-s000000000000-0044", gone.id()));
+        for folder in orphans.iter().chain([&running, &not_a_draft, &other_store]) {
             create_private_dir(folder).unwrap();
             write_atomic(&folder.join("message.txt"), b"plaintext").unwrap();
         }
@@ -442,6 +461,7 @@ mod tests {
         }
         assert!(running.join("message.txt").exists(), "this process's draft is kept");
         assert!(not_a_draft.exists(), "a folder naming no process is left alone");
+        assert!(other_store.exists(), "another store's draft is left to that store");
     }
 
     #[test]

@@ -40,7 +40,7 @@ pub(super) fn read_body(session: &Session) -> Result<String> {
 /// (`home::remove_orphaned_drafts`).
 fn edit(session: &Session) -> Result<Vec<u8>> {
     let editor = std::env::var("VISUAL").or_else(|_| std::env::var("EDITOR")).unwrap_or_else(|_| "vi".to_string());
-    let dir = home::draft_base(&session.home.data_dir).join(home::draft_folder_name());
+    let dir = home::draft_base(&session.home.data_dir).join(home::draft_folder_name(&session.home.data_dir));
     home::create_private_dir(&dir)?;
     let file = dir.join("message.txt");
     home::write_atomic(&file, b"")?;
