@@ -6,7 +6,6 @@
 //! password in the config file is refused when the config is read.
 
 use std::collections::BTreeMap;
-use std::io::IsTerminal;
 
 use anyhow::{bail, Context, Result};
 use serde::{Deserialize, Serialize};
@@ -74,7 +73,7 @@ pub fn credentials(store: &Store, config: &Config, role: Role, server: &Server) 
     if let Some(password) = stored.by_server.get(role.name()) {
         return Ok((username, password.clone()));
     }
-    if std::io::stdin().is_terminal() {
+    if crate::passphrase::has_terminal() {
         let password = rpassword::prompt_password(format!("{} password for {username}: ", role.name()))?;
         return Ok((username, password));
     }
