@@ -386,6 +386,72 @@ fn password_stored_encrypted_with_set_password_is_used() {
     assert!(refused.stderr.contains("IMAP login as sam@client.example failed"), "{refused:?}");
 }
 
+/// Points each server's `password_command` at a script that counts its runs
+/// in `counter`, one line `LABEL` per run.
+fn counting_password_commands(ada: &common::Person, counter: &std::path::Path, smtp: &str, imap: &str) {
+    let command = |label: &str| format!("echo {label} >> {}; echo {}", counter.display(), mail_stack::PASSWORD);
+    let (smtp, imap) = (command(smtp), command(imap));
+    ada.edit_config(|c| {
+        let mut section = String::new();
+        let mut out = Vec::new();
+        for line in c.lines() {
+            if line.starts_with('[') {
+                section = line.to_string();
+            }
+            if line.starts_with("password_command") {
+                let command = if section == "[smtp]" { &smtp } else { &imap };
+                out.push(format!("password_command = {}", toml_string(command)));
+            } else {
+                out.push(line.to_string());
+            }
+        }
+        out.join("\n")
+    });
+}
+
+fn toml_string(text: &str) -> String {
+    format!("\"{}\"", text.replace('\\', "\\\\").replace('"', "\\\""))
+}
+
+fn runs(counter: &std::path::Path) -> Vec<String> {
+    std::fs::read_to_string(counter).unwrap_or_default().lines().map(str::to_string).collect()
+}
+
+#[test]
+fn one_sync_asks_for_each_server_password_once() {
+    let Some(mut stack) = mail_stack::start("one_sync_asks_for_each_server_password_once") else { return };
+    let world = World::new();
+    let (ada, _sam) = server_pair(&world, &stack);
+    let counter = world.path().join("password-runs");
+
+    // Something queued, so that sync submits (SMTP), stores the sent copy
+    // and fetches (IMAP).
+    stack.stop_submission();
+    assert_eq!(ada.run(&["send", "--to", "sam", "--subject", "Queued"], "Later.\n").code, 6);
+    stack.start_submission();
+
+    // The same host and username with the same command: one password, one run.
+    counting_password_commands(&ada, &counter, "mail", "mail");
+    let synced = ada.run(&["sync"], "");
+    assert_eq!(synced.code, 0, "{synced:?}\n{}", stack.logs());
+    assert_eq!(ada.outbox_len(), 0);
+    assert_eq!(runs(&counter), ["mail"], "one run for both servers");
+
+    // Different commands per server: each runs once, however often the
+    // server is used.
+    std::fs::remove_file(&counter).unwrap();
+    stack.stop_submission();
+    assert_eq!(ada.run(&["send", "--to", "sam", "--subject", "Queued 2"], "Later.\n").code, 6);
+    stack.start_submission();
+    counting_password_commands(&ada, &counter, "smtp", "imap");
+    std::fs::remove_file(&counter).ok();
+    let synced = ada.run(&["sync"], "");
+    assert_eq!(synced.code, 0, "{synced:?}\n{}", stack.logs());
+    let mut seen = runs(&counter);
+    seen.sort();
+    assert_eq!(seen, ["imap", "smtp"], "once per server");
+}
+
 #[test]
 fn invite_and_join_through_the_servers_end_verified_both_ways() {
     let Some(stack) = mail_stack::start("invite_and_join_through_the_servers_end_verified_both_ways") else {

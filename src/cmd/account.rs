@@ -55,7 +55,7 @@ impl Run for Account {
                         Ok(handshake) => {
                             say(format!("  tls:         {}", handshake.version));
                             say(format!("  certificate: verified, sha256 {}", handshake.certificate_sha256));
-                            let (user, _) = account::credentials(&store, &config, Role::Smtp, server)?;
+                            let (user, _) = session.credentials.get(&store, &config, Role::Smtp, server)?;
                             say(format!("  login:       as {user} when sending (checked by submission)"));
                             report["smtp"] = serde_json::json!({
                                 "host": server.host, "port": server.port, "tls": handshake.version,
@@ -67,7 +67,9 @@ impl Run for Account {
                 }
                 if let Some(server) = &config.imap {
                     say(format!("imap {}:{} ({:?})", server.host, server.port, server.security));
-                    let checked = account::credentials(&store, &config, Role::Imap, server)
+                    let checked = session
+                        .credentials
+                        .get(&store, &config, Role::Imap, server)
                         .and_then(|(user, pass)| Ok((imap::login(server, &user, &pass)?, user)));
                     match checked {
                         Ok(((mut imap_session, handshake), user)) => {

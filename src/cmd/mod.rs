@@ -23,7 +23,7 @@ mod sync;
 
 use anyhow::Result;
 
-use crate::account::{credentials, Role};
+use crate::account::{Credentials, Role};
 use crate::cli::{Cli, Command};
 use crate::config::Config;
 use crate::home::Home;
@@ -41,6 +41,8 @@ pub struct Session {
     pub passphrase: PassphraseSource,
     /// `--json`: print one JSON document (docs/json.md) instead of text.
     pub json: bool,
+    /// Server passwords obtained so far: each is asked for once per command.
+    pub credentials: Credentials,
 }
 
 impl Session {
@@ -69,11 +71,11 @@ impl Session {
     /// The configured way out: SMTP when configured, else the local drop.
     pub fn transport(&self, config: &Config, store: &Store) -> Result<Box<dyn Transport>> {
         if let Some(server) = &config.smtp {
-            let (username, password) = credentials(store, config, Role::Smtp, server)?;
-            let smtp = Smtp::new(server, &config.account.address, username, password)?;
+            let (username, password) = self.credentials.get(store, config, Role::Smtp, server)?;
+            let smtp = Smtp::new(server, &config.account.address, username, password.to_string())?;
             let sent_copy = match &config.imap {
                 Some(imap) => {
-                    let (user, pass) = credentials(store, config, Role::Imap, imap)?;
+                    let (user, pass) = self.credentials.get(store, config, Role::Imap, imap)?;
                     let imap = imap.clone();
                     Some(SentCopy {
                         folder: imap.sent_folder.clone().unwrap_or_else(|| "Sent".to_string()),
@@ -111,7 +113,7 @@ impl Session {
     /// The configured way in: IMAP when configured, else the local Maildir.
     pub fn source(&self, config: &Config, store: &Store) -> Result<Box<dyn Source>> {
         if let Some(server) = &config.imap {
-            let (username, password) = credentials(store, config, Role::Imap, server)?;
+            let (username, password) = self.credentials.get(store, config, Role::Imap, server)?;
             let (session, _) = crate::transport::imap::login(server, &username, &password)?;
             return Ok(Box::new(Imap::new(session, server.folder.as_deref().unwrap_or("INBOX"))));
         }
@@ -128,8 +130,12 @@ pub trait Run {
 
 /// Runs the parsed command line.
 pub fn run(cli: Cli) -> Result<()> {
-    let session =
-        Session { home: Home::locate()?, passphrase: PassphraseSource { file: cli.passphrase_file }, json: cli.json };
+    let session = Session {
+        home: Home::locate()?,
+        passphrase: PassphraseSource { file: cli.passphrase_file },
+        json: cli.json,
+        credentials: Credentials::default(),
+    };
     match &cli.command {
         Command::Init(c) => c.run(&session),
         Command::Key(c) => c.run(&session),
