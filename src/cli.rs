@@ -16,7 +16,7 @@ EXIT CODES:
   3  recipient not verified (nothing was sent)
   4  verification failure (a message or a key did not verify)
   5  store locked: wrong passphrase, or no passphrase or password available
-  6  queued: not delivered yet; kept in the outbox and retried by `sealpost sync`";
+  6  queued, try again later: a message waits in the outbox, or a server could not be reached";
 
 /// End-to-end encrypted, signed messages over ordinary email.
 #[derive(Parser, Debug)]

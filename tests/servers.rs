@@ -386,6 +386,29 @@ fn password_stored_encrypted_with_set_password_is_used() {
     assert!(refused.stderr.contains("IMAP login as sam@client.example failed"), "{refused:?}");
 }
 
+/// A port on 127.0.0.1 where nothing listens.
+fn closed_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+#[test]
+fn an_unreachable_imap_server_is_named_and_means_try_again_later() {
+    let Some(stack) = mail_stack::start("an_unreachable_imap_server_is_named_and_means_try_again_later") else {
+        return;
+    };
+    let world = World::new();
+    let closed = closed_port();
+    let imaps = stack.imaps_port.to_string();
+    let ada = ada_with_edit(&world, &stack, |c| c.replacen(&format!("port = {imaps}"), &format!("port = {closed}"), 1));
+
+    let synced = ada.run(&["sync"], "");
+    assert_eq!(synced.code, 6, "the same code as an unreachable SMTP server: {synced:?}");
+    assert!(synced.stderr.contains(&format!("IMAP server localhost:{closed}")), "{synced:?}");
+    assert!(synced.stderr.contains("try again later"), "{synced:?}");
+    let json = ada.run(&["sync", "--json"], "");
+    assert!(json.stderr.contains("\"exit\":6") && json.stderr.contains("\"queued\""), "{json:?}");
+}
+
 /// Points each server's `password_command` at a script that counts its runs
 /// in `counter`, one line `LABEL` per run.
 fn counting_password_commands(ada: &common::Person, counter: &std::path::Path, smtp: &str, imap: &str) {
