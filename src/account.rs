@@ -45,6 +45,13 @@ struct Passwords {
     by_server: BTreeMap<String, String>,
 }
 
+/// When the account last changed: the config file or the stored passwords.
+/// A message the server refused for good is tried again only after this.
+pub fn changed_at(home: &crate::home::Home, store: &Store) -> std::time::SystemTime {
+    let config = std::fs::metadata(home.config_file()).and_then(|m| m.modified()).ok();
+    config.into_iter().chain(store.modified(PASSWORDS)).max().unwrap_or(std::time::UNIX_EPOCH)
+}
+
 /// Stores a password for a server, encrypted.
 pub fn store_password(store: &Store, role: Role, password: &str) -> Result<()> {
     let mut all: Passwords = store.read(PASSWORDS)?.unwrap_or_default();

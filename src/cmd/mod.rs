@@ -27,7 +27,7 @@ use crate::account::{Credentials, Role};
 use crate::cli::{Cli, Command};
 use crate::config::Config;
 use crate::home::Home;
-use crate::outbox::Flushed;
+use crate::outbox::{Flushed, Retry};
 use crate::passphrase::PassphraseSource;
 use crate::store::Store;
 use crate::transport::imap::Imap;
@@ -93,18 +93,39 @@ impl Session {
         }
     }
 
-    /// Tries to deliver the outbox. When no transport can even be set up
-    /// (no password, bad config), every queued message counts as failed with
-    /// that reason and stays queued.
+    /// Tries to deliver the outbox; a message the server refused for good
+    /// is an error (exit 1) naming the fix, and stays queued.
     pub fn deliver_outbox(&self, config: &Config, store: &Store) -> Result<Flushed> {
-        let queued = crate::outbox::queued(store)?;
-        if queued.is_empty() {
-            return Ok(Flushed::default());
+        let flushed = self.try_deliver_outbox(config, store)?;
+        if !flushed.refused.is_empty() {
+            return Err(crate::outbox::refused_error(&flushed.refused));
+        }
+        Ok(flushed)
+    }
+
+    /// Tries to deliver the outbox, skipping messages the server refused for
+    /// good unless the account changed since. When no transport can even be
+    /// set up (no password, bad config), every message it would try counts
+    /// as failed with that reason and stays queued.
+    pub fn try_deliver_outbox(&self, config: &Config, store: &Store) -> Result<Flushed> {
+        let retry = Retry::UnlessRefusedSince(crate::account::changed_at(&self.home, store));
+        let mut held = Vec::new();
+        let mut tried = Vec::new();
+        for queued in crate::outbox::queued(store)? {
+            if retry.skips(store, &queued)? {
+                held.push(queued);
+            } else {
+                tried.push(queued);
+            }
+        }
+        if tried.is_empty() {
+            return Ok(Flushed { held, ..Default::default() });
         }
         match self.transport(config, store) {
-            Ok(mut transport) => crate::outbox::flush(store, transport.as_mut()),
+            Ok(mut transport) => crate::outbox::flush(store, transport.as_mut(), retry),
             Err(e) => Ok(Flushed {
-                failed: queued.into_iter().map(|q| (q, format!("{e:#}"))).collect(),
+                failed: tried.into_iter().map(|q| (q, format!("{e:#}"))).collect(),
+                held,
                 ..Default::default()
             }),
         }
