@@ -314,6 +314,9 @@ pub struct Unlock {
     /// Lock again after this long without use: 15m, 2h, 30s (default: `agent_idle` in the config, else 15m)
     #[arg(long = "for", value_name = "DURATION")]
     pub idle: Option<String>,
+    /// Only say whether the store is unlocked, and until when without use
+    #[arg(long, conflicts_with = "idle")]
+    pub status: bool,
 }
 
 #[derive(Args, Debug)]
