@@ -1508,7 +1508,7 @@ _sealpost() {
             return 0
             ;;
         sealpost__subcmd__unlock)
-            opts="-h --for --passphrase-file --json --help"
+            opts="-h --for --status --passphrase-file --json --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -187,6 +187,7 @@ complete -c sealpost -n "__fish_sealpost_using_subcommand status" -l json -d 'Pr
 complete -c sealpost -n "__fish_sealpost_using_subcommand status" -s h -l help -d 'Print help'
 complete -c sealpost -n "__fish_sealpost_using_subcommand unlock" -l for -d 'Lock again after this long without use: 15m, 2h, 30s (default: `agent_idle` in the config, else 15m)' -r
 complete -c sealpost -n "__fish_sealpost_using_subcommand unlock" -l passphrase-file -d 'Read the store passphrase from this file instead of prompting' -r -F
+complete -c sealpost -n "__fish_sealpost_using_subcommand unlock" -l status -d 'Only say whether the store is unlocked, and until when without use'
 complete -c sealpost -n "__fish_sealpost_using_subcommand unlock" -l json -d 'Print one JSON document instead of text; errors become JSON on stderr (schema: docs/json.md)'
 complete -c sealpost -n "__fish_sealpost_using_subcommand unlock" -s h -l help -d 'Print help'
 complete -c sealpost -n "__fish_sealpost_using_subcommand lock" -l passphrase-file -d 'Read the store passphrase from this file instead of prompting' -r -F

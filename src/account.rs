@@ -4,12 +4,19 @@
 //! `pass show mail`), a password stored encrypted in the store with
 //! `sealpost account set-password`, or a prompt on a terminal. A plaintext
 //! password in the config file is refused when the config is read.
+//!
+//! A command asks for each password at most once: [`Credentials`] keeps what
+//! it got, in memory and wiped when the command ends. Servers with the same
+//! host, username and `password_command` are one account, whose password is
+//! asked (or whose command is run) once for both; a stored password is kept
+//! per server, as `set-password --server` stores it.
 
+use std::cell::RefCell;
 use std::collections::BTreeMap;
-use std::io::IsTerminal;
 
 use anyhow::{bail, Context, Result};
 use serde::{Deserialize, Serialize};
+use zeroize::Zeroizing;
 
 use crate::config::{Config, Server};
 use crate::error::Refusal;
@@ -38,6 +45,13 @@ struct Passwords {
     by_server: BTreeMap<String, String>,
 }
 
+/// When the account last changed: the config file or the stored passwords.
+/// A message the server refused for good is tried again only after this.
+pub fn changed_at(home: &crate::home::Home, store: &Store) -> std::time::SystemTime {
+    let config = std::fs::metadata(home.config_file()).and_then(|m| m.modified()).ok();
+    config.into_iter().chain(store.modified(PASSWORDS)).max().unwrap_or(std::time::UNIX_EPOCH)
+}
+
 /// Stores a password for a server, encrypted.
 pub fn store_password(store: &Store, role: Role, password: &str) -> Result<()> {
     let mut all: Passwords = store.read(PASSWORDS)?.unwrap_or_default();
@@ -45,38 +59,88 @@ pub fn store_password(store: &Store, role: Role, password: &str) -> Result<()> {
     store.write(PASSWORDS, &all)
 }
 
-/// The login name and password for a server.
-pub fn credentials(store: &Store, config: &Config, role: Role, server: &Server) -> Result<(String, String)> {
-    let username = server.username.clone().unwrap_or_else(|| config.account.address.clone());
-    if let Some(command) = &server.password_command {
-        let output = std::process::Command::new("sh")
-            .arg("-c")
-            .arg(command)
-            .stdin(std::process::Stdio::null())
-            .output()
-            .with_context(|| format!("running the {} password_command", role.name()))?;
-        if !output.status.success() {
-            bail!(
-                "the {} password_command `{command}` failed ({}): {}",
-                role.name(),
-                output.status,
-                String::from_utf8_lossy(&output.stderr).trim()
-            );
+/// The passwords one command has obtained, so that it asks for each once.
+#[derive(Default)]
+pub struct Credentials {
+    known: RefCell<Vec<(Account, Zeroizing<String>)>>,
+}
+
+/// What makes two servers one account: the host, the login name, and where
+/// the password comes from.
+#[derive(Clone, PartialEq, Eq)]
+struct Account {
+    host: String,
+    username: String,
+    source: Source,
+}
+
+#[derive(Clone, PartialEq, Eq)]
+enum Source {
+    Command(String),
+    Prompt,
+}
+
+impl Credentials {
+    /// The login name and password for a server, asked for (or its command
+    /// run) at most once per account in the life of this cache.
+    pub fn get(
+        &self,
+        store: &Store,
+        config: &Config,
+        role: Role,
+        server: &Server,
+    ) -> Result<(String, Zeroizing<String>)> {
+        let username = server.username.clone().unwrap_or_else(|| config.account.address.clone());
+        let source = match &server.password_command {
+            Some(command) => Source::Command(command.clone()),
+            None => {
+                // Stored per server, as `set-password --server` stores it.
+                let stored: Passwords = store.read(PASSWORDS)?.unwrap_or_default();
+                if let Some(password) = stored.by_server.get(role.name()) {
+                    return Ok((username, Zeroizing::new(password.clone())));
+                }
+                Source::Prompt
+            }
+        };
+        let account = Account { host: server.host.to_ascii_lowercase(), username, source };
+        if let Some((_, password)) = self.known.borrow().iter().find(|(a, _)| *a == account) {
+            return Ok((account.username, password.clone()));
         }
-        let text = String::from_utf8(output.stdout).context("the password_command printed non-UTF-8")?;
-        let password = text.lines().next().unwrap_or("").to_string();
-        if password.is_empty() {
-            bail!("the {} password_command `{command}` printed nothing", role.name());
-        }
-        return Ok((username, password));
+        let password = Zeroizing::new(match &account.source {
+            Source::Command(command) => run_password_command(role, command)?,
+            Source::Prompt => prompt(role, &account.username)?,
+        });
+        self.known.borrow_mut().push((account.clone(), password.clone()));
+        Ok((account.username, password))
     }
-    let stored: Passwords = store.read(PASSWORDS)?.unwrap_or_default();
-    if let Some(password) = stored.by_server.get(role.name()) {
-        return Ok((username, password.clone()));
+}
+
+fn run_password_command(role: Role, command: &str) -> Result<String> {
+    let output = std::process::Command::new("sh")
+        .arg("-c")
+        .arg(command)
+        .stdin(std::process::Stdio::null())
+        .output()
+        .with_context(|| format!("running the {} password_command", role.name()))?;
+    if !output.status.success() {
+        bail!(
+            "the {} password_command `{command}` failed ({}): {}",
+            role.name(),
+            output.status,
+            String::from_utf8_lossy(&output.stderr).trim()
+        );
     }
-    if std::io::stdin().is_terminal() {
-        let password = rpassword::prompt_password(format!("{} password for {username}: ", role.name()))?;
-        return Ok((username, password));
+    let text = Zeroizing::new(String::from_utf8(output.stdout).context("the password_command printed non-UTF-8")?);
+    let password = text.lines().next().unwrap_or("").to_string();
+    if password.is_empty() {
+        bail!("the {} password_command `{command}` printed nothing", role.name());
+    }
+    Ok(password)
+}
+
+fn prompt(role: Role, username: &str) -> Result<String> {
+    if crate::passphrase::has_terminal() {
+        return Ok(rpassword::prompt_password(format!("{} password for {username}: ", role.name()))?);
     }
     Err(Refusal::locked(format!(
         "no {} password available and no terminal to ask; set `password_command` in the config or run \

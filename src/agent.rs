@@ -55,7 +55,15 @@ pub const DEFAULT_IDLE: &str = "15m";
 #[serde(tag = "op", rename_all = "kebab-case")]
 enum Request {
     Keyring,
+    /// How long until the agent locks itself; does not count as use.
     Status,
+    /// Starts the idle time over, now `idle_seconds` long: a second `unlock`
+    /// keeps the agent instead of asking for the passphrase again. Nothing
+    /// secret crosses the socket, and only the owner's uid is answered, who
+    /// could fetch the keyring anyway.
+    Extend {
+        idle_seconds: u64,
+    },
     Lock,
 }
 
@@ -140,6 +148,13 @@ pub fn fetch(home: &Home) -> Result<Option<Keyring>> {
 /// Seconds until the agent locks itself, if one runs.
 pub fn status(home: &Home) -> Result<Option<u64>> {
     Ok(ask(home, &Request::Status)?.and_then(|r| r.locks_in))
+}
+
+/// Asks the running agent, if any, to start its idle time over with `idle`.
+/// The seconds until it locks, or `None` when no agent runs (or an agent of
+/// an earlier release does not know the request).
+pub fn extend(home: &Home, idle: Duration) -> Result<Option<u64>> {
+    Ok(ask(home, &Request::Extend { idle_seconds: idle.as_secs() })?.and_then(|r| r.locks_in))
 }
 
 /// Ends every agent of `home`'s store: asks the one on the socket to lock,
@@ -249,7 +264,7 @@ const RUNNING: &str = "running";
 const FAILED: &str = "failed: ";
 
 /// The agent itself: reads the keyring from stdin, listens, serves.
-pub fn serve(socket: &Path, idle: Duration) -> Result<()> {
+pub fn serve(socket: &Path, mut idle: Duration) -> Result<()> {
     harden()?;
     let input = read_secret_line(std::io::stdin())?;
     let keyring = Keyring::from_agent_json(&input).context("reading the keyring from the pipe")?;
@@ -294,12 +309,22 @@ pub fn serve(socket: &Path, idle: Duration) -> Result<()> {
         if BufReader::new(&stream).read_line(&mut line).is_err() {
             continue;
         }
-        last = since_boot();
-        let (answer, stop) = match serde_json::from_str::<Request>(&line) {
+        let request = serde_json::from_str::<Request>(&line);
+        // Asking how long is left is not use; everything else is.
+        if !matches!(request, Ok(Request::Status)) {
+            last = since_boot();
+        }
+        let (answer, stop) = match request {
             Ok(Request::Keyring) => {
                 (secret_json(&Response { keyring: Some(keyring.agent_form()), ..Default::default() })?, false)
             }
             Ok(Request::Status) => {
+                let left = idle.saturating_sub(since_boot().saturating_sub(last));
+                let response = Response { locks_in: Some(left.as_secs().max(1)), ..Response::default() };
+                (secret_json(&response)?, false)
+            }
+            Ok(Request::Extend { idle_seconds }) => {
+                idle = Duration::from_secs(idle_seconds.max(1));
                 let response = Response { locks_in: Some(idle.as_secs()), ..Response::default() };
                 (secret_json(&response)?, false)
             }

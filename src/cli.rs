@@ -16,7 +16,7 @@ EXIT CODES:
   3  recipient not verified (nothing was sent)
   4  verification failure (a message or a key did not verify)
   5  store locked: wrong passphrase, or no passphrase or password available
-  6  queued: not delivered yet; kept in the outbox and retried by `sealpost sync`";
+  6  queued, try again later: a message waits in the outbox, or a server could not be reached";
 
 /// End-to-end encrypted, signed messages over ordinary email.
 #[derive(Parser, Debug)]
@@ -314,6 +314,9 @@ pub struct Unlock {
     /// Lock again after this long without use: 15m, 2h, 30s (default: `agent_idle` in the config, else 15m)
     #[arg(long = "for", value_name = "DURATION")]
     pub idle: Option<String>,
+    /// Only say whether the store is unlocked, and until when without use
+    #[arg(long, conflicts_with = "idle")]
+    pub status: bool,
 }
 
 #[derive(Args, Debug)]

@@ -61,6 +61,16 @@ pub enum Security {
     Starttls,
 }
 
+impl Security {
+    /// As a user reads it: `implicit TLS` or `STARTTLS`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Security::Tls => "implicit TLS",
+            Security::Starttls => "STARTTLS",
+        }
+    }
+}
+
 #[derive(Serialize, Deserialize, Clone, Debug)]
 #[serde(deny_unknown_fields)]
 pub struct Server {

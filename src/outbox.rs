@@ -5,6 +5,13 @@
 //! sends the same bytes, so a retry after an uncertain failure can at worst
 //! deliver a duplicate that the receiving side recognizes and ignores.
 //! Delivered messages move to the sent folder.
+//!
+//! A message the server refused for good (a 5xx reply: a wrong password,
+//! a message too large) is marked refused, with the time, beside the outbox
+//! (the queued entries keep their form). It stays queued, but an automatic
+//! flush skips it until the account changed after the refusal (a new
+//! password or config), since sending it the same way would be refused the
+//! same way; `outbox --flush` tries it anyway.
 
 use anyhow::Result;
 use serde::{Deserialize, Serialize};
@@ -12,10 +19,39 @@ use sha2::{Digest, Sha256};
 
 use crate::contacts::now;
 use crate::store::Store;
-use crate::transport::Transport;
+use crate::transport::{Refused, Transport};
 
 const FOLDER: &str = "outbox";
 const SENT_INDEX: &str = "sent/index.age";
+/// Message-ID to when the server refused it for good (Unix ms).
+const REFUSED: &str = "outbox-refused.age";
+
+#[derive(Serialize, Deserialize, Default)]
+struct RefusedIndex {
+    by_message: std::collections::BTreeMap<String, u64>,
+}
+
+/// When the server refused a queued message for good (Unix ms), if it did.
+pub fn refused_at(store: &Store, message_id: &str) -> Result<Option<u64>> {
+    let index: RefusedIndex = store.read(REFUSED)?.unwrap_or_default();
+    Ok(index.by_message.get(message_id).copied())
+}
+
+fn set_refused(store: &Store, message_id: &str, at: Option<u64>) -> Result<()> {
+    let mut index: RefusedIndex = store.read(REFUSED)?.unwrap_or_default();
+    let changed = match at {
+        Some(at) => index.by_message.insert(message_id.to_string(), at) != Some(at),
+        None => index.by_message.remove(message_id).is_some(),
+    };
+    if changed {
+        store.write(REFUSED, &index)?;
+    }
+    Ok(())
+}
+
+fn unix_ms(time: std::time::SystemTime) -> u64 {
+    time.duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis() as u64)
+}
 
 #[derive(Serialize, Deserialize, Clone, Debug)]
 pub struct Queued {
@@ -180,26 +216,81 @@ pub fn queued(store: &Store) -> Result<Vec<Queued>> {
 #[derive(Default, Debug)]
 pub struct Flushed {
     pub delivered: Vec<Queued>,
+    /// Failed for now (4xx, no connection): retried by the next flush.
     pub failed: Vec<(Queued, String)>,
+    /// Refused for good just now (5xx): not retried until the account changes.
+    pub refused: Vec<(Queued, Refused)>,
+    /// Refused earlier and skipped, the account unchanged since.
+    pub held: Vec<Queued>,
 }
 
-/// Tries to deliver every queued message. A failure is recorded on the
-/// message, which stays queued; it does not stop the others.
-pub fn flush(store: &Store, transport: &mut dyn Transport) -> Result<Flushed> {
+/// Which messages a flush tries.
+#[derive(Clone, Copy, Debug)]
+pub enum Retry {
+    /// Every queued message, refused ones too (`outbox --flush`).
+    All,
+    /// Skip a refused message unless the account changed after the refusal.
+    UnlessRefusedSince(std::time::SystemTime),
+}
+
+impl Retry {
+    /// Whether a flush with this policy skips `queued`.
+    pub fn skips(self, store: &Store, queued: &Queued) -> Result<bool> {
+        Ok(match (self, refused_at(store, &queued.message_id)?) {
+            (Retry::UnlessRefusedSince(changed), Some(at)) => at >= unix_ms(changed),
+            _ => false,
+        })
+    }
+}
+
+/// The error for messages the server refused for good: what it means, the
+/// fix, and that they wait in the outbox (exit 1: retrying will not help).
+pub fn refused_error(refused: &[(Queued, Refused)]) -> anyhow::Error {
+    let lines: Vec<String> =
+        refused.iter().map(|(queued, refusal)| format!("not sent to {}: {}", queued.to, refusal.advice())).collect();
+    anyhow::anyhow!(
+        "{}\nthe message(s) stay in the outbox and are not retried until the account changes (the config, or \
+         `sealpost account set-password`) or you run `sealpost outbox --flush`",
+        lines.join("\n")
+    )
+}
+
+/// Tries to deliver the queued messages `retry` allows. A failure is
+/// recorded on the message, which stays queued; it does not stop the others.
+pub fn flush(store: &Store, transport: &mut dyn Transport, retry: Retry) -> Result<Flushed> {
     let mut result = Flushed::default();
     for mut queued in queued(store)? {
+        if retry.skips(store, &queued)? {
+            result.held.push(queued);
+            continue;
+        }
+        let refused = refused_at(store, &queued.message_id)?;
         queued.attempts += 1;
         match transport.deliver(&queued.to, queued.raw.as_bytes()) {
             Ok(()) => {
                 record_sent(store, &queued)?;
                 store.remove(&entry_name(&queued.message_id))?;
+                if refused.is_some() {
+                    set_refused(store, &queued.message_id, None)?;
+                }
                 result.delivered.push(queued);
             }
             Err(e) => {
                 let reason = format!("{e:#}");
                 queued.last_error = Some(reason.clone());
                 enqueue(store, &queued)?;
-                result.failed.push((queued, reason));
+                match e.downcast::<Refused>() {
+                    Ok(refusal) => {
+                        set_refused(store, &queued.message_id, Some(unix_ms(std::time::SystemTime::now())))?;
+                        result.refused.push((queued, refusal));
+                    }
+                    Err(_) => {
+                        if refused.is_some() {
+                            set_refused(store, &queued.message_id, None)?;
+                        }
+                        result.failed.push((queued, reason));
+                    }
+                }
             }
         }
     }

@@ -1,10 +1,13 @@
 //! Where the passphrase comes from.
 //!
-//! On a terminal it is prompted (twice when a new one is chosen). Scripts and
-//! tests name a file holding it (`--passphrase-file`, or the
-//! `SEALPOST_PASSPHRASE_FILE` variable). When stdin is not a terminal and no
-//! file is named, nothing prompts: the command fails at once with exit code 5
-//! instead of hanging on input that will never come.
+//! On a terminal it is prompted (twice when a new one is chosen), on the
+//! terminal itself (`/dev/tty`) rather than stdin, as gpg, age and ssh do:
+//! `echo text | sealpost send --to sam` reads the message from the pipe and
+//! the passphrase from the keyboard. Scripts and tests name a file holding it
+//! (`--passphrase-file`, or the `SEALPOST_PASSPHRASE_FILE` variable). When
+//! the process has no terminal at all and no file is named, nothing prompts:
+//! the command fails at once with exit code 5 instead of hanging on input
+//! that will never come.
 //!
 //! A passphrase file gets the same care as the store: one that other users
 //! can read or write is refused (exit code 5, like any passphrase that
@@ -12,8 +15,8 @@
 //! whoever can write it can lock the user out. A new passphrase meets the
 //! same rule wherever it comes from: a file is no excuse for a short one.
 
-use std::fs::File;
-use std::io::{IsTerminal, Read};
+use std::fs::{File, OpenOptions};
+use std::io::Read;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 
@@ -35,10 +38,11 @@ impl PassphraseSource {
         if let Some(path) = &self.file {
             return read_file(path);
         }
-        if !std::io::stdin().is_terminal() {
+        if !has_terminal() {
             return Err(Refusal::locked(
                 "the store is locked and there is no terminal to ask for the passphrase; \
-                 pass --passphrase-file FILE or set SEALPOST_PASSPHRASE_FILE",
+                 run `sealpost unlock` in a terminal first (later commands need no passphrase until it \
+                 locks), or pass --passphrase-file FILE or set SEALPOST_PASSPHRASE_FILE",
             ));
         }
         let entered = rpassword::prompt_password("sealpost passphrase: ").context("reading the passphrase")?;
@@ -52,7 +56,7 @@ impl PassphraseSource {
             check_strength(passphrase.expose_secret())?;
             return Ok(passphrase);
         }
-        if !std::io::stdin().is_terminal() {
+        if !has_terminal() {
             return Err(Refusal::locked(
                 "a new store needs a passphrase and there is no terminal to ask for it; \
                  pass --passphrase-file FILE or set SEALPOST_PASSPHRASE_FILE",
@@ -66,6 +70,13 @@ impl PassphraseSource {
         check_strength(&first)?;
         Ok(SecretString::from(first))
     }
+}
+
+/// Whether the process has a terminal to prompt on, whatever its stdin is.
+/// The prompts read and write `/dev/tty`, which opens only for a process
+/// with a controlling terminal.
+pub fn has_terminal() -> bool {
+    OpenOptions::new().read(true).write(true).open("/dev/tty").is_ok()
 }
 
 fn check_strength(passphrase: &str) -> Result<()> {

@@ -309,6 +309,11 @@ impl Store {
         self.home.data_dir.join(name)
     }
 
+    /// When a document was last written; `None` when it does not exist.
+    pub fn modified(&self, name: &str) -> Option<std::time::SystemTime> {
+        std::fs::metadata(self.path(name)).and_then(|m| m.modified()).ok()
+    }
+
     /// Reads and decrypts a document; `None` when it does not exist.
     pub fn read<T: DeserializeOwned>(&self, name: &str) -> Result<Option<T>> {
         let Some(plain) = self.read_bytes(name)? else {

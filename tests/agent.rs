@@ -219,6 +219,44 @@ fn after_unlock_no_passphrase_is_needed_until_lock() {
 }
 
 #[test]
+fn unlock_status_says_until_when_and_a_second_unlock_extends_without_the_passphrase() {
+    let world = World::new();
+    let ada = world.person("ada", "Dr. Ada Moss", "ada@practice.example");
+    let _cleanup = EndAgentsAtExit(&ada);
+    let runtime = runtime_dir(&world);
+    let status = without_passphrase(&ada, &runtime, &["unlock", "--status"]);
+    assert_eq!((status.code, status.stdout.as_str()), (0, "locked\n"), "{status:?}");
+    let json: serde_json::Value =
+        serde_json::from_str(&without_passphrase(&ada, &runtime, &["unlock", "--status", "--json"]).stdout).unwrap();
+    assert_eq!((json["unlocked"].as_bool(), json["until"].is_null()), (Some(false), true), "{json}");
+
+    assert_eq!(with_passphrase(&ada, &runtime, &["unlock", "--for", "10m"]).code, 0);
+    let agents = agents_of(&ada);
+    let status = without_passphrase(&ada, &runtime, &["unlock", "--status"]);
+    assert_eq!(status.code, 0, "{status:?}");
+    assert!(status.stdout.starts_with("unlocked until 20"), "{status:?}");
+    let json: serde_json::Value =
+        serde_json::from_str(&without_passphrase(&ada, &runtime, &["unlock", "--status", "--json"]).stdout).unwrap();
+    assert_eq!(json["unlocked"], true, "{json}");
+    let left = json["locks_in_seconds"].as_u64().unwrap();
+    assert!(left > 0 && left <= 600, "{json}");
+    assert!(json["until"].as_str().unwrap().ends_with('Z'), "{json}");
+
+    // Unlocking again needs no passphrase: the running agent stays, its idle
+    // time starts over.
+    let again = without_passphrase(&ada, &runtime, &["unlock", "--for", "20m"]);
+    assert_eq!(again.code, 0, "{again:?}");
+    assert!(again.stdout.starts_with("already unlocked: ") && again.stdout.contains("20 min"), "{again:?}");
+    assert_eq!(agents_of(&ada), agents, "the same agent");
+    let json: serde_json::Value =
+        serde_json::from_str(&without_passphrase(&ada, &runtime, &["unlock", "--status", "--json"]).stdout).unwrap();
+    assert!(json["locks_in_seconds"].as_u64().unwrap() > 600, "the new idle time applies: {json}");
+
+    assert_eq!(without_passphrase(&ada, &runtime, &["lock"]).code, 0);
+    assert_eq!(without_passphrase(&ada, &runtime, &["unlock", "--status"]).stdout, "locked\n");
+}
+
+#[test]
 fn the_agent_locks_itself_after_the_idle_time() {
     let world = World::new();
     let ada = world.person("ada", "Dr. Ada Moss", "ada@practice.example");

@@ -209,6 +209,24 @@ fn wrong_passphrase_keeps_the_store_locked() {
 }
 
 #[test]
+fn with_stdin_piped_on_a_terminal_the_passphrase_is_asked_on_the_terminal() {
+    let world = World::new();
+    let (ada, sam) = common::pair(&world);
+    // `script` gives sealpost a terminal; the message comes through a pipe,
+    // the passphrase is typed on the terminal (script's stdin).
+    let line = format!("echo 'See you Thursday' | {} send --to sam --subject Thursday", env!("CARGO_BIN_EXE_sealpost"));
+    let mut cmd = std::process::Command::new("script");
+    cmd.args(["-qec", &line, "/dev/null"]).env("SEALPOST_HOME", &ada.home).env_remove("SEALPOST_PASSPHRASE_FILE");
+    let sent = common::run_command(&mut cmd, "passphrase of ada\n");
+    assert_eq!(sent.code, 0, "{sent:?}");
+    assert!(sent.stdout.contains("sealpost passphrase:"), "prompted on the terminal: {sent:?}");
+
+    sam.ok(&["sync"], "");
+    let read = sam.ok(&["read", "--last"], "");
+    assert!(read.stdout.contains("See you Thursday"), "the piped text is the message: {read:?}");
+}
+
+#[test]
 fn without_terminal_or_passphrase_file_fails_at_once_with_code_5() {
     let world = World::new();
     let ada = world.person("ada", "Dr. Ada Moss", "ada@practice.example");
@@ -216,7 +234,10 @@ fn without_terminal_or_passphrase_file_fails_at_once_with_code_5() {
     cmd.env("SEALPOST_HOME", &ada.home).arg("inbox");
     let run = common::run_command(&mut cmd, "");
     assert_eq!(run.code, 5, "{run:?}");
-    assert!(run.stderr.contains("--passphrase-file"), "{run:?}");
+    // The agent first (typed once, no file to keep), the file for scripts.
+    let unlock = run.stderr.find("sealpost unlock").unwrap_or_else(|| panic!("names `sealpost unlock`: {run:?}"));
+    let file = run.stderr.find("--passphrase-file").unwrap_or_else(|| panic!("names --passphrase-file: {run:?}"));
+    assert!(unlock < file, "{run:?}");
     // The public key needs no passphrase.
     let mut show = common::sealpost();
     show.env("SEALPOST_HOME", &ada.home).args(["key", "show"]);

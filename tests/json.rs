@@ -137,13 +137,19 @@ fn every_command_prints_json_as_documented() {
         cmd.env("XDG_RUNTIME_DIR", &runtime).args(args).arg("--json");
         run_command(&mut cmd, "")
     };
+    let status: Value = serde_json::from_str(&agent(&["unlock", "--status"]).stdout).unwrap();
+    check.schema.check("sealpost unlock --status", &status);
+    assert_eq!(status["unlocked"], false);
     let unlocked: Value = serde_json::from_str(&agent(&["unlock", "--for", "1m"]).stdout).unwrap();
     check.schema.check("sealpost unlock", &unlocked);
     assert_eq!(unlocked["idle_seconds"], 60);
+    let status: Value = serde_json::from_str(&agent(&["unlock", "--status"]).stdout).unwrap();
+    check.schema.check("sealpost unlock --status", &status);
+    assert_eq!(status["unlocked"], true);
     let locked: Value = serde_json::from_str(&agent(&["lock"]).stdout).unwrap();
     check.schema.check("sealpost lock", &locked);
     assert_eq!(locked["locked"], true);
-    check.seen.extend(["sealpost unlock".to_string(), "sealpost lock".to_string()]);
+    check.seen.extend(["sealpost unlock", "sealpost unlock --status", "sealpost lock"].map(String::from));
 
     check.ok("sealpost key rotate", &ada, &["key", "rotate"], "");
     let out = world.path().join("docs");

@@ -23,7 +23,9 @@ fn two_identities_exchange_verified_messages_through_the_servers() {
 
     let check = ada.run(&["account", "check"], "");
     assert_eq!(check.code, 0, "{check:?}\n{}", stack.logs());
-    assert!(check.stdout.contains("tls:         TLSv1_3"), "{check:?}");
+    assert!(check.stdout.contains("smtp localhost:") && check.stdout.contains("(STARTTLS)"), "{check:?}");
+    assert!(check.stdout.contains("tls:         TLS 1.3"), "{check:?}");
+    assert!(check.stdout.contains("login:       ok as ada@practice.example"), "{check:?}");
     assert!(check.stdout.contains("login:       ok as ada@practice.example"), "{check:?}");
     assert!(check.stdout.contains("INBOX"), "{check:?}");
     let checked: serde_json::Value = serde_json::from_str(&ada.ok(&["account", "check", "--json"], "").stdout).unwrap();
@@ -384,6 +386,196 @@ fn password_stored_encrypted_with_set_password_is_used() {
     let refused = sam.run(&["account", "check"], "");
     assert_eq!(refused.code, 1, "{refused:?}");
     assert!(refused.stderr.contains("IMAP login as sam@client.example failed"), "{refused:?}");
+}
+
+/// A port on 127.0.0.1 where nothing listens.
+fn closed_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+#[test]
+fn an_unreachable_imap_server_is_named_and_means_try_again_later() {
+    let Some(stack) = mail_stack::start("an_unreachable_imap_server_is_named_and_means_try_again_later") else {
+        return;
+    };
+    let world = World::new();
+    let closed = closed_port();
+    let imaps = stack.imaps_port.to_string();
+    let ada = ada_with_edit(&world, &stack, |c| c.replacen(&format!("port = {imaps}"), &format!("port = {closed}"), 1));
+
+    let synced = ada.run(&["sync"], "");
+    assert_eq!(synced.code, 6, "the same code as an unreachable SMTP server: {synced:?}");
+    assert!(synced.stderr.contains(&format!("IMAP server localhost:{closed}")), "{synced:?}");
+    assert!(synced.stderr.contains("try again later"), "{synced:?}");
+    let json = ada.run(&["sync", "--json"], "");
+    assert!(json.stderr.contains("\"exit\":6") && json.stderr.contains("\"queued\""), "{json:?}");
+}
+
+/// The outbox as `outbox --json` lists it.
+fn outbox_json(ada: &common::Person) -> Vec<serde_json::Value> {
+    let listed: serde_json::Value = serde_json::from_str(&ada.ok(&["outbox", "--json"], "").stdout).unwrap();
+    listed["queued"].as_array().unwrap().clone()
+}
+
+/// Sets the SMTP server's `password_command` alone.
+fn smtp_password_command(ada: &common::Person, command: &str) {
+    let mut section = String::new();
+    ada.edit_config(|c| {
+        c.lines()
+            .map(|line| {
+                if line.starts_with('[') {
+                    section = line.to_string();
+                }
+                if section == "[smtp]" && line.starts_with("password_command") {
+                    format!("password_command = {}", toml_string(command))
+                } else {
+                    line.to_string()
+                }
+            })
+            .collect::<Vec<_>>()
+            .join("\n")
+    });
+}
+
+#[test]
+fn a_refused_smtp_login_is_a_failure_naming_set_password_and_is_not_retried() {
+    let Some(stack) = mail_stack::start("a_refused_smtp_login_is_a_failure_naming_set_password_and_is_not_retried")
+    else {
+        return;
+    };
+    let world = World::new();
+    let (ada, _sam) = server_pair(&world, &stack);
+    smtp_password_command(&ada, "echo wrong-password");
+
+    let check = ada.run(&["account", "check"], "");
+    assert_eq!(check.code, 1, "account check tries the SMTP login: {check:?}");
+    assert!(check.stderr.contains("smtp: ") && check.stderr.contains("535"), "{check:?}");
+
+    let sent = ada.run(&["send", "--to", "sam", "--subject", "Thursday"], "See you Thursday.\n");
+    assert_eq!(sent.code, 1, "{sent:?}");
+    assert!(!sent.stderr.contains("will retry"), "{sent:?}");
+    assert!(sent.stderr.contains("535") && sent.stderr.contains("sealpost account set-password"), "{sent:?}");
+    let listed = ada.ok(&["outbox"], "");
+    assert!(listed.stdout.contains("refused by the server") && listed.stdout.contains("535"), "{listed:?}");
+    let queued = outbox_json(&ada);
+    assert_eq!(
+        (queued.len(), queued[0]["attempts"].as_u64(), queued[0]["refused"].as_bool()),
+        (1, Some(1), Some(true))
+    );
+
+    let logins = |stack: &MailStack| stack.logs().matches("authentication failed").count();
+    let refused_logins = logins(&stack);
+    assert!(refused_logins > 0, "the server logged the refused login:\n{}", stack.logs());
+    let synced = ada.run(&["sync"], "");
+    assert_eq!(synced.code, 0, "{synced:?}");
+    assert!(synced.stderr.contains("not retried") && synced.stderr.contains("outbox --flush"), "{synced:?}");
+    assert_eq!(outbox_json(&ada)[0]["attempts"], 1, "sync did not try it again");
+    assert_eq!(logins(&stack), refused_logins, "no new login attempt:\n{}", stack.logs());
+
+    // Fixing the account (the config changes) lets sync send it.
+    smtp_password_command(&ada, &format!("echo {}", mail_stack::PASSWORD));
+    let synced = ada.run(&["sync"], "");
+    assert_eq!(synced.code, 0, "{synced:?}");
+    assert_eq!(ada.outbox_len(), 0);
+    stack.wait_delivered("sam@client.example", 1);
+}
+
+#[test]
+fn a_message_too_large_for_the_server_is_refused_once_and_kept() {
+    let Some(mut stack) = mail_stack::start("a_message_too_large_for_the_server_is_refused_once_and_kept") else {
+        return;
+    };
+    let world = World::new();
+    let (ada, _sam) = server_pair(&world, &stack);
+    stack.postconf("message_size_limit = 4000");
+
+    let sent = ada.run(&["send", "--to", "sam", "--subject", "Scan"], &"A long letter. ".repeat(400));
+    assert_eq!(sent.code, 1, "{sent:?}\n{}", stack.logs());
+    assert!(sent.stderr.contains("the server refuses messages this large") && sent.stderr.contains("552"), "{sent:?}");
+    assert!(!sent.stderr.contains("will retry"), "{sent:?}");
+    let listed = ada.ok(&["outbox"], "");
+    assert!(listed.stdout.contains("refused by the server") && listed.stdout.contains("552"), "{listed:?}");
+
+    let too_large = |stack: &MailStack| stack.logs().matches("size limit exceeded").count();
+    let refusals = too_large(&stack);
+    assert!(refusals > 0, "the server logged the refusal:\n{}", stack.logs());
+    let synced = ada.run(&["sync"], "");
+    assert_eq!(synced.code, 0, "{synced:?}");
+    assert_eq!(outbox_json(&ada)[0]["attempts"], 1, "sync did not try it again");
+    assert_eq!(too_large(&stack), refusals, "no new attempt:\n{}", stack.logs());
+
+    // Asked explicitly, it is tried again (and refused again).
+    let flushed = ada.run(&["outbox", "--flush"], "");
+    assert_eq!(flushed.code, 1, "{flushed:?}");
+    assert!(flushed.stderr.contains("the server refuses messages this large"), "{flushed:?}");
+    assert_eq!(outbox_json(&ada)[0]["attempts"], 2);
+    assert!(stack.delivered("sam@client.example").is_empty());
+}
+
+/// Points each server's `password_command` at a script that counts its runs
+/// in `counter`, one line `LABEL` per run.
+fn counting_password_commands(ada: &common::Person, counter: &std::path::Path, smtp: &str, imap: &str) {
+    let command = |label: &str| format!("echo {label} >> {}; echo {}", counter.display(), mail_stack::PASSWORD);
+    let (smtp, imap) = (command(smtp), command(imap));
+    ada.edit_config(|c| {
+        let mut section = String::new();
+        let mut out = Vec::new();
+        for line in c.lines() {
+            if line.starts_with('[') {
+                section = line.to_string();
+            }
+            if line.starts_with("password_command") {
+                let command = if section == "[smtp]" { &smtp } else { &imap };
+                out.push(format!("password_command = {}", toml_string(command)));
+            } else {
+                out.push(line.to_string());
+            }
+        }
+        out.join("\n")
+    });
+}
+
+fn toml_string(text: &str) -> String {
+    format!("\"{}\"", text.replace('\\', "\\\\").replace('"', "\\\""))
+}
+
+fn runs(counter: &std::path::Path) -> Vec<String> {
+    std::fs::read_to_string(counter).unwrap_or_default().lines().map(str::to_string).collect()
+}
+
+#[test]
+fn one_sync_asks_for_each_server_password_once() {
+    let Some(mut stack) = mail_stack::start("one_sync_asks_for_each_server_password_once") else { return };
+    let world = World::new();
+    let (ada, _sam) = server_pair(&world, &stack);
+    let counter = world.path().join("password-runs");
+
+    // Something queued, so that sync submits (SMTP), stores the sent copy
+    // and fetches (IMAP).
+    stack.stop_submission();
+    assert_eq!(ada.run(&["send", "--to", "sam", "--subject", "Queued"], "Later.\n").code, 6);
+    stack.start_submission();
+
+    // The same host and username with the same command: one password, one run.
+    counting_password_commands(&ada, &counter, "mail", "mail");
+    let synced = ada.run(&["sync"], "");
+    assert_eq!(synced.code, 0, "{synced:?}\n{}", stack.logs());
+    assert_eq!(ada.outbox_len(), 0);
+    assert_eq!(runs(&counter), ["mail"], "one run for both servers");
+
+    // Different commands per server: each runs once, however often the
+    // server is used.
+    std::fs::remove_file(&counter).unwrap();
+    stack.stop_submission();
+    assert_eq!(ada.run(&["send", "--to", "sam", "--subject", "Queued 2"], "Later.\n").code, 6);
+    stack.start_submission();
+    counting_password_commands(&ada, &counter, "smtp", "imap");
+    std::fs::remove_file(&counter).ok();
+    let synced = ada.run(&["sync"], "");
+    assert_eq!(synced.code, 0, "{synced:?}\n{}", stack.logs());
+    let mut seen = runs(&counter);
+    seen.sort();
+    assert_eq!(seen, ["imap", "smtp"], "once per server");
 }
 
 #[test]

@@ -50,13 +50,18 @@ impl Run for Account {
                     }
                 };
                 if let Some(server) = &config.smtp {
-                    say(format!("smtp {}:{} ({:?})", server.host, server.port, server.security));
-                    match smtp::probe(server) {
-                        Ok(handshake) => {
+                    say(format!("smtp {}:{} ({})", server.host, server.port, server.security.name()));
+                    let checked = smtp::probe(server).and_then(|handshake| {
+                        let (user, pass) = session.credentials.get(&store, &config, Role::Smtp, server)?;
+                        smtp::Smtp::new(server, &config.account.address, user.clone(), pass.to_string())?
+                            .check_login()?;
+                        Ok((handshake, user))
+                    });
+                    match checked {
+                        Ok((handshake, user)) => {
                             say(format!("  tls:         {}", handshake.version));
                             say(format!("  certificate: verified, sha256 {}", handshake.certificate_sha256));
-                            let (user, _) = account::credentials(&store, &config, Role::Smtp, server)?;
-                            say(format!("  login:       as {user} when sending (checked by submission)"));
+                            say(format!("  login:       ok as {user}"));
                             report["smtp"] = serde_json::json!({
                                 "host": server.host, "port": server.port, "tls": handshake.version,
                                 "certificate_sha256": handshake.certificate_sha256, "username": user,
@@ -66,8 +71,10 @@ impl Run for Account {
                     }
                 }
                 if let Some(server) = &config.imap {
-                    say(format!("imap {}:{} ({:?})", server.host, server.port, server.security));
-                    let checked = account::credentials(&store, &config, Role::Imap, server)
+                    say(format!("imap {}:{} ({})", server.host, server.port, server.security.name()));
+                    let checked = session
+                        .credentials
+                        .get(&store, &config, Role::Imap, server)
                         .and_then(|(user, pass)| Ok((imap::login(server, &user, &pass)?, user)));
                     match checked {
                         Ok(((mut imap_session, handshake), user)) => {

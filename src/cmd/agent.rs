@@ -11,9 +11,25 @@ use crate::store::Store;
 
 impl Run for Unlock {
     fn run(&self, session: &Session) -> Result<()> {
+        if self.status {
+            return status(session);
+        }
         let config = session.config()?;
         let idle = self.idle.clone().or(config.agent_idle.clone()).unwrap_or_else(|| agent::DEFAULT_IDLE.to_string());
         let idle = agent::parse_idle(&idle)?;
+        // An agent already holds the keys: start its idle time over rather
+        // than ask for the passphrase again.
+        if let Some(locks_in) = agent::extend(&session.home, idle)? {
+            if session.json {
+                return session.print_json(&serde_json::json!({ "idle_seconds": locks_in }));
+            }
+            println!(
+                "already unlocked: the keys stay in memory until {} without use (counted from now), or \
+                 `sealpost lock`",
+                human(Duration::from_secs(locks_in))
+            );
+            return Ok(());
+        }
         let passphrase = session.passphrase.existing()?;
         let keyring = Store::open_keyring(&session.home, &passphrase)?;
         let started = agent::start(&session.home, &keyring, idle)?;
@@ -38,6 +54,25 @@ impl Run for Unlock {
         }
         Ok(())
     }
+}
+
+/// `unlock --status`: locked, or unlocked until when (without use).
+fn status(session: &Session) -> Result<()> {
+    let locks_in = agent::status(&session.home)?;
+    let until = locks_in.map(|s| super::format_time(crate::contacts::now() as i64 + s as i64));
+    if session.json {
+        return session.print_json(&serde_json::json!({
+            "unlocked": locks_in.is_some(), "until": until, "locks_in_seconds": locks_in,
+        }));
+    }
+    match (locks_in, until) {
+        (Some(seconds), Some(until)) => println!(
+            "unlocked until {until} (locks after {} without use; each use starts it over)",
+            human(Duration::from_secs(seconds))
+        ),
+        _ => println!("locked"),
+    }
+    Ok(())
 }
 
 impl Run for Lock {

@@ -1,5 +1,3 @@
-use std::io::IsTerminal;
-
 use anyhow::{bail, Context, Result};
 use sequoia_openpgp::crypto::Password;
 
@@ -123,7 +121,7 @@ impl Init {
             let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
             return Ok(Password::from(text.lines().next().unwrap_or("")));
         }
-        if !std::io::stdin().is_terminal() {
+        if !crate::passphrase::has_terminal() {
             bail!(
                 "the imported key is protected by a passphrase and there is no terminal to ask for it; \
                  pass --key-passphrase-file FILE"

@@ -23,11 +23,11 @@ mod sync;
 
 use anyhow::Result;
 
-use crate::account::{credentials, Role};
+use crate::account::{Credentials, Role};
 use crate::cli::{Cli, Command};
 use crate::config::Config;
 use crate::home::Home;
-use crate::outbox::Flushed;
+use crate::outbox::{Flushed, Retry};
 use crate::passphrase::PassphraseSource;
 use crate::store::Store;
 use crate::transport::imap::Imap;
@@ -41,6 +41,8 @@ pub struct Session {
     pub passphrase: PassphraseSource,
     /// `--json`: print one JSON document (docs/json.md) instead of text.
     pub json: bool,
+    /// Server passwords obtained so far: each is asked for once per command.
+    pub credentials: Credentials,
 }
 
 impl Session {
@@ -69,11 +71,11 @@ impl Session {
     /// The configured way out: SMTP when configured, else the local drop.
     pub fn transport(&self, config: &Config, store: &Store) -> Result<Box<dyn Transport>> {
         if let Some(server) = &config.smtp {
-            let (username, password) = credentials(store, config, Role::Smtp, server)?;
-            let smtp = Smtp::new(server, &config.account.address, username, password)?;
+            let (username, password) = self.credentials.get(store, config, Role::Smtp, server)?;
+            let smtp = Smtp::new(server, &config.account.address, username, password.to_string())?;
             let sent_copy = match &config.imap {
                 Some(imap) => {
-                    let (user, pass) = credentials(store, config, Role::Imap, imap)?;
+                    let (user, pass) = self.credentials.get(store, config, Role::Imap, imap)?;
                     let imap = imap.clone();
                     Some(SentCopy {
                         folder: imap.sent_folder.clone().unwrap_or_else(|| "Sent".to_string()),
@@ -91,18 +93,39 @@ impl Session {
         }
     }
 
-    /// Tries to deliver the outbox. When no transport can even be set up
-    /// (no password, bad config), every queued message counts as failed with
-    /// that reason and stays queued.
+    /// Tries to deliver the outbox; a message the server refused for good
+    /// is an error (exit 1) naming the fix, and stays queued.
     pub fn deliver_outbox(&self, config: &Config, store: &Store) -> Result<Flushed> {
-        let queued = crate::outbox::queued(store)?;
-        if queued.is_empty() {
-            return Ok(Flushed::default());
+        let flushed = self.try_deliver_outbox(config, store)?;
+        if !flushed.refused.is_empty() {
+            return Err(crate::outbox::refused_error(&flushed.refused));
+        }
+        Ok(flushed)
+    }
+
+    /// Tries to deliver the outbox, skipping messages the server refused for
+    /// good unless the account changed since. When no transport can even be
+    /// set up (no password, bad config), every message it would try counts
+    /// as failed with that reason and stays queued.
+    pub fn try_deliver_outbox(&self, config: &Config, store: &Store) -> Result<Flushed> {
+        let retry = Retry::UnlessRefusedSince(crate::account::changed_at(&self.home, store));
+        let mut held = Vec::new();
+        let mut tried = Vec::new();
+        for queued in crate::outbox::queued(store)? {
+            if retry.skips(store, &queued)? {
+                held.push(queued);
+            } else {
+                tried.push(queued);
+            }
+        }
+        if tried.is_empty() {
+            return Ok(Flushed { held, ..Default::default() });
         }
         match self.transport(config, store) {
-            Ok(mut transport) => crate::outbox::flush(store, transport.as_mut()),
+            Ok(mut transport) => crate::outbox::flush(store, transport.as_mut(), retry),
             Err(e) => Ok(Flushed {
-                failed: queued.into_iter().map(|q| (q, format!("{e:#}"))).collect(),
+                failed: tried.into_iter().map(|q| (q, format!("{e:#}"))).collect(),
+                held,
                 ..Default::default()
             }),
         }
@@ -111,7 +134,7 @@ impl Session {
     /// The configured way in: IMAP when configured, else the local Maildir.
     pub fn source(&self, config: &Config, store: &Store) -> Result<Box<dyn Source>> {
         if let Some(server) = &config.imap {
-            let (username, password) = credentials(store, config, Role::Imap, server)?;
+            let (username, password) = self.credentials.get(store, config, Role::Imap, server)?;
             let (session, _) = crate::transport::imap::login(server, &username, &password)?;
             return Ok(Box::new(Imap::new(session, server.folder.as_deref().unwrap_or("INBOX"))));
         }
@@ -128,8 +151,12 @@ pub trait Run {
 
 /// Runs the parsed command line.
 pub fn run(cli: Cli) -> Result<()> {
-    let session =
-        Session { home: Home::locate()?, passphrase: PassphraseSource { file: cli.passphrase_file }, json: cli.json };
+    let session = Session {
+        home: Home::locate()?,
+        passphrase: PassphraseSource { file: cli.passphrase_file },
+        json: cli.json,
+        credentials: Credentials::default(),
+    };
     match &cli.command {
         Command::Init(c) => c.run(&session),
         Command::Key(c) => c.run(&session),

@@ -13,11 +13,14 @@ impl Run for Outbox {
         let mut delivered = Vec::new();
         if self.flush && !outbox::queued(&store)?.is_empty() {
             let mut transport = session.transport(&config, &store)?;
-            let flushed = outbox::flush(&store, transport.as_mut())?;
+            let flushed = outbox::flush(&store, transport.as_mut(), outbox::Retry::All)?;
             for queued in &flushed.delivered {
                 if !session.json {
                     println!("delivered {} to {}", queued.message_id, queued.to);
                 }
+            }
+            if !flushed.refused.is_empty() {
+                return Err(outbox::refused_error(&flushed.refused));
             }
             delivered = flushed.delivered;
         }
@@ -30,6 +33,7 @@ impl Run for Outbox {
                         "message_id": q.message_id, "to": q.to, "subject": q.subject, "kind": q.kind,
                         "created_at": format_time(q.created_at as i64), "attempts": q.attempts,
                         "last_error": q.last_error,
+                        "refused": outbox::refused_at(&store, &q.message_id).ok().flatten().is_some(),
                     })
                 })
                 .collect();
@@ -55,6 +59,12 @@ impl Run for Outbox {
             println!("    subject: {}", sanitize::line(&q.subject));
             if let Some(error) = &q.last_error {
                 println!("    last error: {error}");
+            }
+            if outbox::refused_at(&store, &q.message_id)?.is_some() {
+                println!(
+                    "    refused by the server: not retried by `sync` until the account changes; \
+                     `sealpost outbox --flush` tries it now"
+                );
             }
         }
         if self.flush {

@@ -11,7 +11,8 @@ impl Run for Sync {
         let config = session.config()?;
         let store = session.unlock()?;
 
-        let flushed = session.deliver_outbox(&config, &store)?;
+        // A refusal for good does not stop the fetch; it is the error at the end.
+        let flushed = session.try_deliver_outbox(&config, &store)?;
         if !flushed.delivered.is_empty() && !session.json {
             println!("delivered {} queued message(s)", flushed.delivered.len());
         }
@@ -20,6 +21,15 @@ impl Run for Sync {
             .iter()
             .map(|(queued, reason)| format!("still queued: {} to {} ({reason})", queued.message_id, queued.to))
             .collect();
+        for queued in &flushed.held {
+            warnings.push(format!(
+                "not retried: {} to {} was refused by the server ({}); it waits in the outbox until the account \
+                 changes (the config, or `sealpost account set-password`), or `sealpost outbox --flush`",
+                queued.message_id,
+                queued.to,
+                queued.last_error.as_deref().unwrap_or("no reason given")
+            ));
+        }
 
         let mut receiver = Receiver::load(&store, &config)?;
         let mut source = session.source(&config, &store)?;
@@ -30,7 +40,7 @@ impl Run for Sync {
         receiver.end_progress();
         // Handshake steps answered just now go out in this sync.
         let answered =
-            if receiver.handshaker.queued { session.deliver_outbox(&config, &store)? } else { Default::default() };
+            if receiver.handshaker.queued { session.try_deliver_outbox(&config, &store)? } else { Default::default() };
         for (queued, reason) in &answered.failed {
             warnings.push(format!("still queued: {} to {} ({reason})", queued.message_id, queued.to));
         }
@@ -79,6 +89,7 @@ impl Run for Sync {
             let summary = serde_json::json!({
                 "delivered": flushed.delivered.len(),
                 "still_queued": flushed.failed.len(),
+                "refused": flushed.refused.len() + answered.refused.len() + flushed.held.len(),
                 "fetched": verified + unverified,
                 "verified": verified,
                 "not_verified": unverified,
@@ -106,6 +117,10 @@ impl Run for Sync {
             for warning in &warnings {
                 eprintln!("{warning}");
             }
+        }
+        let refused: Vec<_> = flushed.refused.iter().chain(&answered.refused).cloned().collect();
+        if !refused.is_empty() {
+            return Err(crate::outbox::refused_error(&refused));
         }
         if !flushed.failed.is_empty() || !answered.failed.is_empty() {
             return Err(crate::error::Refusal::queued(format!(

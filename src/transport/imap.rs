@@ -14,6 +14,7 @@ use serde::{Deserialize, Serialize};
 use super::tls::{self, Handshake, TlsStream};
 use super::{Incoming, Sink, Source};
 use crate::config::{Security, Server};
+use crate::error::Refusal;
 
 /// Where incremental fetching stands.
 #[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq, Eq)]
@@ -26,7 +27,14 @@ pub type Session = imap::Session<TlsStream>;
 
 /// A logged-in IMAP session over verified TLS.
 pub fn login(server: &Server, username: &str, password: &str) -> Result<(Session, Handshake)> {
-    let tcp = tls::connect_tcp(&server.host, server.port)?;
+    // Unreachable is "try again later" (exit 6), as for SMTP: the server may
+    // be down or the network away, and nothing is lost by waiting.
+    let tcp = tls::connect_tcp(&server.host, server.port).map_err(|e| {
+        Refusal::queued(format!(
+            "the IMAP server {}:{} cannot be reached ({e:#}); nothing was fetched, try again later",
+            server.host, server.port
+        ))
+    })?;
     let (stream, handshake, greeted) = match server.security {
         Security::Tls => {
             let (stream, handshake) = tls::handshake(tcp, &server.host, server.ca_file.as_deref())?;

@@ -16,6 +16,43 @@ pub trait Transport {
     fn deliver(&mut self, recipient: &str, raw: &[u8]) -> Result<()>;
 }
 
+/// A permanent refusal by the submission server (an SMTP 5xx reply): the
+/// same message sent the same way would be refused again, so it is not
+/// retried until something changes. Transient failures (4xx, no
+/// connection) are plain errors and are retried.
+#[derive(Debug, Clone)]
+pub struct Refused {
+    /// `host:port` of the server.
+    pub server: String,
+    /// The reply code, e.g. 535 or 552.
+    pub code: u16,
+    /// The server's reply text.
+    pub reply: String,
+}
+
+impl Refused {
+    /// What the refusal means and what fixes it, for the user.
+    pub fn advice(&self) -> String {
+        let (code, reply, server) = (self.code, self.reply.trim(), &self.server);
+        match code {
+            530 | 534 | 535 | 538 => format!(
+                "the SMTP server {server} refused the login ({code} {reply}); set the right password with \
+                 `sealpost account set-password --server smtp` (or fix `password_command` in the config)"
+            ),
+            552 => format!("the server refuses messages this large ({code} {reply} from {server})"),
+            _ => format!("the SMTP server {server} refused the message ({code} {reply})"),
+        }
+    }
+}
+
+impl std::fmt::Display for Refused {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.advice())
+    }
+}
+
+impl std::error::Error for Refused {}
+
 /// A message waiting at the source, named by an identifier that is stable
 /// across runs.
 pub struct Incoming {

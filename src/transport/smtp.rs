@@ -9,12 +9,14 @@ use lettre::transport::smtp::client::{Certificate, CertificateStore, Tls, TlsPar
 use lettre::{SmtpTransport, Transport as _};
 
 use super::tls::{self, Handshake};
-use super::Transport;
+use super::{Refused, Transport};
 use crate::config::{Security, Server};
 
 pub struct Smtp {
     transport: SmtpTransport,
     from: String,
+    /// `host:port`, for messages.
+    server: String,
 }
 
 impl Smtp {
@@ -38,7 +40,26 @@ impl Smtp {
             .credentials(Credentials::new(username, password))
             .timeout(Some(tls::TIMEOUT))
             .build();
-        Ok(Smtp { transport, from: from.to_string() })
+        Ok(Smtp { transport, from: from.to_string(), server: format!("{}:{}", server.host, server.port) })
+    }
+
+    /// Connects, secures, logs in and quits, for `account check`.
+    pub fn check_login(&self) -> Result<()> {
+        self.transport.test_connection().map_err(|e| self.error(&e))?;
+        Ok(())
+    }
+
+    /// A permanent refusal (5xx) as [`Refused`]; anything else, which a
+    /// retry may get past, as a plain error.
+    fn error(&self, e: &lettre::transport::smtp::Error) -> anyhow::Error {
+        match e.status() {
+            Some(code) if e.is_permanent() => {
+                let code = code.to_string().parse().unwrap_or(500);
+                let reply = std::error::Error::source(e).map(|s| s.to_string()).unwrap_or_default();
+                Refused { server: self.server.clone(), code, reply }.into()
+            }
+            _ => anyhow!("SMTP submission failed at {}: {}", self.server, describe(e)),
+        }
     }
 }
 
@@ -49,7 +70,7 @@ impl Transport for Smtp {
             vec![recipient.parse().context("the recipient address")?],
         )
         .map_err(|e| anyhow!("building the envelope: {e}"))?;
-        self.transport.send_raw(&envelope, raw).map_err(|e| anyhow!("SMTP submission failed: {}", describe(&e)))?;
+        self.transport.send_raw(&envelope, raw).map_err(|e| self.error(&e))?;
         Ok(())
     }
 }

@@ -89,7 +89,12 @@ pub fn handshake(tcp: TcpStream, host: &str, ca_file: Option<&Path>) -> Result<(
     while conn.is_handshaking() {
         conn.complete_io(&mut tcp).map_err(|e| anyhow!("TLS with {host} failed: {e}"))?;
     }
-    let version = conn.protocol_version().map_or("unknown".to_string(), |v| format!("{v:?}"));
+    let version = match conn.protocol_version() {
+        Some(rustls::ProtocolVersion::TLSv1_3) => "TLS 1.3".to_string(),
+        Some(rustls::ProtocolVersion::TLSv1_2) => "TLS 1.2".to_string(),
+        Some(other) => format!("{other:?}"),
+        None => "unknown".to_string(),
+    };
     let certificate_sha256 = conn
         .peer_certificates()
         .and_then(|c| c.first())

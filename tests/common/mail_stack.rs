@@ -276,6 +276,14 @@ impl MailStack {
         wait_for_port(self.submission_port, self);
     }
 
+    /// Sets a Postfix parameter (`postconf -e`) and restarts submission,
+    /// so that the next connection runs with it.
+    pub fn postconf(&mut self, setting: &str) {
+        sh(Command::new("postconf").arg("-c").arg(&self.postfix_dir).args(["-e", setting]));
+        self.stop_submission();
+        self.start_submission();
+    }
+
     /// Files delivered into a user's Maildir INBOX.
     pub fn delivered(&self, user: &str) -> Vec<PathBuf> {
         let (local, domain) = user.split_once('@').unwrap();

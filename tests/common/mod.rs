@@ -106,9 +106,19 @@ impl Run {
     }
 }
 
+/// The binary, in a session of its own: without a controlling terminal, as
+/// under cron, so it never prompts on the terminal `cargo test` runs in.
 pub fn sealpost() -> Command {
+    use std::os::unix::process::CommandExt;
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_sealpost"));
     cmd.env_remove("SEALPOST_PASSPHRASE_FILE").env_remove("SEALPOST_HOME").env_remove("EDITOR").env_remove("VISUAL");
+    // SAFETY: setsid is async-signal-safe.
+    unsafe {
+        cmd.pre_exec(|| {
+            libc::setsid();
+            Ok(())
+        });
+    }
     cmd
 }
 
