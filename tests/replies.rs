@@ -122,7 +122,7 @@ fn a_quote_holds_only_the_verified_text_never_a_hidden_encrypted_part() {
 }
 
 #[test]
-fn last_from_picks_that_contacts_newest_message_and_attachments_go_along() {
+fn last_from_picks_that_contacts_message_and_attachments_go_along() {
     let world = World::new();
     let (ada, sam) = pair(&world);
     let bob = world.person("bob", "Bob Ray", "bob@client.example");
@@ -144,7 +144,8 @@ fn last_from_picks_that_contacts_newest_message_and_attachments_go_along() {
     assert!(read.stdout.contains("Subject: Re: From Sam") && read.stdout.contains("See the plan."), "{read:?}");
     assert_eq!(std::fs::read_to_string(saved.join("plan.txt")).unwrap(), "PLAN-CONTENT-5521");
 
-    // Without --from, the newest verified message is Bob's.
+    // Without --from, the message read last: Bob's.
+    ada.ok(&["read", "2"], "");
     let replied = ada.ok(&["reply", "--last"], "Thanks, Bob.\n");
     assert!(replied.stdout.contains("to bob <bob@client.example>"), "{replied:?}");
     bob.ok(&["sync"], "");
@@ -162,5 +163,62 @@ fn replying_to_ordinary_unencrypted_mail_is_refused_as_not_verified() {
     let refused = ada.run(&["reply", "1"], "Hello?\n");
     assert_eq!(refused.code, 4, "{refused:?}");
     assert!(refused.stderr.contains("refusing to reply to message 1: it is not-encrypted"), "{refused:?}");
+    assert_eq!(ada.outbox_len(), 0);
+}
+
+/// Ada, with two verified clients: Eve (eve@client.example) and Sam.
+fn ada_with_eve_and_sam(world: &World) -> (common::Person, common::Person, common::Person) {
+    let (ada, sam) = pair(world);
+    let eve = world.person("eve", "Eve Park", "eve@client.example");
+    ada.trust("eve", &eve, world.path());
+    eve.trust("ada", &ada, world.path());
+    (ada, eve, sam)
+}
+
+#[test]
+fn reply_last_answers_the_message_read_last_not_a_newer_one_from_another_client() {
+    let world = World::new();
+    let (ada, eve, sam) = ada_with_eve_and_sam(&world);
+    eve.ok(&["send", "--to", "ada", "--subject", "Thursday"], "I had a panic attack at work today.\n");
+    ada.ok(&["sync"], "");
+    let read = ada.ok(&["read", "1"], "");
+    assert!(read.stdout.contains("I had a panic attack"), "{read:?}");
+    // Sam's message arrives after Ada read Eve's.
+    sam.ok(&["send", "--to", "ada", "--subject", "Running late"], "See you at 5.\n");
+    ada.ok(&["sync"], "");
+
+    let eve_before = eve.delivered(&world).len(); // the read receipt
+    let replied = ada.ok(&["reply", "--last"], "That sounds hard. Let's talk on Thursday.\n");
+    assert!(replied.stdout.contains("to eve <eve@client.example>"), "{replied:?}");
+    assert!(
+        replied.stderr.contains("note: a newer message from sam arrived since you read eve's; this reply goes to eve"),
+        "{replied:?}"
+    );
+    assert_eq!(eve.delivered(&world).len(), eve_before + 1, "the reply is in Eve's Maildir");
+    assert!(sam.delivered(&world).is_empty(), "nothing went to Sam");
+    eve.ok(&["sync"], "");
+    assert!(eve.ok(&["read", "--last"], "").stdout.contains("Subject: Re: Thursday"));
+}
+
+#[test]
+fn reply_last_before_anything_was_read_is_refused_and_sends_nothing() {
+    let world = World::new();
+    let (ada, eve, sam) = ada_with_eve_and_sam(&world);
+    eve.ok(&["send", "--to", "ada", "--subject", "Thursday"], "Hello.\n");
+    ada.ok(&["sync"], "");
+    let refused = ada.run(&["reply", "--last"], "Hi.\n");
+    assert_eq!(refused.code, 1, "{refused:?}");
+    assert!(refused.stderr.contains("no verified message to reply to"), "{refused:?}");
+    assert!(refused.stderr.contains("sealpost read"), "names what to run: {refused:?}");
+    assert_eq!(ada.outbox_len(), 0);
+    assert!(eve.delivered(&world).is_empty() && sam.delivered(&world).is_empty(), "nothing was sent");
+}
+
+#[test]
+fn reply_without_an_id_or_last_is_a_usage_error() {
+    let world = World::new();
+    let (ada, _sam) = pair(&world);
+    let run = ada.run(&["reply"], "Hi.\n");
+    assert_eq!(run.code, 2, "{run:?}");
     assert_eq!(ada.outbox_len(), 0);
 }

@@ -82,8 +82,16 @@ impl Run for Read {
         if let Some(notice) = &notice {
             crate::error::warn(notice);
         }
-        if shown.is_some() && entry.opened_at.is_none() {
+        let first_reading = shown.is_some() && entry.opened_at.is_none();
+        // What `reply --last` answers: only a message shown as verified.
+        let shown_verified = shown.is_some() && sender.is_some() && opened.status == Status::Verified;
+        if first_reading {
             inbox.mark_opened(entry.id);
+        }
+        if shown_verified {
+            inbox.set_last_read(entry.id);
+        }
+        if first_reading || shown_verified {
             inbox.save(&store)?;
         }
         let mut saved = Vec::new();
