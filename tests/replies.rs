@@ -190,6 +190,7 @@ fn reply_last_answers_the_message_read_last_not_a_newer_one_from_another_client(
     let eve_before = eve.delivered(&world).len(); // the read receipt
     let replied = ada.ok(&["reply", "--last"], "That sounds hard. Let's talk on Thursday.\n");
     assert!(replied.stdout.contains("to eve <eve@client.example>"), "{replied:?}");
+    assert!(replied.stderr.contains("Replying to Eve Park <eve@client.example> — Re: Thursday"), "{replied:?}");
     assert!(
         replied.stderr.contains("note: a newer message from sam arrived since you read eve's; this reply goes to eve"),
         "{replied:?}"

@@ -2,7 +2,7 @@ use std::time::SystemTime;
 
 use anyhow::{Context, Result};
 
-use super::input::{read_attachment, read_body};
+use super::input::{read_attachment, read_body, Addressee};
 use super::send::send_draft;
 use super::{format_time, Run, Session};
 use crate::cli::Reply;
@@ -50,7 +50,18 @@ impl Run for Reply {
         let (contact, cert) = contacts.recipient(&signer.address)?;
         let content = opened.content.as_ref().context("a verified message has content")?;
         let attachments = self.attach.iter().map(|p| read_attachment(p)).collect::<Result<Vec<_>>>()?;
-        let mut body = read_body(session)?;
+        let to_name = keys::name_for(&cert, &contact.address);
+        let subject = reply_subject(content.subject.as_deref());
+        let mut body = read_body(
+            session,
+            &Addressee {
+                name: to_name.as_deref(),
+                alias: &contact.alias,
+                address: &contact.address,
+                subject: &subject,
+                reply: true,
+            },
+        )?;
         if self.quote {
             if !body.ends_with('\n') {
                 body.push('\n');
@@ -64,9 +75,9 @@ impl Run for Reply {
         let draft = Draft {
             from_name: config.account.name.clone(),
             from_address: config.account.address.clone(),
-            to_name: keys::name_for(&cert, &contact.address),
+            to_name,
             to_address: contact.address.clone(),
-            subject: reply_subject(content.subject.as_deref()),
+            subject,
             body,
             attachments,
             message_id: new_message_id(&config.account.address),
