@@ -236,3 +236,26 @@ fn without_a_terminal_the_recipient_is_shown_on_stderr_and_in_json() {
     assert_eq!(json["to_name"], "Sam Lee");
     assert!(sent.stderr.is_empty(), "stderr stays JSON-only: {sent:?}");
 }
+
+#[test]
+fn a_short_alias_that_is_not_a_contact_is_never_corrected_to_another_client() {
+    let world = World::new();
+    let (ada, sam) = pair(&world);
+    let eve = world.person("eve", "Eve Park", "eve@client.example");
+    let tom = world.person("tom", "Tom Wu", "tom@client.example");
+    ada.trust("eve", &eve, world.path());
+    ada.trust("tom", &tom, world.path());
+
+    let run = ada.run(&["send", "--to", "kim"], "hello\n");
+    assert_eq!(run.code, 3, "{run:?}");
+    assert!(run.stderr.contains("refusing to send to kim: it is not a contact"), "{run:?}");
+    assert!(!run.stderr.contains("did you mean"), "no other client is suggested: {run:?}");
+    // Another person at the same domain is not a typo of a client either.
+    let run = ada.run(&["send", "--to", "kim@client.example"], "hello\n");
+    assert_eq!(run.code, 3, "{run:?}");
+    assert!(!run.stderr.contains("did you mean"), "{run:?}");
+    assert_eq!(ada.outbox_len(), 0);
+    for client in [&sam, &eve, &tom] {
+        assert!(client.delivered(&world).is_empty(), "nothing was sent");
+    }
+}
