@@ -33,6 +33,57 @@ fn the_example_day_runs_under_zsh() {
     run_example("zsh");
 }
 
+fn has_zsh() -> bool {
+    if Command::new("zsh").arg("-c").arg("true").output().is_ok() {
+        return true;
+    }
+    if std::env::var_os("SEALPOST_REQUIRE_MAIL_STACK").is_some() {
+        panic!("zsh is required here (.ci/run installs it)");
+    }
+    println!("*** SKIPPED the zsh half: zsh is not installed (apt-get install zsh) ***");
+    false
+}
+
+/// `unread` from examples/aliases.sh still lists the inbox when `sync`
+/// exits 6 (something is queued), and no alias shadows zsh's `r` built-in.
+fn unread_while_queued(shell: &str) {
+    let world = World::new();
+    let (ada, sam) = common::pair(&world);
+    sam.ok(&["send", "--to", "ada", "--subject", "Homework"], "Done.\n");
+    ada.edit_config(|text| {
+        format!("{text}\n[smtp]\nhost = \"127.0.0.1\"\nport = 9\nsecurity = \"tls\"\npassword_command = \"echo x\"\n")
+    });
+    assert_eq!(ada.run(&["send", "--to", "sam"], "Later.\n").code, 6, "queued");
+    let aliases = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/aliases.sh");
+    let script = format!(
+        "sealpost() {{ \"$SEALPOST\" \"$@\"; }}\n[ -n \"${{BASH_VERSION:-}}\" ] && shopt -s expand_aliases\n\
+         . '{aliases}'\nif alias r >/dev/null 2>&1; then echo 'the alias r shadows a zsh built-in'; exit 9; fi\n\
+         unread\n"
+    );
+    let file = world.path().join("unread.sh");
+    std::fs::write(&file, script).unwrap();
+    let mut cmd = Command::new(shell);
+    cmd.arg(&file)
+        .env("SEALPOST", env!("CARGO_BIN_EXE_sealpost"))
+        .env("SEALPOST_HOME", &ada.home)
+        .env("SEALPOST_PASSPHRASE_FILE", &ada.passphrase_file);
+    let run = run_command(&mut cmd, "");
+    assert_eq!(run.code, 0, "{shell}: {run:?}");
+    assert!(run.stdout.contains("Homework"), "{shell}: the inbox is listed: {run:?}");
+}
+
+#[test]
+fn unread_lists_the_inbox_even_when_something_is_queued_under_bash() {
+    unread_while_queued("bash");
+}
+
+#[test]
+fn unread_lists_the_inbox_even_when_something_is_queued_under_zsh() {
+    if has_zsh() {
+        unread_while_queued("zsh");
+    }
+}
+
 #[test]
 fn every_documented_exit_code_comes_from_its_path() {
     let world = World::new();
