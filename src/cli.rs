@@ -79,6 +79,10 @@ pub enum Command {
     /// Write the man pages and shell completions
     #[command(hide = true)]
     GenerateDocs(GenerateDocs),
+    /// Contact aliases starting with PREFIX, one a line: what the shell
+    /// completions offer for `send --to`, `reply --from` and `contact show/verify`
+    #[command(hide = true)]
+    CompleteContacts(CompleteContacts),
 }
 
 #[derive(Args, Debug)]
@@ -339,4 +343,11 @@ pub struct GenerateDocs {
     /// Folder to write man/ and completions/ into
     #[arg(long, default_value = ".")]
     pub out: PathBuf,
+}
+
+#[derive(Args, Debug)]
+pub struct CompleteContacts {
+    /// What the user typed so far
+    #[arg(default_value = "", allow_hyphen_values = true)]
+    pub prefix: String,
 }
