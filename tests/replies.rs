@@ -223,3 +223,54 @@ fn reply_without_an_id_or_last_is_a_usage_error() {
     assert_eq!(run.code, 2, "{run:?}");
     assert_eq!(ada.outbox_len(), 0);
 }
+
+#[test]
+fn on_a_terminal_the_reply_shows_who_it_goes_to_before_the_editor_opens() {
+    use std::os::unix::fs::PermissionsExt;
+    let world = World::new();
+    let (ada, eve, sam) = ada_with_eve_and_sam(&world);
+    eve.ok(&["send", "--to", "ada", "--subject", "Thursday"], "I had a panic attack at work today.\n");
+    ada.ok(&["sync"], "");
+    ada.ok(&["read", "1", "--no-receipt"], "");
+    sam.ok(&["send", "--to", "ada", "--subject", "Running late"], "See you at 5.\n");
+    ada.ok(&["sync"], "");
+
+    let initial = world.path().join("draft-as-opened");
+    let editor = world.path().join("editor.sh");
+    std::fs::write(
+        &editor,
+        format!("#!/bin/sh\ncp \"$1\" '{}'\nprintf 'Let us talk on Thursday.\\n' >> \"$1\"\n", initial.display()),
+    )
+    .unwrap();
+    std::fs::set_permissions(&editor, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let line = format!("{} reply --last", env!("CARGO_BIN_EXE_sealpost"));
+    let mut cmd = std::process::Command::new("script");
+    cmd.args(["-qec", &line, "/dev/null"])
+        .env("SEALPOST_HOME", &ada.home)
+        .env("SEALPOST_PASSPHRASE_FILE", &ada.passphrase_file)
+        .env("EDITOR", &editor)
+        .env_remove("VISUAL");
+    let replied = common::run_command(&mut cmd, "");
+    assert_eq!(replied.code, 0, "{replied:?}");
+    assert!(replied.stdout.contains("note: a newer message from sam arrived since you read eve's"), "{replied:?}");
+    assert!(replied.stdout.contains("Replying to Eve Park <eve@client.example> — Re: Thursday"), "{replied:?}");
+    let opened = std::fs::read_to_string(&initial).unwrap();
+    assert!(opened.starts_with("# To: Eve Park <eve@client.example>\n# Subject: Re: Thursday\n"), "{opened}");
+    assert!(sam.delivered(&world).is_empty(), "nothing went to Sam");
+    eve.ok(&["sync"], "");
+    let read = eve.ok(&["read", "--last"], "").stdout;
+    assert!(read.contains("Let us talk on Thursday.") && !read.contains("# To:"), "{read}");
+}
+
+#[test]
+fn last_from_prefers_the_message_read_last_from_that_contact() {
+    let world = World::new();
+    let (ada, eve, _sam) = ada_with_eve_and_sam(&world);
+    eve.ok(&["send", "--to", "ada", "--subject", "Thursday"], "About Thursday.\n");
+    eve.ok(&["send", "--to", "ada", "--subject", "Friday"], "About Friday.\n");
+    ada.ok(&["sync"], "");
+    ada.ok(&["read", "1", "--no-receipt"], "");
+    ada.ok(&["reply", "--last", "--from", "eve"], "Yes.\n");
+    eve.ok(&["sync"], "");
+    assert!(eve.ok(&["read", "--last"], "").stdout.contains("Subject: Re: Thursday"));
+}
