@@ -162,10 +162,10 @@ complete -c sealpost -n "__fish_sealpost_using_subcommand read" -l no-receipt -d
 complete -c sealpost -n "__fish_sealpost_using_subcommand read" -l unverified -d 'Show the content of a message that is not verified, under a warning, with the sender as "claims to be" (it was decrypted intact, but nothing shows who wrote it)'
 complete -c sealpost -n "__fish_sealpost_using_subcommand read" -l json -d 'Print one JSON document instead of text; errors become JSON on stderr (schema: docs/json.md)'
 complete -c sealpost -n "__fish_sealpost_using_subcommand read" -s h -l help -d 'Print help'
-complete -c sealpost -n "__fish_sealpost_using_subcommand reply" -l from -d 'With --last: the message read last if it is from this contact, else their newest verified one' -r -f -a "(sealpost complete-contacts 2>/dev/null)"
+complete -c sealpost -n "__fish_sealpost_using_subcommand reply" -l from -d 'With --last: the message read last if it is a verified one from this contact, else their newest verified one' -r -f -a "(sealpost complete-contacts 2>/dev/null)"
 complete -c sealpost -n "__fish_sealpost_using_subcommand reply" -l attach -d 'Attach a file (repeatable)' -r -F
 complete -c sealpost -n "__fish_sealpost_using_subcommand reply" -l passphrase-file -d 'Read the store passphrase from this file instead of prompting' -r -F
-complete -c sealpost -n "__fish_sealpost_using_subcommand reply" -l last -d 'The verified message `read` showed last (not the newest: that may be another client\'s)'
+complete -c sealpost -n "__fish_sealpost_using_subcommand reply" -l last -d 'The message `read` showed last, if verified (not the newest: that may be another client\'s)'
 complete -c sealpost -n "__fish_sealpost_using_subcommand reply" -l quote -d 'Quote the text `read` showed as verified (never other parts, never ciphertext)'
 complete -c sealpost -n "__fish_sealpost_using_subcommand reply" -l no-receipt -d 'Do not ask for a signed read receipt'
 complete -c sealpost -n "__fish_sealpost_using_subcommand reply" -l json -d 'Print one JSON document instead of text; errors become JSON on stderr (schema: docs/json.md)'

@@ -265,10 +265,10 @@ pub struct Reply {
     /// Message number, as `sealpost inbox` lists it
     #[arg(required_unless_present = "last", conflicts_with = "last")]
     pub id: Option<u64>,
-    /// The verified message `read` showed last (not the newest: that may be another client's)
+    /// The message `read` showed last, if verified (not the newest: that may be another client's)
     #[arg(long)]
     pub last: bool,
-    /// With --last: the message read last if it is from this contact, else their newest verified one
+    /// With --last: the message read last if it is a verified one from this contact, else their newest verified one
     #[arg(long, value_name = "WHO", requires = "last")]
     pub from: Option<String>,
     /// Quote the text `read` showed as verified (never other parts, never ciphertext)

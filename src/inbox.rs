@@ -139,9 +139,9 @@ pub struct Inbox {
     /// Where incremental fetching from the server stands.
     #[serde(default)]
     pub cursor: crate::transport::imap::Cursor,
-    /// The verified message `read` showed last: what `reply --last`
-    /// answers. Not the newest message, which may be another client's that
-    /// arrived after the user read this one.
+    /// The message `read` showed last: what `reply --last` answers (only if
+    /// it is verified). Not the newest message, which may be another
+    /// client's that arrived after the user read this one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     last_read: Option<u64>,
 }
@@ -199,12 +199,12 @@ impl Inbox {
         }
     }
 
-    /// Remembers `id` as the verified message `read` showed last.
+    /// Remembers `id` as the message `read` showed last.
     pub fn set_last_read(&mut self, id: u64) {
         self.last_read = Some(id);
     }
 
-    /// The verified message `read` showed last, if it is still stored.
+    /// The message `read` showed last, if it is still stored.
     pub fn last_read(&self) -> Option<&Entry> {
         self.last_read.and_then(|id| self.messages().find(|e| e.id == id))
     }

@@ -274,3 +274,23 @@ fn last_from_prefers_the_message_read_last_from_that_contact() {
     eve.ok(&["sync"], "");
     assert!(eve.ok(&["read", "--last"], "").stdout.contains("Subject: Re: Thursday"));
 }
+
+#[test]
+fn reply_last_after_reading_an_unverified_message_is_refused_not_sent_to_the_one_before() {
+    let world = World::new();
+    let (ada, eve, _sam) = ada_with_eve_and_sam(&world);
+    eve.ok(&["send", "--to", "ada", "--subject", "Thursday"], "Hello.\n");
+    ada.ok(&["sync"], "");
+    ada.ok(&["read", "1", "--no-receipt"], "");
+    let raw =
+        b"From: kim@client.example\r\nTo: ada@practice.example\r\nSubject: hi\r\nMessage-ID: <k1@x>\r\n\r\nHi\r\n";
+    ada.receive_raw(&world, raw);
+    ada.ok(&["sync"], "");
+    assert_eq!(ada.run(&["read", "2"], "").code, 4);
+
+    let refused = ada.run(&["reply", "--last"], "Hi.\n");
+    assert_eq!(refused.code, 4, "{refused:?}");
+    assert!(refused.stderr.contains("refusing to reply to message 2: it is not-encrypted"), "{refused:?}");
+    assert!(eve.delivered(&world).is_empty(), "the reply did not go to Eve, read before");
+    assert_eq!(ada.outbox_len(), 0);
+}

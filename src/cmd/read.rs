@@ -37,6 +37,11 @@ impl Run for Read {
         {
             anyhow::bail!("{} is {what}, not a message; `sealpost inbox` lists the messages", entry.id);
         }
+        // What `reply --last` answers is the message read last, whatever its
+        // status: after reading one that is not verified, `reply --last`
+        // refuses rather than answer someone read before.
+        inbox.set_last_read(entry.id);
+        inbox.save(&store)?;
         if entry.seal == Seal::NotEncrypted {
             if session.json {
                 session.print_json(&serde_json::json!({
@@ -82,16 +87,8 @@ impl Run for Read {
         if let Some(notice) = &notice {
             crate::error::warn(notice);
         }
-        let first_reading = shown.is_some() && entry.opened_at.is_none();
-        // What `reply --last` answers: only a message shown as verified.
-        let shown_verified = shown.is_some() && sender.is_some() && opened.status == Status::Verified;
-        if first_reading {
+        if shown.is_some() && entry.opened_at.is_none() {
             inbox.mark_opened(entry.id);
-        }
-        if shown_verified {
-            inbox.set_last_read(entry.id);
-        }
-        if first_reading || shown_verified {
             inbox.save(&store)?;
         }
         let mut saved = Vec::new();

@@ -91,17 +91,19 @@ impl Run for Reply {
 }
 
 impl Reply {
-    /// The message `--last` answers: the verified message `read` showed
-    /// last, never simply the newest (a newer one may be another client's,
-    /// and a disclosure answered to the wrong client is the classic breach).
-    /// With `--from WHO`: that message if it is from WHO, else WHO's newest
-    /// verified message (the contact is named, so it cannot be someone else).
+    /// The message `--last` answers: the message `read` showed last, never
+    /// simply the newest (a newer one may be another client's, and a
+    /// disclosure answered to the wrong client is the classic breach). If
+    /// that one is not verified, the reply is refused, not sent to someone
+    /// read before. With `--from WHO`: that message if it is a verified one
+    /// from WHO, else WHO's newest verified message (the contact is named,
+    /// so it cannot be someone else).
     fn last<'a>(&self, inbox: &'a Inbox, contacts: &Contacts) -> Result<&'a Entry> {
         let verified_from = |e: &Entry, c: &Contact| {
             e.status(contacts) == Status::Verified
                 && e.verified_contact(contacts).is_some_and(|v| v.address == c.address)
         };
-        let read = inbox.last_read().filter(|e| e.status(contacts) == Status::Verified);
+        let read = inbox.last_read();
         if let Some(who) = self.from.as_deref() {
             let from = contacts.get(who)?;
             return read
