@@ -79,8 +79,7 @@ pub enum Command {
     /// Write the man pages and shell completions
     #[command(hide = true)]
     GenerateDocs(GenerateDocs),
-    /// Contact aliases starting with PREFIX, one a line: what the shell
-    /// completions offer for `send --to`, `reply --from` and `contact show/verify`
+    /// Contact aliases for the shell completions, one a line (never prompts)
     #[command(hide = true)]
     CompleteContacts(CompleteContacts),
 }
