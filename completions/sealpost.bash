@@ -22,6 +22,9 @@ _sealpost() {
             sealpost,agent-serve)
                 cmd="sealpost__subcmd__agent__subcmd__serve"
                 ;;
+            sealpost,complete-contacts)
+                cmd="sealpost__subcmd__complete__subcmd__contacts"
+                ;;
             sealpost,contact)
                 cmd="sealpost__subcmd__contact"
                 ;;
@@ -129,6 +132,9 @@ _sealpost() {
                 ;;
             sealpost__subcmd__help,agent-serve)
                 cmd="sealpost__subcmd__help__subcmd__agent__subcmd__serve"
+                ;;
+            sealpost__subcmd__help,complete-contacts)
+                cmd="sealpost__subcmd__help__subcmd__complete__subcmd__contacts"
                 ;;
             sealpost__subcmd__help,contact)
                 cmd="sealpost__subcmd__help__subcmd__contact"
@@ -242,7 +248,7 @@ _sealpost() {
 
     case "${cmd}" in
         sealpost)
-            opts="-h -V --passphrase-file --json --help --version init key contact account send outbox sync inbox read reply invite join sent status unlock lock demo agent-serve generate-docs help"
+            opts="-h -V --passphrase-file --json --help --version init key contact account send outbox sync inbox read reply invite join sent status unlock lock demo agent-serve generate-docs complete-contacts help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -388,6 +394,24 @@ _sealpost() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --passphrase-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        sealpost__subcmd__complete__subcmd__contacts)
+            opts="-h --passphrase-file --json --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
                 --passphrase-file)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -626,7 +650,7 @@ _sealpost() {
             return 0
             ;;
         sealpost__subcmd__help)
-            opts="init key contact account send outbox sync inbox read reply invite join sent status unlock lock demo agent-serve generate-docs help"
+            opts="init key contact account send outbox sync inbox read reply invite join sent status unlock lock demo agent-serve generate-docs complete-contacts help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -682,6 +706,20 @@ _sealpost() {
             return 0
             ;;
         sealpost__subcmd__help__subcmd__agent__subcmd__serve)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        sealpost__subcmd__help__subcmd__complete__subcmd__contacts)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -1532,8 +1570,24 @@ _sealpost() {
     esac
 }
 
+# Contact aliases for `send --to`, `reply --from` and `contact show|verify`
+# (added by `sealpost generate-docs`; `complete-contacts` never prompts).
+_sealpost_with_contacts() {
+    local cur="${COMP_WORDS[COMP_CWORD]}" prev="${COMP_WORDS[COMP_CWORD-1]}"
+    local before=" ${COMP_WORDS[*]:1:COMP_CWORD-1} " two_back=""
+    [[ $COMP_CWORD -ge 2 ]] && two_back="${COMP_WORDS[COMP_CWORD-2]}"
+    if [[ ($prev == --to && $before == *" send "*) || ($prev == --from && $before == *" reply "*) ||
+        ($two_back == contact && ($prev == show || $prev == verify) && $cur != -*) ]]; then
+        compopt +o default +o bashdefault 2>/dev/null
+        local IFS=$'\n'
+        COMPREPLY=($(sealpost complete-contacts -- "$cur" 2>/dev/null))
+        return 0
+    fi
+    _sealpost "$@"
+}
+
 if [[ "${BASH_VERSINFO[0]}" -eq 4 && "${BASH_VERSINFO[1]}" -ge 4 || "${BASH_VERSINFO[0]}" -gt 4 ]]; then
-    complete -F _sealpost -o nosort -o bashdefault -o default sealpost
+    complete -F _sealpost_with_contacts -o nosort -o bashdefault -o default sealpost
 else
-    complete -F _sealpost -o bashdefault -o default sealpost
+    complete -F _sealpost_with_contacts -o bashdefault -o default sealpost
 fi

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # A therapist's day with the aliases of examples/aliases.sh, end to end, on
 # local Maildirs in a temporary folder: onboarding with an invite, a note to
-# the client, the client's reply with `r`, `unread` on both sides.
+# the client, the client's reply with `rl`, `unread` on both sides.
 #
 #     bash examples/therapist-day.sh        (or: zsh examples/therapist-day.sh)
 #
@@ -50,7 +50,7 @@ be sam
 unread | grep -q "This week" || fail "the note is not listed as unread"
 sealpost read --last | grep -q "breathing exercise" || fail "the note does not read"
 unread | grep -q "no unread messages" || fail "the note is still unread after reading"
-echo "Will do, thank you." | r > /dev/null
+echo "Will do, thank you." | rl > /dev/null
 
 # The therapist: the reply is there, and the note was read (signed receipt).
 be ada

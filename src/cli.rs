@@ -79,6 +79,9 @@ pub enum Command {
     /// Write the man pages and shell completions
     #[command(hide = true)]
     GenerateDocs(GenerateDocs),
+    /// Contact aliases for the shell completions, one a line (never prompts)
+    #[command(hide = true)]
+    CompleteContacts(CompleteContacts),
 }
 
 #[derive(Args, Debug)]
@@ -261,10 +264,10 @@ pub struct Reply {
     /// Message number, as `sealpost inbox` lists it
     #[arg(required_unless_present = "last", conflicts_with = "last")]
     pub id: Option<u64>,
-    /// The newest verified message
+    /// The message `read` showed last, if verified (not the newest: that may be another client's)
     #[arg(long)]
     pub last: bool,
-    /// With --last: the newest verified message from this contact
+    /// With --last: the message read last if it is a verified one from this contact, else their newest verified one
     #[arg(long, value_name = "WHO", requires = "last")]
     pub from: Option<String>,
     /// Quote the text `read` showed as verified (never other parts, never ciphertext)
@@ -342,4 +345,11 @@ pub struct GenerateDocs {
     /// Folder to write man/ and completions/ into
     #[arg(long, default_value = ".")]
     pub out: PathBuf,
+}
+
+#[derive(Args, Debug)]
+pub struct CompleteContacts {
+    /// What the user typed so far
+    #[arg(default_value = "", allow_hyphen_values = true)]
+    pub prefix: String,
 }

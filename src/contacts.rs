@@ -580,18 +580,47 @@ impl Contacts {
         Ok((contact, cert))
     }
 
-    /// A verified contact whose address or alias is one or two edits from `who`.
+    /// A verified contact that `who` is plausibly a typo of, to name in a
+    /// refusal. An address is compared with addresses and an alias with
+    /// aliases, and never so loosely that one person becomes another: a
+    /// short name may not differ at all (`kim` is someone, not a typo of
+    /// `sam`), and a different local part at the same domain is another
+    /// person, not a typo. Only a typo within `allowed_edits` counts.
     pub fn near_miss(&self, who: &str) -> Option<&Contact> {
-        let wanted = keys::normalize_address(who);
-        self.contacts
-            .iter()
-            .filter(|c| c.state == PinState::Verified)
-            .filter(|c| {
-                let d_addr = edit_distance(&c.address, &wanted);
-                let d_alias = edit_distance(&c.alias, who);
-                (1..=2).contains(&d_addr) || (1..=2).contains(&d_alias)
-            })
-            .min_by_key(|c| edit_distance(&c.address, &wanted))
+        let verified = self.contacts.iter().filter(|c| c.state == PinState::Verified);
+        let candidates: Vec<(usize, &Contact)> = if who.contains('@') {
+            let wanted = keys::normalize_address(who);
+            let (local, domain) = wanted.rsplit_once('@')?;
+            verified
+                .filter(|c| {
+                    let (c_local, c_domain) = c.address.rsplit_once('@').unwrap_or((c.address.as_str(), ""));
+                    c_domain != domain && edit_distance(c_local, local) <= allowed_edits(local)
+                })
+                .map(|c| (edit_distance(&c.address, &wanted), c))
+                .filter(|(d, _)| (1..=allowed_edits(&wanted)).contains(d))
+                .collect()
+        } else {
+            verified
+                .map(|c| (edit_distance(&c.alias, who), c))
+                .filter(|(d, _)| (1..=allowed_edits(who)).contains(d))
+                .collect()
+        };
+        let closest = candidates.iter().map(|(d, _)| *d).min()?;
+        let mut closest = candidates.into_iter().filter(|(d, _)| *d == closest);
+        match (closest.next(), closest.next()) {
+            (Some((_, contact)), None) => Some(contact),
+            _ => None, // two equally close: naming one would be a guess
+        }
+    }
+}
+
+/// How many edits a typed name may be from a contact's to count as a typo:
+/// none up to four characters, one up to eight, two beyond.
+fn allowed_edits(typed: &str) -> usize {
+    match typed.chars().count() {
+        0..=4 => 0,
+        5..=8 => 1,
+        _ => 2,
     }
 }
 
@@ -676,5 +705,36 @@ mod tests {
         assert_eq!(contacts.near_miss("jdoe@exmaple.com").unwrap().alias, "jdoe");
         let err = contacts.recipient("jdoe@exmaple.com").unwrap_err();
         assert!(err.to_string().contains("did you mean jdoe@example.com"), "{err}");
+    }
+
+    fn verified(pairs: &[(&str, &str)]) -> Contacts {
+        let mut contacts = Contacts::default();
+        for (alias, address) in pairs {
+            let cert = keys::generate(alias, address).unwrap();
+            contacts.add(alias, address, &cert).unwrap();
+            contacts.mark_verified(alias, Verification::Fingerprint).unwrap();
+        }
+        contacts
+    }
+
+    #[test]
+    fn near_miss_never_turns_one_person_into_another() {
+        let contacts = verified(&[
+            ("sam", "sam@client.example"),
+            ("eve", "eve@client.example"),
+            ("tom", "tom@client.example"),
+            ("samantha", "samantha@other.example"),
+        ]);
+        // A short name is a name: it is someone, not a typo.
+        for who in ["kim", "sim", "evee", "tim"] {
+            assert!(contacts.near_miss(who).is_none(), "{who}");
+        }
+        // A different person at the same domain.
+        assert!(contacts.near_miss("kim@client.example").is_none());
+        assert!(contacts.near_miss("sam2@client.example").is_none());
+        // An alias is compared with aliases, an address with addresses.
+        assert!(contacts.near_miss("sam@client.exampl").is_some_and(|c| c.alias == "sam"));
+        assert!(contacts.near_miss("samanhta").is_some_and(|c| c.alias == "samantha"));
+        assert!(contacts.near_miss("smanhta").is_none(), "two edits in eight letters is too far");
     }
 }

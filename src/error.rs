@@ -85,6 +85,16 @@ pub fn set_json_output(json: bool) {
     JSON_OUTPUT.store(json, std::sync::atomic::Ordering::Relaxed);
 }
 
+/// Prints something the user should know before going on: `note: TEXT`,
+/// or with `--json` a warning line, so that stderr stays machine-readable.
+pub fn note(message: &str) {
+    if JSON_OUTPUT.load(std::sync::atomic::Ordering::Relaxed) {
+        eprintln!("{}", serde_json::json!({ "warning": message }));
+    } else {
+        eprintln!("note: {message}");
+    }
+}
+
 /// Prints a warning on stderr: `warning: TEXT`, or with `--json` one line
 /// `{"warning":TEXT}`, so that stderr stays machine-readable.
 pub fn warn(message: &str) {

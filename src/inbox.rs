@@ -138,6 +138,11 @@ pub struct Inbox {
     /// Where incremental fetching from the server stands.
     #[serde(default)]
     pub cursor: crate::transport::imap::Cursor,
+    /// The message `read` showed last: what `reply --last` answers (only if
+    /// it is verified). Not the newest message, which may be another
+    /// client's that arrived after the user read this one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    last_read: Option<u64>,
 }
 
 /// The pinned contact a verified message is shown under: the contact whose
@@ -184,6 +189,16 @@ impl Inbox {
         if let Some(entry) = self.entries.iter_mut().find(|e| e.id == id) {
             entry.opened_at.get_or_insert_with(now);
         }
+    }
+
+    /// Remembers `id` as the message `read` showed last.
+    pub fn set_last_read(&mut self, id: u64) {
+        self.last_read = Some(id);
+    }
+
+    /// The message `read` showed last, if it is still stored.
+    pub fn last_read(&self) -> Option<&Entry> {
+        self.last_read.and_then(|id| self.messages().find(|e| e.id == id))
     }
 
     /// Records how a request for a read receipt was answered.

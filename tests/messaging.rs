@@ -186,10 +186,15 @@ fn on_a_terminal_the_body_comes_from_the_editor_and_the_draft_is_removed() {
     let world = World::new();
     let (ada, sam) = pair(&world);
     let seen = world.path().join("draft-path");
+    let initial = world.path().join("draft-as-opened");
     let editor = world.path().join("editor.sh");
     std::fs::write(
         &editor,
-        format!("#!/bin/sh\nprintf 'Written in the editor.\\n' > \"$1\"\necho \"$1\" > '{}'\n", seen.display()),
+        format!(
+            "#!/bin/sh\ncp \"$1\" '{}'\nprintf 'Written in the editor.\\n' >> \"$1\"\necho \"$1\" > '{}'\n",
+            initial.display(),
+            seen.display()
+        ),
     )
     .unwrap();
     std::fs::set_permissions(&editor, std::fs::Permissions::from_mode(0o755)).unwrap();
@@ -203,6 +208,12 @@ fn on_a_terminal_the_body_comes_from_the_editor_and_the_draft_is_removed() {
         .env_remove("VISUAL");
     let sent = common::run_command(&mut cmd, "");
     assert_eq!(sent.code, 0, "{sent:?}");
+    // The recipient is shown before the body is taken: on the terminal,
+    // and at the top of the draft, from Sam's pinned key.
+    assert!(sent.stdout.contains("To Sam Lee <sam@client.example> — Subject: Edited"), "{sent:?}");
+    let opened = std::fs::read_to_string(&initial).unwrap();
+    assert!(opened.starts_with("# To: Sam Lee <sam@client.example>\n# Subject: Edited\n"), "{opened}");
+    assert!(opened.contains("# Lines starting with # are not sent."), "{opened}");
     let draft = std::path::PathBuf::from(std::fs::read_to_string(&seen).unwrap().trim());
     assert!(draft.ends_with("message.txt"), "{}", draft.display());
     assert!(!draft.parent().unwrap().exists(), "the plaintext draft is gone: {}", draft.display());
@@ -210,4 +221,41 @@ fn on_a_terminal_the_body_comes_from_the_editor_and_the_draft_is_removed() {
     sam.ok(&["sync"], "");
     let read = sam.ok(&["read", "--last"], "");
     assert!(read.stdout.contains("Subject: Edited") && read.stdout.contains("Written in the editor."), "{read:?}");
+    assert!(!read.stdout.contains("# To:") && !read.stdout.contains("are not sent"), "comments are stripped: {read:?}");
+}
+
+#[test]
+fn without_a_terminal_the_recipient_is_shown_on_stderr_and_in_json() {
+    let world = World::new();
+    let (ada, _sam) = pair(&world);
+    let sent = ada.ok(&["send", "--to", "sam", "--subject", "Plan"], "# not a comment here\nThe plan.\n");
+    assert!(sent.stderr.contains("To Sam Lee <sam@client.example> — Subject: Plan"), "{sent:?}");
+    let sent = ada.ok(&["send", "--to", "sam", "--subject", "Plan", "--json"], "The plan.\n");
+    let json: serde_json::Value = serde_json::from_str(&sent.stdout).unwrap();
+    assert_eq!(json["to"], "sam@client.example");
+    assert_eq!(json["to_name"], "Sam Lee");
+    assert!(sent.stderr.is_empty(), "stderr stays JSON-only: {sent:?}");
+}
+
+#[test]
+fn a_short_alias_that_is_not_a_contact_is_never_corrected_to_another_client() {
+    let world = World::new();
+    let (ada, sam) = pair(&world);
+    let eve = world.person("eve", "Eve Park", "eve@client.example");
+    let tom = world.person("tom", "Tom Wu", "tom@client.example");
+    ada.trust("eve", &eve, world.path());
+    ada.trust("tom", &tom, world.path());
+
+    let run = ada.run(&["send", "--to", "kim"], "hello\n");
+    assert_eq!(run.code, 3, "{run:?}");
+    assert!(run.stderr.contains("refusing to send to kim: it is not a contact"), "{run:?}");
+    assert!(!run.stderr.contains("did you mean"), "no other client is suggested: {run:?}");
+    // Another person at the same domain is not a typo of a client either.
+    let run = ada.run(&["send", "--to", "kim@client.example"], "hello\n");
+    assert_eq!(run.code, 3, "{run:?}");
+    assert!(!run.stderr.contains("did you mean"), "{run:?}");
+    assert_eq!(ada.outbox_len(), 0);
+    for client in [&sam, &eve, &tom] {
+        assert!(client.delivered(&world).is_empty(), "nothing was sent");
+    }
 }

@@ -122,7 +122,7 @@ fn a_quote_holds_only_the_verified_text_never_a_hidden_encrypted_part() {
 }
 
 #[test]
-fn last_from_picks_that_contacts_newest_message_and_attachments_go_along() {
+fn last_from_picks_that_contacts_message_and_attachments_go_along() {
     let world = World::new();
     let (ada, sam) = pair(&world);
     let bob = world.person("bob", "Bob Ray", "bob@client.example");
@@ -144,7 +144,8 @@ fn last_from_picks_that_contacts_newest_message_and_attachments_go_along() {
     assert!(read.stdout.contains("Subject: Re: From Sam") && read.stdout.contains("See the plan."), "{read:?}");
     assert_eq!(std::fs::read_to_string(saved.join("plan.txt")).unwrap(), "PLAN-CONTENT-5521");
 
-    // Without --from, the newest verified message is Bob's.
+    // Without --from, the message read last: Bob's.
+    ada.ok(&["read", "2"], "");
     let replied = ada.ok(&["reply", "--last"], "Thanks, Bob.\n");
     assert!(replied.stdout.contains("to bob <bob@client.example>"), "{replied:?}");
     bob.ok(&["sync"], "");
@@ -162,5 +163,134 @@ fn replying_to_ordinary_unencrypted_mail_is_refused_as_not_verified() {
     let refused = ada.run(&["reply", "1"], "Hello?\n");
     assert_eq!(refused.code, 4, "{refused:?}");
     assert!(refused.stderr.contains("refusing to reply to message 1: it is not-encrypted"), "{refused:?}");
+    assert_eq!(ada.outbox_len(), 0);
+}
+
+/// Ada, with two verified clients: Eve (eve@client.example) and Sam.
+fn ada_with_eve_and_sam(world: &World) -> (common::Person, common::Person, common::Person) {
+    let (ada, sam) = pair(world);
+    let eve = world.person("eve", "Eve Park", "eve@client.example");
+    ada.trust("eve", &eve, world.path());
+    eve.trust("ada", &ada, world.path());
+    (ada, eve, sam)
+}
+
+#[test]
+fn reply_last_answers_the_message_read_last_not_a_newer_one_from_another_client() {
+    let world = World::new();
+    let (ada, eve, sam) = ada_with_eve_and_sam(&world);
+    eve.ok(&["send", "--to", "ada", "--subject", "Thursday"], "I had a panic attack at work today.\n");
+    ada.ok(&["sync"], "");
+    let read = ada.ok(&["read", "1"], "");
+    assert!(read.stdout.contains("I had a panic attack"), "{read:?}");
+    // Sam's message arrives after Ada read Eve's.
+    sam.ok(&["send", "--to", "ada", "--subject", "Running late"], "See you at 5.\n");
+    ada.ok(&["sync"], "");
+
+    let eve_before = eve.delivered(&world).len(); // the read receipt
+    let replied = ada.ok(&["reply", "--last"], "That sounds hard. Let's talk on Thursday.\n");
+    assert!(replied.stdout.contains("to eve <eve@client.example>"), "{replied:?}");
+    assert!(replied.stderr.contains("Replying to Eve Park <eve@client.example> — Re: Thursday"), "{replied:?}");
+    assert!(
+        replied.stderr.contains("note: a newer message from sam arrived since you read eve's; this reply goes to eve"),
+        "{replied:?}"
+    );
+    assert_eq!(eve.delivered(&world).len(), eve_before + 1, "the reply is in Eve's Maildir");
+    assert!(sam.delivered(&world).is_empty(), "nothing went to Sam");
+    eve.ok(&["sync"], "");
+    assert!(eve.ok(&["read", "--last"], "").stdout.contains("Subject: Re: Thursday"));
+}
+
+#[test]
+fn reply_last_before_anything_was_read_is_refused_and_sends_nothing() {
+    let world = World::new();
+    let (ada, eve, sam) = ada_with_eve_and_sam(&world);
+    eve.ok(&["send", "--to", "ada", "--subject", "Thursday"], "Hello.\n");
+    ada.ok(&["sync"], "");
+    let refused = ada.run(&["reply", "--last"], "Hi.\n");
+    assert_eq!(refused.code, 1, "{refused:?}");
+    assert!(refused.stderr.contains("no verified message to reply to"), "{refused:?}");
+    assert!(refused.stderr.contains("sealpost read"), "names what to run: {refused:?}");
+    assert_eq!(ada.outbox_len(), 0);
+    assert!(eve.delivered(&world).is_empty() && sam.delivered(&world).is_empty(), "nothing was sent");
+}
+
+#[test]
+fn reply_without_an_id_or_last_is_a_usage_error() {
+    let world = World::new();
+    let (ada, _sam) = pair(&world);
+    let run = ada.run(&["reply"], "Hi.\n");
+    assert_eq!(run.code, 2, "{run:?}");
+    assert_eq!(ada.outbox_len(), 0);
+}
+
+#[test]
+fn on_a_terminal_the_reply_shows_who_it_goes_to_before_the_editor_opens() {
+    use std::os::unix::fs::PermissionsExt;
+    let world = World::new();
+    let (ada, eve, sam) = ada_with_eve_and_sam(&world);
+    eve.ok(&["send", "--to", "ada", "--subject", "Thursday"], "I had a panic attack at work today.\n");
+    ada.ok(&["sync"], "");
+    ada.ok(&["read", "1", "--no-receipt"], "");
+    sam.ok(&["send", "--to", "ada", "--subject", "Running late"], "See you at 5.\n");
+    ada.ok(&["sync"], "");
+
+    let initial = world.path().join("draft-as-opened");
+    let editor = world.path().join("editor.sh");
+    std::fs::write(
+        &editor,
+        format!("#!/bin/sh\ncp \"$1\" '{}'\nprintf 'Let us talk on Thursday.\\n' >> \"$1\"\n", initial.display()),
+    )
+    .unwrap();
+    std::fs::set_permissions(&editor, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let line = format!("{} reply --last", env!("CARGO_BIN_EXE_sealpost"));
+    let mut cmd = std::process::Command::new("script");
+    cmd.args(["-qec", &line, "/dev/null"])
+        .env("SEALPOST_HOME", &ada.home)
+        .env("SEALPOST_PASSPHRASE_FILE", &ada.passphrase_file)
+        .env("EDITOR", &editor)
+        .env_remove("VISUAL");
+    let replied = common::run_command(&mut cmd, "");
+    assert_eq!(replied.code, 0, "{replied:?}");
+    assert!(replied.stdout.contains("note: a newer message from sam arrived since you read eve's"), "{replied:?}");
+    assert!(replied.stdout.contains("Replying to Eve Park <eve@client.example> — Re: Thursday"), "{replied:?}");
+    let opened = std::fs::read_to_string(&initial).unwrap();
+    assert!(opened.starts_with("# To: Eve Park <eve@client.example>\n# Subject: Re: Thursday\n"), "{opened}");
+    assert!(sam.delivered(&world).is_empty(), "nothing went to Sam");
+    eve.ok(&["sync"], "");
+    let read = eve.ok(&["read", "--last"], "").stdout;
+    assert!(read.contains("Let us talk on Thursday.") && !read.contains("# To:"), "{read}");
+}
+
+#[test]
+fn last_from_prefers_the_message_read_last_from_that_contact() {
+    let world = World::new();
+    let (ada, eve, _sam) = ada_with_eve_and_sam(&world);
+    eve.ok(&["send", "--to", "ada", "--subject", "Thursday"], "About Thursday.\n");
+    eve.ok(&["send", "--to", "ada", "--subject", "Friday"], "About Friday.\n");
+    ada.ok(&["sync"], "");
+    ada.ok(&["read", "1", "--no-receipt"], "");
+    ada.ok(&["reply", "--last", "--from", "eve"], "Yes.\n");
+    eve.ok(&["sync"], "");
+    assert!(eve.ok(&["read", "--last"], "").stdout.contains("Subject: Re: Thursday"));
+}
+
+#[test]
+fn reply_last_after_reading_an_unverified_message_is_refused_not_sent_to_the_one_before() {
+    let world = World::new();
+    let (ada, eve, _sam) = ada_with_eve_and_sam(&world);
+    eve.ok(&["send", "--to", "ada", "--subject", "Thursday"], "Hello.\n");
+    ada.ok(&["sync"], "");
+    ada.ok(&["read", "1", "--no-receipt"], "");
+    let raw =
+        b"From: kim@client.example\r\nTo: ada@practice.example\r\nSubject: hi\r\nMessage-ID: <k1@x>\r\n\r\nHi\r\n";
+    ada.receive_raw(&world, raw);
+    ada.ok(&["sync"], "");
+    assert_eq!(ada.run(&["read", "2"], "").code, 4);
+
+    let refused = ada.run(&["reply", "--last"], "Hi.\n");
+    assert_eq!(refused.code, 4, "{refused:?}");
+    assert!(refused.stderr.contains("refusing to reply to message 2: it is not-encrypted"), "{refused:?}");
+    assert!(eve.delivered(&world).is_empty(), "the reply did not go to Eve, read before");
     assert_eq!(ada.outbox_len(), 0);
 }

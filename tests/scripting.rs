@@ -33,6 +33,57 @@ fn the_example_day_runs_under_zsh() {
     run_example("zsh");
 }
 
+fn has_zsh() -> bool {
+    if Command::new("zsh").arg("-c").arg("true").output().is_ok() {
+        return true;
+    }
+    if std::env::var_os("SEALPOST_REQUIRE_MAIL_STACK").is_some() {
+        panic!("zsh is required here (.ci/run installs it)");
+    }
+    println!("*** SKIPPED the zsh half: zsh is not installed (apt-get install zsh) ***");
+    false
+}
+
+/// `unread` from examples/aliases.sh still lists the inbox when `sync`
+/// exits 6 (something is queued), and no alias shadows zsh's `r` built-in.
+fn unread_while_queued(shell: &str) {
+    let world = World::new();
+    let (ada, sam) = common::pair(&world);
+    sam.ok(&["send", "--to", "ada", "--subject", "Homework"], "Done.\n");
+    ada.edit_config(|text| {
+        format!("{text}\n[smtp]\nhost = \"127.0.0.1\"\nport = 9\nsecurity = \"tls\"\npassword_command = \"echo x\"\n")
+    });
+    assert_eq!(ada.run(&["send", "--to", "sam"], "Later.\n").code, 6, "queued");
+    let aliases = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/aliases.sh");
+    let script = format!(
+        "sealpost() {{ \"$SEALPOST\" \"$@\"; }}\n[ -n \"${{BASH_VERSION:-}}\" ] && shopt -s expand_aliases\n\
+         . '{aliases}'\nif alias r >/dev/null 2>&1; then echo 'the alias r shadows a zsh built-in'; exit 9; fi\n\
+         unread\n"
+    );
+    let file = world.path().join("unread.sh");
+    std::fs::write(&file, script).unwrap();
+    let mut cmd = Command::new(shell);
+    cmd.arg(&file)
+        .env("SEALPOST", env!("CARGO_BIN_EXE_sealpost"))
+        .env("SEALPOST_HOME", &ada.home)
+        .env("SEALPOST_PASSPHRASE_FILE", &ada.passphrase_file);
+    let run = run_command(&mut cmd, "");
+    assert_eq!(run.code, 0, "{shell}: {run:?}");
+    assert!(run.stdout.contains("Homework"), "{shell}: the inbox is listed: {run:?}");
+}
+
+#[test]
+fn unread_lists_the_inbox_even_when_something_is_queued_under_bash() {
+    unread_while_queued("bash");
+}
+
+#[test]
+fn unread_lists_the_inbox_even_when_something_is_queued_under_zsh() {
+    if has_zsh() {
+        unread_while_queued("zsh");
+    }
+}
+
 #[test]
 fn every_documented_exit_code_comes_from_its_path() {
     let world = World::new();
@@ -65,4 +116,68 @@ fn every_documented_exit_code_comes_from_its_path() {
     {
         assert!(man.contains(&format!("{n}  {meaning}")), "the man page documents exit code {n}");
     }
+}
+
+/// What the committed bash completion offers for `words` (the last one being
+/// completed), run as bash runs it: the script calls `sealpost`, which here
+/// is the binary under test.
+fn bash_completes(person: &common::Person, words: &[&str]) -> Vec<String> {
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/completions/sealpost.bash");
+    let line = words.join(" ");
+    let quoted: Vec<String> = words.iter().map(|w| format!("'{w}'")).collect();
+    let quoted = quoted.join(" ");
+    let program = format!(
+        "sealpost() {{ \"$SEALPOST\" \"$@\"; }}\n. '{script}'\nCOMP_WORDS=({quoted})\nCOMP_CWORD={}\n\
+         COMP_LINE='{line}'\nCOMP_POINT=${{#COMP_LINE}}\n\
+         fn=$(complete -p sealpost | sed 's/.*-F \\([^ ]*\\).*/\\1/')\n\
+         \"$fn\" sealpost '{}' '{}'\nprintf '%s\\n' \"${{COMPREPLY[@]}}\"\n",
+        words.len() - 1,
+        words[words.len() - 1],
+        words[words.len() - 2],
+    );
+    let cmd = person.command();
+    let mut bash = Command::new("bash");
+    bash.arg("-c").arg(program).env("SEALPOST", env!("CARGO_BIN_EXE_sealpost"));
+    for (key, value) in cmd.get_envs() {
+        match value {
+            Some(value) => bash.env(key, value),
+            None => bash.env_remove(key),
+        };
+    }
+    let run = run_command(&mut bash, "");
+    assert_eq!(run.code, 0, "{run:?}");
+    run.stdout.lines().filter(|l| !l.is_empty()).map(str::to_string).collect()
+}
+
+#[test]
+fn completion_offers_contact_aliases_and_never_asks_for_a_passphrase() {
+    let world = World::new();
+    let ada = world.person("ada", "Dr. Ada Moss", "ada@practice.example");
+    let kim = world.person("kim", "Kim Ito", "kim@client.example");
+    let sam = world.person("sam", "Sam Lee", "sam@client.example");
+    ada.trust("kim", &kim, world.path());
+    ada.trust("sam", &sam, world.path());
+
+    // The command the completion scripts run.
+    assert_eq!(ada.ok(&["complete-contacts", "--", ""], "").stdout, "kim\nsam\n");
+    assert_eq!(ada.ok(&["complete-contacts", "--", "s"], "").stdout, "sam\n");
+    // bash, for each place that takes a contact.
+    assert_eq!(bash_completes(&ada, &["sealpost", "send", "--to", ""]), ["kim", "sam"]);
+    assert_eq!(bash_completes(&ada, &["sealpost", "send", "--to", "k"]), ["kim"]);
+    assert_eq!(bash_completes(&ada, &["sealpost", "reply", "--last", "--from", "s"]), ["sam"]);
+    assert_eq!(bash_completes(&ada, &["sealpost", "contact", "show", ""]), ["kim", "sam"]);
+    assert_eq!(bash_completes(&ada, &["sealpost", "contact", "verify", "k"]), ["kim"]);
+    // zsh and fish call the same command.
+    for file in ["_sealpost", "sealpost.fish"] {
+        let text = std::fs::read_to_string(format!("{}/completions/{file}", env!("CARGO_MANIFEST_DIR"))).unwrap();
+        assert!(text.contains("sealpost complete-contacts"), "{file}");
+    }
+
+    // Locked, no agent, on a terminal: nothing is completed and nothing asked.
+    let line = format!("{} complete-contacts -- ''", env!("CARGO_BIN_EXE_sealpost"));
+    let mut locked = Command::new("script");
+    locked.args(["-qec", &line, "/dev/null"]).env("SEALPOST_HOME", &ada.home).env_remove("SEALPOST_PASSPHRASE_FILE");
+    let run = run_command(&mut locked, "");
+    assert_eq!(run.code, 0, "{run:?}");
+    assert!(run.stdout.trim().is_empty(), "no prompt, no aliases: {run:?}");
 }

@@ -4,6 +4,7 @@
 
 mod account;
 mod agent;
+mod complete_contacts;
 mod contact;
 mod demo;
 mod generate_docs;
@@ -177,6 +178,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::AgentServe(c) => c.run(&session),
         Command::Demo(c) => c.run(&session),
         Command::GenerateDocs(c) => c.run(&session),
+        Command::CompleteContacts(c) => c.run(&session),
     }
 }
 

@@ -37,6 +37,11 @@ impl Run for Read {
         {
             anyhow::bail!("{} is {what}, not a message; `sealpost inbox` lists the messages", entry.id);
         }
+        // What `reply --last` answers is the message read last, whatever its
+        // status: after reading one that is not verified, `reply --last`
+        // refuses rather than answer someone read before.
+        inbox.set_last_read(entry.id);
+        inbox.save(&store)?;
         if entry.seal == Seal::NotEncrypted {
             if session.json {
                 session.print_json(&serde_json::json!({

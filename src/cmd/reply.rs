@@ -2,13 +2,13 @@ use std::time::SystemTime;
 
 use anyhow::{Context, Result};
 
-use super::input::{read_attachment, read_body};
+use super::input::{read_attachment, read_body, Addressee};
 use super::send::send_draft;
 use super::{format_time, Run, Session};
 use crate::cli::Reply;
-use crate::contacts::Contacts;
+use crate::contacts::{Contact, Contacts};
 use crate::error::Refusal;
-use crate::inbox::{pinned_sender, Inbox};
+use crate::inbox::{pinned_sender, Entry, Inbox};
 use crate::keys;
 use crate::message::quote::{quote, reply_subject};
 use crate::message::{new_message_id, open, Draft, Seal, Status};
@@ -24,18 +24,7 @@ impl Run for Reply {
                 .messages()
                 .find(|e| e.id == id)
                 .with_context(|| format!("no message {id}; `sealpost inbox` lists them"))?,
-            None => {
-                let from = self.from.as_deref().map(|who| contacts.get(who)).transpose()?;
-                inbox
-                    .messages()
-                    .rev()
-                    .filter(|e| e.status(&contacts) == Status::Verified)
-                    .find(|e| from.is_none_or(|c| e.sender.as_deref() == Some(c.address.as_str())))
-                    .with_context(|| match from {
-                        Some(c) => format!("no verified message from {} to reply to", c.alias),
-                        None => "no verified message to reply to; `sealpost sync` fetches new mail".to_string(),
-                    })?
-            }
+            None => self.last(&inbox, &contacts)?,
         };
         let refuse = |status: Status| {
             Refusal::verification(format!(
@@ -61,7 +50,18 @@ impl Run for Reply {
         let (contact, cert) = contacts.recipient(&signer.address)?;
         let content = opened.content.as_ref().context("a verified message has content")?;
         let attachments = self.attach.iter().map(|p| read_attachment(p)).collect::<Result<Vec<_>>>()?;
-        let mut body = read_body(session)?;
+        let to_name = keys::name_for(&cert, &contact.address);
+        let subject = reply_subject(content.subject.as_deref());
+        let mut body = read_body(
+            session,
+            &Addressee {
+                name: to_name.as_deref(),
+                alias: &contact.alias,
+                address: &contact.address,
+                subject: &subject,
+                reply: true,
+            },
+        )?;
         if self.quote {
             if !body.ends_with('\n') {
                 body.push('\n');
@@ -75,9 +75,9 @@ impl Run for Reply {
         let draft = Draft {
             from_name: config.account.name.clone(),
             from_address: config.account.address.clone(),
-            to_name: keys::name_for(&cert, &contact.address),
+            to_name,
             to_address: contact.address.clone(),
-            subject: reply_subject(content.subject.as_deref()),
+            subject,
             body,
             attachments,
             message_id: new_message_id(&config.account.address),
@@ -87,5 +87,46 @@ impl Run for Reply {
             references,
         };
         send_draft(session, &config, &store, contact, &cert, &draft)
+    }
+}
+
+impl Reply {
+    /// The message `--last` answers: the message `read` showed last, never
+    /// simply the newest (a newer one may be another client's, and a
+    /// disclosure answered to the wrong client is the classic breach). If
+    /// that one is not verified, the reply is refused, not sent to someone
+    /// read before. With `--from WHO`: that message if it is a verified one
+    /// from WHO, else WHO's newest verified message (the contact is named,
+    /// so it cannot be someone else).
+    fn last<'a>(&self, inbox: &'a Inbox, contacts: &Contacts) -> Result<&'a Entry> {
+        let verified_from = |e: &Entry, c: &Contact| {
+            e.status(contacts) == Status::Verified
+                && e.verified_contact(contacts).is_some_and(|v| v.address == c.address)
+        };
+        let read = inbox.last_read();
+        if let Some(who) = self.from.as_deref() {
+            let from = contacts.get(who)?;
+            return read
+                .filter(|e| verified_from(e, from))
+                .or_else(|| inbox.messages().rev().find(|e| verified_from(e, from)))
+                .with_context(|| format!("no verified message from {} to reply to", from.alias));
+        }
+        let entry = read.context(
+            "no verified message to reply to: `reply --last` answers the message `sealpost read` showed last, and \
+             none was read yet. Read it first (`sealpost read ID`), or reply by number (`sealpost reply ID`)",
+        )?;
+        let reader = entry.verified_contact(contacts);
+        let newer = inbox
+            .messages()
+            .filter(|e| e.id > entry.id)
+            .filter_map(|e| e.verified_contact(contacts))
+            .rfind(|c| reader.is_none_or(|r| r.address != c.address));
+        if let (Some(newer), Some(reader)) = (newer, reader) {
+            crate::error::note(&format!(
+                "a newer message from {} arrived since you read {}'s; this reply goes to {}",
+                newer.alias, reader.alias, reader.alias
+            ));
+        }
+        Ok(entry)
     }
 }

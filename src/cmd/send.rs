@@ -3,7 +3,7 @@ use std::time::SystemTime;
 use anyhow::{Context, Result};
 use sequoia_openpgp::Cert;
 
-use super::input::{read_attachment, read_body};
+use super::input::{read_attachment, read_body, Addressee};
 use super::{Run, Session};
 use crate::cli::Send;
 use crate::config::Config;
@@ -23,11 +23,21 @@ impl Run for Send {
         // that cannot be verified.
         let (contact, cert) = contacts.recipient(&self.to)?;
         let attachments = self.attach.iter().map(|p| read_attachment(p)).collect::<Result<Vec<_>>>()?;
-        let body = read_body(session)?;
+        let to_name = keys::name_for(&cert, &contact.address);
+        let body = read_body(
+            session,
+            &Addressee {
+                name: to_name.as_deref(),
+                alias: &contact.alias,
+                address: &contact.address,
+                subject: &self.subject,
+                reply: false,
+            },
+        )?;
         let draft = Draft {
             from_name: config.account.name.clone(),
             from_address: config.account.address.clone(),
-            to_name: keys::name_for(&cert, &contact.address),
+            to_name,
             to_address: contact.address.clone(),
             subject: self.subject.clone(),
             body,
@@ -84,6 +94,7 @@ pub(super) fn send_draft(
         return session.print_json(&serde_json::json!({
             "message_id": draft.message_id,
             "to": contact.address,
+            "to_name": draft.to_name.as_deref().map(crate::sanitize::line),
             "contact": contact.alias,
             "subject": draft.subject,
             "receipt_requested": draft.request_receipt,
