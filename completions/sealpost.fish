@@ -49,7 +49,7 @@ complete -c sealpost -n "__fish_sealpost_needs_command" -f -a "agent-serve" -d '
 complete -c sealpost -n "__fish_sealpost_needs_command" -f -a "generate-docs" -d 'Write the man pages and shell completions'
 complete -c sealpost -n "__fish_sealpost_needs_command" -f -a "complete-contacts" -d 'Contact aliases for the shell completions, one a line (never prompts)'
 complete -c sealpost -n "__fish_sealpost_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c sealpost -n "__fish_sealpost_using_subcommand init" -l name -d 'Your name, as contacts will see it' -r
+complete -c sealpost -n "__fish_sealpost_using_subcommand init" -l name -d 'Your name, as contacts will see it (required unless --import-key gives a key with one)' -r
 complete -c sealpost -n "__fish_sealpost_using_subcommand init" -l email -d 'Your email address' -r
 complete -c sealpost -n "__fish_sealpost_using_subcommand init" -l import-key -d 'Adopt an existing OpenPGP secret key (armored or binary) instead of creating one' -r -F
 complete -c sealpost -n "__fish_sealpost_using_subcommand init" -l key-passphrase-file -d 'File holding the passphrase of the imported key, if it has one' -r -F

@@ -86,8 +86,8 @@ pub enum Command {
 
 #[derive(Args, Debug)]
 pub struct Init {
-    /// Your name, as contacts will see it
-    #[arg(long)]
+    /// Your name, as contacts will see it (required unless --import-key gives a key with one)
+    #[arg(long, required_unless_present = "import_key")]
     pub name: Option<String>,
     /// Your email address
     #[arg(long)]

@@ -69,8 +69,28 @@ pub fn file_name(name: &str) -> String {
     if trimmed.is_empty() {
         "attachment".to_string()
     } else {
-        trimmed.chars().take(200).collect()
+        fit(trimmed)
     }
+}
+
+/// File names are limited in bytes (255 on most file systems), not in
+/// characters: a name is cut to `MAX_NAME_BYTES` at a character boundary,
+/// keeping a short extension, with room left for a " (N)" suffix.
+const MAX_NAME_BYTES: usize = 200;
+
+fn fit(name: &str) -> String {
+    if name.len() <= MAX_NAME_BYTES {
+        return name.to_string();
+    }
+    let (stem, ext) = match name.rsplit_once('.') {
+        Some((stem, ext)) if !stem.is_empty() && ext.len() <= 16 => (stem, format!(".{ext}")),
+        _ => (name, String::new()),
+    };
+    let mut end = MAX_NAME_BYTES - ext.len();
+    while !stem.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}{ext}", &stem[..end])
 }
 
 #[cfg(test)]
@@ -95,5 +115,14 @@ mod tests {
         assert_eq!(file_name("../.."), "attachment");
         assert_eq!(file_name("notes\u{1b}[2J.txt"), "notes.txt");
         assert_eq!(file_name(""), "attachment");
+    }
+
+    #[test]
+    fn long_names_are_cut_in_bytes_keeping_the_extension() {
+        let long = format!("{}.pdf", "é".repeat(300));
+        let fitted = file_name(&long);
+        assert!(fitted.len() <= MAX_NAME_BYTES, "{} bytes", fitted.len());
+        assert!(fitted.ends_with(".pdf") && fitted.starts_with("éé"), "{fitted}");
+        assert_eq!(file_name(&"a".repeat(300)).len(), MAX_NAME_BYTES);
     }
 }

@@ -38,6 +38,8 @@ fn verified_round_trip_with_attachment_between_two_homes() {
     );
 
     let saved = world.path().join("saved");
+    let glance = sam.ok(&["read", "1", "--no-receipt"], "");
+    assert!(glance.stderr.contains("sealpost read 1 --save-attachments DIR"), "the way to save is named: {glance:?}");
     let read = sam.ok(&["read", "1", "--save-attachments", saved.to_str().unwrap()], "");
     assert!(read.stdout.starts_with("Status:  verified: signed by ada <ada@practice.example>"), "{read:?}");
     assert!(read.stdout.contains("Subject: Session notes"));

@@ -181,3 +181,41 @@ fn completion_offers_contact_aliases_and_never_asks_for_a_passphrase() {
     assert_eq!(run.code, 0, "{run:?}");
     assert!(run.stdout.trim().is_empty(), "no prompt, no aliases: {run:?}");
 }
+
+#[test]
+fn a_closed_stdout_ends_a_command_quietly_not_with_a_panic() {
+    let world = World::new();
+    let (ada, sam) = common::pair(&world);
+    sam.ok(&["send", "--to", "ada", "--subject", "Hello"], "Hi.\n");
+    ada.ok(&["sync"], "");
+    // As `sealpost inbox | head -0`: the reader is gone before anything is written.
+    let (reader, writer) = std::io::pipe().unwrap();
+    drop(reader);
+    let out = ada.command().arg("inbox").stdout(writer).stderr(std::process::Stdio::piped()).output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(141), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}
+
+#[test]
+fn a_command_on_a_fresh_machine_says_there_is_no_identity_before_asking_for_a_passphrase() {
+    let world = World::new();
+    let fresh = world.bare_person("fresh", "fresh@client.example");
+    let run = common::run_command(common::sealpost().env("SEALPOST_HOME", &fresh.home).arg("inbox"), "");
+    assert_eq!(run.code, 1, "{run:?}");
+    assert!(run.stderr.contains("no sealpost identity here") && run.stderr.contains("sealpost init"), "{run:?}");
+    assert!(!run.stderr.contains("passphrase"), "{run:?}");
+}
+
+#[test]
+fn init_without_a_name_for_a_new_key_is_a_usage_error_and_says_what_comes_next() {
+    let world = World::new();
+    let fresh = world.bare_person("fresh", "fresh@client.example");
+    let mail = world.mail();
+    let missing = fresh.run(&["init", "--email", "fresh@client.example", "--maildir", mail.to_str().unwrap()], "");
+    assert_eq!(missing.code, 2, "{missing:?}");
+    assert!(missing.stderr.contains("--name"), "{missing:?}");
+    let made = fresh
+        .ok(&["init", "--name", "Fresh", "--email", "fresh@client.example", "--maildir", mail.to_str().unwrap()], "");
+    assert!(made.stdout.contains("config: ") && made.stdout.contains("next: "), "{made:?}");
+}

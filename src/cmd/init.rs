@@ -78,6 +78,10 @@ impl Run for Init {
         println!("created identity {address}");
         println!("fingerprint: {}", keys::grouped(&fingerprint));
         println!("store: {}", home.data_dir.display());
+        println!("config: {}", home.config_file().display());
+        println!(
+            "next: give your key to a contact (`sealpost key export`), or invite them in person (`sealpost invite`)"
+        );
         Ok(())
     }
 }

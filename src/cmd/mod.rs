@@ -56,6 +56,8 @@ impl Session {
     /// The unlocked store: from the unlock agent when one runs, else with
     /// the passphrase (prompted on a terminal, or from the passphrase file).
     pub fn unlock(&self) -> Result<Store> {
+        // Nothing to unlock: say so before asking for a passphrase.
+        Store::meta(&self.home)?;
         match crate::agent::fetch(&self.home) {
             Ok(Some(keyring)) => return Store::from_keyring(&self.home, &keyring),
             Ok(None) => {}

@@ -109,6 +109,9 @@ impl Run for Read {
             for path in &saved {
                 eprintln!("saved {}", path.display());
             }
+            if shown.is_some_and(|c| !c.attachments.is_empty()) && self.save_attachments.is_none() {
+                eprintln!("to save the attachments: `sealpost read {} --save-attachments DIR`", entry.id);
+            }
             if let Some(note) = &receipt {
                 eprintln!("{note}");
             }
