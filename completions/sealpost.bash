@@ -1180,7 +1180,7 @@ _sealpost() {
             return 0
             ;;
         sealpost__subcmd__invite)
-            opts="-h --for --expires --list --revoke --passphrase-file --json --help"
+            opts="-h --for --expires --list --revoke --qr --passphrase-file --json --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -172,9 +172,10 @@ complete -c sealpost -n "__fish_sealpost_using_subcommand reply" -l json -d 'Pri
 complete -c sealpost -n "__fish_sealpost_using_subcommand reply" -s h -l help -d 'Print help'
 complete -c sealpost -n "__fish_sealpost_using_subcommand invite" -l for -d 'Only this address may join with the code' -r
 complete -c sealpost -n "__fish_sealpost_using_subcommand invite" -l expires -d 'How long the code works: 7d, 12h, 30m (at most 90d)' -r
-complete -c sealpost -n "__fish_sealpost_using_subcommand invite" -l revoke -d 'Revoke an open invite (its token, as --list shows it)' -r
+complete -c sealpost -n "__fish_sealpost_using_subcommand invite" -l revoke -d 'Revoke an open or answered invite (its token, as --list shows it)' -r
 complete -c sealpost -n "__fish_sealpost_using_subcommand invite" -l passphrase-file -d 'Read the store passphrase from this file instead of prompting' -r -F
 complete -c sealpost -n "__fish_sealpost_using_subcommand invite" -l list -d 'List invites and where each stands'
+complete -c sealpost -n "__fish_sealpost_using_subcommand invite" -l qr -d 'Also draw the code as a QR code, for a phone\'s camera'
 complete -c sealpost -n "__fish_sealpost_using_subcommand invite" -l json -d 'Print one JSON document instead of text; errors become JSON on stderr (schema: docs/json.md)'
 complete -c sealpost -n "__fish_sealpost_using_subcommand invite" -s h -l help -d 'Print help'
 complete -c sealpost -n "__fish_sealpost_using_subcommand join" -l passphrase-file -d 'Read the store passphrase from this file instead of prompting' -r -F

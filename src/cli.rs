@@ -292,9 +292,12 @@ pub struct Invite {
     /// List invites and where each stands
     #[arg(long)]
     pub list: bool,
-    /// Revoke an open invite (its token, as --list shows it)
+    /// Revoke an open or answered invite (its token, as --list shows it)
     #[arg(long, value_name = "TOKEN", conflicts_with = "list")]
     pub revoke: Option<String>,
+    /// Also draw the code as a QR code, for a phone's camera
+    #[arg(long, conflicts_with_all = ["list", "revoke"])]
+    pub qr: bool,
 }
 
 #[derive(Args, Debug)]

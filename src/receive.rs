@@ -76,6 +76,11 @@ impl<'a> Receiver<'a> {
         })
     }
 
+    /// The subject of a message the user sent, by its Message-ID.
+    pub fn sent_subject(&self, message_id: &str) -> Option<&str> {
+        self.sent.find(message_id).map(|sent| sent.subject.as_str())
+    }
+
     /// Where fetching stands, as last committed.
     pub fn cursor(&self) -> Cursor {
         self.inbox.cursor.clone()

@@ -165,7 +165,8 @@ pub struct Store {
     /// The user's keys with their secrets: the current one first, then the
     /// earlier ones (kept to read what was encrypted to them).
     mine: Vec<Cert>,
-    _lock: Lock,
+    /// The single-writer lock; `None` only inside `without_lock`.
+    lock: Option<Lock>,
 }
 
 impl Store {
@@ -187,7 +188,7 @@ impl Store {
             &secret.armored().to_vec().context("armoring the certificate")?,
         )?;
         home::write_atomic(&home.data_dir.join(KEYRING), &sealed)?;
-        Ok(Store { home: home.clone(), store_key, mine: vec![secret.clone()], _lock: lock })
+        Ok(Store { home: home.clone(), store_key, mine: vec![secret.clone()], lock: Some(lock) })
     }
 
     /// Unlocks with the passphrase. A wrong passphrase is a `Locked` refusal.
@@ -239,7 +240,7 @@ impl Store {
         let store_key = age::x25519::Identity::from_str(&keyring.store_key)
             .map_err(|e| anyhow!("the keyring's store key is damaged: {e}"))?;
         let secret = Cert::from_bytes(keyring.secret_key.as_bytes()).context("reading the secret key")?;
-        let mut store = Store { home: home.clone(), store_key, mine: vec![secret], _lock: lock };
+        let mut store = Store { home: home.clone(), store_key, mine: vec![secret], lock: Some(lock) };
         if let Some(rotation) = store.read::<Rotation>(ROTATION)? {
             store.mine = rotation
                 .keys
@@ -269,6 +270,18 @@ impl Store {
             Err(e) => return Err(e).with_context(|| format!("reading {}", path.display())),
         };
         Cert::from_bytes(&bytes).context("reading the public certificate")
+    }
+
+    /// Runs `f` (the user's editor) with the single-writer lock released,
+    /// so other commands (reading the client's message again in another
+    /// terminal) are not shut out while the user writes; takes it again
+    /// afterwards. Whatever was read from the store before may have changed
+    /// meanwhile: the caller reads again what it relies on.
+    pub fn without_lock<T>(&mut self, f: impl FnOnce() -> T) -> Result<T> {
+        self.lock = None;
+        let result = f();
+        self.lock = Some(Lock::acquire(&self.home.data_dir, Duration::from_secs(60))?);
+        Ok(result)
     }
 
     pub fn home(&self) -> &Home {

@@ -486,3 +486,14 @@ fn a_mail_full_of_password_slots_does_not_freeze_sync() {
     assert!(status.success());
     assert!(ada.ok(&["inbox"], "").stdout.contains("undecryptable"));
 }
+
+#[test]
+fn the_qr_code_is_drawn_only_when_asked() {
+    let world = World::new();
+    let ada = world.person("ada", "Dr. Ada Moss", ADA);
+    let plain = ada.ok(&["invite"], "").stdout;
+    assert!(!plain.contains('█') && !plain.contains('▀'), "{plain}");
+    let drawn = ada.ok(&["invite", "--qr"], "").stdout;
+    assert!(drawn.contains('█') || drawn.contains('▀'), "{drawn}");
+    assert!(drawn.contains("SEALPOST1:"), "the code is printed too: {drawn}");
+}

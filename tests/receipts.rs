@@ -75,6 +75,7 @@ fn receipt_comes_back_signed_and_marks_the_message_read() {
 
     let synced = ada.ok(&["sync"], "");
     assert!(synced.stdout.contains("was read by sam at"), "{synced:?}");
+    assert!(synced.stdout.contains("read receipt: \"Crisis plan\" was read by sam"), "by subject: {synced:?}");
     let after = status(&ada, "1");
     assert_eq!(after["state"], "read");
     assert_eq!(after["read_by"], "sam@client.example");

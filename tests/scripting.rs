@@ -219,3 +219,17 @@ fn init_without_a_name_for_a_new_key_is_a_usage_error_and_says_what_comes_next()
         .ok(&["init", "--name", "Fresh", "--email", "fresh@client.example", "--maildir", mail.to_str().unwrap()], "");
     assert!(made.stdout.contains("config: ") && made.stdout.contains("next: "), "{made:?}");
 }
+
+#[test]
+fn times_are_local_with_their_offset_for_people_and_utc_in_json() {
+    let world = World::new();
+    let (ada, _sam) = common::pair(&world);
+    // A POSIX TZ needs no time zone database: two hours east of UTC.
+    let shown = run_command(ada.command().env("TZ", "XYZ-2").args(["contact", "show", "sam"]), "");
+    assert_eq!(shown.code, 0, "{shown:?}");
+    let added = shown.stdout.lines().find(|l| l.starts_with("added:")).unwrap().to_string();
+    assert!(added.ends_with(" +02:00"), "{added}");
+    let json = run_command(ada.command().env("TZ", "XYZ-2").args(["contact", "show", "sam", "--json"]), "");
+    let value: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
+    assert!(value["added_at"].as_str().unwrap().ends_with('Z'), "{value}");
+}

@@ -393,3 +393,35 @@ fn init_never_overwrites_a_store_whose_config_is_gone() {
     set_mode(&ada.config_path(), 0o600);
     assert!(ada.ok(&["read", "1"], "").stdout.contains("Kept for years."));
 }
+
+#[test]
+fn while_the_editor_is_open_other_commands_can_use_the_store() {
+    let _shared = alongside_other_tests();
+    let world = World::new();
+    let (ada, sam) = pair(&world);
+    sam.ok(&["send", "--to", "ada", "--subject", "Thursday"], "I had a hard week.\n");
+    ada.ok(&["sync"], "");
+
+    let release = world.path().join("release");
+    let waits = editor(
+        &world,
+        "slow-editor",
+        &format!(
+            "printf 'See you Thursday\\n' >> \"$1\"\nprintf '%s\\n' \"$1\" > \"$TOLD\"\n\
+             while [ ! -e {} ]; do sleep 0.05; done\n",
+            release.display()
+        ),
+    );
+    let told = world.path().join("told");
+    let mut writing = Editing { child: Some(send_with_editor(&ada, "sam", &waits, &told)), release };
+    wait_for(&told);
+    // The therapist reads the client's message again in another terminal.
+    let again = ada.run(&["read", "1"], "");
+    assert_eq!(again.code, 0, "the store is not held while the editor is open: {again:?}");
+    assert!(again.stdout.contains("I had a hard week."), "{again:?}");
+
+    let sent = writing.finish();
+    assert_eq!(sent.status.code(), Some(0), "{sent:?}");
+    sam.ok(&["sync"], "");
+    assert!(sam.ok(&["read", "--last"], "").stdout.contains("See you Thursday"));
+}

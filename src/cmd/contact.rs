@@ -4,7 +4,7 @@ use anyhow::{bail, Context, Result};
 use sequoia_openpgp::parse::Parse;
 use sequoia_openpgp::Cert;
 
-use super::{format_time, Run, Session};
+use super::{format_local, format_time, Run, Session};
 use crate::cli::Contact as ContactCmd;
 use crate::contacts::{group_hex, Contact, Contacts, SeenIn, Sighting, Verification};
 use crate::error::Refusal;
@@ -189,14 +189,14 @@ fn show(store: &Store, contact: &Contact) -> Result<()> {
     }
     println!("fingerprint: {}", keys::grouped(&cert.fingerprint()));
     println!("state:       {}", contact.state);
-    println!("added:       {}", format_time(contact.added_at as i64));
+    println!("added:       {}", format_local(contact.added_at as i64));
     if let (Some(at), Some(how)) = (contact.verified_at, contact.verified_by) {
-        println!("verified:    {} by {}", format_time(at as i64), how.describe());
+        println!("verified:    {} by {}", format_local(at as i64), how.describe());
     }
     if let Some(revoked) = &contact.revoked {
         println!(
             "revoked:     {} by its owner ({}); sending is blocked until you verify a new key",
-            format_time(revoked.at as i64),
+            format_local(revoked.at as i64),
             sanitize::line(&revoked.reason)
         );
     }
@@ -204,7 +204,7 @@ fn show(store: &Store, contact: &Contact) -> Result<()> {
     let in_question = contact.key_in_question();
     for seen in contact.announced.iter().chain(contact.sightings.iter().rev()) {
         println!("other key:   {} NOT VERIFIED", group_hex(&seen.fingerprint));
-        println!("             seen {} on {}", seen.how.describe(), format_time(seen.seen_at as i64));
+        println!("             seen {} on {}", seen.how.describe(), format_local(seen.seen_at as i64));
         match seen.how {
             SeenIn::Announcement => {
                 println!("             the pinned key vouched for it; that alone does not verify it")
@@ -236,7 +236,7 @@ fn show(store: &Store, contact: &Contact) -> Result<()> {
     }
     println!("keys:");
     for event in contact.key_history() {
-        println!("  {}  {}  {}", format_time(event.at as i64), group_hex(&event.fingerprint), event.event);
+        println!("  {}  {}  {}", format_local(event.at as i64), group_hex(&event.fingerprint), event.event);
     }
     if let Err(e) = keys::check_usable(&cert, &contact.address) {
         println!("warning:     the key cannot be used: {e:#}");

@@ -1,6 +1,6 @@
 use anyhow::Result;
 
-use super::{format_time, Run, Session};
+use super::{format_local, format_time, Run, Session};
 use crate::cli::Inbox as InboxCmd;
 use crate::contacts::Contacts;
 use crate::inbox::{Entry, Inbox};
@@ -40,7 +40,7 @@ impl Run for InboxCmd {
             println!("no messages; `sealpost sync` fetches new mail");
             return Ok(());
         }
-        println!("{:>4}  {:<20}  {:<24}  {:<16}  SUBJECT", "ID", "DATE", "FROM", "STATUS");
+        println!("{:>4}  {:<23}  {:<24}  {:<16}  SUBJECT", "ID", "DATE", "FROM", "STATUS");
         for entry in listed {
             let verified = entry.verified_contact(&contacts);
             // Nothing of a message that is not verified is listed: not its
@@ -53,9 +53,9 @@ impl Run for InboxCmd {
                 ),
             };
             println!(
-                "{:>4}  {:<20}  {:<24}  {:<16}  {}",
+                "{:>4}  {:<23}  {:<24}  {:<16}  {}",
                 entry.id,
-                entry.date.map(|d| format_time(d).chars().take(19).collect::<String>()).unwrap_or_default(),
+                entry.date.map(format_local).unwrap_or_default(),
                 from,
                 entry.status(&contacts).name(),
                 subject,

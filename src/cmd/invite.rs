@@ -1,10 +1,8 @@
-use std::io::IsTerminal;
-
 use anyhow::{bail, Result};
 use qrcode::render::unicode::Dense1x2;
 use qrcode::QrCode;
 
-use super::{format_time, Run, Session};
+use super::{format_local, format_time, Run, Session};
 use crate::cli::Invite as InviteCmd;
 use crate::contacts::now;
 use crate::invite::{parse_duration, Invite, InviteCode, InviteState, Invites};
@@ -40,7 +38,7 @@ impl Run for InviteCmd {
                     "{}  for {:<24}  expires {}  {}",
                     invite.token,
                     invite.for_address.as_deref().unwrap_or("anyone"),
-                    format_time(invite.expires_at as i64),
+                    format_local(invite.expires_at as i64),
                     invite.describe()
                 );
             }
@@ -92,12 +90,14 @@ impl Run for InviteCmd {
                 "expires_at": format_time(expires_at as i64),
             }));
         }
-        if std::io::stdout().is_terminal() {
-            if let Some(drawn) = qr(&text) {
-                println!("{drawn}");
+        // Only when asked: a QR code fills a terminal screen.
+        if self.qr {
+            match qr(&text) {
+                Some(drawn) => println!("{drawn}"),
+                None => crate::error::warn("the code does not fit a QR code; read it out instead"),
             }
         }
-        println!("invite code (works once, until {}):", format_time(expires_at as i64));
+        println!("invite code (works once, until {}):", format_local(expires_at as i64));
         println!();
         println!("    {text}");
         println!();

@@ -184,7 +184,31 @@ pub fn run(cli: Cli) -> Result<()> {
     }
 }
 
-/// A Unix time as an RFC 3339 date in UTC.
+/// A Unix time as an RFC 3339 date in UTC: for `--json` and for what is
+/// written into messages.
 pub fn format_time(timestamp: i64) -> String {
     mail_parser::DateTime::from_timestamp(timestamp).to_rfc3339()
+}
+
+/// A Unix time for people: the machine's local time with its offset from
+/// UTC (`2026-11-26 13:05 +01:00`), as `TZ` says.
+pub fn format_local(timestamp: i64) -> String {
+    let t = timestamp as libc::time_t;
+    // SAFETY: tm is plain data; localtime_r only writes into it.
+    let mut tm: libc::tm = unsafe { std::mem::zeroed() };
+    if unsafe { libc::localtime_r(&t, &mut tm) }.is_null() {
+        return format_time(timestamp);
+    }
+    let offset = tm.tm_gmtoff / 60;
+    let sign = if offset < 0 { '-' } else { '+' };
+    format!(
+        "{:04}-{:02}-{:02} {:02}:{:02} {sign}{:02}:{:02}",
+        tm.tm_year + 1900,
+        tm.tm_mon + 1,
+        tm.tm_mday,
+        tm.tm_hour,
+        tm.tm_min,
+        offset.abs() / 60,
+        offset.abs() % 60
+    )
 }

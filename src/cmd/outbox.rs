@@ -1,6 +1,6 @@
 use anyhow::Result;
 
-use super::{format_time, Run, Session};
+use super::{format_local, format_time, Run, Session};
 use crate::cli::Outbox;
 use crate::error::Refusal;
 use crate::outbox;
@@ -53,7 +53,7 @@ impl Run for Outbox {
                 "{}  to {}  queued {}  attempts {}",
                 q.message_id,
                 q.to,
-                format_time(q.created_at as i64),
+                format_local(q.created_at as i64),
                 q.attempts
             );
             println!("    subject: {}", sanitize::line(&q.subject));

@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result};
 use serde_json::Value;
 
-use super::{format_time, Run, Session};
+use super::{format_local, format_time, Run, Session};
 use crate::cli::Read;
 use crate::config::{Config, ReceiptPolicy};
 use crate::contacts::{group_hex, now, Contact, Contacts, PinState};
@@ -171,7 +171,7 @@ fn print_content(content: &Content, from: &ShownFrom<'_>) {
         println!("To:      {}", sanitize::line(&content.to.join(", ")));
     }
     if let Some(date) = content.date {
-        println!("Date:    {}", format_time(date));
+        println!("Date:    {}", format_local(date));
     }
     match &content.subject {
         Some(subject) => println!("Subject: {}", sanitize::line(subject)),

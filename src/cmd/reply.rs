@@ -16,7 +16,7 @@ use crate::message::{new_message_id, open, Draft, Seal, Status};
 impl Run for Reply {
     fn run(&self, session: &Session) -> Result<()> {
         let config = session.config()?;
-        let store = session.unlock()?;
+        let mut store = session.unlock()?;
         let contacts = Contacts::load(&store)?;
         let inbox = Inbox::load(&store)?;
         let entry = match self.id {
@@ -52,16 +52,18 @@ impl Run for Reply {
         let attachments = self.attach.iter().map(|p| read_attachment(p)).collect::<Result<Vec<_>>>()?;
         let to_name = keys::name_for(&cert, &contact.address);
         let subject = reply_subject(content.subject.as_deref());
-        let mut body = read_body(
-            session,
-            &Addressee {
-                name: to_name.as_deref(),
-                alias: &contact.alias,
-                address: &contact.address,
-                subject: &subject,
-                reply: true,
-            },
-        )?;
+        let to = Addressee {
+            name: to_name.as_deref(),
+            alias: &contact.alias,
+            address: &contact.address,
+            subject: &subject,
+            reply: true,
+        };
+        let mut body = store.without_lock(|| read_body(session, &to))??;
+        // Checked again: the contact may have changed while the user wrote.
+        let contacts = Contacts::load(&store)?;
+        let (contact, cert) = contacts.recipient(&contact.address)?;
+        let to_name = keys::name_for(&cert, &contact.address);
         if self.quote {
             if !body.ends_with('\n') {
                 body.push('\n');

@@ -17,23 +17,25 @@ use crate::store::Store;
 impl Run for Send {
     fn run(&self, session: &Session) -> Result<()> {
         let config = session.config()?;
-        let store = session.unlock()?;
+        let mut store = session.unlock()?;
         let contacts = Contacts::load(&store)?;
         // Refuse before asking for a body: nothing is written for a recipient
         // that cannot be verified.
         let (contact, cert) = contacts.recipient(&self.to)?;
         let attachments = self.attach.iter().map(|p| read_attachment(p)).collect::<Result<Vec<_>>>()?;
         let to_name = keys::name_for(&cert, &contact.address);
-        let body = read_body(
-            session,
-            &Addressee {
-                name: to_name.as_deref(),
-                alias: &contact.alias,
-                address: &contact.address,
-                subject: &self.subject,
-                reply: false,
-            },
-        )?;
+        let to = Addressee {
+            name: to_name.as_deref(),
+            alias: &contact.alias,
+            address: &contact.address,
+            subject: &self.subject,
+            reply: false,
+        };
+        let body = store.without_lock(|| read_body(session, &to))??;
+        // Checked again: the contact may have changed while the user wrote.
+        let contacts = Contacts::load(&store)?;
+        let (contact, cert) = contacts.recipient(&contact.address)?;
+        let to_name = keys::name_for(&cert, &contact.address);
         let draft = Draft {
             from_name: config.account.name.clone(),
             from_address: config.account.address.clone(),

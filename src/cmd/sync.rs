@@ -1,6 +1,6 @@
 use anyhow::Result;
 
-use super::{format_time, Run, Session};
+use super::{format_local, Run, Session};
 use crate::cli::Sync;
 use crate::contacts::group_hex;
 use crate::receive::Receiver;
@@ -110,7 +110,11 @@ impl Run for Sync {
             }
             for (original, receipt) in accepted {
                 let who = contacts.find(&receipt.reader).map_or(receipt.reader.as_str(), |c| c.alias.as_str());
-                println!("read receipt: {original} was read by {who} at {}", format_time(receipt.read_at));
+                let subject = receiver.sent_subject(original).map(sanitize::line).unwrap_or_default();
+                println!(
+                    "read receipt: \"{subject}\" was read by {who} at {} ({original})",
+                    format_local(receipt.read_at)
+                );
             }
         }
         if !session.json {
