@@ -201,14 +201,7 @@ fn on_a_terminal_the_body_comes_from_the_editor_and_the_draft_is_removed() {
     .unwrap();
     std::fs::set_permissions(&editor, std::fs::Permissions::from_mode(0o755)).unwrap();
     // `script` gives sealpost a terminal, as a user at a shell has.
-    let line = format!("{} send --to sam --subject Edited", env!("CARGO_BIN_EXE_sealpost"));
-    let mut cmd = std::process::Command::new("script");
-    cmd.args(["-qec", &line, "/dev/null"])
-        .env("SEALPOST_HOME", &ada.home)
-        .env("SEALPOST_PASSPHRASE_FILE", &ada.passphrase_file)
-        .env("EDITOR", &editor)
-        .env_remove("VISUAL");
-    let sent = common::run_command(&mut cmd, "");
+    let sent = ada.run_on_terminal("send --to sam --subject Edited", &editor);
     assert_eq!(sent.code, 0, "{sent:?}");
     // The recipient is shown before the body is taken: on the terminal,
     // and at the top of the draft, from Sam's pinned key.

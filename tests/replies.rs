@@ -243,14 +243,7 @@ fn on_a_terminal_the_reply_shows_who_it_goes_to_before_the_editor_opens() {
     )
     .unwrap();
     std::fs::set_permissions(&editor, std::fs::Permissions::from_mode(0o755)).unwrap();
-    let line = format!("{} reply --last", env!("CARGO_BIN_EXE_sealpost"));
-    let mut cmd = std::process::Command::new("script");
-    cmd.args(["-qec", &line, "/dev/null"])
-        .env("SEALPOST_HOME", &ada.home)
-        .env("SEALPOST_PASSPHRASE_FILE", &ada.passphrase_file)
-        .env("EDITOR", &editor)
-        .env_remove("VISUAL");
-    let replied = common::run_command(&mut cmd, "");
+    let replied = ada.run_on_terminal("reply --last", &editor);
     assert_eq!(replied.code, 0, "{replied:?}");
     assert!(replied.stdout.contains("note: a newer message from sam arrived since you read eve's"), "{replied:?}");
     assert!(replied.stdout.contains("Replying to Eve Park <eve@client.example> — Re: Thursday"), "{replied:?}");

@@ -471,3 +471,18 @@ pub fn sealed_notes(from: &Person, to: &str, count: usize, body: &str) -> Vec<Ve
         })
         .collect()
 }
+
+impl Person {
+    /// Runs `sealpost ARGS` on a pseudo-terminal (`script`), as a user at a
+    /// shell does, with `editor` as `$EDITOR`.
+    pub fn run_on_terminal(&self, args: &str, editor: &Path) -> Run {
+        let line = format!("{} {args}", env!("CARGO_BIN_EXE_sealpost"));
+        let mut cmd = Command::new("script");
+        cmd.args(["-qec", &line, "/dev/null"])
+            .env("SEALPOST_HOME", &self.home)
+            .env("SEALPOST_PASSPHRASE_FILE", &self.passphrase_file)
+            .env("EDITOR", editor)
+            .env_remove("VISUAL");
+        run_command(&mut cmd, "")
+    }
+}
