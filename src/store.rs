@@ -251,6 +251,17 @@ impl Store {
         Ok(store)
     }
 
+    /// Fails with what is missing when there is no store here at all, so a
+    /// command can say so before asking for a passphrase. Anything else
+    /// (a folder it may not enter, say) is left to the unlock to report.
+    pub fn ensure_present(home: &Home) -> Result<()> {
+        let path = home.data_dir.join(META);
+        match std::fs::symlink_metadata(&path) {
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Err(home.missing(&path)),
+            _ => Ok(()),
+        }
+    }
+
     pub fn meta(home: &Home) -> Result<StoreMeta> {
         let path = home.data_dir.join(META);
         let text = match std::fs::read_to_string(&path) {

@@ -57,7 +57,7 @@ impl Session {
     /// the passphrase (prompted on a terminal, or from the passphrase file).
     pub fn unlock(&self) -> Result<Store> {
         // Nothing to unlock: say so before asking for a passphrase.
-        Store::meta(&self.home)?;
+        Store::ensure_present(&self.home)?;
         match crate::agent::fetch(&self.home) {
             Ok(Some(keyring)) => return Store::from_keyring(&self.home, &keyring),
             Ok(None) => {}
