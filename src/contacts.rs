@@ -117,6 +117,10 @@ pub struct Sighting {
 /// the list is bounded; the oldest give way.
 const MAX_SIGHTINGS: usize = 4;
 
+/// Key-history events for sightings kept per contact, and how they start.
+const MAX_SIGHTING_EVENTS: usize = 16;
+const SEEN_EVENT: &str = "seen ";
+
 /// One line of a contact's key history.
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
 pub struct KeyEvent {
@@ -369,7 +373,12 @@ impl Contacts {
             contact.sightings.remove(0);
         }
         contact.sightings.push(Sighting { fingerprint: fingerprint.to_string(), cert: armored, seen_at: now(), how });
-        contact.record(fingerprint, format!("seen {}; not verified, nothing changed", how.describe()));
+        // The history is kept for years: strangers' keys may fill only a
+        // bounded part of it.
+        let seen_before = contact.history.iter().filter(|e| e.event.starts_with(SEEN_EVENT)).count();
+        if seen_before < MAX_SIGHTING_EVENTS {
+            contact.record(fingerprint, format!("{SEEN_EVENT}{}; not verified, nothing changed", how.describe()));
+        }
         Some(contact)
     }
 
@@ -715,6 +724,22 @@ mod tests {
             contacts.mark_verified(alias, Verification::Fingerprint).unwrap();
         }
         contacts
+    }
+
+    #[test]
+    fn strangers_keys_fill_a_bounded_part_of_a_contact() {
+        let sam = keys::generate("Sam", "sam@client.example").unwrap();
+        let mut contacts = Contacts::default();
+        contacts.add("sam", "sam@client.example", &sam).unwrap();
+        contacts.mark_verified("sam", Verification::Fingerprint).unwrap();
+        for n in 0..100 {
+            let fingerprint = format!("{n:040X}");
+            assert!(contacts.observe("sam@client.example", &fingerprint, None, SeenIn::Autocrypt).is_some());
+        }
+        let sam = contacts.get("sam").unwrap();
+        assert_eq!(sam.sightings.len(), MAX_SIGHTINGS);
+        assert_eq!(sam.history.iter().filter(|e| e.event.starts_with(SEEN_EVENT)).count(), MAX_SIGHTING_EVENTS);
+        assert_eq!(sam.state, PinState::Verified);
     }
 
     #[test]
