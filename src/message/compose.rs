@@ -245,10 +245,15 @@ pub(crate) fn sign_and_encrypt_with(
 pub fn join_s2k() -> Result<S2K> {
     let mut salt = [0u8; 8];
     sequoia_openpgp::crypto::random(&mut salt)?;
-    let S2K::Iterated { hash, hash_bytes, .. } = S2K::new_iterated(HashAlgorithm::SHA256, 1024)? else {
-        unreachable!("new_iterated makes an iterated S2K")
-    };
-    Ok(S2K::Iterated { hash, salt, hash_bytes })
+    Ok(S2K::Iterated { hash: HashAlgorithm::SHA256, salt, hash_bytes: JOIN_S2K_BYTES })
+}
+
+/// Bytes hashed by `join_s2k`: the lowest count OpenPGP can encode.
+const JOIN_S2K_BYTES: u32 = 1024;
+
+/// Whether `s2k` is the derivation `join_s2k` writes (any salt).
+pub fn is_join_s2k(s2k: &S2K) -> bool {
+    matches!(s2k, S2K::Iterated { hash: HashAlgorithm::SHA256, hash_bytes: JOIN_S2K_BYTES, .. })
 }
 
 /// `Autocrypt: addr=...; keydata=...` with a minimal public certificate,

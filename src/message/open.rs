@@ -16,7 +16,7 @@ use std::panic::AssertUnwindSafe;
 use anyhow::{anyhow, Result};
 use base64::Engine;
 use mail_parser::{MessageParser, MimeHeaders, PartType};
-use sequoia_openpgp::crypto::{Password, SessionKey, S2K};
+use sequoia_openpgp::crypto::{Password, SessionKey};
 use sequoia_openpgp::packet::{Tag, PKESK, SKESK};
 use sequoia_openpgp::parse::stream::{
     DecryptionHelper, DecryptorBuilder, MessageLayer, MessageStructure, VerificationError, VerificationHelper,
@@ -770,14 +770,7 @@ impl DecryptionHelper for Helper<'_> {
 /// writes for a join step (`compose::join_s2k`, which costs microseconds).
 /// A sender-chosen cost (a higher count, Argon2) is never paid.
 fn is_sealpost_s2k(skesk: &SKESK) -> bool {
-    let SKESK::V4(skesk) = skesk else { return false };
-    let Ok(ours) = super::compose::join_s2k() else { return false };
-    match (skesk.s2k(), ours) {
-        (S2K::Iterated { hash, hash_bytes, .. }, S2K::Iterated { hash: ours, hash_bytes: our_bytes, .. }) => {
-            *hash == ours && *hash_bytes == our_bytes
-        }
-        _ => false,
-    }
+    matches!(skesk, SKESK::V4(skesk) if super::compose::is_join_s2k(skesk.s2k()))
 }
 
 fn message_ids(value: &mail_parser::HeaderValue<'_>) -> Vec<String> {
