@@ -30,7 +30,7 @@ use sequoia_openpgp::Cert;
 
 use crate::config::Config;
 use crate::contacts::{now, Contacts, PinState, Verification};
-use crate::invite::{Invite, InviteCode, InviteState, Invites, Join, JoinStage, Joins};
+use crate::invite::{fingerprint_matches, Invite, InviteCode, InviteState, Invites, Join, JoinStage, Joins};
 use crate::keys;
 use crate::message::handshake::{self, Handshake, HandshakeDraft, Step};
 use crate::message::{new_message_id, open_with, Content, Opened, Seal};
@@ -257,7 +257,7 @@ impl<'a> Handshaker<'a> {
             return Ok(refuse(self, "the answer carries no usable key".to_string()));
         };
         let fingerprint = key.fingerprint().to_hex();
-        if fingerprint != join.inviter_fingerprint {
+        if !fingerprint_matches(&fingerprint, &join.inviter_fingerprint) {
             return Ok(refuse(
                 self,
                 format!(
@@ -314,7 +314,10 @@ impl<'a> Handshaker<'a> {
             &[&key, &me_cert],
             None,
         )?;
-        self.joins.by_token_mut(&token).expect("exists").stage = JoinStage::AuthSent { at: now() };
+        let entry = self.joins.by_token_mut(&token).expect("exists");
+        entry.stage = JoinStage::AuthSent { at: now() };
+        // The code named the key by a prefix; from here on, the whole of it.
+        entry.inviter_fingerprint = fingerprint;
         Ok(format!(
             "join with {}: their key matches the invite code; sent your proof, waiting for their confirmation",
             join.inviter_address
@@ -328,7 +331,10 @@ impl<'a> Handshaker<'a> {
             return "ignored a join refusal for no join of yours".to_string();
         };
         let from_inviter = step.signed_by_expected
-            && step.carried.as_ref().is_some_and(|k| k.fingerprint().to_hex() == join.inviter_fingerprint);
+            && step
+                .carried
+                .as_ref()
+                .is_some_and(|k| fingerprint_matches(&k.fingerprint().to_hex(), &join.inviter_fingerprint));
         if !from_inviter || matches!(join.stage, JoinStage::Completed { .. }) {
             return "ignored a join refusal not signed by the inviter's key".to_string();
         }
@@ -429,7 +435,7 @@ impl<'a> Handshaker<'a> {
         else {
             return "ignored a join confirmation for no join of yours waiting for one".to_string();
         };
-        if step.signer.as_deref() != Some(join.inviter_fingerprint.as_str())
+        if !step.signer.as_deref().is_some_and(|s| fingerprint_matches(s, &join.inviter_fingerprint))
             || step.step.fingerprint.as_deref() != Some(me.as_str())
         {
             return format!("ignored a join confirmation from {} that does not check out", join.inviter_address);
@@ -568,7 +574,7 @@ pub fn start(store: &Store, config: &Config, contacts: &Contacts, code: &InviteC
         );
     }
     if let Some(c) = contacts.by_address(&code.address) {
-        if c.state == PinState::Verified && c.fingerprint == code.fingerprint.to_hex() {
+        if c.state == PinState::Verified && fingerprint_matches(&c.fingerprint, &code.fingerprint) {
             anyhow::bail!("{} is already verified as {}; nothing to do", code.address, c.alias);
         }
     }
@@ -594,7 +600,7 @@ pub fn start(store: &Store, config: &Config, contacts: &Contacts, code: &InviteC
     outbox::enqueue(store, &queued)?;
     joins.joins.push(Join {
         inviter_address: code.address.clone(),
-        inviter_fingerprint: code.fingerprint.to_hex(),
+        inviter_fingerprint: code.fingerprint.clone(),
         token: code.token.clone(),
         secret: code.secret.clone(),
         expires_at: code.expires_at,

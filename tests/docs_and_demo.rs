@@ -41,7 +41,7 @@ fn demo_runs_every_step_as_shown() {
     let run = common::run_command(&mut cmd, "");
     assert_eq!(run.code, 0, "{run:?}");
     assert!(run.stdout.contains("demo complete: every step behaved as shown"));
-    assert!(run.stdout.contains("[client] $ sealpost join \"SEALPOST1:ada@practice.example:"), "{run:?}");
+    assert!(run.stdout.contains("[client] $ sealpost join \"SEALPOST2:ada@practice.example:"), "{run:?}");
     assert!(run.stdout.contains("join with ada@practice.example completed: ada is verified"));
     assert!(run.stdout.contains("[client] $ sealpost read --last"));
     assert!(run.stdout.contains("Status:  verified"));

@@ -17,7 +17,7 @@ const ADA: &str = "ada@practice.example";
 const SAM: &str = "sam@client.example";
 
 fn code_of(invite_output: &str) -> String {
-    invite_output.lines().map(str::trim).find(|l| l.starts_with("SEALPOST1:")).expect("a code is printed").to_string()
+    invite_output.lines().map(str::trim).find(|l| l.starts_with("SEALPOST2:")).expect("a code is printed").to_string()
 }
 
 fn token_of(invite_output: &str) -> String {
@@ -146,7 +146,7 @@ fn expired_malformed_and_reused_codes_are_refused_without_a_trace() {
     for (bad, says) in [
         ("hello", "not a sealpost invite code"),
         (&code[..code.len() - 9], "too short or long"),
-        (&code.replace("SEALPOST1:ada@", "SEALPOST1:eve@"), "does not check out"),
+        (&code.replace("SEALPOST2:ada@", "SEALPOST2:eve@"), "does not check out"),
     ] {
         let refused = sam.run(&["join", bad], "");
         assert_eq!(refused.code, 4, "{refused:?}");
@@ -495,5 +495,5 @@ fn the_qr_code_is_drawn_only_when_asked() {
     assert!(!plain.contains('█') && !plain.contains('▀'), "{plain}");
     let drawn = ada.ok(&["invite", "--qr"], "").stdout;
     assert!(drawn.contains('█') || drawn.contains('▀'), "{drawn}");
-    assert!(drawn.contains("SEALPOST1:"), "the code is printed too: {drawn}");
+    assert!(drawn.contains("SEALPOST2:"), "the code is printed too: {drawn}");
 }

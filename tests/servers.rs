@@ -587,7 +587,7 @@ fn invite_and_join_through_the_servers_end_verified_both_ways() {
     let ada = world.server_person(&stack, "ada", "Dr. Ada Moss", "ada@practice.example");
     let sam = world.server_person(&stack, "sam", "Sam Lee", "sam@client.example");
     let invite = ada.ok(&["invite", "--for", "sam@client.example"], "").stdout;
-    let code = invite.lines().map(str::trim).find(|l| l.starts_with("SEALPOST1:")).unwrap().to_string();
+    let code = invite.lines().map(str::trim).find(|l| l.starts_with("SEALPOST2:")).unwrap().to_string();
 
     sam.ok(&["join", &code], "");
     stack.wait_delivered("ada@practice.example", 1);

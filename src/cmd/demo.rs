@@ -135,7 +135,7 @@ impl Stage {
         let code = invite
             .lines()
             .map(str::trim)
-            .find(|l| l.starts_with("SEALPOST1:"))
+            .find(|l| l.starts_with("SEALPOST2:"))
             .context("no invite code was printed")?
             .to_string();
 

@@ -17,7 +17,7 @@ impl Run for JoinCmd {
         let queued =
             join::start(&store, &config, &contacts, &code).map_err(|e| Refusal::verification(format!("{e:#}")))?;
         if !session.json {
-            println!("joining {} (key {})", code.address, group_hex(&code.fingerprint.to_hex()));
+            println!("joining {} (key {})", code.address, group_hex(&code.fingerprint));
         }
         let flushed = session.deliver_outbox(&config, &store)?;
         if let Some((_, reason)) = flushed.failed.iter().find(|(q, _)| q.message_id == queued.message_id) {
@@ -30,7 +30,7 @@ impl Run for JoinCmd {
         if session.json {
             return session.print_json(&serde_json::json!({
                 "inviter": code.address,
-                "fingerprint": code.fingerprint.to_hex(),
+                "fingerprint": code.fingerprint,
                 "stage": "request-sent",
             }));
         }
