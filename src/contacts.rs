@@ -160,6 +160,16 @@ pub struct Contact {
     pub history: Vec<KeyEvent>,
 }
 
+/// A contact as the user's other device has it (see `crate::devices`).
+pub struct FromDevice {
+    pub alias: String,
+    pub address: String,
+    pub cert: Cert,
+    pub state: PinState,
+    pub verified_at: Option<u64>,
+    pub verified_by: Option<Verification>,
+}
+
 /// A revocation of the pinned key, signed by that key.
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
 pub struct Revocation {
@@ -492,6 +502,96 @@ impl Contacts {
         keys::check_usable(cert, &contact.address)?;
         seen.cert = Some(String::from_utf8(cert.clone().strip_secret_key_material().armored().to_vec()?)?);
         Ok(contact)
+    }
+
+    /// Takes what the user's other device knows about `address`: the user
+    /// pinned or verified it there, so it counts as the user's own act here
+    /// (the note carrying it was signed by the user's own key). Nothing is
+    /// ever lowered: an unverified pin does not undo a verification, and of
+    /// two different verified keys the one verified later stays. A
+    /// revocation counts only when the key's own signature on it verifies.
+    /// Returns what changed, for the user.
+    pub fn merge_from_device(&mut self, theirs: &FromDevice) -> Result<Option<String>> {
+        let address = keys::normalize_address(&theirs.address);
+        let cert = &theirs.cert;
+        let fingerprint = cert.fingerprint().to_hex();
+        let how = theirs.verified_by.map_or("an unknown way", Verification::describe);
+        let Some(index) = self.contacts.iter().position(|c| c.address == address) else {
+            // A revoked key is not pinned anew: sending to it is blocked
+            // either way, and its owner's new key needs verifying.
+            if matches!(theirs.state, PinState::Changed | PinState::Revoked) {
+                return Ok(None);
+            }
+            let alias = if check_alias(&theirs.alias).is_ok() && self.find(&theirs.alias).is_none() {
+                theirs.alias.clone()
+            } else {
+                self.free_alias(&address)
+            };
+            self.add(&alias, &address, cert)?;
+            let contact = self.contacts.last_mut().expect("just added");
+            contact.history[0].event = "pinned on your other device".to_string();
+            if theirs.state == PinState::Verified {
+                contact.state = PinState::Verified;
+                contact.verified_at = Some(theirs.verified_at.unwrap_or_else(now));
+                contact.verified_by = theirs.verified_by;
+                contact.record(&fingerprint, format!("verified on your other device by {how}"));
+            }
+            let contact = self.by_address(&address).expect("just added");
+            return Ok(Some(format!(
+                "{} <{address}> pinned from your other device ({})",
+                contact.alias, contact.state
+            )));
+        };
+        let contact = &mut self.contacts[index];
+        if contact.fingerprint == fingerprint {
+            if theirs.state == PinState::Revoked && contact.state != PinState::Revoked {
+                let alias = contact.alias.clone();
+                return Ok(self.check_revocation(&address, cert).map(|_| {
+                    format!("{alias} <{address}>: the key was revoked by its owner (seen on your other device)")
+                }));
+            }
+            if theirs.state == PinState::Verified && contact.state == PinState::Unverified {
+                contact.sightings.clear();
+                contact.announced = None;
+                contact.state = PinState::Verified;
+                contact.verified_at = Some(theirs.verified_at.unwrap_or_else(now));
+                contact.verified_by = theirs.verified_by;
+                contact.record(&fingerprint, format!("verified on your other device by {how}"));
+                return Ok(Some(format!("{} <{address}> verified on your other device", contact.alias)));
+            }
+            return Ok(None);
+        }
+        let newer = match (contact.state, contact.verified_at) {
+            (PinState::Verified, Some(here)) => theirs.verified_at.is_some_and(|there| there > here),
+            (PinState::Verified, None) => false,
+            _ => true,
+        };
+        if theirs.state != PinState::Verified || !newer {
+            return Ok(Some(format!(
+                "{} <{address}>: your other device has the key {} ({}); the key {} pinned here is kept. Check                  which is right with them: `sealpost contact show {}`",
+                contact.alias,
+                group_hex(&fingerprint),
+                theirs.state,
+                group_hex(&contact.fingerprint),
+                contact.alias
+            )));
+        }
+        keys::check_usable(cert, &address)?;
+        let previous = std::mem::replace(&mut contact.fingerprint, fingerprint.clone());
+        contact.cert = String::from_utf8(cert.clone().strip_secret_key_material().armored().to_vec()?)?;
+        contact.sightings.clear();
+        contact.announced = None;
+        contact.revoked = None;
+        contact.state = PinState::Verified;
+        contact.verified_at = theirs.verified_at;
+        contact.verified_by = theirs.verified_by;
+        contact.record(&fingerprint, format!("verified on your other device by {how}; replaces {previous}"));
+        Ok(Some(format!(
+            "{} <{address}>: the key {} verified on your other device replaces {}",
+            contact.alias,
+            group_hex(&fingerprint),
+            group_hex(&previous)
+        )))
     }
 
     fn get_mut(&mut self, who: &str) -> Result<&mut Contact> {

@@ -4,6 +4,7 @@ pub mod cli;
 pub mod cmd;
 pub mod config;
 pub mod contacts;
+pub mod devices;
 pub mod error;
 pub mod home;
 pub mod inbox;

@@ -90,6 +90,8 @@ pub enum Outgoing {
     Handshake,
     /// The announcement of a new key.
     Announcement,
+    /// A note to the user's other devices (their contacts).
+    DeviceNote,
 }
 
 /// A delivered message, as the sent list shows it.

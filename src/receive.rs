@@ -45,6 +45,8 @@ pub struct Report {
     pub noticed: Noticed,
     /// One line per join handshake step handled.
     pub handshakes: Vec<String>,
+    /// One line per note from the user's other device.
+    pub devices: Vec<String>,
 }
 
 /// Receives messages into the store.
@@ -94,6 +96,23 @@ impl<'a> Receiver<'a> {
         if self.inbox.knows(&raw_sha256, &opened) {
             self.inbox.mark_seen(&message.source_id);
             self.report.duplicates += 1;
+            return Ok(());
+        }
+        // This device's own note to the others comes back to its inbox too.
+        let own_note = opened.content.as_ref().is_some_and(|c| {
+            c.device_note.is_some()
+                && c.message_id.as_ref().is_some_and(|id| self.sent.sent.iter().any(|s| &s.message_id == id))
+        });
+        if own_note {
+            let kind = Kind::Handshake("your own note to your other devices".to_string());
+            self.inbox.add(self.store, &message.source_id, &message.raw, &raw_sha256, &opened, kind)?;
+            return Ok(());
+        }
+        if let Some(outcome) = crate::devices::receive(self.store, &mut self.contacts, &message.raw, &opened)? {
+            self.contacts_changed = true;
+            let kind = Kind::Handshake(outcome.clone());
+            self.inbox.add(self.store, &message.source_id, &message.raw, &raw_sha256, &opened, kind)?;
+            self.report.devices.push(sanitize::line(&outcome));
             return Ok(());
         }
         let handled = self.handshaker.handle(&mut self.contacts, &message.raw, &opened);

@@ -38,9 +38,14 @@ impl Run for Sync {
         // Nothing new still records where fetching stands.
         receiver.commit(&cursor)?;
         receiver.end_progress();
-        // Handshake steps answered just now go out in this sync.
-        let answered =
-            if receiver.handshaker.queued { session.try_deliver_outbox(&config, &store)? } else { Default::default() };
+        // Contacts changed here go to the user's other devices, if any.
+        let noted = crate::devices::share_changes(&store, &config, &receiver.contacts)?;
+        // Handshake steps answered just now go out in this sync, and so does the note.
+        let answered = if receiver.handshaker.queued || noted.is_some() {
+            session.try_deliver_outbox(&config, &store)?
+        } else {
+            Default::default()
+        };
         for (queued, reason) in &answered.failed {
             warnings.push(format!("still queued: {} to {} ({reason})", queued.message_id, queued.to));
         }
@@ -100,12 +105,13 @@ impl Run for Sync {
                 "key_changes": key_changes,
                 "revoked": noticed.revoked.iter().map(|c| c.alias.clone()).collect::<Vec<_>>(),
                 "handshakes": handshakes,
+                "devices": report.devices,
                 "warnings": warnings,
             });
             session.print_json(&summary)?;
         } else {
             self.print(verified, unverified, plain, duplicates, accepted.len() + rejected.len());
-            for line in handshakes {
+            for line in handshakes.iter().chain(&report.devices) {
                 println!("{line}");
             }
             for (original, receipt) in accepted {

@@ -28,6 +28,7 @@ use serde::{Deserialize, Serialize};
 
 use super::announcement;
 use super::compose::sha256_hex;
+use super::device_sync;
 use super::handshake::{self, Handshake};
 use super::receipt::{self, Report};
 use super::Attachment;
@@ -199,6 +200,9 @@ pub struct Content {
     pub handshake: Option<Handshake>,
     /// The fingerprint of a new key the sender announces (`key rotate`).
     pub key_update: Option<String>,
+    /// Present when the content is a note from the user's other device:
+    /// what it carries (`device_sync::CONTACTS`).
+    pub device_note: Option<String>,
 }
 
 /// Headers of the outer, unprotected message: for delivery and listing
@@ -822,6 +826,7 @@ fn parse_content(plaintext: &[u8]) -> Result<Content, &'static str> {
         report: receipt::parse(&inner),
         handshake: handshake::parse(&inner),
         key_update: announcement::parse(&inner),
+        device_note: device_sync::parse(&inner),
         ..Content::default()
     };
     let mut have_body = false;
