@@ -6,8 +6,9 @@ use std::time::SystemTime;
 
 use anyhow::{anyhow, Context, Result};
 use base64::Engine;
+use lettre::message::header::ContentTransferEncoding;
 use lettre::message::header::{self, ContentDisposition, ContentType, HeaderName, HeaderValue};
-use lettre::message::{Mailbox, Mailboxes, MultiPart, SinglePart};
+use lettre::message::{Body, Mailbox, Mailboxes, MultiPart, SinglePart};
 use sequoia_openpgp::armor;
 use sequoia_openpgp::crypto::{Password, SessionKey, S2K};
 use sequoia_openpgp::packet::skesk::SKESK4;
@@ -104,7 +105,10 @@ pub(crate) fn wrap(
             SinglePart::builder()
                 .header(ContentType::parse("application/octet-stream; name=\"encrypted.asc\"")?)
                 .header(ContentDisposition::inline_with_name("encrypted.asc"))
-                .body(String::from_utf8(ciphertext.to_vec()).context("armored ciphertext is ASCII")?),
+                // Already in its wire form: lettre would otherwise insert
+                // each `\r` into a `String` one line at a time, which is
+                // quadratic in the size of the message.
+                .body(Body::dangerous_pre_encoded(crlf_armor(ciphertext)?, ContentTransferEncoding::SevenBit)),
         );
     let mut message = lettre::Message::builder()
         .from(from)
@@ -120,6 +124,26 @@ pub(crate) fn wrap(
     }
     let message = message.multipart(encrypted).map_err(|e| anyhow!("building the message: {e}"))?;
     Ok(Sealed { raw: message.formatted(), content_sha256: sha256_hex(inner) })
+}
+
+/// Armored text with CRLF line ends, in one pass; refuses anything that is
+/// not 7-bit text in lines a mail server takes (armor always is).
+fn crlf_armor(armored: &[u8]) -> Result<Vec<u8>> {
+    let mut out = Vec::with_capacity(armored.len() + armored.len() / 32 + 2);
+    for line in armored.split(|b| *b == b'\n') {
+        let line = line.strip_suffix(b"\r").unwrap_or(line);
+        anyhow::ensure!(
+            line.len() <= 998 && line.iter().all(|b| b.is_ascii() && *b != b'\r' && *b != 0),
+            "the armored ciphertext is not 7-bit text in short lines"
+        );
+        out.extend_from_slice(line);
+        out.extend_from_slice(b"\r\n");
+    }
+    // `split` yields an empty last piece after a final newline.
+    if armored.ends_with(b"\n") {
+        out.truncate(out.len() - 2);
+    }
+    Ok(out)
 }
 
 /// SHA-256 of `bytes`, lowercase hex.
