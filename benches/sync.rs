@@ -55,6 +55,37 @@ fn main() {
     println!("sync with nothing new (median of 7): {s:.3} s wall, {:.1} MiB peak RSS", k as f64 / 1024.0);
     let (s, k, _) = timed(&sam, &["inbox"]);
     println!("inbox listing {MESSAGES} messages:    {s:.3} s wall, {:.1} MiB peak RSS", k as f64 / 1024.0);
+
+    // The same first sync for a reader with 100 contacts: every pinned key
+    // is parsed once per command and only the signer's is checked.
+    let eve = world.server_person(&stack, "eve", "Eve Park", "eve@client.example");
+    ada.trust("eve", &eve, world.path());
+    eve.trust("ada", &ada, world.path());
+    for i in 1..100 {
+        let cert = sealpost::keys::generate("Client", &format!("c{i}@client.example")).unwrap();
+        let file = world.path().join(format!("c{i}.asc"));
+        use sequoia_openpgp::serialize::SerializeInto;
+        std::fs::write(&file, cert.strip_secret_key_material().armored().to_vec().unwrap()).unwrap();
+        eve.ok(
+            &["contact", "add", &format!("c{i}"), &format!("c{i}@client.example"), "--key", file.to_str().unwrap()],
+            "",
+        );
+    }
+    let maildir = stack.path().join("mail/client.example/eve");
+    for sub in ["new", "cur", "tmp"] {
+        std::fs::create_dir_all(maildir.join(sub)).unwrap();
+    }
+    for (i, raw) in common::sealed_notes(&ada, "eve", MESSAGES, &body).into_iter().enumerate() {
+        std::fs::write(maildir.join("new").join(format!("{i}.bench")), raw).unwrap();
+    }
+    Command::new("chown").args(["-R", "mail:mail"]).arg(&maildir).status().unwrap();
+    let (many, kib, out) = timed(&eve, &["sync"]);
+    assert!(out.contains(&format!("{MESSAGES} new message(s): {MESSAGES} verified")), "{out}");
+    println!(
+        "first sync of {MESSAGES} messages, 100 contacts: {many:.3} s wall, {:.1} MiB peak RSS ({:.2}x the 1-contact sync)",
+        kib as f64 / 1024.0,
+        many / secs
+    );
 }
 
 /// Runs sealpost under /usr/bin/time -v: wall seconds, peak RSS in KiB, stdout.

@@ -239,6 +239,11 @@ impl Contact {
 #[derive(Serialize, Deserialize, Default)]
 pub struct Contacts {
     contacts: Vec<Contact>,
+    /// Pinned certificates as parsed, by the SHA-256 of their armored form,
+    /// so that each is parsed once per command, however many messages are
+    /// checked (a changed certificate has another digest).
+    #[serde(skip)]
+    parsed: std::cell::RefCell<std::collections::HashMap<[u8; 32], Option<Cert>>>,
 }
 
 impl Contacts {
@@ -609,7 +614,23 @@ impl Contacts {
 
     /// All pinned certificates, whatever their state; the reader decides.
     pub fn certs(&self) -> Vec<Cert> {
-        self.contacts.iter().filter_map(|c| c.cert().ok()).collect()
+        self.contacts.iter().filter_map(|c| self.parsed_cert(c)).collect()
+    }
+
+    /// The pinned certificates holding a key named by one of `ids` (the
+    /// issuers a signature names), whatever their state.
+    pub fn certs_for(&self, ids: &[sequoia_openpgp::KeyHandle]) -> Vec<Cert> {
+        self.contacts
+            .iter()
+            .filter_map(|c| self.parsed_cert(c))
+            .filter(|cert| cert.keys().any(|k| ids.iter().any(|id| id.aliases(k.key().key_handle()))))
+            .collect()
+    }
+
+    fn parsed_cert(&self, contact: &Contact) -> Option<Cert> {
+        use sha2::Digest;
+        let digest: [u8; 32] = sha2::Sha256::digest(contact.cert.as_bytes()).into();
+        self.parsed.borrow_mut().entry(digest).or_insert_with(|| contact.cert().ok()).clone()
     }
 
     /// Marks a contact's pinned key verified. Keys seen or announced for it

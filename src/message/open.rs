@@ -294,10 +294,9 @@ fn open_guarded(
         Ok(bytes) => bytes,
         Err(seal) => return (failed(seal.into(), outer), None),
     };
-    let mut certs = contacts.certs();
-    certs.extend(outer.autocrypt.clone());
+    let mut certs: Vec<Cert> = outer.autocrypt.clone().into_iter().collect();
     certs.extend(extra_certs);
-    let decrypted = match decrypt(&ciphertext, me, certs, passwords) {
+    let decrypted = match decrypt(&ciphertext, me, Signers { contacts, certs }, passwords) {
         Ok(decrypted) => decrypted,
         Err(refusal) => return (failed(refusal, outer), None),
     };
@@ -495,7 +494,7 @@ struct Decrypted {
 /// Decrypts and verifies. Returns the plaintext only when the whole message
 /// decrypted and passed its integrity check, with the time of a good
 /// signature.
-fn decrypt(ciphertext: &[u8], me: &[Cert], certs: Vec<Cert>, passwords: &[Password]) -> Result<Decrypted, Refusal> {
+fn decrypt(ciphertext: &[u8], me: &[Cert], certs: Signers<'_>, passwords: &[Password]) -> Result<Decrypted, Refusal> {
     let for_me = check_structure(ciphertext, me)?;
     let refused = std::cell::RefCell::new(None);
     let helper = Helper {
@@ -626,10 +625,19 @@ impl Tally {
     }
 }
 
+/// Whose signatures a message may carry: the contacts' pinned keys, and
+/// certificates that come with the message (its Autocrypt header) or that
+/// the caller adds. Only those holding a key the signature names are handed
+/// to the verifier.
+struct Signers<'a> {
+    contacts: &'a Contacts,
+    certs: Vec<Cert>,
+}
+
 struct Helper<'a> {
     me: &'a [Cert],
     me_fingerprints: Vec<Fingerprint>,
-    certs: Vec<Cert>,
+    certs: Signers<'a>,
     passwords: &'a [Password],
     password_used: Option<usize>,
     encrypted: bool,
@@ -667,8 +675,16 @@ impl VerificationHelper for Helper<'_> {
         Ok(())
     }
 
-    fn get_certs(&mut self, _ids: &[KeyHandle]) -> sequoia_openpgp::Result<Vec<Cert>> {
-        Ok(self.certs.clone())
+    fn get_certs(&mut self, ids: &[KeyHandle]) -> sequoia_openpgp::Result<Vec<Cert>> {
+        let mut found = self.certs.contacts.certs_for(ids);
+        found.extend(
+            self.certs
+                .certs
+                .iter()
+                .filter(|cert| cert.keys().any(|k| ids.iter().any(|id| id.aliases(k.key().key_handle()))))
+                .cloned(),
+        );
+        Ok(found)
     }
 
     fn check(&mut self, structure: MessageStructure) -> sequoia_openpgp::Result<()> {
