@@ -38,9 +38,17 @@ use crate::keys::{self, POLICY};
 /// The failure reason of a message whose opening panicked.
 const PANIC_REASON: &str = "sealpost failed while opening this message";
 
-/// The most plaintext a message may decompress to: a small message can
-/// inflate a thousandfold or more, and all of it is read before any is used.
-pub const MAX_PLAINTEXT: u64 = 64 * 1024 * 1024;
+/// How much more plaintext than ciphertext a message may hold: a small
+/// message can decompress a thousandfold or more, and all of it is read
+/// before any is used. Without compression the plaintext is never larger
+/// than the ciphertext, so a large attachment the sender chose to send is
+/// never refused; only inflation past this is.
+pub const MAX_INFLATION: u64 = 64 * 1024 * 1024;
+
+/// The most plaintext a message of `ciphertext_len` bytes may hold.
+pub fn plaintext_limit(ciphertext_len: usize) -> u64 {
+    MAX_INFLATION + ciphertext_len as u64
+}
 
 /// Compression layers allowed: one is normal, more only multiply a bomb.
 const MAX_COMPRESSION_LAYERS: usize = 1;
@@ -516,8 +524,9 @@ fn decrypt(ciphertext: &[u8], me: &[Cert], certs: Signers<'_>, passwords: &[Pass
         let mut decryptor = builder.with_policy(&POLICY, None, helper)?;
         let mut plaintext = Vec::new();
         // One byte past the limit tells a message at the limit from one over it.
-        (&mut decryptor).take(MAX_PLAINTEXT + 1).read_to_end(&mut plaintext)?;
-        if plaintext.len() as u64 > MAX_PLAINTEXT {
+        let limit = plaintext_limit(ciphertext.len());
+        (&mut decryptor).take(limit + 1).read_to_end(&mut plaintext)?;
+        if plaintext.len() as u64 > limit {
             *refused.borrow_mut() = Some(Refusal::because(Seal::Malformed, "the content exceeds the size limit"));
             return Err(anyhow!("too large"));
         }
