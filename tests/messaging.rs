@@ -44,7 +44,7 @@ fn verified_round_trip_with_attachment_between_two_homes() {
     assert!(read.stdout.starts_with("Status:  verified: signed by ada <ada@practice.example>"), "{read:?}");
     assert!(read.stdout.contains("Subject: Session notes"));
     assert!(read.stdout.contains("Please fill in the thought record daily."));
-    assert!(read.stdout.contains("worksheet.txt (application/octet-stream, 45 bytes)"), "{read:?}");
+    assert!(read.stdout.contains("worksheet.txt (text/plain, 45 bytes)"), "{read:?}");
     assert_eq!(
         std::fs::read_to_string(saved.join("worksheet.txt")).unwrap(),
         "Thought record: situation, thought, evidence\n"

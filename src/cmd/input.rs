@@ -20,7 +20,10 @@ pub(super) fn read_attachment(path: &Path) -> Result<Attachment> {
         std::fs::read(path).with_context(|| format!("reading the attachment {}; nothing was sent", path.display()))?;
     let name =
         path.file_name().map(|n| n.to_string_lossy().into_owned()).context("an attachment path without a file name")?;
-    Ok(Attachment { name, content_type: "application/octet-stream".to_string(), bytes })
+    // By the file's extension, as mail programs do; unknown ones stay
+    // `application/octet-stream`.
+    let content_type = mime_guess::from_path(path).first_or_octet_stream().essence_str().to_string();
+    Ok(Attachment { name, content_type, bytes })
 }
 
 /// Who a message goes to, as shown before its body is taken.

@@ -14,7 +14,6 @@ use sequoia_openpgp::crypto::{Password, SessionKey, S2K};
 use sequoia_openpgp::packet::skesk::SKESK4;
 use sequoia_openpgp::serialize::stream::{Armorer, Encryptor, LiteralWriter, Message, Recipient, Signer};
 use sequoia_openpgp::serialize::Serialize;
-use sequoia_openpgp::serialize::SerializeInto;
 use sequoia_openpgp::types::{HashAlgorithm, SymmetricAlgorithm};
 use sequoia_openpgp::Cert;
 use sequoia_openpgp::Packet;
@@ -283,15 +282,88 @@ pub fn is_join_s2k(s2k: &S2K) -> bool {
 /// `Autocrypt: addr=...; keydata=...` with a minimal public certificate,
 /// for discovery by other clients only; sealpost itself never trusts it.
 fn autocrypt(sender: &Cert, address: &str) -> Result<String> {
-    let public = sender.clone().strip_secret_key_material();
     let wanted = keys::normalize_address(address);
-    let minimal = public.retain_userids(|uid| {
-        uid.userid().email().ok().flatten().map(keys::normalize_address).as_deref() == Some(wanted.as_str())
-    });
-    let bytes = minimal.to_vec().context("serializing the certificate")?;
-    let encoded = base64::engine::general_purpose::STANDARD.encode(bytes);
-    // Spaces let the header fold; Autocrypt readers ignore whitespace in keydata.
+    let encoded = base64::engine::general_purpose::STANDARD.encode(autocrypt_key_data(sender, &wanted)?);
+    // Spaces let the header fold; Autocrypt readers ignore whitespace in
+    // keydata. 64 characters keep every folded line within 78.
     let folded: Vec<&str> =
-        encoded.as_bytes().chunks(72).map(|c| std::str::from_utf8(c).expect("base64 is ASCII")).collect();
+        encoded.as_bytes().chunks(64).map(|c| std::str::from_utf8(c).expect("base64 is ASCII")).collect();
     Ok(format!("addr={wanted}; prefer-encrypt=mutual; keydata={}", folded.join(" ")))
+}
+
+/// The key as Autocrypt Level 1 wants it: exactly the primary key, the user
+/// ID for `address` with its self-signature, and the encryption subkey
+/// with its binding signature; nothing else (no direct-key signature, no
+/// other user IDs or subkeys, no secret parts).
+pub(crate) fn autocrypt_key_data(sender: &Cert, address: &str) -> Result<Vec<u8>> {
+    let valid = sender.with_policy(&POLICY, None).context("the key is not valid")?;
+    let userid = valid
+        .userids()
+        .find(|uid| uid.userid().email().ok().flatten().map(keys::normalize_address).as_deref() == Some(address))
+        .with_context(|| format!("the key has no user ID for {address}"))?;
+    let subkey =
+        valid.keys().subkeys().for_transport_encryption().next().context("the key has no encryption subkey")?;
+    let packets: Vec<Packet> = vec![
+        sender.primary_key().key().clone().take_secret().0.into(),
+        userid.userid().clone().into(),
+        userid.binding_signature().clone().into(),
+        subkey.key().clone().take_secret().0.into(),
+        subkey.binding_signature().clone().into(),
+    ];
+    let mut bytes = Vec::new();
+    for packet in packets {
+        packet.serialize(&mut bytes).context("serializing the key")?;
+    }
+    Ok(bytes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use sequoia_openpgp::packet::Tag;
+    use sequoia_openpgp::parse::Parse;
+    use sequoia_openpgp::PacketPile;
+
+    fn draft() -> Draft {
+        Draft {
+            from_name: "Dr. Ada Moss".into(),
+            from_address: "ada@practice.example".into(),
+            to_name: Some("Sam Lee".into()),
+            to_address: "sam@client.example".into(),
+            subject: "Thursday".into(),
+            body: "See you at ten.\n".into(),
+            attachments: Vec::new(),
+            message_id: "<m1@practice.example>".into(),
+            date: SystemTime::now(),
+            request_receipt: true,
+            in_reply_to: None,
+            references: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn the_autocrypt_key_is_exactly_the_five_packets_level_1_asks_for() {
+        let ada = keys::generate("Dr. Ada Moss", "ada@practice.example").unwrap();
+        let bytes = autocrypt_key_data(&ada, "ada@practice.example").unwrap();
+        let tags: Vec<Tag> = PacketPile::from_bytes(&bytes).unwrap().descendants().map(|p| p.tag()).collect();
+        assert_eq!(tags, [Tag::PublicKey, Tag::UserID, Tag::Signature, Tag::PublicSubkey, Tag::Signature]);
+        let cert = Cert::from_bytes(&bytes).unwrap();
+        assert_eq!(cert.fingerprint(), ada.fingerprint());
+        assert!(!cert.is_tsk(), "no secret parts");
+        let valid = cert.with_policy(&POLICY, None).expect("valid on its own");
+        assert!(valid.primary_key().for_signing(), "the primary key signs");
+        assert_eq!(valid.keys().subkeys().for_transport_encryption().count(), 1);
+    }
+
+    #[test]
+    fn outer_header_lines_stay_within_78_characters() {
+        let ada = keys::generate("Dr. Ada Moss", "ada@practice.example").unwrap();
+        let sam = keys::generate("Sam Lee", "sam@client.example").unwrap();
+        let raw = String::from_utf8(compose(&draft(), &ada, &sam).unwrap().raw).unwrap();
+        let headers = &raw[..raw.find("\r\n\r\n").unwrap()];
+        assert!(headers.contains("Autocrypt: "), "{headers}");
+        for line in headers.split("\r\n") {
+            assert!(line.len() <= 78, "{} characters: {line}", line.len());
+        }
+    }
 }

@@ -19,7 +19,8 @@ use mail_parser::{MessageParser, MimeHeaders, PartType};
 use sequoia_openpgp::crypto::{Password, SessionKey};
 use sequoia_openpgp::packet::{Tag, PKESK, SKESK};
 use sequoia_openpgp::parse::stream::{
-    DecryptionHelper, DecryptorBuilder, MessageLayer, MessageStructure, VerificationError, VerificationHelper,
+    DecryptionHelper, DecryptorBuilder, DetachedVerifierBuilder, MessageLayer, MessageStructure, VerificationError,
+    VerificationHelper,
 };
 use sequoia_openpgp::parse::{PacketParser, PacketParserResult, Parse};
 use sequoia_openpgp::types::SymmetricAlgorithm;
@@ -304,11 +305,37 @@ fn open_guarded(
     };
     let mut certs: Vec<Cert> = outer.autocrypt.clone().into_iter().collect();
     certs.extend(extra_certs);
-    let decrypted = match decrypt(&ciphertext, me, Signers { contacts, certs }, passwords) {
+    let signers = Signers { contacts, certs };
+    let decrypted = match decrypt(&ciphertext, me, &signers, passwords) {
         Ok(decrypted) => decrypted,
         Err(refusal) => return (failed(refusal, outer), None),
     };
-    let content = match parse_content(&decrypted.plaintext) {
+    // Signed, then encrypted (RFC 3156 §6.1, what Thunderbird sends): the
+    // signature is a MIME part beside the part it signs, and only what it
+    // signs is the content. A signature inside the OpenPGP message, when
+    // there is one, covers everything and is the one that counts.
+    let mut seal = decrypted.seal;
+    let mut signed_at = decrypted.signed_at;
+    let mut failure = None;
+    let mut entity: &[u8] = &decrypted.plaintext;
+    match mime_signed(&decrypted.plaintext) {
+        MimeSigned::No => {}
+        MimeSigned::Whole { data, signature } => {
+            if seal == Seal::Unsigned {
+                match verify_detached(&data.canonical, signature, me, &signers) {
+                    Ok((detached, at)) => (seal, signed_at) = (detached, at),
+                    Err(refusal) => return (failed(refusal, outer), None),
+                }
+            }
+            entity = data.raw;
+        }
+        MimeSigned::Beside if seal == Seal::Unsigned => {
+            seal = Seal::PartlyEncrypted;
+            failure = Some("only part of the encrypted content is signed; the rest could be anyone's".to_string());
+        }
+        MimeSigned::Beside => {}
+    }
+    let content = match parse_content(entity) {
         Ok(content) => content,
         Err(problem) => {
             let refusal = Refusal::because(Seal::Malformed, format!("protected headers: {problem}"));
@@ -316,16 +343,134 @@ fn open_guarded(
         }
     };
     let mut opened = Opened {
-        seal: decrypted.seal,
+        seal,
         status: Status::Malformed,
         outer,
         content: Some(content),
         content_sha256: Some(sha256_hex(&decrypted.plaintext)),
-        signed_at: decrypted.signed_at,
-        failure: None,
+        signed_at,
+        failure,
     };
     opened.status = judge(&opened.seal, opened.sender(), contacts);
     (opened, decrypted.password)
+}
+
+/// Where a `multipart/signed` (RFC 3156) sits in the decrypted content.
+enum MimeSigned<'a> {
+    No,
+    /// It is the whole content: the signed part and the detached signature.
+    Whole {
+        data: SignedData<'a>,
+        signature: &'a [u8],
+    },
+    /// It sits beside other parts, which nothing signs.
+    Beside,
+}
+
+/// The part a detached signature signs.
+struct SignedData<'a> {
+    /// As it is in the content: the protected headers and what they head.
+    raw: &'a [u8],
+    /// Its canonical form, over which the signature was made: CRLF line
+    /// ends (RFC 3156 §5).
+    canonical: Vec<u8>,
+}
+
+fn is_multipart_signed(part: &mail_parser::MessagePart<'_>) -> bool {
+    part.content_type().is_some_and(|ct| {
+        ct.ctype().eq_ignore_ascii_case("multipart")
+            && ct.subtype().is_some_and(|s| s.eq_ignore_ascii_case("signed"))
+            && ct.attribute("protocol").is_some_and(|p| p.eq_ignore_ascii_case("application/pgp-signature"))
+    })
+}
+
+fn mime_signed(plaintext: &[u8]) -> MimeSigned<'_> {
+    let Some(inner) = MessageParser::default().parse(plaintext) else {
+        return MimeSigned::No;
+    };
+    let root = inner.root_part();
+    if !is_multipart_signed(root) {
+        return if inner.parts.iter().skip(1).any(is_multipart_signed) { MimeSigned::Beside } else { MimeSigned::No };
+    }
+    let children = root.sub_parts().map(|c| c.to_vec()).unwrap_or_default();
+    let [signed, signature] = children[..] else {
+        return MimeSigned::Beside;
+    };
+    let (signed, signature) = (&inner.parts[signed as usize], &inner.parts[signature as usize]);
+    let is_signature = signature.content_type().is_some_and(|ct| {
+        ct.ctype().eq_ignore_ascii_case("application")
+            && ct.subtype().is_some_and(|s| s.eq_ignore_ascii_case("pgp-signature"))
+    });
+    let raw = plaintext.get(signed.offset_header as usize..signed.offset_end as usize);
+    let signature_bytes = plaintext.get(signature.offset_body as usize..signature.offset_end as usize);
+    match (is_signature, raw, signature_bytes) {
+        (true, Some(raw), Some(signature)) => {
+            MimeSigned::Whole { data: SignedData { raw, canonical: crlf(raw) }, signature }
+        }
+        _ => MimeSigned::Beside,
+    }
+}
+
+/// `text` with every line end as CRLF.
+fn crlf(text: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(text.len() + text.len() / 32);
+    let mut previous = 0u8;
+    for &byte in text {
+        if byte == b'\n' && previous != b'\r' {
+            out.push(b'\r');
+        }
+        out.push(byte);
+        previous = byte;
+    }
+    out
+}
+
+/// The most a detached signature part may hold: a few signatures.
+const MAX_DETACHED_SIGNATURE: usize = 64 * 1024;
+
+/// Verifies a detached signature over `data` exactly as an inline one is
+/// judged (`Helper::classify`). A detached signature names no intended
+/// recipients (none of the clients that send them add the subpacket), so
+/// it cannot tell a message re-encrypted and passed on; that is accepted,
+/// as it is for an inline signature without them: the signer vouches for
+/// the content, and the encryption to us is checked as always.
+fn verify_detached(
+    data: &[u8],
+    signature: &[u8],
+    me: &[Cert],
+    signers: &Signers<'_>,
+) -> Result<(Seal, Option<i64>), Refusal> {
+    if signature.len() > MAX_DETACHED_SIGNATURE {
+        return Err(unsupported("a signature part larger than 64 KiB"));
+    }
+    let refused = std::cell::RefCell::new(None);
+    let helper = Helper {
+        me,
+        me_fingerprints: me.iter().map(Cert::fingerprint).collect(),
+        certs: signers,
+        passwords: &[],
+        password_used: None,
+        // The signature part is inside the encryption.
+        encrypted: true,
+        signature: None,
+        signed_at: None,
+        tally: Tally::default(),
+        refused: &refused,
+    };
+    let verified = (|| -> Result<Outcome> {
+        let mut verifier = DetachedVerifierBuilder::from_bytes(signature)?.with_policy(&POLICY, None, helper)?;
+        // A signature that does not verify is an error here, and its
+        // verdict is in the helper, as for an inline one.
+        let _ = verifier.verify_bytes(data);
+        Ok(verifier.into_helper().into_outcome())
+    })();
+    if let Some(refusal) = refused.take() {
+        return Err(refusal);
+    }
+    match verified {
+        Ok(outcome) => Ok((outcome.signature.unwrap_or(Seal::BadSignature), outcome.signed_at)),
+        Err(_) => Err(Refusal::because(Seal::Malformed, "the signature part is not an OpenPGP signature")),
+    }
 }
 
 /// A message refused before any of its plaintext was used, and why when the
@@ -502,7 +647,7 @@ struct Decrypted {
 /// Decrypts and verifies. Returns the plaintext only when the whole message
 /// decrypted and passed its integrity check, with the time of a good
 /// signature.
-fn decrypt(ciphertext: &[u8], me: &[Cert], certs: Signers<'_>, passwords: &[Password]) -> Result<Decrypted, Refusal> {
+fn decrypt(ciphertext: &[u8], me: &[Cert], certs: &Signers<'_>, passwords: &[Password]) -> Result<Decrypted, Refusal> {
     let for_me = check_structure(ciphertext, me)?;
     let refused = std::cell::RefCell::new(None);
     let helper = Helper {
@@ -646,7 +791,7 @@ struct Signers<'a> {
 struct Helper<'a> {
     me: &'a [Cert],
     me_fingerprints: Vec<Fingerprint>,
-    certs: Signers<'a>,
+    certs: &'a Signers<'a>,
     passwords: &'a [Password],
     password_used: Option<usize>,
     encrypted: bool,
@@ -825,6 +970,16 @@ fn from_problem(parsed: &mail_parser::Message<'_>) -> Option<&'static str> {
     }
 }
 
+/// Whether a part only repeats the protected headers for mail programs that
+/// do not read them (RFC 9788's legacy display element, `hp-legacy-display`;
+/// the earlier form, a `protected-headers` text part, as Thunderbird and
+/// Enigmail wrote it; or `text/rfc822-headers`). It is not the message.
+fn is_legacy_display(part: &mail_parser::MessagePart<'_>, content_type: &str) -> bool {
+    let attribute = |name: &str| part.content_type().and_then(|ct| ct.attribute(name)).is_some();
+    content_type == "text/rfc822-headers"
+        || (content_type == "text/plain" && (attribute("hp-legacy-display") || attribute("protected-headers")))
+}
+
 /// The inner MIME entity: protected headers, the text, attachments. HTML is
 /// never rendered; an HTML-only body is offered as an attachment instead.
 /// Fails when the protected From is ambiguous.
@@ -865,6 +1020,9 @@ fn parse_content(plaintext: &[u8]) -> Result<Content, &'static str> {
             })
             .unwrap_or_else(|| "text/plain".to_string())
             .to_lowercase();
+        if index > 0 && !is_attachment && is_legacy_display(part, &content_type) {
+            continue;
+        }
         match &part.body {
             PartType::Multipart(_) => continue,
             PartType::Text(text) if !is_attachment && !have_body && content_type == "text/plain" => {
@@ -919,6 +1077,45 @@ mod tests {
         contacts.add("sam", "sam@client.example", &sam).unwrap();
         contacts.mark_verified("sam", Verification::Fingerprint).unwrap();
         (sam, ada, contacts)
+    }
+
+    /// RFC 9580: a v6 key, and SEIPDv2 when every recipient's key asks for it.
+    #[test]
+    fn a_v6_signed_seipdv2_message_reads_verified() {
+        use sequoia_openpgp::cert::{CertBuilder, CipherSuite};
+        use sequoia_openpgp::Profile;
+        let v6 = |userid: &str| {
+            CertBuilder::general_purpose(Some(userid))
+                .set_profile(Profile::RFC9580)
+                .unwrap()
+                .set_cipher_suite(CipherSuite::Cv25519)
+                .generate()
+                .unwrap()
+                .0
+        };
+        let sam = v6("Sam <sam@client.example>");
+        let ada = v6("Ada <carol@x.example>");
+        assert_eq!(sam.primary_key().key().version(), 6);
+        let mut contacts = Contacts::default();
+        contacts.add("sam", "sam@client.example", &sam).unwrap();
+        contacts.mark_verified("sam", Verification::Fingerprint).unwrap();
+        let inner = b"From: sam@client.example\r\nTo: carol@x.example\r\nSubject: v6\r\n\r\nRFC 9580 body\r\n";
+        let ciphertext = sign_and_encrypt(inner, &sam, &[&ada, &sam], &[&ada]).unwrap();
+        let binary = dearmor(&ciphertext);
+        let seipd_version = PacketParser::from_bytes(&binary)
+            .ok()
+            .and_then(|mut ppr| loop {
+                let PacketParserResult::Some(pp) = ppr else { break None };
+                if let Packet::SEIP(seip) = &pp.packet {
+                    break Some(seip.version());
+                }
+                ppr = pp.next().ok()?.1;
+            })
+            .expect("an encrypted data packet");
+        assert_eq!(seipd_version, 2, "SEIPDv2");
+        let opened = open(&wrap(&ciphertext), &[ada], &contacts);
+        assert_eq!(opened.status, Status::Verified, "{:?} {:?}", opened.seal, opened.failure);
+        assert!(opened.content.unwrap().body.contains("RFC 9580 body"));
     }
 
     fn armor(binary: &[u8]) -> Vec<u8> {
