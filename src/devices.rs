@@ -287,7 +287,7 @@ mod tests {
         );
         let ciphertext = sign_and_encrypt_with(inner.as_bytes(), &eve, &[&ada], &[&ada], &[]).unwrap();
         let envelope = Envelope::new("ada@practice.example", "ada@practice.example", SystemTime::now());
-        let forged = wrap(inner.as_bytes(), &ciphertext, &envelope, Some(&eve)).unwrap().raw;
+        let forged = wrap(inner.as_bytes(), &ciphertext, &envelope, None).unwrap().raw;
         let said = receive_raw(&laptop, &forged, "forged");
         assert!(said[0].contains("not signed by your own key"), "{said:?}");
         assert!(Contacts::load(&laptop).unwrap().find("eve").is_none());
