@@ -82,6 +82,10 @@ impl Run for Init {
         println!(
             "next: give your key to a contact (`sealpost key export`), or invite them in person (`sealpost invite`)"
         );
+        println!(
+            "then make a backup, and keep it off this machine: `sealpost backup FILE` (a recovery key for emergency \
+             access: `sealpost key recovery`)"
+        );
         Ok(())
     }
 }

@@ -4,6 +4,7 @@
 
 mod account;
 mod agent;
+mod backup;
 mod complete_contacts;
 mod contact;
 mod demo;
@@ -17,6 +18,7 @@ mod key;
 mod outbox;
 mod read;
 mod reply;
+mod restore;
 mod send;
 mod sent;
 mod status;
@@ -65,6 +67,20 @@ impl Session {
         }
         let passphrase = self.passphrase.existing()?;
         Store::unlock(&self.home, &passphrase)
+    }
+
+    /// The unlocked store and its keyring (to seal it anew: a recovery
+    /// key, a new passphrase), from the agent or the passphrase.
+    pub fn unlock_with_keyring(&self) -> Result<(Store, crate::store::Keyring)> {
+        Store::ensure_present(&self.home)?;
+        match crate::agent::fetch(&self.home) {
+            Ok(Some(keyring)) => return Ok((Store::from_keyring(&self.home, &keyring)?, keyring)),
+            Ok(None) => {}
+            Err(e) => crate::error::warn(&format!("{e:#}; using the passphrase instead")),
+        }
+        let passphrase = self.passphrase.existing()?;
+        let keyring = Store::open_keyring(&self.home, &passphrase)?;
+        Ok((Store::from_keyring(&self.home, &keyring)?, keyring))
     }
 
     pub fn config(&self) -> Result<Config> {
@@ -175,6 +191,8 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Join(c) => c.run(&session),
         Command::Sent(c) => c.run(&session),
         Command::Status(c) => c.run(&session),
+        Command::Backup(c) => c.run(&session),
+        Command::Restore(c) => c.run(&session),
         Command::Unlock(c) => c.run(&session),
         Command::Lock(c) => c.run(&session),
         Command::AgentServe(c) => c.run(&session),
