@@ -618,3 +618,28 @@ fn remove_stale_staging(parent: &Path, base: &str) {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_plain_names_inside_the_data_folder_are_restored() {
+        for good in ["data/contacts.age", "data/inbox/1.eml.age", "config/config.toml"] {
+            assert!(is_safe_name(good), "{good}");
+        }
+        for bad in [
+            "data/../config/config.toml",
+            "data//etc/passwd",
+            "/etc/passwd",
+            "data/",
+            "data/lock",
+            "data/restore-unfinished",
+            "config/other.toml",
+            "keys.age",
+            "data/./x",
+        ] {
+            assert!(!is_safe_name(bad), "{bad}");
+        }
+    }
+}

@@ -310,6 +310,9 @@ fn an_unfinished_restore_is_refused_by_every_command_and_replaced_by_the_next_re
     let run = fresh.run(&["inbox"], "");
     assert_eq!(run.code, 1, "{run:?}");
     assert!(run.stderr.contains("a restore that did not finish"), "{run:?}");
+    let init = fresh.run(&["init", "--name", "Ada", "--email", "ada@practice.example"], "");
+    assert_eq!(init.code, 1, "{init:?}");
+    assert!(init.stderr.contains("a restore that did not finish"), "{init:?}");
     let restored = fresh.ok(&["restore", file.to_str().unwrap()], "");
     assert!(restored.stderr.contains("replacing the unfinished restore"), "{restored:?}");
     assert!(fresh.ok(&["read", "2"], "").stdout.contains("The breathing exercise helps."));
