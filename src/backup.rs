@@ -174,12 +174,7 @@ pub fn write(
             return Err(e.context(format!("nothing was written to {}", path.display())));
         }
     };
-    let placed = if replace {
-        fs::rename(&tmp, path)
-    } else {
-        // A link fails if the name was taken meanwhile: never overwrite.
-        fs::hard_link(&tmp, path).and_then(|()| fs::remove_file(&tmp))
-    };
+    let placed = if replace { fs::rename(&tmp, path) } else { place_without_replacing(&tmp, path) };
     if let Err(e) = placed {
         let _ = fs::remove_file(&tmp);
         return Err(e).with_context(|| format!("writing {}", path.display()));
@@ -189,6 +184,19 @@ pub fn write(
     meta.last_backup = Some(manifest.created_at);
     store.save_meta(&meta)?;
     Ok(manifest)
+}
+
+/// Gives `tmp` the name `path` unless something has that name. A link
+/// fails if the name was taken meanwhile, so nothing is ever overwritten;
+/// a file system without links (FAT on a USB stick) gets a check and a
+/// rename instead.
+fn place_without_replacing(tmp: &Path, path: &Path) -> io::Result<()> {
+    match fs::hard_link(tmp, path) {
+        Ok(()) => fs::remove_file(tmp),
+        Err(e) if e.kind() == io::ErrorKind::AlreadyExists => Err(e),
+        Err(_) if fs::symlink_metadata(path).is_ok() => Err(io::ErrorKind::AlreadyExists.into()),
+        Err(_) => fs::rename(tmp, path),
+    }
 }
 
 /// A small entry of the outer archive.
@@ -476,6 +484,8 @@ pub fn read(path: &Path, unlock: &[Unlock], sink: &mut dyn Sink) -> Result<Manif
         io::copy(&mut hashing, &mut io::sink()).map_err(|e| damaged(path, e))?;
         seen.insert(name, (hashing.size, hashing.hex()));
     }
+    // To age's authenticated end, past the archive's closing blocks.
+    io::copy(&mut inner.into_inner(), &mut io::sink()).map_err(|e| damaged(path, e))?;
     let manifest = manifest.ok_or_else(|| damaged(path, "the manifest is missing"))?;
     for listed in &manifest.files {
         match seen.remove(&listed.path) {
@@ -593,8 +603,10 @@ pub fn restore(home: &Home, path: &Path, unlock: &[Unlock]) -> Result<Manifest> 
         }
         _ => {}
     }
-    fs::rename(&root, &home.data_dir)
-        .with_context(|| format!("moving the restored store to {}", home.data_dir.display()))?;
+    if let Err(e) = fs::rename(&root, &home.data_dir) {
+        let _ = fs::remove_dir_all(&root);
+        return Err(e).with_context(|| format!("moving the restored store to {}", home.data_dir.display()));
+    }
     home::sync_dir(&parent)?;
     if let Some(config) = &staging.config {
         home::create_private_dir(&home.config_dir)?;

@@ -319,7 +319,7 @@ fn an_unfinished_restore_is_refused_by_every_command_and_replaced_by_the_next_re
 }
 
 #[test]
-fn a_store_unlocked_through_the_agent_is_backed_up_without_the_passphrase() {
+fn a_store_unlocked_through_the_agent_is_backed_up_without_the_passphrase_but_gets_no_recovery_key() {
     let world = World::new();
     let (ada, _sam) = practice(&world);
     let runtime = world.path().join("run");
@@ -335,7 +335,10 @@ fn a_store_unlocked_through_the_agent_is_backed_up_without_the_passphrase() {
     };
     let made = without(&["backup", file.to_str().unwrap()]);
     let verified = without(&["backup", "--verify", file.to_str().unwrap()]);
+    // What outlasts the session needs the passphrase itself.
+    let recovery = without(&["key", "recovery"]);
     without(&["lock"]);
+    assert_eq!(recovery.code, 5, "{recovery:?}");
     assert_eq!(made.code, 0, "{made:?}");
     assert_eq!(verified.code, 0, "{verified:?}");
     // The passphrase opens it, though none was typed to make it.

@@ -164,8 +164,9 @@ fn print_rotation(store: &Store, old: &sequoia_openpgp::Cert, announced: &[Strin
 }
 
 /// Makes the recovery key (printed once), or with `rotate` replaces it.
+/// The passphrase is asked for even when the agent runs.
 fn recovery(session: &Session, rotate: bool) -> Result<()> {
-    let (store, keyring) = session.unlock_with_keyring()?;
+    let (store, keyring) = session.unlock_with_passphrase()?;
     let previous = store.current_meta()?.recovery_recipient;
     if let (Some(recipient), false) = (&previous, rotate) {
         bail!(
@@ -199,7 +200,7 @@ fn recovery(session: &Session, rotate: bool) -> Result<()> {
 }
 
 /// Seals the keyring with a new passphrase: opened with the current one
-/// (or the agent), or with the recovery key when the passphrase is lost
+/// (asked for even when the agent runs), or with the recovery key when the passphrase is lost
 /// or the keyring is damaged.
 fn passphrase(
     session: &Session,
@@ -213,7 +214,7 @@ fn passphrase(
             let keyring = recovery::open_store(&session.home.data_dir, &identities)?;
             (Store::from_keyring(&session.home, &keyring)?, keyring)
         }
-        None => session.unlock_with_keyring()?,
+        None => session.unlock_with_passphrase()?,
     };
     let new = PassphraseSource { file: new_passphrase_file }.new_passphrase()?;
     let meta = store.current_meta()?;

@@ -69,15 +69,11 @@ impl Session {
         Store::unlock(&self.home, &passphrase)
     }
 
-    /// The unlocked store and its keyring (to seal it anew: a recovery
-    /// key, a new passphrase), from the agent or the passphrase.
-    pub fn unlock_with_keyring(&self) -> Result<(Store, crate::store::Keyring)> {
+    /// The unlocked store and its keyring, with the passphrase even when
+    /// the agent runs: for what outlasts the session (a recovery key, a
+    /// new passphrase), someone at an unlocked terminal is not enough.
+    pub fn unlock_with_passphrase(&self) -> Result<(Store, crate::store::Keyring)> {
         Store::ensure_present(&self.home)?;
-        match crate::agent::fetch(&self.home) {
-            Ok(Some(keyring)) => return Ok((Store::from_keyring(&self.home, &keyring)?, keyring)),
-            Ok(None) => {}
-            Err(e) => crate::error::warn(&format!("{e:#}; using the passphrase instead")),
-        }
         let passphrase = self.passphrase.existing()?;
         let keyring = Store::open_keyring(&self.home, &passphrase)?;
         Ok((Store::from_keyring(&self.home, &keyring)?, keyring))
