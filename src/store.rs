@@ -9,6 +9,14 @@
 //! The scrypt work factor is age's calibrated default (about a second) unless
 //! `init` was given an explicit lower one for tests or a demo; it is recorded
 //! in `store.toml` beside the keyring, never chosen silently.
+//!
+//! A store fails loudly, never quietly empty: a damaged `store.toml` or
+//! keyring is called damaged (the keyring's header is opened before its
+//! payload, so damage is told apart from a wrong passphrase), and every
+//! document the store has written (`is_document`) is recorded in
+//! `store.toml`, so one deleted later is reported missing instead of being
+//! read as an empty contact list or inbox. `recovery.age` holds the keyring
+//! again for the recovery key (see `recovery`); `backup` carries it all.
 
 use std::collections::BTreeSet;
 use std::io::Read;
