@@ -22,6 +22,9 @@ _sealpost() {
             sealpost,agent-serve)
                 cmd="sealpost__subcmd__agent__subcmd__serve"
                 ;;
+            sealpost,backup)
+                cmd="sealpost__subcmd__backup"
+                ;;
             sealpost,complete-contacts)
                 cmd="sealpost__subcmd__complete__subcmd__contacts"
                 ;;
@@ -63,6 +66,9 @@ _sealpost() {
                 ;;
             sealpost,reply)
                 cmd="sealpost__subcmd__reply"
+                ;;
+            sealpost,restore)
+                cmd="sealpost__subcmd__restore"
                 ;;
             sealpost,send)
                 cmd="sealpost__subcmd__send"
@@ -133,6 +139,9 @@ _sealpost() {
             sealpost__subcmd__help,agent-serve)
                 cmd="sealpost__subcmd__help__subcmd__agent__subcmd__serve"
                 ;;
+            sealpost__subcmd__help,backup)
+                cmd="sealpost__subcmd__help__subcmd__backup"
+                ;;
             sealpost__subcmd__help,complete-contacts)
                 cmd="sealpost__subcmd__help__subcmd__complete__subcmd__contacts"
                 ;;
@@ -175,6 +184,9 @@ _sealpost() {
             sealpost__subcmd__help,reply)
                 cmd="sealpost__subcmd__help__subcmd__reply"
                 ;;
+            sealpost__subcmd__help,restore)
+                cmd="sealpost__subcmd__help__subcmd__restore"
+                ;;
             sealpost__subcmd__help,send)
                 cmd="sealpost__subcmd__help__subcmd__send"
                 ;;
@@ -211,6 +223,12 @@ _sealpost() {
             sealpost__subcmd__help__subcmd__key,export)
                 cmd="sealpost__subcmd__help__subcmd__key__subcmd__export"
                 ;;
+            sealpost__subcmd__help__subcmd__key,passphrase)
+                cmd="sealpost__subcmd__help__subcmd__key__subcmd__passphrase"
+                ;;
+            sealpost__subcmd__help__subcmd__key,recovery)
+                cmd="sealpost__subcmd__help__subcmd__key__subcmd__recovery"
+                ;;
             sealpost__subcmd__help__subcmd__key,rotate)
                 cmd="sealpost__subcmd__help__subcmd__key__subcmd__rotate"
                 ;;
@@ -223,6 +241,12 @@ _sealpost() {
             sealpost__subcmd__key,help)
                 cmd="sealpost__subcmd__key__subcmd__help"
                 ;;
+            sealpost__subcmd__key,passphrase)
+                cmd="sealpost__subcmd__key__subcmd__passphrase"
+                ;;
+            sealpost__subcmd__key,recovery)
+                cmd="sealpost__subcmd__key__subcmd__recovery"
+                ;;
             sealpost__subcmd__key,rotate)
                 cmd="sealpost__subcmd__key__subcmd__rotate"
                 ;;
@@ -234,6 +258,12 @@ _sealpost() {
                 ;;
             sealpost__subcmd__key__subcmd__help,help)
                 cmd="sealpost__subcmd__key__subcmd__help__subcmd__help"
+                ;;
+            sealpost__subcmd__key__subcmd__help,passphrase)
+                cmd="sealpost__subcmd__key__subcmd__help__subcmd__passphrase"
+                ;;
+            sealpost__subcmd__key__subcmd__help,recovery)
+                cmd="sealpost__subcmd__key__subcmd__help__subcmd__recovery"
                 ;;
             sealpost__subcmd__key__subcmd__help,rotate)
                 cmd="sealpost__subcmd__key__subcmd__help__subcmd__rotate"
@@ -248,7 +278,7 @@ _sealpost() {
 
     case "${cmd}" in
         sealpost)
-            opts="-h -V --passphrase-file --json --help --version init key contact account send outbox sync inbox read reply invite join sent status unlock lock demo agent-serve generate-docs complete-contacts help"
+            opts="-h -V --passphrase-file --json --help --version init key contact account send outbox sync inbox read reply invite join sent status backup restore unlock lock demo agent-serve generate-docs complete-contacts help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -391,6 +421,32 @@ _sealpost() {
                     return 0
                     ;;
                 --idle-seconds)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --passphrase-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        sealpost__subcmd__backup)
+            opts="-h --verify --to --force --identity --passphrase-file --json --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --to)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --identity)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -650,7 +706,7 @@ _sealpost() {
             return 0
             ;;
         sealpost__subcmd__help)
-            opts="init key contact account send outbox sync inbox read reply invite join sent status unlock lock demo agent-serve generate-docs complete-contacts help"
+            opts="init key contact account send outbox sync inbox read reply invite join sent status backup restore unlock lock demo agent-serve generate-docs complete-contacts help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -706,6 +762,20 @@ _sealpost() {
             return 0
             ;;
         sealpost__subcmd__help__subcmd__agent__subcmd__serve)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        sealpost__subcmd__help__subcmd__backup)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -902,7 +972,7 @@ _sealpost() {
             return 0
             ;;
         sealpost__subcmd__help__subcmd__key)
-            opts="show export rotate"
+            opts="show export recovery passphrase rotate"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -916,6 +986,34 @@ _sealpost() {
             return 0
             ;;
         sealpost__subcmd__help__subcmd__key__subcmd__export)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        sealpost__subcmd__help__subcmd__key__subcmd__passphrase)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        sealpost__subcmd__help__subcmd__key__subcmd__recovery)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -1000,6 +1098,20 @@ _sealpost() {
             return 0
             ;;
         sealpost__subcmd__help__subcmd__reply)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        sealpost__subcmd__help__subcmd__restore)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -1228,7 +1340,7 @@ _sealpost() {
             return 0
             ;;
         sealpost__subcmd__key)
-            opts="-h --passphrase-file --json --help show export rotate help"
+            opts="-h --passphrase-file --json --help show export recovery passphrase rotate help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1264,7 +1376,7 @@ _sealpost() {
             return 0
             ;;
         sealpost__subcmd__key__subcmd__help)
-            opts="show export rotate help"
+            opts="show export recovery passphrase rotate help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1305,6 +1417,34 @@ _sealpost() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        sealpost__subcmd__key__subcmd__help__subcmd__passphrase)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        sealpost__subcmd__key__subcmd__help__subcmd__recovery)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         sealpost__subcmd__key__subcmd__help__subcmd__rotate)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
@@ -1326,6 +1466,50 @@ _sealpost() {
                 return 0
             fi
             case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        sealpost__subcmd__key__subcmd__passphrase)
+            opts="-h --recovery-key --new-passphrase-file --passphrase-file --json --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --recovery-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --new-passphrase-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --passphrase-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        sealpost__subcmd__key__subcmd__recovery)
+            opts="-h --rotate --passphrase-file --json --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --passphrase-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1443,6 +1627,28 @@ _sealpost() {
                     return 0
                     ;;
                 --attach)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --passphrase-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        sealpost__subcmd__restore)
+            opts="-h --identity --passphrase-file --json --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --identity)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

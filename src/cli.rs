@@ -67,6 +67,10 @@ pub enum Command {
     Sent(Sent),
     /// Show one sent message with its delivery and read-receipt state
     Status(Status),
+    /// Write the whole store as one encrypted file, or check one with --verify
+    Backup(Backup),
+    /// Restore a backup into an empty home
+    Restore(Restore),
     /// Unlock once: an agent keeps the keys in memory until idle, then locks itself
     Unlock(Unlock),
     /// Lock now: end the unlock agent, wiping the keys from memory
@@ -139,6 +143,21 @@ pub enum Key {
     Show,
     /// Print your public certificate, armored, for your contacts
     Export,
+    /// Make a recovery key for emergency access without the passphrase (printed once)
+    Recovery {
+        /// Replace the recovery key: the old one stops opening the store and new backups
+        #[arg(long)]
+        rotate: bool,
+    },
+    /// Choose a new passphrase; with --recovery-key, without knowing the old one
+    Passphrase {
+        /// A file holding the recovery key (AGE-SECRET-KEY-1...), or - for stdin
+        #[arg(long, value_name = "FILE")]
+        recovery_key: Option<PathBuf>,
+        /// Read the new passphrase from this file instead of prompting twice
+        #[arg(long, value_name = "FILE")]
+        new_passphrase_file: Option<PathBuf>,
+    },
     /// Make a new key, announce it to verified contacts signed by the old one, keep the old one for reading
     Rotate {
         /// Also revoke the old key (signed by it) and send the revocation with the announcement, so
@@ -313,6 +332,33 @@ pub struct Sent {}
 pub struct Status {
     /// The number `sealpost sent` shows, or the Message-ID
     pub id: String,
+}
+
+#[derive(Args, Debug)]
+pub struct Backup {
+    /// The backup file to write (or to check, with --verify)
+    pub file: PathBuf,
+    /// Check that FILE opens and holds every file its manifest lists; write nothing
+    #[arg(long)]
+    pub verify: bool,
+    /// Also encrypt to this age recipient (age1...), e.g. the practice's safe (repeatable)
+    #[arg(long, value_name = "RECIPIENT", conflicts_with = "verify")]
+    pub to: Vec<String>,
+    /// Replace FILE if it exists
+    #[arg(long, conflicts_with = "verify")]
+    pub force: bool,
+    /// With --verify: open with this age identity file (a --to recipient's key, or the recovery key)
+    #[arg(long, value_name = "FILE", requires = "verify")]
+    pub identity: Option<PathBuf>,
+}
+
+#[derive(Args, Debug)]
+pub struct Restore {
+    /// The backup file, as `sealpost backup` wrote it
+    pub file: PathBuf,
+    /// Open with this age identity file (a --to recipient's key, or the recovery key) instead of the passphrase
+    #[arg(long, value_name = "FILE")]
+    pub identity: Option<PathBuf>,
 }
 
 #[derive(Args, Debug)]

@@ -190,7 +190,7 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
 }
 
 /// Whether `name` is the temp file of an atomic write (see `write_atomic`).
-fn is_unfinished_write(name: &str) -> bool {
+pub fn is_unfinished_write(name: &str) -> bool {
     name.starts_with('.') && name.contains(".tmp-")
 }
 

@@ -1,5 +1,6 @@
 pub mod account;
 pub mod agent;
+pub mod backup;
 pub mod cli;
 pub mod cmd;
 pub mod config;
@@ -17,6 +18,7 @@ pub mod outbox;
 pub mod passphrase;
 pub mod receipt;
 pub mod receive;
+pub mod recovery;
 pub mod safety_code;
 pub mod sanitize;
 pub mod store;

@@ -9,9 +9,20 @@
 //! The scrypt work factor is age's calibrated default (about a second) unless
 //! `init` was given an explicit lower one for tests or a demo; it is recorded
 //! in `store.toml` beside the keyring, never chosen silently.
+//!
+//! A store fails loudly, never quietly empty: a damaged `store.toml` or
+//! keyring is called damaged (the keyring's header is opened before its
+//! payload, so damage is told apart from a wrong passphrase), and every
+//! document the store has written (`is_document`) is recorded in
+//! `store.toml`, so one deleted later is reported missing instead of being
+//! read as an empty contact list or inbox. `recovery.age` holds the keyring
+//! again for the recovery key (see `recovery`); `backup` carries it all.
 
+use std::collections::BTreeSet;
+use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
+use std::sync::Mutex;
 use std::time::Duration;
 
 use age::secrecy::{ExposeSecret, SecretString};
@@ -32,6 +43,11 @@ const PUBLIC_CERT: &str = "public.asc";
 /// After `key rotate`: the current key and the earlier ones, encrypted to
 /// the store key. The keyring keeps the first key.
 const ROTATION: &str = "rotation.age";
+/// The keyring again, encrypted to the recovery key (see `recovery`).
+pub const RECOVERY: &str = "recovery.age";
+/// Present only while `restore` is writing this store (see `backup`):
+/// a store holding it is unfinished and is not opened.
+pub const RESTORING: &str = "restore-unfinished";
 
 /// Lowest work factor `init` accepts: below this a stolen keyring falls to
 /// a laptop in moments even for a tests-only store.
@@ -45,6 +61,18 @@ pub struct StoreMeta {
     pub kdf_work_factor: u8,
     /// Whether the work factor was lowered explicitly at `init`.
     pub kdf_lowered: bool,
+    /// The documents this store has written and must therefore find again
+    /// (see `Store::read_bytes`): a deleted contact list or index is
+    /// reported, never read as empty. `None` in a store of an earlier
+    /// release until its first unlock records what is there.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub documents: Option<BTreeSet<String>>,
+    /// When the last backup of this store was written (Unix time).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_backup: Option<i64>,
+    /// The public half of the recovery key, when one is set.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recovery_recipient: Option<String>,
 }
 
 /// What the passphrase unlocks: the store key and the first OpenPGP
@@ -125,13 +153,76 @@ impl Keyring {
         Ok((Keyring::from_agent_json(json)?, Form::Current))
     }
 
-    /// The keyring sealed with the passphrase, in the current form.
-    fn seal(&self, passphrase: &SecretString, work_factor: Option<u8>) -> Result<Vec<u8>> {
+    /// The keyring's JSON in the current form, in a buffer wiped on drop.
+    fn plaintext(&self) -> Result<zeroize::Zeroizing<Vec<u8>>> {
         let form = self.agent_form();
         // Sized once and wiped: no copy of the secret is left by a regrowth.
         let room = form.store_key.len() + form.secret_key.len() + 64;
         let mut plain = zeroize::Zeroizing::new(Vec::with_capacity(room));
         serde_json::to_writer(&mut *plain, &form).context("writing the keyring")?;
+        Ok(plain)
+    }
+
+    /// The keyring encrypted to an age recipient (the recovery key).
+    pub fn seal_to(&self, recipient: &age::x25519::Recipient) -> Result<Vec<u8>> {
+        age::encrypt(recipient, &self.plaintext()?).map_err(|e| anyhow!("encrypting the keyring: {e}"))
+    }
+
+    /// The store key's public half: what the store's documents (and a
+    /// backup's contents) are encrypted to.
+    pub fn store_recipient(&self) -> Result<age::x25519::Recipient> {
+        let identity = age::x25519::Identity::from_str(&self.store_key)
+            .map_err(|e| anyhow!("the keyring's store key is damaged: {e}"))?;
+        Ok(identity.to_public())
+    }
+
+    /// The store key itself, to open a backup's contents.
+    pub fn store_identity(&self) -> Result<age::x25519::Identity> {
+        age::x25519::Identity::from_str(&self.store_key).map_err(|e| anyhow!("the keyring's store key is damaged: {e}"))
+    }
+
+    /// Opens a keyring sealed by `seal` or `seal_to`. `file` names it in
+    /// errors. A key that does not fit is a `Locked` refusal; anything
+    /// else (a truncated file, flipped bytes, garbage) says "damaged",
+    /// never "wrong passphrase": telling the two apart is why the header
+    /// is opened before the payload is read.
+    pub fn open_sealed(sealed: &[u8], identity: &dyn age::Identity, file: &Path) -> Result<Keyring> {
+        Ok(Keyring::open_sealed_form(sealed, identity, file)?.0)
+    }
+
+    fn open_sealed_form(sealed: &[u8], identity: &dyn age::Identity, file: &Path) -> Result<(Keyring, Form)> {
+        let damaged = |what: String| {
+            anyhow!(
+                "the keyring {} is damaged ({what}); it cannot be unlocked. If you have the recovery key, \
+                 `sealpost key passphrase --recovery-key FILE` writes it anew; otherwise restore the store \
+                 from a backup into an empty folder (`sealpost restore`)",
+                file.display()
+            )
+        };
+        let decryptor = age::Decryptor::new_buffered(sealed).map_err(|e| damaged(e.to_string()))?;
+        let mut reader = decryptor.decrypt(std::iter::once(identity)).map_err(|e| match e {
+            age::DecryptError::DecryptionFailed => Refusal::locked("wrong passphrase: the store stays locked"),
+            age::DecryptError::NoMatchingKeys => {
+                Refusal::locked("this key does not open the keyring: the store stays locked")
+            }
+            other => damaged(other.to_string()),
+        })?;
+        let mut plain = zeroize::Zeroizing::new(Vec::with_capacity(sealed.len()));
+        reader.read_to_end(&mut plain).map_err(|e| damaged(e.to_string()))?;
+        Keyring::from_stored(&plain).map_err(|e| damaged(format!("{e:#}")))
+    }
+
+    /// The keyring sealed with a new passphrase, at the cost `init` would
+    /// choose (or the lowered one this store was made with), and that cost.
+    pub fn seal_with_passphrase(&self, passphrase: &SecretString, lowered: Option<u8>) -> Result<(Vec<u8>, u8)> {
+        let sealed = self.seal(passphrase, lowered)?;
+        let work_factor = scrypt_work_factor(&sealed)?;
+        Ok((sealed, work_factor))
+    }
+
+    /// The keyring sealed with the passphrase, in the current form.
+    fn seal(&self, passphrase: &SecretString, work_factor: Option<u8>) -> Result<Vec<u8>> {
+        let plain = self.plaintext()?;
         let mut recipient = age::scrypt::Recipient::new(passphrase.clone());
         if let Some(log_n) = work_factor {
             if log_n < MIN_WORK_FACTOR {
@@ -167,6 +258,8 @@ pub struct Store {
     mine: Vec<Cert>,
     /// The single-writer lock; `None` only inside `without_lock`.
     lock: Option<Lock>,
+    /// `StoreMeta::documents`: the documents that must be found again.
+    documents: Mutex<BTreeSet<String>>,
 }
 
 impl Store {
@@ -180,15 +273,27 @@ impl Store {
             secret_key: String::from_utf8(secret.as_tsk().armored().to_vec()?)?,
         };
         let sealed = keyring.seal(passphrase, work_factor)?;
-        let meta =
-            StoreMeta { version: 1, kdf_work_factor: scrypt_work_factor(&sealed)?, kdf_lowered: work_factor.is_some() };
+        let meta = StoreMeta {
+            version: 1,
+            kdf_work_factor: scrypt_work_factor(&sealed)?,
+            kdf_lowered: work_factor.is_some(),
+            documents: Some(BTreeSet::new()),
+            last_backup: None,
+            recovery_recipient: None,
+        };
         home::write_atomic(&home.data_dir.join(META), toml::to_string(&meta)?.as_bytes())?;
         home::write_atomic(
             &home.data_dir.join(PUBLIC_CERT),
             &secret.armored().to_vec().context("armoring the certificate")?,
         )?;
         home::write_atomic(&home.data_dir.join(KEYRING), &sealed)?;
-        Ok(Store { home: home.clone(), store_key, mine: vec![secret.clone()], lock: Some(lock) })
+        Ok(Store {
+            home: home.clone(),
+            store_key,
+            mine: vec![secret.clone()],
+            lock: Some(lock),
+            documents: Mutex::new(BTreeSet::new()),
+        })
     }
 
     /// Unlocks with the passphrase. A wrong passphrase is a `Locked` refusal.
@@ -217,17 +322,39 @@ impl Store {
     fn open_keyring_form(home: &Home, passphrase: &SecretString) -> Result<(Keyring, Form)> {
         home.check_permissions()?;
         let meta = Store::meta(home)?;
-        let sealed = std::fs::read(home.data_dir.join(KEYRING)).context("reading the keyring")?;
+        let path = home.data_dir.join(KEYRING);
+        let sealed = match std::fs::read(&path) {
+            Ok(sealed) => sealed,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Err(home.missing(&path)),
+            Err(e) => return Err(e).with_context(|| format!("reading {}", path.display())),
+        };
         let mut identity = age::scrypt::Identity::new(passphrase.clone());
         identity.set_max_work_factor(meta.kdf_work_factor);
-        let plain = age::decrypt(&identity, &sealed).map_err(|e| match e {
-            age::DecryptError::DecryptionFailed | age::DecryptError::NoMatchingKeys => {
-                Refusal::locked("wrong passphrase: the store stays locked")
-            }
-            other => anyhow!("the keyring cannot be read ({other}); restore it from a backup"),
-        })?;
-        let plain = zeroize::Zeroizing::new(plain);
-        Keyring::from_stored(&plain)
+        Keyring::open_sealed_form(&sealed, &identity, &path)
+    }
+
+    /// Replaces the passphrase-sealed keyring (a new passphrase, or a
+    /// keyring written anew from the recovery key). The cost is recorded
+    /// first at the higher of old and new, so a crash in between leaves a
+    /// keyring that still opens; then exactly.
+    pub fn replace_keyring(&self, sealed: &[u8], work_factor: u8) -> Result<()> {
+        let mut meta = Store::meta(&self.home)?;
+        let old = meta.kdf_work_factor;
+        meta.kdf_work_factor = old.max(work_factor);
+        self.save_meta(&meta)?;
+        home::write_atomic(&self.home.data_dir.join(KEYRING), sealed)?;
+        meta.kdf_work_factor = work_factor;
+        self.save_meta(&meta)
+    }
+
+    /// Writes `store.toml`. Only with the lock held (a `Store` holds it).
+    pub fn save_meta(&self, meta: &StoreMeta) -> Result<()> {
+        home::write_atomic(&self.home.data_dir.join(META), toml::to_string(meta)?.as_bytes())
+    }
+
+    /// The store's meta, read again (it changes under `save_meta`).
+    pub fn current_meta(&self) -> Result<StoreMeta> {
+        Store::meta(&self.home)
     }
 
     /// Opens the store with an unlocked keyring (from the passphrase or the
@@ -240,7 +367,25 @@ impl Store {
         let store_key = age::x25519::Identity::from_str(&keyring.store_key)
             .map_err(|e| anyhow!("the keyring's store key is damaged: {e}"))?;
         let secret = Cert::from_bytes(keyring.secret_key.as_bytes()).context("reading the secret key")?;
-        let mut store = Store { home: home.clone(), store_key, mine: vec![secret], lock: Some(lock) };
+        let mut meta = Store::meta(home)?;
+        let documents = match meta.documents.clone() {
+            Some(documents) => documents,
+            None => {
+                // A store of an earlier release: from now on, what is here
+                // must stay here. (What went missing before cannot be told.)
+                let found = existing_documents(&home.data_dir)?;
+                meta.documents = Some(found.clone());
+                home::write_atomic(&home.data_dir.join(META), toml::to_string(&meta)?.as_bytes())?;
+                found
+            }
+        };
+        let mut store = Store {
+            home: home.clone(),
+            store_key,
+            mine: vec![secret],
+            lock: Some(lock),
+            documents: Mutex::new(documents),
+        };
         if let Some(rotation) = store.read::<Rotation>(ROTATION)? {
             store.mine = rotation
                 .keys
@@ -255,6 +400,7 @@ impl Store {
     /// command can say so before asking for a passphrase. Anything else
     /// (a folder it may not enter, say) is left to the unlock to report.
     pub fn ensure_present(home: &Home) -> Result<()> {
+        ensure_finished(home)?;
         let path = home.data_dir.join(META);
         match std::fs::symlink_metadata(&path) {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Err(home.missing(&path)),
@@ -263,13 +409,26 @@ impl Store {
     }
 
     pub fn meta(home: &Home) -> Result<StoreMeta> {
+        ensure_finished(home)?;
+        Store::meta_ignoring_restore(home)
+    }
+
+    /// `store.toml`, also while a restore is finishing.
+    pub fn meta_ignoring_restore(home: &Home) -> Result<StoreMeta> {
         let path = home.data_dir.join(META);
         let text = match std::fs::read_to_string(&path) {
             Ok(text) => text,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Err(home.missing(&path)),
             Err(e) => return Err(e).with_context(|| format!("reading {}", path.display())),
         };
-        toml::from_str(&text).context("reading store.toml")
+        toml::from_str(&text).map_err(|e| {
+            anyhow!(
+                "{} is damaged ({}); sealpost needs it to open the store. Restore the store from a backup into \
+                 an empty folder (`sealpost restore`), or this one file from a copy of this identity",
+                path.display(),
+                e.message().trim()
+            )
+        })
     }
 
     /// The user's public certificate, readable without unlocking.
@@ -297,6 +456,16 @@ impl Store {
 
     pub fn home(&self) -> &Home {
         &self.home
+    }
+
+    /// What the store's documents are encrypted to.
+    pub fn store_recipient(&self) -> age::x25519::Recipient {
+        self.store_key.to_public()
+    }
+
+    /// The store key, to open a backup of this store.
+    pub fn store_identity(&self) -> age::x25519::Identity {
+        self.store_key.clone()
     }
 
     /// The user's current certificate with its secret keys.
@@ -352,8 +521,19 @@ impl Store {
     }
 
     /// Reads and decrypts raw bytes (a stored message); `None` when absent.
+    /// A document this store wrote before and cannot find (a deleted
+    /// contact list or index) is an error: read as empty, it would lose
+    /// every contact or message it listed without a word.
     pub fn read_bytes(&self, name: &str) -> Result<Option<Vec<u8>>> {
         let Some(sealed) = home::read_optional(&self.path(name))? else {
+            if self.documents.lock().expect("the document list").contains(name) {
+                bail!(
+                    "{} is missing: this store wrote it and it has been deleted or lost since, so sealpost will \
+                     not carry on as if it were empty. Put the file back from a copy of this identity, or \
+                     restore the store from a backup into an empty folder (`sealpost restore`)",
+                    self.path(name).display()
+                );
+            }
             return Ok(None);
         };
         let plain = age::decrypt(&self.store_key, &sealed)
@@ -368,17 +548,74 @@ impl Store {
             home::create_private_dir(dir)?;
         }
         let sealed = age::encrypt(&self.store_key.to_public(), bytes).map_err(|e| anyhow!("encrypting {name}: {e}"))?;
-        home::write_atomic(&path, &sealed)
+        home::write_atomic(&path, &sealed)?;
+        // Recorded after the first write: a crash in between leaves a
+        // document that is not yet missed, never one missed that never was.
+        if is_document(name) && !self.documents.lock().expect("the document list").contains(name) {
+            self.record_document(name, true)?;
+        }
+        Ok(())
     }
 
     pub fn remove(&self, name: &str) -> Result<()> {
+        if self.documents.lock().expect("the document list").contains(name) {
+            self.record_document(name, false)?;
+        }
         home::remove_durably(&self.path(name))
+    }
+
+    fn record_document(&self, name: &str, present: bool) -> Result<()> {
+        let mut documents = self.documents.lock().expect("the document list");
+        if present {
+            documents.insert(name.to_string());
+        } else {
+            documents.remove(name);
+        }
+        let mut meta = Store::meta(&self.home)?;
+        meta.documents = Some(documents.clone());
+        self.save_meta(&meta)
     }
 
     /// Names of the documents in a folder of the store, sorted.
     pub fn list(&self, folder: &str) -> Result<Vec<String>> {
         list_documents(&self.path(folder))
     }
+}
+
+/// Whether `name` is one of the store's documents that must not go
+/// missing: a file at the top of the store (contacts, invites, passwords,
+/// rotated keys) or a folder's index. Messages and outbox entries come and
+/// go and are found through an index or by listing their folder.
+fn is_document(name: &str) -> bool {
+    name.ends_with(".age") && (!name.contains('/') || name.ends_with("/index.age")) && name != RECOVERY
+}
+
+/// The documents found in a store (see `is_document`).
+fn existing_documents(data_dir: &Path) -> Result<BTreeSet<String>> {
+    let mut found = BTreeSet::new();
+    for name in list_documents(data_dir)? {
+        let path = data_dir.join(&name);
+        if path.is_dir() {
+            if path.join("index.age").is_file() {
+                found.insert(format!("{name}/index.age"));
+            }
+        } else if is_document(&name) && name != KEYRING {
+            found.insert(name);
+        }
+    }
+    Ok(found)
+}
+
+/// Refuses a store that an interrupted `restore` left unfinished.
+fn ensure_finished(home: &Home) -> Result<()> {
+    if home.data_dir.join(RESTORING).exists() {
+        bail!(
+            "{} holds a restore that did not finish; nothing there is used. Run `sealpost restore FILE` again \
+             with the same backup: it replaces the unfinished one",
+            home.data_dir.display()
+        );
+    }
+    Ok(())
 }
 
 fn list_documents(dir: &Path) -> Result<Vec<String>> {

@@ -151,6 +151,29 @@ fn every_command_prints_json_as_documented() {
     assert_eq!(locked["locked"], true);
     check.seen.extend(["sealpost unlock", "sealpost unlock --status", "sealpost lock"].map(String::from));
 
+    let backup = world.path().join("ada.backup");
+    let made = check.ok("sealpost backup", &ada, &["backup", backup.to_str().unwrap()], "");
+    assert_eq!(made["counts"]["messages"], 1, "{made}");
+    let shown = check.ok("sealpost key show", &ada, &["key", "show"], "");
+    assert!(shown["last_backup"].is_string(), "{shown}");
+    let checked = check.ok("sealpost backup --verify", &ada, &["backup", "--verify", backup.to_str().unwrap()], "");
+    assert_eq!(checked["complete"], true);
+    let recovery = check.ok("sealpost key recovery", &ada, &["key", "recovery"], "");
+    assert!(recovery["recovery_key"].as_str().unwrap().starts_with("AGE-SECRET-KEY-1"));
+    let new_passphrase = world.path().join("new.pass");
+    common::write_private(&new_passphrase, b"the new passphrase\n");
+    check.ok(
+        "sealpost key passphrase",
+        &ada,
+        &["key", "passphrase", "--new-passphrase-file", new_passphrase.to_str().unwrap()],
+        "",
+    );
+    let erin = world.bare_person("erin", "ada@practice.example");
+    // The backup was made before the change: the old passphrase opens it.
+    std::fs::copy(&ada.passphrase_file, &erin.passphrase_file).unwrap();
+    let restored = check.ok("sealpost restore", &erin, &["restore", backup.to_str().unwrap()], "");
+    assert_eq!(restored["counts"]["contacts"], 1, "{restored}");
+    std::fs::copy(&new_passphrase, &ada.passphrase_file).unwrap();
     check.ok("sealpost key rotate", &ada, &["key", "rotate"], "");
     let out = world.path().join("docs");
     check.ok("sealpost generate-docs", &ada, &["generate-docs", "--out", out.to_str().unwrap()], "");

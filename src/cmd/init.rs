@@ -14,6 +14,13 @@ impl Run for Init {
         // Never over an existing store, even one whose config is gone: a
         // new key would make every stored record unreadable for good.
         let found = home.store_parts();
+        if home.data_dir.join(crate::store::RESTORING).exists() {
+            bail!(
+                "{} holds a restore that did not finish; init changes nothing there. Run `sealpost restore FILE` \
+                 again with the same backup: it replaces the unfinished one",
+                home.data_dir.display()
+            );
+        }
         if !found.is_empty() {
             let names: Vec<String> = found.iter().take(6).map(|p| p.display().to_string()).collect();
             bail!(
@@ -81,6 +88,10 @@ impl Run for Init {
         println!("config: {}", home.config_file().display());
         println!(
             "next: give your key to a contact (`sealpost key export`), or invite them in person (`sealpost invite`)"
+        );
+        println!(
+            "then make a backup, and keep it off this machine: `sealpost backup FILE` (a recovery key for emergency \
+             access: `sealpost key recovery`)"
         );
         Ok(())
     }

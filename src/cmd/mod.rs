@@ -4,6 +4,7 @@
 
 mod account;
 mod agent;
+mod backup;
 mod complete_contacts;
 mod contact;
 mod demo;
@@ -17,6 +18,7 @@ mod key;
 mod outbox;
 mod read;
 mod reply;
+mod restore;
 mod send;
 mod sent;
 mod status;
@@ -65,6 +67,16 @@ impl Session {
         }
         let passphrase = self.passphrase.existing()?;
         Store::unlock(&self.home, &passphrase)
+    }
+
+    /// The unlocked store and its keyring, with the passphrase even when
+    /// the agent runs: for what outlasts the session (a recovery key, a
+    /// new passphrase), someone at an unlocked terminal is not enough.
+    pub fn unlock_with_passphrase(&self) -> Result<(Store, crate::store::Keyring)> {
+        Store::ensure_present(&self.home)?;
+        let passphrase = self.passphrase.existing()?;
+        let keyring = Store::open_keyring(&self.home, &passphrase)?;
+        Ok((Store::from_keyring(&self.home, &keyring)?, keyring))
     }
 
     pub fn config(&self) -> Result<Config> {
@@ -175,6 +187,8 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Join(c) => c.run(&session),
         Command::Sent(c) => c.run(&session),
         Command::Status(c) => c.run(&session),
+        Command::Backup(c) => c.run(&session),
+        Command::Restore(c) => c.run(&session),
         Command::Unlock(c) => c.run(&session),
         Command::Lock(c) => c.run(&session),
         Command::AgentServe(c) => c.run(&session),
