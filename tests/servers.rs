@@ -202,6 +202,129 @@ fn outbox_survives_a_stopped_server_and_delivers_exactly_once() {
     assert_eq!(inbox.lines().filter(|l| l.contains("While down")).count(), 1, "{inbox}");
 }
 
+/// A submission server that, after "220 Ready to start TLS", sends
+/// `injected` in plaintext (what a man in the middle can add), then speaks
+/// SMTP inside TLS with the stack's certificate and refuses every message
+/// with 552. Returns its port and the number of messages it refused.
+fn injecting_submission_server(
+    stack: &MailStack,
+    injected: &'static str,
+) -> (u16, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
+    use rustls::pki_types::pem::PemObject;
+    use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+    use std::io::{Read, Write};
+    use std::sync::Arc;
+    let certs: Vec<CertificateDer<'static>> =
+        CertificateDer::pem_file_iter(stack.path().join("server.pem")).unwrap().collect::<Result<_, _>>().unwrap();
+    let key = PrivateKeyDer::from_pem_file(stack.path().join("server.key")).unwrap();
+    let config = Arc::new(
+        rustls::ServerConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
+            .with_safe_default_protocol_versions()
+            .unwrap()
+            .with_no_client_auth()
+            .with_single_cert(certs, key)
+            .unwrap(),
+    );
+    // One byte at a time: the server must not swallow the client's TLS hello.
+    fn line(stream: &mut impl Read) -> Option<String> {
+        let mut line = Vec::new();
+        let mut byte = [0u8; 1];
+        while !line.ends_with(b"\r\n") {
+            if stream.read(&mut byte).ok()? == 0 {
+                return None;
+            }
+            line.push(byte[0]);
+        }
+        Some(String::from_utf8_lossy(&line).trim_end().to_string())
+    }
+    let refused = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let counter = refused.clone();
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        for tcp in listener.incoming() {
+            let Ok(mut tcp) = tcp else { return };
+            let (config, counter) = (config.clone(), counter.clone());
+            std::thread::spawn(move || -> Option<()> {
+                tcp.write_all(b"220 localhost ESMTP\r\n").ok()?;
+                line(&mut tcp)?; // EHLO
+                tcp.write_all(b"250-localhost\r\n250-STARTTLS\r\n250 8BITMIME\r\n").ok()?;
+                if !line(&mut tcp)?.eq_ignore_ascii_case("STARTTLS") {
+                    return None;
+                }
+                // One write: the reply and the injection arrive together.
+                tcp.write_all(format!("220 2.0.0 Ready to start TLS\r\n{injected}").as_bytes()).ok()?;
+                let conn = rustls::ServerConnection::new(config).ok()?;
+                let mut tls = rustls::StreamOwned::new(conn, tcp);
+                loop {
+                    let command = line(&mut tls)?.to_ascii_uppercase();
+                    let reply = match command.split(' ').next().unwrap_or("") {
+                        "EHLO" => "250-localhost\r\n250 AUTH PLAIN LOGIN\r\n".to_string(),
+                        "AUTH" => "235 2.7.0 Authentication successful\r\n".to_string(),
+                        "MAIL" | "RCPT" | "RSET" | "NOOP" => "250 2.1.0 Ok\r\n".to_string(),
+                        "DATA" => {
+                            tls.write_all(b"354 End data with <CR><LF>.<CR><LF>\r\n").ok()?;
+                            while line(&mut tls)? != "." {}
+                            counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                            "552 5.3.4 Message size exceeds fixed limit\r\n".to_string()
+                        }
+                        "QUIT" => {
+                            let _ = tls.write_all(b"221 2.0.0 Bye\r\n");
+                            return Some(());
+                        }
+                        _ => "502 5.5.2 Error: command not recognized\r\n".to_string(),
+                    };
+                    tls.write_all(reply.as_bytes()).ok()?;
+                }
+            });
+        }
+    });
+    (port, refused)
+}
+
+/// Files in `user`'s Sent folder on the server.
+fn sent_folder(stack: &MailStack, user: &str) -> Vec<std::path::PathBuf> {
+    let (local, domain) = user.split_once('@').unwrap();
+    let mut files = Vec::new();
+    for sub in ["new", "cur"] {
+        let dir = stack.path().join("mail").join(domain).join(local).join(".Sent").join(sub);
+        if let Ok(dir) = std::fs::read_dir(dir) {
+            files.extend(dir.map(|e| e.unwrap().path()));
+        }
+    }
+    files
+}
+
+#[test]
+fn replies_injected_before_starttls_never_make_a_refused_message_sent() {
+    let Some(stack) = mail_stack::start("replies_injected_before_starttls_never_make_a_refused_message_sent") else {
+        return;
+    };
+    let world = World::new();
+    let (ada, _sam) = server_pair(&world, &stack);
+    // A reply to EHLO that offers AUTH: read inside TLS, it shifts every
+    // later reply by one, so the server's 354 would answer the message.
+    let (port, refused) = injecting_submission_server(&stack, "250-localhost\r\n250 AUTH PLAIN LOGIN\r\n");
+    let submission = stack.submission_port.to_string();
+    ada.edit_config(|c| c.replacen(&submission, &port.to_string(), 1));
+
+    let check = ada.run(&["account", "check"], "");
+    assert_eq!(check.code, 1, "{check:?}");
+    assert!(check.stderr.contains("sent data after agreeing to STARTTLS, before TLS started"), "{check:?}");
+
+    let sent = ada.run(&["send", "--to", "sam", "--subject", "Thursday"], "See you Thursday.\n");
+    assert_ne!(sent.code, 0, "a message the server refused is not sent: {sent:?}");
+    assert!(!sent.stdout.contains("sent <"), "{sent:?}");
+    assert!(sent.stderr.contains("sent data after agreeing to STARTTLS, before TLS started"), "{sent:?}");
+    assert_eq!(ada.outbox_len(), 1, "the message stays in the outbox");
+    let listed: serde_json::Value = serde_json::from_str(&ada.ok(&["sent", "--json"], "").stdout).unwrap();
+    let states: Vec<&str> =
+        listed["messages"].as_array().unwrap().iter().map(|m| m["state"].as_str().unwrap()).collect();
+    assert_eq!(states, ["queued"], "{listed}");
+    assert!(sent_folder(&stack, "ada@practice.example").is_empty(), "no copy in the Sent folder");
+    assert_eq!(refused.load(std::sync::atomic::Ordering::SeqCst), 0, "the message never went into that connection");
+}
+
 /// Forwards 127.0.0.1:returned-port to `target`; the first connection is cut
 /// after `cut_after` bytes from the server, later ones pass everything.
 fn flaky_proxy(target: u16, cut_after: usize) -> u16 {

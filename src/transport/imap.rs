@@ -54,6 +54,7 @@ pub fn login(server: &Server, username: &str, password: &str) -> Result<(Session
             }
             tls::write_line(&mut tcp, "s2 STARTTLS")?;
             tagged_reply(&mut tcp, "s2")?;
+            tls::refuse_pending_plaintext(&tcp, &format!("{}:{}", server.host, server.port))?;
             let (stream, handshake) = tls::handshake(tcp, &server.host, server.ca_file.as_deref())?;
             (stream, handshake, true)
         }
