@@ -21,6 +21,10 @@ impl Run for Sync {
             .iter()
             .map(|(queued, reason)| format!("still queued: {} to {} ({reason})", queued.message_id, queued.to))
             .collect();
+        // Said at once: the fetch may fail for the same reason (a full disk).
+        for (queued, reason) in &flushed.unrecorded {
+            crate::error::warn(&crate::outbox::unrecorded_notice(queued, reason));
+        }
         for queued in &flushed.held {
             warnings.push(format!(
                 "not retried: {} to {} was refused by the server ({}); it waits in the outbox until the account \
@@ -44,6 +48,10 @@ impl Run for Sync {
         for (queued, reason) in &answered.failed {
             warnings.push(format!("still queued: {} to {} ({reason})", queued.message_id, queued.to));
         }
+        for (queued, reason) in &answered.unrecorded {
+            crate::error::warn(&crate::outbox::unrecorded_notice(queued, reason));
+        }
+        let unrecorded = flushed.unrecorded.len() + answered.unrecorded.len();
         let contacts = &receiver.contacts;
         let report = &receiver.report;
         let noticed = &report.noticed;
@@ -88,6 +96,7 @@ impl Run for Sync {
         if session.json {
             let summary = serde_json::json!({
                 "delivered": flushed.delivered.len(),
+                "not_recorded": unrecorded,
                 "still_queued": flushed.failed.len(),
                 "refused": flushed.refused.len() + answered.refused.len() + flushed.held.len(),
                 "fetched": verified + unverified,
@@ -125,6 +134,12 @@ impl Run for Sync {
         let refused: Vec<_> = flushed.refused.iter().chain(&answered.refused).cloned().collect();
         if !refused.is_empty() {
             return Err(crate::outbox::refused_error(&refused));
+        }
+        if unrecorded > 0 {
+            return Err(anyhow::anyhow!(
+                "{unrecorded} message(s) were delivered but could not be recorded as sent; they will not be sent \
+                 again, and the next sync records them once the store can be written"
+            ));
         }
         if !flushed.failed.is_empty() || !answered.failed.is_empty() {
             return Err(crate::error::Refusal::queued(format!(
