@@ -383,10 +383,11 @@ pub fn record_accepted(store: &Store, sent_copy: bool) -> Result<Flushed> {
 }
 
 /// Whether a flush has anything to do besides the queue: accepted messages
-/// to record, or sent-folder copies to store.
-pub fn unfinished(store: &Store) -> Result<bool> {
+/// to record, or (when there is a sent folder: `sent_copies`) copies to
+/// store in it.
+pub fn unfinished(store: &Store, sent_copies: bool) -> Result<bool> {
     Ok(!accepted(store)?.is_empty()
-        || SentList::load(store)?.sent.iter().any(|s| s.sent_copy == Some(SentCopy::Pending)))
+        || (sent_copies && SentList::load(store)?.sent.iter().any(|s| s.sent_copy == Some(SentCopy::Pending))))
 }
 
 /// What to tell the user about a message the server accepted that could
@@ -396,6 +397,14 @@ pub fn unrecorded_notice(queued: &Queued, reason: &str) -> String {
         "{} to {} was delivered, but could not be recorded as sent ({reason}); it will not be sent again, and \
          the next `sealpost sync` records it once the store can be written again (free some disk space)",
         queued.message_id, queued.to
+    )
+}
+
+/// The error for messages delivered but not recorded as sent (exit 1).
+pub fn unrecorded_error(count: usize) -> anyhow::Error {
+    anyhow::anyhow!(
+        "{count} message(s) were delivered but could not be recorded as sent; they will not be sent again, and \
+         the next sync records them once the store can be written"
     )
 }
 
@@ -603,7 +612,7 @@ mod tests {
         let flushed = flush(&store, &mut server, Retry::All).unwrap();
         assert_eq!((flushed.delivered.len(), server.delivered.len()), (1, 1));
         assert_eq!(copy_state(&store), Some(SentCopy::Pending));
-        assert!(unfinished(&store).unwrap());
+        assert!(unfinished(&store, true).unwrap());
 
         server.copies_fail = false;
         flush(&store, &mut server, Retry::All).unwrap();
@@ -615,6 +624,6 @@ mod tests {
         flush(&store, &mut server, Retry::All).unwrap();
         assert_eq!(server.delivered.len(), 1, "delivered once");
         assert_eq!(server.sent_folder.len(), 1, "one copy in the sent folder");
-        assert!(!unfinished(&store).unwrap());
+        assert!(!unfinished(&store, true).unwrap());
     }
 }

@@ -126,7 +126,8 @@ impl Session {
                 tried.push(queued);
             }
         }
-        if tried.is_empty() && !crate::outbox::unfinished(store)? {
+        let sent_copies = config.smtp.is_some() && config.imap.is_some();
+        if tried.is_empty() && !crate::outbox::unfinished(store, sent_copies)? {
             return Ok(Flushed { held, ..Default::default() });
         }
         match self.transport(config, store) {
@@ -135,7 +136,7 @@ impl Session {
             Err(e) => Ok(Flushed {
                 failed: tried.into_iter().map(|q| (q, format!("{e:#}"))).collect(),
                 held,
-                ..crate::outbox::record_accepted(store, config.smtp.is_some() && config.imap.is_some())?
+                ..crate::outbox::record_accepted(store, sent_copies)?
             }),
         }
     }

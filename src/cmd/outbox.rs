@@ -11,7 +11,8 @@ impl Run for Outbox {
         let config = session.config()?;
         let store = session.unlock()?;
         let mut delivered = Vec::new();
-        if self.flush && (!outbox::queued(&store)?.is_empty() || outbox::unfinished(&store)?) {
+        let sent_copies = config.smtp.is_some() && config.imap.is_some();
+        if self.flush && (!outbox::queued(&store)?.is_empty() || outbox::unfinished(&store, sent_copies)?) {
             let mut transport = session.transport(&config, &store)?;
             let flushed = outbox::flush(&store, transport.as_mut(), outbox::Retry::All)?;
             for queued in &flushed.delivered {
@@ -44,7 +45,7 @@ impl Run for Outbox {
             let done: Vec<&str> = delivered.iter().map(|q| q.message_id.as_str()).collect();
             session.print_json(&serde_json::json!({ "queued": list, "delivered": done }))?;
             if self.flush && !accepted.is_empty() {
-                return Err(unrecorded_error(accepted.len()));
+                return Err(outbox::unrecorded_error(accepted.len()));
             }
             if self.flush && !queued.is_empty() {
                 return Err(Refusal::queued(format!("{} message(s) are still queued", queued.len())));
@@ -83,18 +84,11 @@ impl Run for Outbox {
             }
         }
         if self.flush && !accepted.is_empty() {
-            return Err(unrecorded_error(accepted.len()));
+            return Err(outbox::unrecorded_error(accepted.len()));
         }
         if self.flush && !queued.is_empty() {
             return Err(Refusal::queued(format!("{} message(s) are still queued", queued.len())));
         }
         Ok(())
     }
-}
-
-fn unrecorded_error(count: usize) -> anyhow::Error {
-    anyhow::anyhow!(
-        "{count} message(s) were delivered but could not be recorded as sent; they will not be sent again, and \
-         the next sync records them once the store can be written"
-    )
 }

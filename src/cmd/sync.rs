@@ -48,10 +48,15 @@ impl Run for Sync {
         for (queued, reason) in &answered.failed {
             warnings.push(format!("still queued: {} to {} ({reason})", queued.message_id, queued.to));
         }
+        // The second flush tries those of the first again: each is told once.
+        let mut unrecorded: Vec<&str> = flushed.unrecorded.iter().map(|(q, _)| q.message_id.as_str()).collect();
         for (queued, reason) in &answered.unrecorded {
-            crate::error::warn(&crate::outbox::unrecorded_notice(queued, reason));
+            if !unrecorded.contains(&queued.message_id.as_str()) {
+                crate::error::warn(&crate::outbox::unrecorded_notice(queued, reason));
+                unrecorded.push(&queued.message_id);
+            }
         }
-        let unrecorded = flushed.unrecorded.len() + answered.unrecorded.len();
+        let unrecorded = unrecorded.len();
         let contacts = &receiver.contacts;
         let report = &receiver.report;
         let noticed = &report.noticed;
@@ -136,10 +141,7 @@ impl Run for Sync {
             return Err(crate::outbox::refused_error(&refused));
         }
         if unrecorded > 0 {
-            return Err(anyhow::anyhow!(
-                "{unrecorded} message(s) were delivered but could not be recorded as sent; they will not be sent \
-                 again, and the next sync records them once the store can be written"
-            ));
+            return Err(crate::outbox::unrecorded_error(unrecorded));
         }
         if !flushed.failed.is_empty() || !answered.failed.is_empty() {
             return Err(crate::error::Refusal::queued(format!(
