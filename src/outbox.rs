@@ -420,31 +420,49 @@ fn finish(store: &Store, queued: &Queued, sent_copy: bool) -> Result<()> {
 }
 
 /// Stores the sent-folder copies still pending, each marked stored once it
-/// is. One that fails is left pending, with a warning, for the next flush.
+/// is. One that fails is left pending, with a warning, for the next flush;
+/// the first that the server does not take ends the round (the others
+/// would most likely fail the same way).
 fn store_sent_copies(store: &Store, transport: &mut dyn Transport) {
-    let stored = (|| -> Result<()> {
-        let mut list = SentList::load(store)?;
-        for i in 0..list.sent.len() {
-            if list.sent[i].sent_copy != Some(SentCopy::Pending) {
-                continue;
-            }
-            let sent = &list.sent[i];
-            let name = sent_copy_name(&sent.message_id);
-            let Some(raw) = store.read_bytes(&name)? else {
-                anyhow::bail!("the sent copy of {} is missing from the store", sent.message_id);
-            };
-            let outer_id = outer_message_id(&raw)
-                .with_context(|| format!("the sent copy of {} has no Message-ID", sent.message_id))?;
-            transport.store_sent_copy(&outer_id, &raw)?;
-            list.sent[i].sent_copy = Some(SentCopy::Stored);
-            list.save(store)?;
-        }
-        Ok(())
-    })();
-    if let Err(e) = stored {
+    let warn = |e: anyhow::Error| {
         crate::error::warn(&format!(
             "sent, but the copy for the IMAP sent folder is not stored yet ({e:#}); the next sync tries again"
-        ));
+        ))
+    };
+    let mut list = match SentList::load(store) {
+        Ok(list) => list,
+        Err(e) => return warn(e),
+    };
+    for i in 0..list.sent.len() {
+        if list.sent[i].sent_copy != Some(SentCopy::Pending) {
+            continue;
+        }
+        let message_id = list.sent[i].message_id.clone();
+        let copy = store.read_bytes(&sent_copy_name(&message_id)).and_then(|raw| {
+            let raw = raw.with_context(|| format!("the store's copy of {message_id} is missing"))?;
+            let outer_id =
+                outer_message_id(&raw).with_context(|| format!("the copy of {message_id} has no Message-ID"))?;
+            Ok((raw, outer_id))
+        });
+        let (raw, outer_id) = match copy {
+            Ok(copy) => copy,
+            Err(e) => {
+                warn(e);
+                continue;
+            }
+        };
+        if let Err(e) = transport.store_sent_copy(&outer_id, &raw) {
+            return warn(e);
+        }
+        list.sent[i].sent_copy = Some(SentCopy::Stored);
+        // Unsaved (a full disk), it stays pending: the next flush finds the
+        // copy in the folder and appends nothing.
+        if let Err(e) = list.save(store) {
+            return crate::error::warn(&format!(
+                "the copy of {message_id} is in the IMAP sent folder, but that could not be recorded ({e:#}); the \
+                 next sync finds it there"
+            ));
+        }
     }
 }
 
