@@ -6,6 +6,21 @@
 //! deliver a duplicate that the receiving side recognizes and ignores.
 //! Delivered messages move to the sent folder.
 //!
+//! Acceptance is recorded before anything that can fail: the moment the
+//! server accepts a message, its entry is renamed within the outbox to an
+//! "accepted" name (a rename needs no free space). Only then is it recorded
+//! as sent (its copy in the store, the sent list) and removed. A flush
+//! never delivers an accepted entry again; it only finishes recording it,
+//! so a full disk, or a kill, after the server's reply costs no second
+//! copy. What is left is the moment between the server's reply and the
+//! rename: a kill there delivers the message again (with the same bytes,
+//! which the receiving side recognizes).
+//!
+//! The copy in the IMAP sent folder is its own step after that, tracked on
+//! the sent-list entry (pending, then stored) and retried by every flush.
+//! Before appending, the folder is searched for the message's Message-ID,
+//! so an append whose result was lost is never repeated.
+//!
 //! A message the server refused for good (a 5xx reply: a wrong password,
 //! a message too large) is marked refused, with the time, beside the outbox
 //! (the queued entries keep their form). It stays queued, but an automatic
@@ -13,7 +28,7 @@
 //! password or config), since sending it the same way would be refused the
 //! same way; `outbox --flush` tries it anyway.
 
-use anyhow::Result;
+use anyhow::{Context, Result};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
@@ -116,6 +131,20 @@ pub struct Sent {
     /// The accepted read receipt, once one came back.
     #[serde(default)]
     pub read: Option<ReadReceipt>,
+    /// The copy in the IMAP sent folder; `None` when there is no such
+    /// folder to keep one in (or for messages sent before this was kept).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sent_copy: Option<SentCopy>,
+}
+
+/// Where the copy of a sent message in the IMAP sent folder stands.
+#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case")]
+pub enum SentCopy {
+    /// Still to be stored: every flush tries until it is.
+    Pending,
+    /// In the sent folder.
+    Stored,
 }
 
 /// A read receipt that passed every check: decrypted, signed by the
@@ -192,9 +221,19 @@ impl SentList {
 }
 
 fn entry_name(message_id: &str) -> String {
+    format!("{FOLDER}/{}.age", entry_stem(message_id))
+}
+
+/// An entry the server has accepted: it is never delivered again.
+const ACCEPTED: &str = ".accepted.age";
+
+fn accepted_name(message_id: &str) -> String {
+    format!("{FOLDER}/{}{ACCEPTED}", entry_stem(message_id))
+}
+
+fn entry_stem(message_id: &str) -> String {
     let digest = Sha256::digest(message_id.as_bytes());
-    let hex: String = digest[..12].iter().map(|b| format!("{b:02x}")).collect();
-    format!("{FOLDER}/{hex}.age")
+    digest[..12].iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// Puts a message in the outbox, durably.
@@ -202,22 +241,41 @@ pub fn enqueue(store: &Store, queued: &Queued) -> Result<()> {
     store.write(&entry_name(&queued.message_id), queued)
 }
 
-/// Everything waiting, oldest first.
-pub fn queued(store: &Store) -> Result<Vec<Queued>> {
+/// The outbox's entries, oldest first: waiting ones (`false`) and ones the
+/// server accepted that are not recorded as sent yet (`true`).
+fn entries(store: &Store) -> Result<Vec<(Queued, bool)>> {
     let mut all = Vec::new();
     for name in store.list(FOLDER)? {
         if let Some(q) = store.read::<Queued>(&format!("{FOLDER}/{name}"))? {
-            all.push(q);
+            all.push((q, name.ends_with(ACCEPTED)));
         }
     }
-    all.sort_by_key(|q| q.created_at);
+    all.sort_by_key(|(q, _)| q.created_at);
     Ok(all)
+}
+
+/// Everything waiting to be delivered, oldest first.
+pub fn queued(store: &Store) -> Result<Vec<Queued>> {
+    Ok(entries(store)?.into_iter().filter(|(_, accepted)| !accepted).map(|(q, _)| q).collect())
+}
+
+/// Messages the server accepted that are not recorded as sent yet (the
+/// store could not be written then), oldest first. They are never
+/// delivered again; the next flush records them.
+pub fn accepted(store: &Store) -> Result<Vec<Queued>> {
+    Ok(entries(store)?.into_iter().filter(|(_, accepted)| *accepted).map(|(q, _)| q).collect())
 }
 
 /// The result of trying to deliver the outbox.
 #[derive(Default, Debug)]
 pub struct Flushed {
+    /// Accepted by the server and recorded as sent: just now, or (when the
+    /// store could not be written then) by an earlier flush.
     pub delivered: Vec<Queued>,
+    /// Accepted by the server, but recording them as sent failed (a full
+    /// disk): they are never delivered again, and the next flush records
+    /// them. With the reason.
+    pub unrecorded: Vec<(Queued, String)>,
     /// Failed for now (4xx, no connection): retried by the next flush.
     pub failed: Vec<(Queued, String)>,
     /// Refused for good just now (5xx): not retried until the account changes.
@@ -259,36 +317,45 @@ pub fn refused_error(refused: &[(Queued, Refused)]) -> anyhow::Error {
 
 /// Tries to deliver the queued messages `retry` allows. A failure is
 /// recorded on the message, which stays queued; it does not stop the others.
+/// Messages accepted earlier but not recorded are recorded, not delivered
+/// again; then the sent-folder copies still pending are stored. Neither a
+/// failed recording nor a failed copy stops the rest.
 pub fn flush(store: &Store, transport: &mut dyn Transport, retry: Retry) -> Result<Flushed> {
-    let mut result = Flushed::default();
+    let copies = transport.keeps_sent_copies();
+    let mut result = record_accepted(store, copies)?;
     for mut queued in queued(store)? {
         if retry.skips(store, &queued)? {
             result.held.push(queued);
             continue;
         }
-        let refused = refused_at(store, &queued.message_id)?;
         queued.attempts += 1;
         match transport.deliver(&queued.to, queued.raw.as_bytes()) {
             Ok(()) => {
-                record_sent(store, &queued)?;
-                store.remove(&entry_name(&queued.message_id))?;
-                if refused.is_some() {
-                    set_refused(store, &queued.message_id, None)?;
+                // First the rename, which needs no free space: from here on
+                // the message is never delivered again.
+                let recorded = store
+                    .rename(&entry_name(&queued.message_id), &accepted_name(&queued.message_id))
+                    .and_then(|()| finish(store, &queued, copies));
+                match recorded {
+                    Ok(()) => result.delivered.push(queued),
+                    Err(e) => result.unrecorded.push((queued, format!("{e:#}"))),
                 }
-                result.delivered.push(queued);
             }
             Err(e) => {
                 let reason = format!("{e:#}");
                 queued.last_error = Some(reason.clone());
-                enqueue(store, &queued)?;
+                // Bookkeeping of a failure: when the store cannot be
+                // written, the message is still queued as it was.
+                let _ = enqueue(store, &queued);
+                let refused = refused_at(store, &queued.message_id).ok().flatten();
                 match e.downcast::<Refused>() {
                     Ok(refusal) => {
-                        set_refused(store, &queued.message_id, Some(unix_ms(std::time::SystemTime::now())))?;
+                        let _ = set_refused(store, &queued.message_id, Some(unix_ms(std::time::SystemTime::now())));
                         result.refused.push((queued, refusal));
                     }
                     Err(_) => {
                         if refused.is_some() {
-                            set_refused(store, &queued.message_id, None)?;
+                            let _ = set_refused(store, &queued.message_id, None);
                         }
                         result.failed.push((queued, reason));
                     }
@@ -296,17 +363,129 @@ pub fn flush(store: &Store, transport: &mut dyn Transport, retry: Retry) -> Resu
             }
         }
     }
+    if copies {
+        store_sent_copies(store, transport);
+    }
     Ok(result)
 }
 
+/// Records the messages the server accepted earlier that are not recorded
+/// yet, without delivering them again: `delivered` when that worked,
+/// `unrecorded` when it failed again. `sent_copy`: whether they get a copy
+/// in the sent folder.
+pub fn record_accepted(store: &Store, sent_copy: bool) -> Result<Flushed> {
+    let mut result = Flushed::default();
+    for queued in accepted(store)? {
+        match finish(store, &queued, sent_copy) {
+            Ok(()) => result.delivered.push(queued),
+            Err(e) => result.unrecorded.push((queued, format!("{e:#}"))),
+        }
+    }
+    Ok(result)
+}
+
+/// Whether a flush has anything to do besides the queue: accepted messages
+/// to record, or (when there is a sent folder: `sent_copies`) copies to
+/// store in it.
+pub fn unfinished(store: &Store, sent_copies: bool) -> Result<bool> {
+    Ok(!accepted(store)?.is_empty()
+        || (sent_copies && SentList::load(store)?.sent.iter().any(|s| s.sent_copy == Some(SentCopy::Pending))))
+}
+
+/// What to tell the user about a message the server accepted that could
+/// not be recorded as sent.
+pub fn unrecorded_notice(queued: &Queued, reason: &str) -> String {
+    format!(
+        "{} to {} was delivered, but could not be recorded as sent ({reason}); it will not be sent again, and \
+         the next `sealpost sync` records it once the store can be written again (free some disk space)",
+        queued.message_id, queued.to
+    )
+}
+
+/// The error for messages delivered but not recorded as sent (exit 1).
+pub fn unrecorded_error(count: usize) -> anyhow::Error {
+    anyhow::anyhow!(
+        "{count} message(s) were delivered but could not be recorded as sent; they will not be sent again, and \
+         the next sync records them once the store can be written"
+    )
+}
+
+/// Records an accepted message as sent and removes it from the outbox.
+/// Each step may be repeated after a crash: `record_sent` does nothing for
+/// a message already listed.
+fn finish(store: &Store, queued: &Queued, sent_copy: bool) -> Result<()> {
+    record_sent(store, queued, sent_copy)?;
+    if refused_at(store, &queued.message_id)?.is_some() {
+        set_refused(store, &queued.message_id, None)?;
+    }
+    store.remove(&accepted_name(&queued.message_id))
+}
+
+/// Stores the sent-folder copies still pending, each marked stored once it
+/// is. One that fails is left pending, with a warning, for the next flush;
+/// the first that the server does not take ends the round (the others
+/// would most likely fail the same way).
+fn store_sent_copies(store: &Store, transport: &mut dyn Transport) {
+    let warn = |e: anyhow::Error| {
+        crate::error::warn(&format!(
+            "sent, but the copy for the IMAP sent folder is not stored yet ({e:#}); the next sync tries again"
+        ))
+    };
+    let mut list = match SentList::load(store) {
+        Ok(list) => list,
+        Err(e) => return warn(e),
+    };
+    for i in 0..list.sent.len() {
+        if list.sent[i].sent_copy != Some(SentCopy::Pending) {
+            continue;
+        }
+        let message_id = list.sent[i].message_id.clone();
+        let copy = store.read_bytes(&sent_copy_name(&message_id)).and_then(|raw| {
+            let raw = raw.with_context(|| format!("the store's copy of {message_id} is missing"))?;
+            let outer_id =
+                outer_message_id(&raw).with_context(|| format!("the copy of {message_id} has no Message-ID"))?;
+            Ok((raw, outer_id))
+        });
+        let (raw, outer_id) = match copy {
+            Ok(copy) => copy,
+            Err(e) => {
+                warn(e);
+                continue;
+            }
+        };
+        if let Err(e) = transport.store_sent_copy(&outer_id, &raw) {
+            return warn(e);
+        }
+        list.sent[i].sent_copy = Some(SentCopy::Stored);
+        // Unsaved (a full disk), it stays pending: the next flush finds the
+        // copy in the folder and appends nothing.
+        if let Err(e) = list.save(store) {
+            return crate::error::warn(&format!(
+                "the copy of {message_id} is in the IMAP sent folder, but that could not be recorded ({e:#}); the \
+                 next sync finds it there"
+            ));
+        }
+    }
+}
+
+/// The Message-ID of the outer (wire) headers, with its angle brackets.
+fn outer_message_id(raw: &[u8]) -> Option<String> {
+    let headers = mail_parser::MessageParser::default().parse_headers(raw)?;
+    headers.message_id().map(|id| format!("<{id}>"))
+}
+
+/// Where the store keeps its own copy of a sent message.
+fn sent_copy_name(message_id: &str) -> String {
+    format!("sent/{}.eml.age", entry_stem(message_id))
+}
+
 /// Keeps the sent copy (readable by the sender) and lists it as sent.
-fn record_sent(store: &Store, queued: &Queued) -> Result<()> {
+fn record_sent(store: &Store, queued: &Queued, sent_copy: bool) -> Result<()> {
     let mut list = SentList::load(store)?;
     if list.sent.iter().any(|s| s.message_id == queued.message_id) {
         return Ok(());
     }
-    let name = entry_name(&queued.message_id).replacen(FOLDER, "sent", 1).replace(".age", ".eml.age");
-    store.write_bytes(&name, queued.raw.as_bytes())?;
+    store.write_bytes(&sent_copy_name(&queued.message_id), queued.raw.as_bytes())?;
     list.sent.push(Sent {
         // Only messages are numbered: the numbers `sent` shows run 1, 2, 3.
         id: if queued.kind == Outgoing::Message && queued.receipt_for.is_none() {
@@ -324,6 +503,7 @@ fn record_sent(store: &Store, queued: &Queued) -> Result<()> {
         receipt_for: queued.receipt_for.clone(),
         kind: queued.kind,
         read: None,
+        sent_copy: sent_copy.then_some(SentCopy::Pending),
     });
     list.save(store)
 }
@@ -332,28 +512,138 @@ fn record_sent(store: &Store, queued: &Queued) -> Result<()> {
 #[derive(Clone, Debug)]
 pub enum Tracked {
     Queued(Queued),
+    /// Accepted by the server, not recorded as sent yet.
+    Accepted(Queued),
     Sent(Sent),
 }
 
 impl Tracked {
     pub fn message_id(&self) -> &str {
         match self {
-            Tracked::Queued(q) => &q.message_id,
+            Tracked::Queued(q) | Tracked::Accepted(q) => &q.message_id,
             Tracked::Sent(s) => &s.message_id,
         }
     }
 }
 
 /// Every message the user wrote (read receipts left out): sent ones in the
-/// order they left, then the queued ones, oldest first.
+/// order they left, then accepted ones not recorded yet, then the queued
+/// ones, oldest first.
 pub fn tracked(store: &Store) -> Result<Vec<Tracked>> {
     let sent = SentList::load(store)?;
     let mut all: Vec<Tracked> = sent.messages().cloned().map(Tracked::Sent).collect();
-    all.extend(
-        queued(store)?
-            .into_iter()
-            .filter(|q| q.kind == Outgoing::Message && q.receipt_for.is_none())
-            .map(Tracked::Queued),
-    );
+    let entries = entries(store)?;
+    let mine = entries.into_iter().filter(|(q, _)| q.kind == Outgoing::Message && q.receipt_for.is_none());
+    // Accepted ones left, then queued ones: in the order they leave.
+    let (accepted, waiting): (Vec<_>, Vec<_>) = mine.partition(|(_, accepted)| *accepted);
+    all.extend(accepted.into_iter().map(|(q, _)| Tracked::Accepted(q)));
+    all.extend(waiting.into_iter().map(|(q, _)| Tracked::Queued(q)));
     Ok(all)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::home::Home;
+
+    /// Takes every message; keeps sent-folder copies by Message-ID, or
+    /// fails to store them when told to.
+    #[derive(Default)]
+    struct Server {
+        delivered: Vec<String>,
+        sent_folder: Vec<String>,
+        copies_fail: bool,
+    }
+
+    impl Transport for Server {
+        fn deliver(&mut self, _recipient: &str, raw: &[u8]) -> Result<()> {
+            self.delivered.push(String::from_utf8_lossy(raw).into_owned());
+            Ok(())
+        }
+
+        fn keeps_sent_copies(&self) -> bool {
+            true
+        }
+
+        fn store_sent_copy(&mut self, outer_id: &str, _raw: &[u8]) -> Result<()> {
+            if self.copies_fail {
+                anyhow::bail!("the IMAP server cannot be reached");
+            }
+            if !self.sent_folder.iter().any(|id| id == outer_id) {
+                self.sent_folder.push(outer_id.to_string());
+            }
+            Ok(())
+        }
+    }
+
+    fn store(dir: &std::path::Path) -> Store {
+        let ada = crate::keys::generate("Ada", "ada@practice.example").unwrap();
+        Store::create(&Home::at(dir), &"passphrase".to_string().into(), &ada, Some(10)).unwrap()
+    }
+
+    fn queue(store: &Store, message_id: &str) {
+        let raw = "Message-ID: <outer@practice.example>\r\nSubject: ...\r\n\r\nsealed\r\n".to_string();
+        let queued = Queued {
+            message_id: message_id.to_string(),
+            to: "sam@client.example".into(),
+            subject: "Thursday".into(),
+            created_at: 1,
+            attempts: 0,
+            last_error: None,
+            raw,
+            content_sha256: None,
+            receipt_requested: false,
+            receipt_for: None,
+            kind: Outgoing::Message,
+        };
+        enqueue(store, &queued).unwrap();
+    }
+
+    fn copy_state(store: &Store) -> Option<SentCopy> {
+        SentList::load(store).unwrap().sent[0].sent_copy
+    }
+
+    #[test]
+    fn an_accepted_message_is_recorded_by_the_next_flush_and_never_delivered_again() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = store(dir.path());
+        queue(&store, "<m1@practice.example>");
+        // What a flush that could not record it (a full disk, a kill) left.
+        store.rename(&entry_name("<m1@practice.example>"), &accepted_name("<m1@practice.example>")).unwrap();
+        assert!(queued(&store).unwrap().is_empty());
+        assert!(matches!(tracked(&store).unwrap()[..], [Tracked::Accepted(_)]));
+
+        let mut server = Server::default();
+        let flushed = flush(&store, &mut server, Retry::All).unwrap();
+        assert!(server.delivered.is_empty(), "not delivered again");
+        assert_eq!(flushed.delivered.len(), 1);
+        assert!(accepted(&store).unwrap().is_empty());
+        assert!(matches!(tracked(&store).unwrap()[..], [Tracked::Sent(_)]));
+        assert_eq!(server.sent_folder, ["<outer@practice.example>"]);
+        assert_eq!(copy_state(&store), Some(SentCopy::Stored));
+    }
+
+    #[test]
+    fn a_sent_copy_that_failed_is_stored_by_a_later_flush_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = store(dir.path());
+        queue(&store, "<m1@practice.example>");
+        let mut server = Server { copies_fail: true, ..Server::default() };
+        let flushed = flush(&store, &mut server, Retry::All).unwrap();
+        assert_eq!((flushed.delivered.len(), server.delivered.len()), (1, 1));
+        assert_eq!(copy_state(&store), Some(SentCopy::Pending));
+        assert!(unfinished(&store, true).unwrap());
+
+        server.copies_fail = false;
+        flush(&store, &mut server, Retry::All).unwrap();
+        assert_eq!(copy_state(&store), Some(SentCopy::Stored));
+        // As if that flush was killed before it recorded the copy as stored.
+        let mut list = SentList::load(&store).unwrap();
+        list.sent[0].sent_copy = Some(SentCopy::Pending);
+        list.save(&store).unwrap();
+        flush(&store, &mut server, Retry::All).unwrap();
+        assert_eq!(server.delivered.len(), 1, "delivered once");
+        assert_eq!(server.sent_folder.len(), 1, "one copy in the sent folder");
+        assert!(!unfinished(&store, true).unwrap());
+    }
 }

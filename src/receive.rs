@@ -59,6 +59,8 @@ pub struct Receiver<'a> {
     pub report: Report,
     sent_changed: bool,
     contacts_changed: bool,
+    /// Whether a message was handled since the last commit.
+    inbox_changed: bool,
     /// Messages announced by the source and handled so far, for progress.
     progress: Option<(usize, usize)>,
 }
@@ -74,6 +76,7 @@ impl<'a> Receiver<'a> {
             report: Report::default(),
             sent_changed: false,
             contacts_changed: false,
+            inbox_changed: false,
             progress: None,
         })
     }
@@ -91,6 +94,7 @@ impl<'a> Receiver<'a> {
     /// Judges and stores one message. Errors are only those of the store
     /// itself (a full disk); the message's own faults are recorded with it.
     pub fn accept(&mut self, message: &Incoming) -> Result<()> {
+        self.inbox_changed = true;
         let raw_sha256 = sha256_hex(&message.raw);
         let mut opened = open(&message.raw, self.store.my_keys(), &self.contacts);
         if self.inbox.knows(&raw_sha256, &opened) {
@@ -172,8 +176,15 @@ impl<'a> Receiver<'a> {
             self.contacts_changed = false;
         }
         self.handshaker.changed = false;
+        // A sync that found nothing new writes nothing (so it also works on
+        // a full disk).
+        if !self.inbox_changed && self.inbox.cursor == *cursor {
+            return Ok(());
+        }
         self.inbox.cursor = cursor.clone();
-        self.inbox.save(self.store)
+        self.inbox.save(self.store)?;
+        self.inbox_changed = false;
+        Ok(())
     }
 
     fn show_progress(&mut self, handled: usize) {

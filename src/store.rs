@@ -557,6 +557,16 @@ impl Store {
         Ok(())
     }
 
+    /// Renames a document within its folder, durably. Needs no free space.
+    pub fn rename(&self, from: &str, to: &str) -> Result<()> {
+        let (from, to) = (self.path(from), self.path(to));
+        std::fs::rename(&from, &to).with_context(|| format!("renaming {} to {}", from.display(), to.display()))?;
+        if let Some(dir) = to.parent() {
+            home::sync_dir(dir)?;
+        }
+        Ok(())
+    }
+
     pub fn remove(&self, name: &str) -> Result<()> {
         if self.documents.lock().expect("the document list").contains(name) {
             self.record_document(name, false)?;

@@ -19,7 +19,7 @@ impl Run for JoinCmd {
         if !session.json {
             println!("joining {} (key {})", code.address, group_hex(&code.fingerprint));
         }
-        let flushed = session.deliver_outbox(&config, &store)?;
+        let flushed = session.deliver_outbox(&config, &store, None)?;
         if let Some((_, reason)) = flushed.failed.iter().find(|(q, _)| q.message_id == queued.message_id) {
             return Err(Refusal::queued(format!(
                 "queued, will retry: the join request to {} could not be delivered ({reason}); `sealpost sync` \

@@ -127,7 +127,7 @@ fn rotate(session: &Session, revoke: Option<RevocationReason>) -> Result<()> {
         announced.push(contact.alias.clone());
     }
     store.rotate(new)?;
-    let flushed = session.deliver_outbox(&config, &store)?;
+    let flushed = session.deliver_outbox(&config, &store, None)?;
     if session.json {
         session.print_json(&serde_json::json!({
             "fingerprint": store.secret_cert().fingerprint().to_hex(),

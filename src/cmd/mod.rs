@@ -109,11 +109,16 @@ impl Session {
     }
 
     /// Tries to deliver the outbox; a message the server refused for good
-    /// is an error (exit 1) naming the fix, and stays queued.
-    pub fn deliver_outbox(&self, config: &Config, store: &Store) -> Result<Flushed> {
+    /// is an error (exit 1) naming the fix, and stays queued. A message
+    /// delivered but not recorded as sent is a warning, except `own` (the
+    /// caller's message), which the caller reports.
+    pub fn deliver_outbox(&self, config: &Config, store: &Store, own: Option<&str>) -> Result<Flushed> {
         let flushed = self.try_deliver_outbox(config, store)?;
         if !flushed.refused.is_empty() {
             return Err(crate::outbox::refused_error(&flushed.refused));
+        }
+        for (queued, reason) in flushed.unrecorded.iter().filter(|(q, _)| Some(q.message_id.as_str()) != own) {
+            crate::error::warn(&crate::outbox::unrecorded_notice(queued, reason));
         }
         Ok(flushed)
     }
@@ -133,15 +138,17 @@ impl Session {
                 tried.push(queued);
             }
         }
-        if tried.is_empty() {
+        let sent_copies = config.smtp.is_some() && config.imap.is_some();
+        if tried.is_empty() && !crate::outbox::unfinished(store, sent_copies)? {
             return Ok(Flushed { held, ..Default::default() });
         }
         match self.transport(config, store) {
             Ok(mut transport) => crate::outbox::flush(store, transport.as_mut(), retry),
+            // Accepted messages are recorded all the same: that needs no server.
             Err(e) => Ok(Flushed {
                 failed: tried.into_iter().map(|q| (q, format!("{e:#}"))).collect(),
                 held,
-                ..Default::default()
+                ..crate::outbox::record_accepted(store, sent_copies)?
             }),
         }
     }

@@ -11,7 +11,8 @@ impl Run for Outbox {
         let config = session.config()?;
         let store = session.unlock()?;
         let mut delivered = Vec::new();
-        if self.flush && !outbox::queued(&store)?.is_empty() {
+        let sent_copies = config.smtp.is_some() && config.imap.is_some();
+        if self.flush && (!outbox::queued(&store)?.is_empty() || outbox::unfinished(&store, sent_copies)?) {
             let mut transport = session.transport(&config, &store)?;
             let flushed = outbox::flush(&store, transport.as_mut(), outbox::Retry::All)?;
             for queued in &flushed.delivered {
@@ -22,31 +23,46 @@ impl Run for Outbox {
             if !flushed.refused.is_empty() {
                 return Err(outbox::refused_error(&flushed.refused));
             }
+            for (queued, reason) in &flushed.unrecorded {
+                crate::error::warn(&outbox::unrecorded_notice(queued, reason));
+            }
             delivered = flushed.delivered;
         }
         let queued = outbox::queued(&store)?;
+        let accepted = outbox::accepted(&store)?;
         if session.json {
-            let list: Vec<_> = queued
-                .iter()
-                .map(|q| {
-                    serde_json::json!({
-                        "message_id": q.message_id, "to": q.to, "subject": q.subject, "kind": q.kind,
-                        "created_at": format_time(q.created_at as i64), "attempts": q.attempts,
-                        "last_error": q.last_error,
-                        "refused": outbox::refused_at(&store, &q.message_id).ok().flatten().is_some(),
-                    })
+            let entry = |q: &outbox::Queued, accepted: bool| {
+                serde_json::json!({
+                    "message_id": q.message_id, "to": q.to, "subject": q.subject, "kind": q.kind,
+                    "created_at": format_time(q.created_at as i64), "attempts": q.attempts,
+                    "last_error": q.last_error,
+                    "refused": !accepted && outbox::refused_at(&store, &q.message_id).ok().flatten().is_some(),
+                    "accepted": accepted,
                 })
-                .collect();
+            };
+            let list: Vec<_> =
+                accepted.iter().map(|q| entry(q, true)).chain(queued.iter().map(|q| entry(q, false))).collect();
             let done: Vec<&str> = delivered.iter().map(|q| q.message_id.as_str()).collect();
             session.print_json(&serde_json::json!({ "queued": list, "delivered": done }))?;
+            if self.flush && !accepted.is_empty() {
+                return Err(outbox::unrecorded_error(accepted.len()));
+            }
             if self.flush && !queued.is_empty() {
                 return Err(Refusal::queued(format!("{} message(s) are still queued", queued.len())));
             }
             return Ok(());
         }
-        if queued.is_empty() {
+        if queued.is_empty() && accepted.is_empty() {
             println!("the outbox is empty");
             return Ok(());
+        }
+        for q in &accepted {
+            println!("{}  to {}  queued {}  delivered", q.message_id, q.to, format_local(q.created_at as i64));
+            println!("    subject: {}", sanitize::line(&q.subject));
+            println!(
+                "    the server accepted it; it will not be sent again. It could not be recorded as sent yet: \
+                 the next `sealpost sync` does that"
+            );
         }
         for q in &queued {
             println!(
@@ -67,7 +83,10 @@ impl Run for Outbox {
                 );
             }
         }
-        if self.flush {
+        if self.flush && !accepted.is_empty() {
+            return Err(outbox::unrecorded_error(accepted.len()));
+        }
+        if self.flush && !queued.is_empty() {
             return Err(Refusal::queued(format!("{} message(s) are still queued", queued.len())));
         }
         Ok(())

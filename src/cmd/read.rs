@@ -303,7 +303,7 @@ impl Read {
         let queued = receipt::enqueue(store, config, contacts, contact, opened, sending)?;
         inbox.set_answer(entry.id, Answer::Sent { at: now() });
         inbox.save(store)?;
-        let flushed = session.deliver_outbox(config, store)?;
+        let flushed = session.deliver_outbox(config, store, None)?;
         Ok(Some(match flushed.failed.iter().find(|(q, _)| q.message_id == queued.message_id) {
             Some((_, reason)) => {
                 format!("a signed read receipt to {who} is queued ({reason}); `sealpost sync` will deliver it")

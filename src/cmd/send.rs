@@ -84,7 +84,10 @@ pub(super) fn send_draft(
             kind: Outgoing::Message,
         },
     )?;
-    let flushed = session.deliver_outbox(config, store)?;
+    let flushed = session.deliver_outbox(config, store, Some(&draft.message_id))?;
+    if let Some((queued, reason)) = flushed.unrecorded.iter().find(|(q, _)| q.message_id == draft.message_id) {
+        return Err(anyhow::anyhow!(outbox::unrecorded_notice(queued, reason)));
+    }
     if let Some((_, reason)) = flushed.failed.iter().find(|(q, _)| q.message_id == draft.message_id) {
         return Err(Refusal::queued(format!(
             "queued, will retry: delivery to {} failed ({reason}); the message {} is kept encrypted in \

@@ -62,6 +62,9 @@ pub(super) struct Row {
     /// `status` shows it.
     #[serde(skip)]
     pub digest_matches: Option<bool>,
+    /// Sent, but not recorded yet (the store could not be written then).
+    #[serde(skip)]
+    pub unrecorded: bool,
 }
 
 impl Row {
@@ -85,6 +88,27 @@ impl Row {
                 receipt_signer: None,
                 content_sha256: q.content_sha256.clone(),
                 digest_matches: None,
+                unrecorded: false,
+            },
+            // Delivered; numbered and timed once recorded.
+            Tracked::Accepted(q) => Row {
+                id: None,
+                message_id: q.message_id.clone(),
+                to: q.to.clone(),
+                contact: alias(&q.to),
+                subject: q.subject.clone(),
+                state: "sent",
+                created_at: format_time(q.created_at as i64),
+                sent_at: None,
+                attempts: None,
+                last_error: None,
+                receipt_requested: q.receipt_requested,
+                read_at: None,
+                read_by: None,
+                receipt_signer: None,
+                content_sha256: q.content_sha256.clone(),
+                digest_matches: None,
+                unrecorded: true,
             },
             Tracked::Sent(s) => Row {
                 id: Some(s.id),
@@ -109,6 +133,7 @@ impl Row {
                     (None, Some(_)) => true,
                     (_, None) => false,
                 }),
+                unrecorded: false,
             },
         }
     }
@@ -120,6 +145,7 @@ impl Row {
                 let who = self.contact.as_deref().filter(|_| by == &self.to).unwrap_or(by);
                 format!("read {} by {}", at.chars().take(19).collect::<String>(), who)
             }
+            ("sent", ..) if self.unrecorded => "sent (not recorded yet)".to_string(),
             ("sent", ..) if !self.receipt_requested => "sent (no receipt asked)".to_string(),
             ("queued", ..) => format!("queued ({} attempts)", self.attempts.unwrap_or(0)),
             (state, ..) => state.to_string(),

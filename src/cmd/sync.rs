@@ -21,6 +21,10 @@ impl Run for Sync {
             .iter()
             .map(|(queued, reason)| format!("still queued: {} to {} ({reason})", queued.message_id, queued.to))
             .collect();
+        // Said at once: the fetch may fail for the same reason (a full disk).
+        for (queued, reason) in &flushed.unrecorded {
+            crate::error::warn(&crate::outbox::unrecorded_notice(queued, reason));
+        }
         for queued in &flushed.held {
             warnings.push(format!(
                 "not retried: {} to {} was refused by the server ({}); it waits in the outbox until the account \
@@ -49,6 +53,15 @@ impl Run for Sync {
         for (queued, reason) in &answered.failed {
             warnings.push(format!("still queued: {} to {} ({reason})", queued.message_id, queued.to));
         }
+        // The second flush tries those of the first again: each is told once.
+        let mut unrecorded: Vec<&str> = flushed.unrecorded.iter().map(|(q, _)| q.message_id.as_str()).collect();
+        for (queued, reason) in &answered.unrecorded {
+            if !unrecorded.contains(&queued.message_id.as_str()) {
+                crate::error::warn(&crate::outbox::unrecorded_notice(queued, reason));
+                unrecorded.push(&queued.message_id);
+            }
+        }
+        let unrecorded = unrecorded.len();
         let contacts = &receiver.contacts;
         let report = &receiver.report;
         let noticed = &report.noticed;
@@ -93,6 +106,7 @@ impl Run for Sync {
         if session.json {
             let summary = serde_json::json!({
                 "delivered": flushed.delivered.len(),
+                "not_recorded": unrecorded,
                 "still_queued": flushed.failed.len(),
                 "refused": flushed.refused.len() + answered.refused.len() + flushed.held.len(),
                 "fetched": verified + unverified,
@@ -131,6 +145,9 @@ impl Run for Sync {
         let refused: Vec<_> = flushed.refused.iter().chain(&answered.refused).cloned().collect();
         if !refused.is_empty() {
             return Err(crate::outbox::refused_error(&refused));
+        }
+        if unrecorded > 0 {
+            return Err(crate::outbox::unrecorded_error(unrecorded));
         }
         if !flushed.failed.is_empty() || !answered.failed.is_empty() {
             return Err(crate::error::Refusal::queued(format!(

@@ -54,6 +54,7 @@ pub fn login(server: &Server, username: &str, password: &str) -> Result<(Session
             }
             tls::write_line(&mut tcp, "s2 STARTTLS")?;
             tagged_reply(&mut tcp, "s2")?;
+            tls::refuse_pending_plaintext(&tcp, &format!("{}:{}", server.host, server.port))?;
             let (stream, handshake) = tls::handshake(tcp, &server.host, server.ca_file.as_deref())?;
             (stream, handshake, true)
         }
@@ -141,18 +142,35 @@ impl Source for Imap {
     }
 }
 
-/// Appends a copy to the sent folder, creating it if needed.
-pub fn append_sent(session: &mut Session, folder: &str, raw: &[u8]) -> Result<()> {
-    if session.append(folder, raw).flag(imap::types::Flag::Seen).finish().is_ok() {
-        return Ok(());
+/// Appends a copy to the sent folder (creating the folder if needed),
+/// unless a message with the Message-ID `outer_id` is in it already: an
+/// append whose reply was lost, or a kill before it was recorded, must not
+/// leave two copies.
+pub fn store_sent_copy(session: &mut Session, folder: &str, outer_id: &str, raw: &[u8]) -> Result<()> {
+    match session.examine(folder) {
+        Ok(_) => {
+            let query = format!("HEADER Message-ID {}", quoted(outer_id));
+            let found = session.uid_search(&query).with_context(|| format!("searching {folder}"))?;
+            if !found.is_empty() {
+                return Ok(());
+            }
+        }
+        // No such folder yet, so no copy in it.
+        Err(_) => {
+            let _ = session.create(folder);
+        }
     }
-    let _ = session.create(folder);
     session
         .append(folder, raw)
         .flag(imap::types::Flag::Seen)
         .finish()
         .with_context(|| format!("appending the sent copy to {folder}"))?;
     Ok(())
+}
+
+/// An IMAP quoted string.
+fn quoted(text: &str) -> String {
+    format!("\"{}\"", text.replace('\\', "\\\\").replace('"', "\\\""))
 }
 
 /// Folder names, for `account check`.

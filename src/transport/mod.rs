@@ -8,12 +8,23 @@ pub mod maildir;
 pub mod smtp;
 pub mod tls;
 
-use anyhow::Result;
+use anyhow::{Context, Result};
 
 /// Hands a finished message to the next hop. Returning `Ok` means the other
 /// side has accepted responsibility for it.
 pub trait Transport {
     fn deliver(&mut self, recipient: &str, raw: &[u8]) -> Result<()>;
+
+    /// Whether sent messages get a copy in a sent folder on a server.
+    fn keeps_sent_copies(&self) -> bool {
+        false
+    }
+
+    /// Stores the copy of a sent message in the sent folder, unless one with
+    /// the Message-ID `outer_id` (of the wire headers) is there already.
+    fn store_sent_copy(&mut self, _outer_id: &str, _raw: &[u8]) -> Result<()> {
+        Ok(())
+    }
 }
 
 /// A permanent refusal by the submission server (an SMTP 5xx reply): the
@@ -105,10 +116,11 @@ pub fn batches<T>(items: Vec<(T, u64)>) -> Vec<Vec<T>> {
     out
 }
 
-/// SMTP submission, then a copy in the IMAP sent folder when an IMAP server
-/// is configured. The copy is best effort: once the submission server has
-/// accepted a message it is sent, and is never sent again because the copy
-/// could not be stored (the store keeps its own copy either way).
+/// SMTP submission, and a copy in the IMAP sent folder when an IMAP
+/// server is configured. The copy is a step of its own (see `outbox`):
+/// once the submission server has accepted a message it is sent, and is
+/// never sent again because the copy could not be stored (the store keeps
+/// its own copy either way).
 pub struct Submission {
     pub smtp: smtp::Smtp,
     pub sent_copy: Option<SentCopy>,
@@ -122,19 +134,24 @@ pub struct SentCopy {
 
 impl Transport for Submission {
     fn deliver(&mut self, recipient: &str, raw: &[u8]) -> Result<()> {
-        self.smtp.deliver(recipient, raw)?;
-        if let Some(copy) = &mut self.sent_copy {
-            let stored = (|| -> Result<()> {
-                if copy.session.is_none() {
-                    copy.session = Some((copy.open)()?);
-                }
-                imap::append_sent(copy.session.as_mut().expect("just opened"), &copy.folder, raw)
-            })();
-            if let Err(e) = stored {
-                copy.session = None;
-                crate::error::warn(&format!("sent, but the copy was not stored in the {} folder: {e:#}", copy.folder));
+        self.smtp.deliver(recipient, raw)
+    }
+
+    fn keeps_sent_copies(&self) -> bool {
+        self.sent_copy.is_some()
+    }
+
+    fn store_sent_copy(&mut self, outer_id: &str, raw: &[u8]) -> Result<()> {
+        let Some(copy) = &mut self.sent_copy else { return Ok(()) };
+        let stored = (|| -> Result<()> {
+            if copy.session.is_none() {
+                copy.session = Some((copy.open)()?);
             }
+            imap::store_sent_copy(copy.session.as_mut().expect("just opened"), &copy.folder, outer_id, raw)
+        })();
+        if stored.is_err() {
+            copy.session = None;
         }
-        Ok(())
+        stored.with_context(|| format!("the {} folder", copy.folder))
     }
 }

@@ -1,6 +1,13 @@
 //! Submission over SMTP (lettre), with TLS required and verified: implicit
 //! TLS, or STARTTLS that must be offered and must succeed before anything
 //! else is said. Authentication happens only inside TLS.
+//!
+//! Nothing the server sent before the TLS handshake may be read as a reply
+//! after it: a line injected after "220 Ready to start TLS" would shift every
+//! later reply, and a refusal of the message (552) could pass for its
+//! acceptance. lettre 0.11 kept such lines in its read buffer; the patched
+//! copy in `vendor/lettre` (see `Cargo.toml`) refuses the connection, and
+//! `probe` does the same for `account check`.
 
 use anyhow::{anyhow, Context, Result};
 use lettre::address::Envelope;
@@ -109,6 +116,7 @@ pub fn probe(server: &Server) -> Result<Handshake> {
             }
             tls::write_line(&mut tcp, "STARTTLS")?;
             expect_reply(&mut tcp, "220")?;
+            tls::refuse_pending_plaintext(&tcp, &format!("{}:{}", server.host, server.port))?;
             tls::handshake(tcp, &server.host, server.ca_file.as_deref())?
         }
     };

@@ -106,6 +106,30 @@ pub fn handshake(tcp: TcpStream, host: &str, ca_file: Option<&Path>) -> Result<(
     Ok((StreamOwned::new(conn, tcp), Handshake { version, certificate_sha256 }))
 }
 
+/// Refuses a connection on which the server already sent more than its
+/// reply to STARTTLS. Those bytes crossed the network in plaintext, so
+/// anyone on the path may have written them; read after the handshake they
+/// would pass for replies sent inside TLS (a response injection). The
+/// plaintext part is read one byte at a time (`read_line`), so nothing of
+/// them is buffered here: they are either still waiting on the socket, and
+/// found now, or arrive later and break the TLS handshake.
+pub fn refuse_pending_plaintext(tcp: &TcpStream, server: &str) -> Result<()> {
+    tcp.set_nonblocking(true)?;
+    let mut byte = [0u8; 1];
+    let pending = tcp.peek(&mut byte);
+    tcp.set_nonblocking(false)?;
+    match pending {
+        Ok(n) if n > 0 => bail!(
+            "{server} sent data after agreeing to STARTTLS, before TLS started (a server fault, or someone \
+             tampering with the connection); refusing to continue"
+        ),
+        // Closed (0) or nothing waiting: the handshake tells.
+        Ok(_) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => Ok(()),
+        Err(e) => Err(e.into()),
+    }
+}
+
 /// Reads one CRLF-terminated line (for the plain part of STARTTLS probes).
 pub fn read_line(stream: &mut impl Read) -> Result<String> {
     let mut line = Vec::new();
