@@ -963,3 +963,48 @@ fn memory_of_a_sync_is_bounded_by_the_largest_message_not_the_backlog() {
     let listed = sam.ok(&["inbox"], "").stdout;
     assert_eq!(listed.lines().filter(|l| l.contains("not-encrypted")).count(), 8, "{listed}");
 }
+
+#[test]
+fn a_second_device_restored_from_a_backup_gets_the_contacts_verified_on_the_first() {
+    let Some(stack) =
+        mail_stack::start("a_second_device_restored_from_a_backup_gets_the_contacts_verified_on_the_first")
+    else {
+        return;
+    };
+    let world = World::new();
+    let (desk, sam) = server_pair(&world, &stack);
+    let eve = world.server_person(&stack, "eve", "Eve Park", "eve@client.example");
+    // A single device writes no notes to itself.
+    desk.ok(&["sync"], "");
+    sam.ok(&["sync"], "");
+    assert!(stack.delivered("ada@practice.example").is_empty(), "no note to self without a second device");
+
+    // The laptop is restored from the desk's backup.
+    let file = world.path().join("desk.backup");
+    desk.ok(&["backup", file.to_str().unwrap()], "");
+    let passphrase_file = world.path().join("laptop.pass");
+    std::fs::copy(&desk.passphrase_file, &passphrase_file).unwrap();
+    let laptop = common::Person { home: world.path().join("laptop"), passphrase_file, address: desk.address.clone() };
+    laptop.ok(&["restore", file.to_str().unwrap()], "");
+    laptop.ok(&["sync"], "");
+
+    // Eve is verified on the desk; the desk hears of the laptop and tells it.
+    desk.trust("eve", &eve, world.path());
+    let heard = desk.ok(&["sync"], "");
+    assert!(heard.stdout.contains("a note from your other device: nothing new"), "{heard:?}");
+    let told = laptop.ok(&["sync"], "");
+    assert!(told.stdout.contains("eve <eve@client.example> pinned from your other device (verified)"), "{told:?}");
+    let shown = laptop.ok(&["contact", "show", "eve"], "").stdout;
+    assert!(shown.contains("verified"), "{shown}");
+    laptop.ok(&["send", "--to", "eve", "--subject", "From the laptop"], "Welcome.\n");
+    // Nothing goes back and forth once both devices agree.
+    let quiet = desk.ok(&["sync", "--json"], "").stdout;
+    let laptop_quiet = laptop.ok(&["sync", "--json"], "").stdout;
+    for summary in [&quiet, &laptop_quiet] {
+        let summary: serde_json::Value = serde_json::from_str(summary).unwrap();
+        assert!(
+            summary["devices"].as_array().unwrap().iter().all(|l| l.as_str().unwrap().contains("nothing new")),
+            "{summary}"
+        );
+    }
+}
