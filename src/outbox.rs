@@ -165,6 +165,10 @@ pub struct ReadReceipt {
     /// Receipts accepted before it was kept had it checked all the same.
     #[serde(default)]
     pub sha256: Option<String>,
+    /// The receipt named no digest (Delta Chat sends none): read, but not
+    /// bound to the content that was sent.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub unbound: bool,
 }
 
 #[derive(Serialize, Deserialize, Default)]

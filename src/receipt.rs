@@ -8,8 +8,9 @@
 //! A receipt that comes back is accepted only when it decrypted, is signed by
 //! the verified key pinned for the recipient of the original, names a message
 //! that was sent to that recipient, says it was displayed, and carries the
-//! SHA-256 of exactly the content that was sent. Anything else is rejected
-//! and recorded, never shown as a receipt.
+//! SHA-256 of exactly the content that was sent, or no digest at all (Delta
+//! Chat's receipts carry none: accepted as "read, not bound to content").
+//! Anything else is rejected and recorded, never shown as a receipt.
 
 use std::time::SystemTime;
 
@@ -91,11 +92,15 @@ pub fn check(opened: &Opened, contacts: &Contacts, sent: &SentList) -> Verdict {
             contact.alias, contact.address, message.to
         ));
     }
-    match (&report.original_sha256, &message.content_sha256) {
-        (Some(got), Some(sent)) if got == sent => {}
+    // A receipt without a digest (Delta Chat's) says the message was read,
+    // not which content: accepted as such, and shown so. A digest that is
+    // there must match.
+    let unbound = match (&report.original_sha256, &message.content_sha256) {
+        (Some(got), Some(sent)) if got == sent => false,
         (_, None) => return reject(format!("no digest of {original_id} was kept to check it against")),
+        (None, Some(_)) => true,
         _ => return reject("its digest does not match the content that was sent".to_string()),
-    }
+    };
     let Some(read_at) = opened.signed_at else {
         return reject("its signature carries no time".to_string());
     };
@@ -108,6 +113,7 @@ pub fn check(opened: &Opened, contacts: &Contacts, sent: &SentList) -> Verdict {
             receipt_message_id: opened.content.as_ref().and_then(|c| c.message_id.clone()),
             received_at: now(),
             sha256: report.original_sha256.clone(),
+            unbound,
         },
     }
 }
@@ -158,4 +164,91 @@ pub fn enqueue(
     };
     outbox::enqueue(store, &queued)?;
     Ok(queued)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::contacts::Verification;
+    use crate::keys;
+    use crate::message::compose::{seal, Envelope};
+    use crate::message::open;
+
+    const SENT_DIGEST: &str = "5e4d5e4d5e4d5e4d5e4d5e4d5e4d5e4d5e4d5e4d5e4d5e4d5e4d5e4d5e4d5e4d";
+
+    struct Pair {
+        ada: sequoia_openpgp::Cert,
+        sam: sequoia_openpgp::Cert,
+        contacts: Contacts,
+        sent: SentList,
+    }
+
+    /// Ada sent <plan@practice.example> to Sam, her verified contact.
+    fn pair() -> Pair {
+        let ada = keys::generate("Ada", "ada@practice.example").unwrap();
+        let sam = keys::generate("Sam", "sam@client.example").unwrap();
+        let mut contacts = Contacts::default();
+        contacts.add("sam", "sam@client.example", &sam).unwrap();
+        contacts.mark_verified("sam", Verification::SafetyCode).unwrap();
+        let sent = serde_json::from_value(serde_json::json!({"sent": [{
+            "id": 1, "message_id": "<plan@practice.example>", "to": "sam@client.example", "subject": "Plan",
+            "created_at": 1, "sent_at": 2, "content_sha256": SENT_DIGEST, "receipt_requested": true,
+        }]}))
+        .unwrap();
+        Pair { ada, sam, contacts, sent }
+    }
+
+    /// A receipt from Sam for the plan, its report fields as given.
+    fn receipt_from_sam(pair: &Pair, digest: Option<&str>) -> Verdict {
+        let digest_line = digest.map(|d| format!("Sealpost-Original-SHA256: {d}\r\n")).unwrap_or_default();
+        let inner = format!(
+            "Content-Type: multipart/report; report-type=disposition-notification; boundary=\"r\"\r\n\
+             From: Sam <sam@client.example>\r\nTo: ada@practice.example\r\nSubject: Read: Plan\r\n\
+             Message-ID: <mdn1@client.example>\r\n\r\n--r\r\nContent-Type: text/plain\r\n\r\nRead.\r\n--r\r\n\
+             Content-Type: message/disposition-notification\r\n\r\nReporting-UA: Delta Chat\r\n\
+             Original-Recipient: rfc822;sam@client.example\r\nFinal-Recipient: rfc822;sam@client.example\r\n\
+             Original-Message-ID: <plan@practice.example>\r\n\
+             Disposition: manual-action/MDN-sent-automatically; displayed\r\n{digest_line}\r\n--r--\r\n"
+        );
+        let envelope = Envelope::new("sam@client.example", "ada@practice.example", SystemTime::now());
+        let raw = seal(inner.as_bytes(), &envelope, &pair.sam, &pair.ada).unwrap().raw;
+        let opened = open(&raw, std::slice::from_ref(&pair.ada), &pair.contacts);
+        check(&opened, &pair.contacts, &pair.sent)
+    }
+
+    #[test]
+    fn a_receipt_without_a_digest_is_read_not_bound_to_content_and_a_wrong_digest_is_rejected() {
+        let pair = pair();
+        match receipt_from_sam(&pair, Some(SENT_DIGEST)) {
+            Verdict::Accepted { receipt, .. } => assert!(!receipt.unbound, "bound to the content"),
+            other => panic!("{other:?}"),
+        }
+        match receipt_from_sam(&pair, None) {
+            Verdict::Accepted { original, receipt } => {
+                assert_eq!(original, "<plan@practice.example>");
+                assert!(receipt.unbound, "read, not bound to content");
+                assert_eq!(receipt.sha256, None);
+            }
+            other => panic!("{other:?}"),
+        }
+        match receipt_from_sam(&pair, Some(&"0".repeat(64))) {
+            Verdict::Rejected { reason, .. } => assert!(reason.contains("does not match"), "{reason}"),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn either_request_header_asks_for_a_receipt() {
+        let pair = pair();
+        for header in ["Disposition-Notification-To", "Chat-Disposition-Notification-To"] {
+            let inner = format!(
+                "From: sam@client.example\r\nTo: ada@practice.example\r\nSubject: Hi\r\n{header}: sam@client.example\r\n\
+                 Content-Type: text/plain\r\n\r\nHello\r\n"
+            );
+            let envelope = Envelope::new("sam@client.example", "ada@practice.example", SystemTime::now());
+            let raw = seal(inner.as_bytes(), &envelope, &pair.sam, &pair.ada).unwrap().raw;
+            let opened = open(&raw, std::slice::from_ref(&pair.ada), &pair.contacts);
+            assert!(opened.content.unwrap().receipt_requested, "{header}");
+        }
+    }
 }

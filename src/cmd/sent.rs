@@ -62,6 +62,9 @@ pub(super) struct Row {
     /// `status` shows it.
     #[serde(skip)]
     pub digest_matches: Option<bool>,
+    /// For a read message: `matches` (the receipt named exactly the content
+    /// sent) or `absent` (it named none: read, not bound to content).
+    pub digest: Option<&'static str>,
     /// Sent, but not recorded yet (the store could not be written then).
     #[serde(skip)]
     pub unrecorded: bool,
@@ -88,6 +91,7 @@ impl Row {
                 receipt_signer: None,
                 content_sha256: q.content_sha256.clone(),
                 digest_matches: None,
+                digest: None,
                 unrecorded: false,
             },
             // Delivered; numbered and timed once recorded.
@@ -108,6 +112,7 @@ impl Row {
                 receipt_signer: None,
                 content_sha256: q.content_sha256.clone(),
                 digest_matches: None,
+                digest: None,
                 unrecorded: true,
             },
             Tracked::Sent(s) => Row {
@@ -128,11 +133,13 @@ impl Row {
                 content_sha256: s.content_sha256.clone(),
                 digest_matches: s.read.as_ref().map(|r| match (&r.sha256, &s.content_sha256) {
                     (Some(named), Some(sent)) => named == sent,
+                    _ if r.unbound => false,
                     // Accepted before the named digest was kept: acceptance
                     // required it to match.
                     (None, Some(_)) => true,
                     (_, None) => false,
                 }),
+                digest: s.read.as_ref().map(|r| if r.unbound { "absent" } else { "matches" }),
                 unrecorded: false,
             },
         }
@@ -143,7 +150,8 @@ impl Row {
         match (self.state, &self.read_at, &self.read_by) {
             ("read", Some(at), Some(by)) => {
                 let who = self.contact.as_deref().filter(|_| by == &self.to).unwrap_or(by);
-                format!("read {} by {}", at.chars().take(19).collect::<String>(), who)
+                let unbound = if self.digest == Some("absent") { " (not bound to content)" } else { "" };
+                format!("read {} by {}{unbound}", at.chars().take(19).collect::<String>(), who)
             }
             ("sent", ..) if self.unrecorded => "sent (not recorded yet)".to_string(),
             ("sent", ..) if !self.receipt_requested => "sent (no receipt asked)".to_string(),

@@ -68,8 +68,12 @@ impl Run for Status {
             let signer = signer.parse().map(|f| keys::grouped(&f)).unwrap_or_else(|_| signer.clone());
             println!("Read:     {at} by {by} (the time the reader's key signed the receipt)");
             println!("Signer:   {signer}");
-            match row.digest_matches {
-                Some(true) => println!("Digest:   matches the content that was sent"),
+            match (row.digest_matches, row.digest) {
+                (Some(true), _) => println!("Digest:   matches the content that was sent"),
+                (_, Some("absent")) => println!(
+                    "Digest:   absent: the receipt names no content (Delta Chat sends none); read, not bound to \
+                     content"
+                ),
                 _ => println!("Digest:   DOES NOT match the content that was sent"),
             }
         }

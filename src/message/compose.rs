@@ -185,6 +185,11 @@ fn inner_entity(draft: &Draft) -> Result<Vec<u8>> {
             HeaderName::new_from_ascii_str("Disposition-Notification-To"),
             draft.from_address.clone(),
         ));
+        // Delta Chat asks, and answers, only this form.
+        entity.headers_mut().insert_raw(HeaderValue::new(
+            HeaderName::new_from_ascii_str("Chat-Disposition-Notification-To"),
+            draft.from_address.clone(),
+        ));
     }
     // Mark the headers as protected (as Thunderbird and RFC 9788 readers expect).
     let content_type = format!("multipart/mixed; boundary=\"{}\"; protected-headers=\"v1\"", entity.boundary());
@@ -353,6 +358,15 @@ mod tests {
         let valid = cert.with_policy(&POLICY, None).expect("valid on its own");
         assert!(valid.primary_key().for_signing(), "the primary key signs");
         assert_eq!(valid.keys().subkeys().for_transport_encryption().count(), 1);
+    }
+
+    #[test]
+    fn a_receipt_is_asked_for_in_both_forms() {
+        let inner = String::from_utf8(inner_entity(&draft()).unwrap()).unwrap();
+        assert!(inner.contains("\r\nDisposition-Notification-To: ada@practice.example\r\n"), "{inner}");
+        assert!(inner.contains("\r\nChat-Disposition-Notification-To: ada@practice.example\r\n"), "{inner}");
+        let unasked = String::from_utf8(inner_entity(&Draft { request_receipt: false, ..draft() }).unwrap()).unwrap();
+        assert!(!unasked.contains("Disposition-Notification-To"), "{unasked}");
     }
 
     #[test]

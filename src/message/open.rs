@@ -200,7 +200,8 @@ pub struct Content {
     pub body: String,
     pub attachments: Vec<Attachment>,
     /// The protected headers ask for a read receipt (RFC 8098
-    /// `Disposition-Notification-To`). An outer request is ignored.
+    /// `Disposition-Notification-To`, or Delta Chat's
+    /// `Chat-Disposition-Notification-To`). An outer request is ignored.
     pub receipt_requested: bool,
     /// Present when the content is a read receipt (a disposition
     /// notification report).
@@ -1002,7 +1003,8 @@ fn parse_content(plaintext: &[u8]) -> Result<Content, &'static str> {
         date: inner.date().map(|d| d.to_timestamp()),
         message_id: inner.message_id().map(|id| format!("<{id}>")),
         references: message_ids(inner.references()),
-        receipt_requested: inner.header("Disposition-Notification-To").is_some(),
+        receipt_requested: inner.header("Disposition-Notification-To").is_some()
+            || inner.header("Chat-Disposition-Notification-To").is_some(),
         report: receipt::parse(&inner),
         handshake: handshake::parse(&inner),
         key_update: announcement::parse(&inner),
