@@ -1008,3 +1008,152 @@ fn a_second_device_restored_from_a_backup_gets_the_contacts_verified_on_the_firs
         );
     }
 }
+
+/// The real Delta Chat core (`deltachat-rpc-server`, driven by
+/// tests/deltachat/peer.py), as a client's program on the same servers.
+struct DeltaChatPeer {
+    child: std::process::Child,
+    input: std::process::ChildStdin,
+    output: std::io::BufReader<std::process::ChildStdout>,
+}
+
+impl DeltaChatPeer {
+    /// `None` (said loudly) when the Delta Chat packages are not installed;
+    /// CI installs them and sets `SEALPOST_DELTACHAT`.
+    fn start(world: &World, stack: &MailStack, address: &str, name: &str) -> Option<DeltaChatPeer> {
+        let Some(packages) = std::env::var_os("SEALPOST_DELTACHAT") else {
+            assert!(
+                std::env::var_os("SEALPOST_REQUIRE_MAIL_STACK").is_none(),
+                "SEALPOST_DELTACHAT is not set: the Delta Chat interoperability test must run here"
+            );
+            eprintln!("SKIPPED: SEALPOST_DELTACHAT is not set; the Delta Chat test did not run (see .ci/run)");
+            return None;
+        };
+        let packages = std::path::PathBuf::from(packages);
+        let config = serde_json::json!({
+            "name": name,
+            "transport": {
+                "addr": address,
+                "password": mail_stack::PASSWORD,
+                "imapServer": "localhost",
+                "imapPort": stack.imaps_port,
+                "imapSecurity": "ssl",
+                "smtpServer": "localhost",
+                "smtpPort": stack.submission_port,
+                "smtpSecurity": "starttls",
+                // Delta Chat checks certificates against its own bundled
+                // roots, not the system's: the peer (a test tool, not
+                // sealpost) is told to take the test CA's certificate.
+                "certificateChecks": "acceptInvalidCertificates",
+            },
+        });
+        let path = format!("{}:{}", packages.join("bin").display(), std::env::var("PATH").unwrap_or_default());
+        let mut child = std::process::Command::new("python3")
+            .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/deltachat/peer.py"))
+            .arg(world.path().join(format!("deltachat-{address}")))
+            .arg(config.to_string())
+            .env("PYTHONPATH", &packages)
+            .env("PATH", path)
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let input = child.stdin.take().unwrap();
+        let output = std::io::BufReader::new(child.stdout.take().unwrap());
+        let mut peer = DeltaChatPeer { child, input, output };
+        assert_eq!(peer.answer()["ready"], true, "Delta Chat came up");
+        Some(peer)
+    }
+
+    fn answer(&mut self) -> serde_json::Value {
+        use std::io::BufRead;
+        let mut line = String::new();
+        self.output.read_line(&mut line).unwrap();
+        serde_json::from_str(&line).unwrap_or_else(|e| panic!("Delta Chat peer said {line:?}: {e}"))
+    }
+
+    fn ask(&mut self, command: &str) -> serde_json::Value {
+        use std::io::Write;
+        writeln!(self.input, "{command}").unwrap();
+        self.answer()
+    }
+}
+
+impl Drop for DeltaChatPeer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[test]
+fn read_receipts_go_both_ways_with_a_real_delta_chat() {
+    let Some(stack) = mail_stack::start("read_receipts_go_both_ways_with_a_real_delta_chat") else { return };
+    let world = World::new();
+    let ada = world.server_person(&stack, "ada", "Dr. Ada Moss", "ada@practice.example");
+    let Some(mut sam) = DeltaChatPeer::start(&world, &stack, "sam@client.example", "Sam Lee") else { return };
+
+    // Ada pins Sam's Delta Chat key (exported from Delta Chat) and verifies
+    // it by the fingerprint Sam reads out.
+    let keys = world.path().join("deltachat-keys");
+    std::fs::create_dir_all(&keys).unwrap();
+    let exported = sam.ask(&format!("export-key {}", keys.display()));
+    let public = exported["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| keys.join(f.as_str().unwrap()))
+        .find(|f| f.to_string_lossy().contains("public"))
+        .unwrap_or_else(|| panic!("a public key among {exported}"));
+    let fingerprint = {
+        use sequoia_openpgp::parse::Parse;
+        sequoia_openpgp::Cert::from_file(&public).unwrap().fingerprint().to_hex()
+    };
+    ada.ok(&["contact", "add", "sam", "sam@client.example", "--key", public.to_str().unwrap()], "");
+    ada.ok(&["contact", "verify", "sam", "--fingerprint", &fingerprint], "");
+
+    // Ada's note: Delta Chat shows it encrypted and, once seen, answers the
+    // receipt request; sealpost takes the receipt as read, not bound to content.
+    ada.ok(&["send", "--to", "sam", "--subject", "Thursday"], "See you on Thursday at ten.\n");
+    let incoming = sam.ask("wait-incoming");
+    assert!(incoming["text"].as_str().unwrap().contains("See you on Thursday at ten."), "{incoming}");
+    assert_eq!(incoming["encrypted"], true, "{incoming}");
+    sam.ask(&format!("mark-seen {}", incoming["msg_id"]));
+    let mut sent = String::new();
+    for _ in 0..60 {
+        ada.ok(&["sync"], "");
+        sent = ada.ok(&["sent"], "").stdout;
+        if sent.contains("read ") {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(500));
+    }
+    assert!(
+        sent.contains("(not bound to content)"),
+        "{sent}\n{:?}\n{:?}",
+        ada.run(&["status", "1"], ""),
+        ada.run(&["inbox", "--json"], "")
+    );
+    let listed: serde_json::Value = serde_json::from_str(&ada.ok(&["sent", "--json"], "").stdout).unwrap();
+    assert_eq!(listed["messages"][0]["digest"], "absent", "{listed}");
+
+    // Sam answers from Delta Chat; Ada reads it verified; Delta Chat gets the receipt.
+    let reply = sam.ask(&format!("reply {} Thursday works for me.", incoming["msg_id"]));
+    let mut read = None;
+    for _ in 0..60 {
+        let synced = ada.ok(&["sync", "--json"], "").stdout;
+        let summary: serde_json::Value = serde_json::from_str(&synced).unwrap();
+        if summary["verified"].as_u64().unwrap_or(0) > 0 {
+            let inbox: serde_json::Value = serde_json::from_str(&ada.ok(&["inbox", "--json"], "").stdout).unwrap();
+            let last = inbox["messages"].as_array().unwrap().last().unwrap()["id"].to_string();
+            read = Some(ada.ok(&["read", &last], ""));
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(500));
+    }
+    let read = read.expect("Sam's answer arrived verified");
+    assert!(read.stdout.contains("Thursday works for me."), "{read:?}");
+    assert!(read.stdout.starts_with("Status:  verified"), "{read:?}");
+    let state = sam.ask(&format!("wait-read {}", reply["msg_id"]));
+    assert_eq!(state["state"], 28, "Delta Chat shows its message read: {state}");
+}
