@@ -780,6 +780,27 @@ impl Tally {
     }
 }
 
+/// A signature or key packet in a version sealpost does not read, which the
+/// parser keeps as an unknown packet (GnuPG 2.4's LibrePGP v5 keys sign with
+/// v5 signatures). Such a message is `unsupported`, saying so, rather than
+/// `bad-signature`, which would suggest tampering.
+fn unreadable_version(pp: &PacketParser<'_>) -> Result<(), Refusal> {
+    let Packet::Unknown(unknown) = &pp.packet else {
+        return Ok(());
+    };
+    // The body, and so the version byte, is not read yet when a packet is
+    // inspected: the parser's reason tells an unknown version from damage
+    // (which stays `bad-signature`).
+    let signature_or_key =
+        matches!(unknown.tag(), Tag::Signature | Tag::OnePassSig | Tag::PublicKey | Tag::PublicSubkey);
+    if !signature_or_key || !unknown.error().to_string().contains("version") {
+        return Ok(());
+    }
+    Err(unsupported(
+        "a signature or key in an OpenPGP version sealpost does not read (such as the LibrePGP v5 keys of GnuPG 2.4)",
+    ))
+}
+
 /// Whose signatures a message may carry: the contacts' pinned keys, and
 /// certificates that come with the message (its Autocrypt header) or that
 /// the caller adds. Only those holding a key the signature names are handed
@@ -823,7 +844,7 @@ impl Helper<'_> {
 
 impl VerificationHelper for Helper<'_> {
     fn inspect(&mut self, pp: &PacketParser<'_>) -> sequoia_openpgp::Result<()> {
-        if let Err(refusal) = self.tally.count(pp) {
+        if let Err(refusal) = self.tally.count(pp).and_then(|()| unreadable_version(pp)) {
             *self.refused.borrow_mut() = Some(refusal);
             return Err(anyhow!("refused"));
         }
@@ -1079,6 +1100,58 @@ mod tests {
         contacts.add("sam", "sam@client.example", &sam).unwrap();
         contacts.mark_verified("sam", Verification::Fingerprint).unwrap();
         (sam, ada, contacts)
+    }
+
+    /// A message in PGP/MIME form whose OpenPGP message is only signed (or
+    /// only literal data) is not encrypted, never `undecryptable`.
+    #[test]
+    fn a_signed_but_not_encrypted_message_is_not_encrypted_never_undecryptable() {
+        use sequoia_openpgp::serialize::stream::{LiteralWriter, Message, Signer};
+        use std::io::Write;
+        let (sam, ada, contacts) = sam_and_ada();
+        for signed in [true, false] {
+            let mut sink = Vec::new();
+            let mut message = Message::new(&mut sink);
+            if signed {
+                message = Signer::new(message, keys::signing_key(&sam).unwrap()).unwrap().build().unwrap();
+            }
+            let mut literal = LiteralWriter::new(message).build().unwrap();
+            literal.write_all(b"From: sam@client.example\r\n\r\nplain\r\n").unwrap();
+            literal.finalize().unwrap();
+            let opened = open(&wrap(&armor(&sink)), std::slice::from_ref(&ada), &contacts);
+            assert_eq!(opened.status, Status::NotEncrypted, "signed: {signed}: {:?}", opened.seal);
+        }
+    }
+
+    /// GnuPG 2.4's LibrePGP v5 keys sign with v5 signatures, which sealpost
+    /// does not read: `unsupported`, saying so, not `tampered` or `bad`.
+    #[test]
+    fn a_v5_signature_is_unsupported_with_the_reason() {
+        use sequoia_openpgp::serialize::stream::{ArbitraryWriter, Encryptor, LiteralWriter, Message, Recipient};
+        use std::io::Write;
+        let (sam, ada, contacts) = sam_and_ada();
+        // A real v4 signature by Sam, its version byte made 5.
+        let mut signer = keys::signing_key(&sam).unwrap();
+        let signature =
+            sequoia_openpgp::packet::signature::SignatureBuilder::new(sequoia_openpgp::types::SignatureType::Binary)
+                .sign_message(&mut signer, b"From: sam@client.example\r\n\r\nv5\r\n")
+                .unwrap();
+        let mut body = sequoia_openpgp::serialize::MarshalInto::to_vec(&signature).unwrap();
+        assert_eq!(body[0], 4);
+        body[0] = 5;
+        let recipients: Vec<Recipient> =
+            keys::encryption_targets(&ada.with_policy(&POLICY, None).unwrap()).map(Recipient::from).collect();
+        let mut sink = Vec::new();
+        let message = Encryptor::for_recipients(Message::new(&mut sink), recipients).build().unwrap();
+        let mut signature = ArbitraryWriter::new(message, Tag::Signature).unwrap();
+        signature.write_all(&body).unwrap();
+        let message = signature.finalize_one().unwrap().unwrap();
+        let mut literal = LiteralWriter::new(message).build().unwrap();
+        literal.write_all(b"From: sam@client.example\r\n\r\nv5\r\n").unwrap();
+        literal.finalize().unwrap();
+        let opened = open(&wrap(&armor(&sink)), &[ada], &contacts);
+        assert_eq!(opened.status, Status::Unsupported, "{:?} {:?}", opened.seal, opened.failure);
+        assert!(opened.failure.unwrap().contains("v5"), "the reason names it");
     }
 
     /// RFC 9580: a v6 key, and SEIPDv2 when every recipient's key asks for it.
