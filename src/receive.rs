@@ -11,10 +11,24 @@
 //! contacts first, then the inbox with the fetch cursor. A sync killed half
 //! way keeps every batch it finished; a batch it did not finish is fetched
 //! again, and the inbox's duplicate check keeps it from being stored twice.
+//!
+//! The IMAP sent folder is read here too (`SentFolder`), for what the user
+//! sent from another device of theirs (a second device restored from a
+//! backup holds the same key). Every message sealpost sends is encrypted to
+//! the sender as well, so such a note opens with the user's own key; it is
+//! taken into the sent list only when it decrypts, is signed by one of the
+//! user's own keys, and its protected From is the user's address. Anyone
+//! can put a message claiming that From into the folder (anyone with the
+//! account's password, or a server rule); without the user's signature it
+//! is skipped and counted, never listed. A receipt for such a note is then
+//! accepted like any other: one rejected before the note was known (it
+//! came before the note's copy reached the folder) is checked again when
+//! the note is taken.
 
 use std::io::IsTerminal;
 
 use anyhow::Result;
+use sequoia_openpgp::Cert;
 
 use crate::config::Config;
 use crate::contacts::Contacts;
@@ -22,8 +36,8 @@ use crate::inbox::{Inbox, Kind};
 use crate::join::Handshaker;
 use crate::key_change::{self, Noticed};
 use crate::message::compose::sha256_hex;
-use crate::message::{judge, open, Seal, Status};
-use crate::outbox::{ReadReceipt, SentList};
+use crate::message::{judge, open, open_with, Opened, Seal, Status};
+use crate::outbox::{Outgoing, ReadReceipt, Sent, SentCopy, SentList};
 use crate::receipt::{self, Verdict};
 use crate::sanitize;
 use crate::store::Store;
@@ -47,6 +61,14 @@ pub struct Report {
     pub handshakes: Vec<String>,
     /// One line per note from the user's other device.
     pub devices: Vec<String>,
+    /// Messages the user sent from another device, read from the sent
+    /// folder and added to the sent list (read receipts and other steps
+    /// sent on the user's behalf are added but not counted).
+    pub sent_elsewhere: usize,
+    /// Messages in the sent folder that are not notes signed by the user's
+    /// own key (mail from another program, anything put there by someone
+    /// else): left alone, never listed.
+    pub sent_folder_skipped: usize,
 }
 
 /// Receives messages into the store.
@@ -57,6 +79,8 @@ pub struct Receiver<'a> {
     sent: SentList,
     pub handshaker: Handshaker<'a>,
     pub report: Report,
+    /// The user's address (normalized): the protected From of their notes.
+    address: String,
     sent_changed: bool,
     contacts_changed: bool,
     /// Whether a message was handled since the last commit.
@@ -74,6 +98,7 @@ impl<'a> Receiver<'a> {
             sent: SentList::load(store)?,
             handshaker: Handshaker::load(store, config)?,
             report: Report::default(),
+            address: crate::keys::normalize_address(&config.account.address),
             sent_changed: false,
             contacts_changed: false,
             inbox_changed: false,
@@ -160,6 +185,89 @@ impl<'a> Receiver<'a> {
         Ok(())
     }
 
+    /// Where reading the sent folder stands, as last committed.
+    pub fn sent_folder_cursor(&self) -> Cursor {
+        self.sent.folder_cursor.clone()
+    }
+
+    /// This receiver as the sink for the sent folder.
+    pub fn sent_folder(&mut self) -> SentFolder<'_, 'a> {
+        // Signatures are checked against the user's own keys too: `open`
+        // checks them against the contacts' keys only.
+        let own = self.store.my_keys().iter().map(|c| c.clone().strip_secret_key_material()).collect();
+        SentFolder { receiver: self, own }
+    }
+
+    /// Takes one message from the sent folder into the sent list when it is
+    /// a note the user sent (see the module's doc), from another device
+    /// (this device's own are listed already). Errors are only those of the
+    /// store itself.
+    fn accept_sent(&mut self, message: &Incoming, own: &[Cert]) -> Result<()> {
+        let me = self.store.my_keys();
+        let (opened, _) = open_with(&message.raw, me, &self.contacts, own.to_vec(), &[]);
+        let Some(note) = own_note(&opened, me, &self.address) else {
+            self.report.sent_folder_skipped += 1;
+            return Ok(());
+        };
+        // A note to the user's devices reaches them through the inbox, and
+        // is no record of a client; one listed already is not listed twice.
+        let device_note = opened.content.as_ref().is_some_and(|c| c.device_note.is_some());
+        if device_note || self.sent.sent.iter().any(|s| s.message_id == note.message_id) {
+            return Ok(());
+        }
+        let (message_id, counted) = (note.message_id.clone(), note.kind == Outgoing::Message);
+        self.sent.add_from_folder(self.store, note, &message.raw)?;
+        self.sent_changed = true;
+        if counted {
+            self.report.sent_elsewhere += 1;
+            self.check_receipts_again(&message_id);
+        }
+        Ok(())
+    }
+
+    /// Accepts the receipts rejected earlier for `message_id` because it was
+    /// not known then, now that it is (they are checked in full again).
+    fn check_receipts_again(&mut self, message_id: &str) {
+        let rejected: Vec<u64> = self
+            .inbox
+            .entries()
+            .iter()
+            .filter(|e| {
+                e.receipt.as_ref().is_some_and(|r| !r.accepted && r.original_message_id.as_deref() == Some(message_id))
+            })
+            .map(|e| e.id)
+            .collect();
+        for id in rejected {
+            // A copy that cannot be read stays as it was recorded.
+            let Ok(raw) = self.inbox.raw(self.store, id) else { continue };
+            let opened = open(&raw, self.store.my_keys(), &self.contacts);
+            let verdict = receipt::check(&opened, &self.contacts, &self.sent);
+            if let Verdict::Accepted { original, receipt } = &verdict {
+                self.inbox.set_receipt(id, verdict.record());
+                self.inbox_changed = true;
+                if self.sent.mark_read(original, receipt.clone()) {
+                    self.report.accepted.push((original.clone(), receipt.clone()));
+                }
+            }
+        }
+    }
+
+    /// Makes what was read from the sent folder durable, with its cursor:
+    /// the sent list and the cursor in one write, then the receipts checked
+    /// again (a crash between them leaves the notes read, as they are).
+    fn commit_sent_folder(&mut self, cursor: &Cursor) -> Result<()> {
+        if self.sent_changed || self.sent.folder_cursor != *cursor {
+            self.sent.folder_cursor = cursor.clone();
+            self.sent.save(self.store)?;
+            self.sent_changed = false;
+        }
+        if self.inbox_changed {
+            self.inbox.save(self.store)?;
+            self.inbox_changed = false;
+        }
+        Ok(())
+    }
+
     /// Makes everything received so far durable, with the fetch cursor.
     /// The sent list first: a crash before the inbox is saved fetches the
     /// receipts again, and marking a message read twice changes nothing.
@@ -220,6 +328,84 @@ impl Sink for Receiver<'_> {
         self.commit(cursor)?;
         self.show_progress(batch.len());
         Ok(())
+    }
+}
+
+/// The sent list entry for `opened`, a message from the sent folder, when
+/// it is a note the user sent: decrypted, signed by one of the user's own
+/// keys (`me`), from the user's `address` in the protected From, with a
+/// protected Message-ID and one recipient.
+fn own_note(opened: &Opened, me: &[Cert], address: &str) -> Option<Sent> {
+    let content = opened.content.as_ref()?;
+    let Seal::Signed { signer } = &opened.seal else { return None };
+    if !me.iter().any(|cert| cert.fingerprint().to_hex() == *signer) {
+        return None;
+    }
+    if content.from_address.as_deref() != Some(address) {
+        return None;
+    }
+    let message_id = content.message_id.clone()?;
+    let [to] = &content.to[..] else { return None };
+    let receipt_for = content.report.as_ref().map(|r| r.original_message_id.clone().unwrap_or_default());
+    let kind = if receipt_for.is_some() {
+        Outgoing::Receipt
+    } else if content.handshake.is_some() {
+        Outgoing::Handshake
+    } else if content.key_update.is_some() {
+        Outgoing::Announcement
+    } else if content.device_note.is_some() {
+        Outgoing::DeviceNote
+    } else {
+        Outgoing::Message
+    };
+    let subject = match &receipt_for {
+        Some(original) => format!("read receipt for {original}"),
+        None => content.subject.clone().unwrap_or_default(),
+    };
+    // The protected Date and the signature's time are the sender's own,
+    // signed: the closest there is to when it was written and sent.
+    let written = content.date.or(opened.signed_at).unwrap_or(0).max(0) as u64;
+    let signed = opened.signed_at.map_or(written, |at| at.max(0) as u64);
+    Some(Sent {
+        id: 0,
+        message_id,
+        to: to.clone(),
+        subject,
+        created_at: written,
+        sent_at: signed,
+        content_sha256: opened.content_sha256.clone(),
+        receipt_requested: content.receipt_requested,
+        receipt_for,
+        kind,
+        read: None,
+        sent_copy: Some(SentCopy::Stored),
+        outer_message_id: opened.outer.message_id.clone(),
+    })
+}
+
+/// The receiver taking the sent folder (see the module's doc).
+pub struct SentFolder<'r, 'a> {
+    receiver: &'r mut Receiver<'a>,
+    /// The user's own public keys, to check signatures against.
+    own: Vec<Cert>,
+}
+
+impl Sink for SentFolder<'_, '_> {
+    fn is_known(&self, _source_id: &str) -> bool {
+        // Known by what the messages are, not where they are: after a
+        // changed UIDVALIDITY, what was taken is known by its Message-ID.
+        false
+    }
+
+    fn has_copy(&self, outer_message_id: &str) -> bool {
+        self.receiver.sent.has_copy(outer_message_id)
+    }
+
+    fn take(&mut self, batch: Vec<Incoming>, cursor: &Cursor) -> Result<()> {
+        for message in &batch {
+            self.receiver.accept_sent(message, &self.own)?;
+        }
+        self.receiver.commit_sent_folder(cursor)
     }
 }
 
