@@ -1009,6 +1009,23 @@ fn a_second_device_restored_from_a_backup_gets_the_contacts_verified_on_the_firs
     }
 }
 
+/// Ada's desk, with Sam verified, and her laptop restored from the desk's
+/// backup; both have synced once since (and know of each other).
+fn desk_and_laptop(world: &World, stack: &MailStack) -> (common::Person, common::Person, common::Person) {
+    let (desk, sam) = server_pair(world, stack);
+    // No Sent folder on the server yet: nothing to read there, no error.
+    desk.ok(&["sync"], "");
+    let file = world.path().join("desk.backup");
+    desk.ok(&["backup", file.to_str().unwrap()], "");
+    let passphrase_file = world.path().join("laptop.pass");
+    std::fs::copy(&desk.passphrase_file, &passphrase_file).unwrap();
+    let laptop = common::Person { home: world.path().join("laptop"), passphrase_file, address: desk.address.clone() };
+    laptop.ok(&["restore", file.to_str().unwrap()], "");
+    laptop.ok(&["sync"], "");
+    desk.ok(&["sync"], "");
+    (desk, laptop, sam)
+}
+
 /// The rows of `sent --json`.
 fn sent_rows(person: &common::Person) -> Vec<serde_json::Value> {
     let listed: serde_json::Value = serde_json::from_str(&person.ok(&["sent", "--json"], "").stdout).unwrap();
@@ -1029,18 +1046,7 @@ fn notes_sent_from_the_other_device_are_listed_from_the_sent_folder_with_their_r
         return;
     };
     let world = World::new();
-    let (desk, sam) = server_pair(&world, &stack);
-    // No Sent folder on the server yet: nothing to read there, no error.
-    desk.ok(&["sync"], "");
-
-    let file = world.path().join("desk.backup");
-    desk.ok(&["backup", file.to_str().unwrap()], "");
-    let passphrase_file = world.path().join("laptop.pass");
-    std::fs::copy(&desk.passphrase_file, &passphrase_file).unwrap();
-    let laptop = common::Person { home: world.path().join("laptop"), passphrase_file, address: desk.address.clone() };
-    laptop.ok(&["restore", file.to_str().unwrap()], "");
-    laptop.ok(&["sync"], "");
-    desk.ok(&["sync"], "");
+    let (desk, laptop, sam) = desk_and_laptop(&world, &stack);
 
     // Each device sends one note to Sam (asking for a receipt, the default).
     desk.ok(&["send", "--to", "sam", "--subject", "From the desk"], "Agenda for Thursday.\n");
@@ -1122,4 +1128,49 @@ fn notes_sent_from_the_other_device_are_listed_from_the_sent_folder_with_their_r
     assert!(rows.iter().all(|r| r["subject"] != "Forged note" && r["subject"] != "Plain note"), "{rows:#?}");
     let listed = desk.ok(&["sent"], "").stdout;
     assert!(!listed.contains("Forged") && !listed.contains("Plain"), "{listed}");
+}
+
+#[test]
+fn a_receipt_that_came_before_its_note_reached_the_sent_folder_is_accepted_once_the_note_is_there() {
+    let Some(stack) = mail_stack::start("a_receipt_that_came_before_its_note_reached_the_sent_folder") else {
+        return;
+    };
+    let world = World::new();
+    let (desk, laptop, sam) = desk_and_laptop(&world, &stack);
+    // The laptop cannot log in to IMAP when it sends: the note leaves by
+    // SMTP, its copy for the Sent folder waits.
+    let working = std::fs::read_to_string(laptop.config_path()).unwrap();
+    let (smtp, imap) = working.split_once("[imap]").unwrap();
+    let broken = format!("{smtp}[imap]{}", imap.replace(&format!("echo {}", mail_stack::PASSWORD), "echo wrong"));
+    laptop.edit_config(|_| broken);
+    let delivered_to_ada = stack.delivered("ada@practice.example").len();
+    let copies = sent_folder(&stack, "ada@practice.example").len();
+    let sent = laptop.ok(&["send", "--to", "sam", "--subject", "Copy comes later"], "Homework for next week.\n");
+    assert!(sent.stderr.contains("not stored yet"), "{sent:?}");
+    assert_eq!(sent_folder(&stack, "ada@practice.example").len(), copies, "no copy in the Sent folder yet");
+
+    stack.wait_delivered("sam@client.example", 1);
+    sam.ok(&["sync"], "");
+    assert!(sam.ok(&["read", "1"], "").stderr.contains("sent a signed read receipt to ada"));
+    stack.wait_delivered("ada@practice.example", delivered_to_ada + 1);
+    // The desk gets the receipt before it can know the note.
+    let early = desk.ok(&["sync"], "");
+    assert!(early.stderr.contains("which you never sent"), "{early:?}");
+    assert!(sent_rows(&desk).is_empty());
+
+    // The laptop logs in again: the copy reaches the Sent folder.
+    laptop.edit_config(|_| working);
+    laptop.ok(&["sync"], "");
+    assert_eq!(sent_folder(&stack, "ada@practice.example").len(), copies + 1);
+    let late = desk.ok(&["sync"], "");
+    assert!(late.stdout.contains("\"Copy comes later\" was read by sam"), "{late:?}");
+    assert!(late.stdout.contains("1 message(s) you sent from your other device"), "{late:?}");
+    let rows = sent_rows(&desk);
+    assert_eq!(rows.len(), 1, "{rows:#?}");
+    assert_eq!((&rows[0]["state"], &rows[0]["read_by"]), (&"read".into(), &"sam@client.example".into()));
+    // `status` no longer lists the receipt as rejected.
+    let status: serde_json::Value = serde_json::from_str(&desk.ok(&["status", "1", "--json"], "").stdout).unwrap();
+    assert_eq!(status["rejected_receipts"], serde_json::json!([]), "{status}");
+    assert_eq!(status["digest_matches"], true, "{status}");
+    assert!(sent_rows(&laptop).iter().all(|r| r["state"] == "read"));
 }
