@@ -210,9 +210,18 @@ impl<'a> Receiver<'a> {
             return Ok(());
         };
         // A note to the user's devices reaches them through the inbox, and
-        // is no record of a client; one listed already is not listed twice.
-        let device_note = opened.content.as_ref().is_some_and(|c| c.device_note.is_some());
-        if device_note || self.sent.sent.iter().any(|s| s.message_id == note.message_id) {
+        // is no record of a client.
+        if note.kind == Outgoing::DeviceNote {
+            return Ok(());
+        }
+        // One listed already is not listed twice; its copy here is known
+        // from now on without being fetched (it may be from before copies
+        // were known by their outer Message-ID).
+        if let Some(listed) = self.sent.sent.iter_mut().find(|s| s.message_id == note.message_id) {
+            if listed.outer_message_id.is_none() && note.outer_message_id.is_some() {
+                listed.outer_message_id = note.outer_message_id;
+                self.sent_changed = true;
+            }
             return Ok(());
         }
         let (message_id, counted) = (note.message_id.clone(), note.kind == Outgoing::Message);
@@ -253,8 +262,10 @@ impl<'a> Receiver<'a> {
     }
 
     /// Makes what was read from the sent folder durable, with its cursor:
-    /// the sent list and the cursor in one write, then the receipts checked
-    /// again (a crash between them leaves the notes read, as they are).
+    /// the sent list and the cursor in one write, then the inbox whose
+    /// receipts were checked again (a crash between the two leaves the
+    /// notes read, as they are, and only the inbox's record of the receipt
+    /// as it was).
     fn commit_sent_folder(&mut self, cursor: &Cursor) -> Result<()> {
         if self.sent_changed || self.sent.folder_cursor != *cursor {
             self.sent.folder_cursor = cursor.clone();
@@ -481,6 +492,85 @@ mod tests {
             }
         }
         raw
+    }
+
+    #[test]
+    fn only_the_users_own_signed_messages_from_the_sent_folder_are_listed_and_each_once() {
+        use crate::message::device_sync::{self, DeviceNote};
+        use crate::message::receipt::{self as wire, ReceiptDraft, Sending};
+        let dir = tempfile::tempdir().unwrap();
+        let ada = keys::generate("Ada", "ada@practice.example").unwrap();
+        let sam = keys::generate("Sam", "sam@client.example").unwrap();
+        // Someone else's key with Ada's address on it.
+        let mallory = keys::generate("Ada", "ada@practice.example").unwrap();
+        let store = Store::create(&Home::at(dir.path()), &"passphrase".to_string().into(), &ada, Some(10)).unwrap();
+        let config: Config = toml::from_str("[account]\nname = \"Ada\"\naddress = \"ada@practice.example\"\n").unwrap();
+        let draft = |subject: &str| Draft {
+            from_name: "Ada".into(),
+            from_address: "ada@practice.example".into(),
+            to_name: None,
+            to_address: "sam@client.example".into(),
+            subject: subject.into(),
+            body: "Notes.\n".into(),
+            attachments: Vec::new(),
+            message_id: crate::message::new_message_id("ada@practice.example"),
+            date: std::time::SystemTime::now(),
+            request_receipt: true,
+            in_reply_to: None,
+            references: Vec::new(),
+        };
+        let note = compose(&draft("From the laptop"), &ada, &sam).unwrap();
+        let forged = compose(&draft("Forged"), &mallory, &ada).unwrap().raw;
+        let receipt = ReceiptDraft {
+            from_name: "Ada".into(),
+            from_address: "ada@practice.example".into(),
+            to_address: "sam@client.example".into(),
+            original_message_id: "<from-sam@client.example>".into(),
+            original_subject: Some("Thursday".into()),
+            original_sha256: "00".repeat(32),
+            sending: Sending::Automatically,
+            message_id: crate::message::new_message_id("ada@practice.example"),
+            date: std::time::SystemTime::now(),
+        };
+        let receipt = wire::compose(&receipt, &ada, &sam).unwrap().raw;
+        let device_note = DeviceNote {
+            name: "Ada".into(),
+            address: "ada@practice.example".into(),
+            json: "{\"contacts\":[]}",
+            message_id: crate::message::new_message_id("ada@practice.example"),
+            date: std::time::SystemTime::now(),
+        };
+        let device_note = device_sync::compose(&device_note, &ada).unwrap().raw;
+        let plain = b"From: ada@practice.example\r\nTo: sam@client.example\r\nSubject: Plain\r\n\r\nhi\r\n".to_vec();
+
+        let mut receiver = Receiver::load(&store, &config).unwrap();
+        let batch = [note.raw.clone(), forged, receipt, device_note, plain, note.raw.clone()];
+        let batch = batch.into_iter().enumerate().map(|(i, raw)| Incoming { source_id: format!("sent:{i}"), raw });
+        let cursor = Cursor { uid_validity: Some(7), last_uid: 6 };
+        receiver.sent_folder().take(batch.collect(), &cursor).unwrap();
+        assert_eq!((receiver.report.sent_elsewhere, receiver.report.sent_folder_skipped), (1, 2));
+
+        let list = SentList::load(&store).unwrap();
+        assert_eq!(list.folder_cursor, cursor);
+        let messages: Vec<&Sent> = list.messages().collect();
+        assert_eq!(messages.len(), 1, "listed once: {:?}", list.sent);
+        let listed = messages[0];
+        assert_eq!(
+            (listed.id, listed.subject.as_str(), listed.to.as_str()),
+            (1, "From the laptop", "sam@client.example")
+        );
+        assert_eq!(listed.content_sha256.as_deref(), Some(note.content_sha256.as_str()), "what a receipt names");
+        assert!(listed.receipt_requested);
+        assert_eq!(listed.sent_copy, Some(SentCopy::Stored));
+        // The read receipt is kept, not listed; the note to the devices is neither.
+        let kinds: Vec<Outgoing> = list.sent.iter().map(|s| s.kind).collect();
+        assert_eq!(kinds, [Outgoing::Message, Outgoing::Receipt]);
+        assert_eq!(list.sent[1].receipt_for.as_deref(), Some("<from-sam@client.example>"));
+        // Known by its outer Message-ID from now on: not fetched again.
+        let outer = listed.outer_message_id.clone().unwrap();
+        assert!(receiver.sent_folder().has_copy(&outer));
+        // A receipt for it is accepted.
+        assert!(receiver.sent_subject(&listed.message_id).is_some());
     }
 
     #[test]

@@ -147,7 +147,8 @@ impl Run for Sync {
             }
             if report.sent_folder_skipped > 0 {
                 println!(
-                    "{} message(s) in the IMAP sent folder are not notes signed by your own key; they are not listed",
+                    "{} message(s) in the IMAP sent folder are not notes of yours sealpost can check (decrypted and \
+                     signed by your key, from your address); they are not listed",
                     report.sent_folder_skipped
                 );
             }
