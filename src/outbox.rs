@@ -211,12 +211,6 @@ impl SentList {
         self.messages().find(|s| s.message_id == message_id)
     }
 
-    /// Whether the copy in the sent folder with this outer Message-ID is
-    /// one listed here (this device sent it, or read it there before).
-    pub fn has_copy(&self, outer_message_id: &str) -> bool {
-        self.sent.iter().any(|s| s.outer_message_id.as_deref() == Some(outer_message_id))
-    }
-
     /// The number the next message gets: the numbers `sent` shows run 1, 2, 3.
     fn next_id(&self) -> u64 {
         self.messages().map(|s| s.id).max().unwrap_or(0) + 1

@@ -195,7 +195,8 @@ impl<'a> Receiver<'a> {
         // Signatures are checked against the user's own keys too: `open`
         // checks them against the contacts' keys only.
         let own = self.store.my_keys().iter().map(|c| c.clone().strip_secret_key_material()).collect();
-        SentFolder { receiver: self, own }
+        let copies = self.sent.sent.iter().filter_map(|s| s.outer_message_id.clone()).collect();
+        SentFolder { receiver: self, own, copies }
     }
 
     /// Takes one message from the sent folder into the sent list when it is
@@ -399,6 +400,9 @@ pub struct SentFolder<'r, 'a> {
     receiver: &'r mut Receiver<'a>,
     /// The user's own public keys, to check signatures against.
     own: Vec<Cert>,
+    /// The outer Message-IDs of what the sent list has (`has_copy` is asked
+    /// of every message listed in the folder).
+    copies: std::collections::BTreeSet<String>,
 }
 
 impl Sink for SentFolder<'_, '_> {
@@ -409,7 +413,7 @@ impl Sink for SentFolder<'_, '_> {
     }
 
     fn has_copy(&self, outer_message_id: &str) -> bool {
-        self.receiver.sent.has_copy(outer_message_id)
+        self.copies.contains(outer_message_id)
     }
 
     fn take(&mut self, batch: Vec<Incoming>, cursor: &Cursor) -> Result<()> {

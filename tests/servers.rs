@@ -1014,7 +1014,9 @@ fn a_second_device_restored_from_a_backup_gets_the_contacts_verified_on_the_firs
 fn desk_and_laptop(world: &World, stack: &MailStack) -> (common::Person, common::Person, common::Person) {
     let (desk, sam) = server_pair(world, stack);
     // No Sent folder on the server yet: nothing to read there, no error.
-    desk.ok(&["sync"], "");
+    assert!(!stack.path().join("mail/practice.example/ada/.Sent").exists());
+    let first = desk.ok(&["sync"], "");
+    assert_eq!(first.stderr, "", "{first:?}");
     let file = world.path().join("desk.backup");
     desk.ok(&["backup", file.to_str().unwrap()], "");
     let passphrase_file = world.path().join("laptop.pass");

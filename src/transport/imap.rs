@@ -120,7 +120,8 @@ impl Imap {
     fn fetch_folder(&mut self, folder: &str, cursor: &mut Cursor, sink: &mut dyn Sink, sent: bool) -> Result<()> {
         let mailbox = match self.session.examine(folder) {
             Ok(mailbox) => mailbox,
-            // No such folder: nothing was ever sent with a copy kept there.
+            // No such folder (nothing was sent with a copy kept there yet),
+            // or none this account may read: nothing to take from it.
             Err(imap::Error::No(_)) if sent => return Ok(()),
             Err(e) => return Err(e).with_context(|| format!("opening folder {folder}")),
         };
