@@ -201,6 +201,14 @@ impl Inbox {
         self.last_read.and_then(|id| self.messages().find(|e| e.id == id))
     }
 
+    /// Records what a check of a read receipt decided, when it is checked
+    /// again (the message it names became known).
+    pub fn set_receipt(&mut self, id: u64, checked: receipt::Checked) {
+        if let Some(entry) = self.entries.iter_mut().find(|e| e.id == id) {
+            entry.receipt = Some(checked);
+        }
+    }
+
     /// Records how a request for a read receipt was answered.
     pub fn set_answer(&mut self, id: u64, answer: Answer) {
         if let Some(entry) = self.entries.iter_mut().find(|e| e.id == id) {

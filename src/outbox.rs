@@ -34,6 +34,7 @@ use sha2::{Digest, Sha256};
 
 use crate::contacts::now;
 use crate::store::Store;
+use crate::transport::imap::Cursor;
 use crate::transport::{Refused, Transport};
 
 const FOLDER: &str = "outbox";
@@ -135,6 +136,10 @@ pub struct Sent {
     /// folder to keep one in (or for messages sent before this was kept).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sent_copy: Option<SentCopy>,
+    /// The Message-ID of the wire headers (a random one, not the protected
+    /// one): how the copy in the sent folder is known without opening it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub outer_message_id: Option<String>,
 }
 
 /// Where the copy of a sent message in the IMAP sent folder stands.
@@ -174,6 +179,10 @@ pub struct ReadReceipt {
 #[derive(Serialize, Deserialize, Default)]
 pub struct SentList {
     pub sent: Vec<Sent>,
+    /// Where reading the IMAP sent folder stands (see `receive`): saved
+    /// with the notes read from it, in one write.
+    #[serde(default)]
+    pub folder_cursor: Cursor,
 }
 
 impl SentList {
@@ -204,6 +213,23 @@ impl SentList {
     /// A sent message (not a receipt) by its Message-ID.
     pub fn find(&self, message_id: &str) -> Option<&Sent> {
         self.messages().find(|s| s.message_id == message_id)
+    }
+
+    /// The number the next message gets: the numbers `sent` shows run 1, 2, 3.
+    fn next_id(&self) -> u64 {
+        self.messages().map(|s| s.id).max().unwrap_or(0) + 1
+    }
+
+    /// Adds what the user sent from another device, read from the sent
+    /// folder: its raw copy is kept as for what is sent here, and a
+    /// message is numbered like any. The caller has checked that it is
+    /// new, and saves the list.
+    pub fn add_from_folder(&mut self, store: &Store, mut sent: Sent, raw: &[u8]) -> Result<()> {
+        store.write_bytes(&sent_copy_name(&sent.message_id), raw)?;
+        sent.id = if sent.kind == Outgoing::Message && sent.receipt_for.is_none() { self.next_id() } else { 0 };
+        sent.sent_copy = Some(SentCopy::Stored);
+        self.sent.push(sent);
+        Ok(())
     }
 
     /// Records an accepted receipt. The first one counts: a later receipt
@@ -492,11 +518,7 @@ fn record_sent(store: &Store, queued: &Queued, sent_copy: bool) -> Result<()> {
     store.write_bytes(&sent_copy_name(&queued.message_id), queued.raw.as_bytes())?;
     list.sent.push(Sent {
         // Only messages are numbered: the numbers `sent` shows run 1, 2, 3.
-        id: if queued.kind == Outgoing::Message && queued.receipt_for.is_none() {
-            list.messages().map(|s| s.id).max().unwrap_or(0) + 1
-        } else {
-            0
-        },
+        id: if queued.kind == Outgoing::Message && queued.receipt_for.is_none() { list.next_id() } else { 0 },
         message_id: queued.message_id.clone(),
         to: queued.to.clone(),
         subject: queued.subject.clone(),
@@ -508,6 +530,7 @@ fn record_sent(store: &Store, queued: &Queued, sent_copy: bool) -> Result<()> {
         kind: queued.kind,
         read: None,
         sent_copy: sent_copy.then_some(SentCopy::Pending),
+        outer_message_id: outer_message_id(queued.raw.as_bytes()),
     });
     list.save(store)
 }

@@ -11,10 +11,24 @@
 //! contacts first, then the inbox with the fetch cursor. A sync killed half
 //! way keeps every batch it finished; a batch it did not finish is fetched
 //! again, and the inbox's duplicate check keeps it from being stored twice.
+//!
+//! The IMAP sent folder is read here too (`SentFolder`), for what the user
+//! sent from another device of theirs (a second device restored from a
+//! backup holds the same key). Every message sealpost sends is encrypted to
+//! the sender as well, so such a note opens with the user's own key; it is
+//! taken into the sent list only when it decrypts, is signed by one of the
+//! user's own keys, and its protected From is the user's address. Anyone
+//! can put a message claiming that From into the folder (anyone with the
+//! account's password, or a server rule); without the user's signature it
+//! is skipped and counted, never listed. A receipt for such a note is then
+//! accepted like any other: one rejected before the note was known (it
+//! came before the note's copy reached the folder) is checked again when
+//! the note is taken.
 
 use std::io::IsTerminal;
 
 use anyhow::Result;
+use sequoia_openpgp::Cert;
 
 use crate::config::Config;
 use crate::contacts::Contacts;
@@ -22,8 +36,8 @@ use crate::inbox::{Inbox, Kind};
 use crate::join::Handshaker;
 use crate::key_change::{self, Noticed};
 use crate::message::compose::sha256_hex;
-use crate::message::{judge, open, Seal, Status};
-use crate::outbox::{ReadReceipt, SentList};
+use crate::message::{judge, open, open_with, Opened, Seal, Status};
+use crate::outbox::{Outgoing, ReadReceipt, Sent, SentCopy, SentList};
 use crate::receipt::{self, Verdict};
 use crate::sanitize;
 use crate::store::Store;
@@ -47,6 +61,14 @@ pub struct Report {
     pub handshakes: Vec<String>,
     /// One line per note from the user's other device.
     pub devices: Vec<String>,
+    /// Messages the user sent from another device, read from the sent
+    /// folder and added to the sent list (read receipts and other steps
+    /// sent on the user's behalf are added but not counted).
+    pub sent_elsewhere: usize,
+    /// Messages in the sent folder that are not notes signed by the user's
+    /// own key (mail from another program, anything put there by someone
+    /// else): left alone, never listed.
+    pub sent_folder_skipped: usize,
 }
 
 /// Receives messages into the store.
@@ -57,6 +79,8 @@ pub struct Receiver<'a> {
     sent: SentList,
     pub handshaker: Handshaker<'a>,
     pub report: Report,
+    /// The user's address (normalized): the protected From of their notes.
+    address: String,
     sent_changed: bool,
     contacts_changed: bool,
     /// Whether a message was handled since the last commit.
@@ -74,6 +98,7 @@ impl<'a> Receiver<'a> {
             sent: SentList::load(store)?,
             handshaker: Handshaker::load(store, config)?,
             report: Report::default(),
+            address: crate::keys::normalize_address(&config.account.address),
             sent_changed: false,
             contacts_changed: false,
             inbox_changed: false,
@@ -160,6 +185,101 @@ impl<'a> Receiver<'a> {
         Ok(())
     }
 
+    /// Where reading the sent folder stands, as last committed.
+    pub fn sent_folder_cursor(&self) -> Cursor {
+        self.sent.folder_cursor.clone()
+    }
+
+    /// This receiver as the sink for the sent folder.
+    pub fn sent_folder(&mut self) -> SentFolder<'_, 'a> {
+        // Signatures are checked against the user's own keys too: `open`
+        // checks them against the contacts' keys only.
+        let own = self.store.my_keys().iter().map(|c| c.clone().strip_secret_key_material()).collect();
+        let copies = self.sent.sent.iter().filter_map(|s| s.outer_message_id.clone()).collect();
+        SentFolder { receiver: self, own, copies }
+    }
+
+    /// Takes one message from the sent folder into the sent list when it is
+    /// a note the user sent (see the module's doc), from another device
+    /// (this device's own are listed already). Errors are only those of the
+    /// store itself.
+    fn accept_sent(&mut self, message: &Incoming, own: &[Cert]) -> Result<()> {
+        let me = self.store.my_keys();
+        let (opened, _) = open_with(&message.raw, me, &self.contacts, own.to_vec(), &[]);
+        let Some(note) = own_note(&opened, me, &self.address) else {
+            self.report.sent_folder_skipped += 1;
+            return Ok(());
+        };
+        // A note to the user's devices reaches them through the inbox, and
+        // is no record of a client.
+        if note.kind == Outgoing::DeviceNote {
+            return Ok(());
+        }
+        // One listed already is not listed twice; its copy here is known
+        // from now on without being fetched (it may be from before copies
+        // were known by their outer Message-ID).
+        if let Some(listed) = self.sent.sent.iter_mut().find(|s| s.message_id == note.message_id) {
+            if listed.outer_message_id.is_none() && note.outer_message_id.is_some() {
+                listed.outer_message_id = note.outer_message_id;
+                self.sent_changed = true;
+            }
+            return Ok(());
+        }
+        let (message_id, counted) = (note.message_id.clone(), note.kind == Outgoing::Message);
+        self.sent.add_from_folder(self.store, note, &message.raw)?;
+        self.sent_changed = true;
+        if counted {
+            self.report.sent_elsewhere += 1;
+            self.check_receipts_again(&message_id);
+        }
+        Ok(())
+    }
+
+    /// Accepts the receipts rejected earlier for `message_id` because it was
+    /// not known then, now that it is (they are checked in full again).
+    fn check_receipts_again(&mut self, message_id: &str) {
+        let rejected: Vec<u64> = self
+            .inbox
+            .entries()
+            .iter()
+            .filter(|e| {
+                e.receipt.as_ref().is_some_and(|r| !r.accepted && r.original_message_id.as_deref() == Some(message_id))
+            })
+            .map(|e| e.id)
+            .collect();
+        for id in rejected {
+            // A copy that cannot be read stays as it was recorded.
+            let Ok(raw) = self.inbox.raw(self.store, id) else { continue };
+            let opened = open(&raw, self.store.my_keys(), &self.contacts);
+            let verdict = receipt::check(&opened, &self.contacts, &self.sent);
+            if let Verdict::Accepted { original, receipt } = &verdict {
+                self.inbox.set_receipt(id, verdict.record());
+                self.inbox_changed = true;
+                if self.sent.mark_read(original, receipt.clone()) {
+                    self.report.accepted.push((original.clone(), receipt.clone()));
+                }
+            }
+        }
+    }
+
+    /// Makes what was read from the sent folder durable, with its cursor:
+    /// the sent list and the cursor in one write, then the inbox whose
+    /// receipts were checked again (a crash between the two leaves the
+    /// notes read, as they are, and only the inbox's record of the receipt
+    /// as it was).
+    fn commit_sent_folder(&mut self, cursor: &Cursor) -> Result<()> {
+        if self.sent_changed || self.sent.folder_cursor != *cursor {
+            self.sent.folder_cursor = cursor.clone();
+            self.sent.save(self.store)?;
+            self.sent_changed = false;
+        }
+        if self.inbox_changed {
+            self.inbox.save(self.store)?;
+            self.inbox_changed = false;
+        }
+        Ok(())
+    }
+
     /// Makes everything received so far durable, with the fetch cursor.
     /// The sent list first: a crash before the inbox is saved fetches the
     /// receipts again, and marking a message read twice changes nothing.
@@ -220,6 +340,87 @@ impl Sink for Receiver<'_> {
         self.commit(cursor)?;
         self.show_progress(batch.len());
         Ok(())
+    }
+}
+
+/// The sent list entry for `opened`, a message from the sent folder, when
+/// it is a note the user sent: decrypted, signed by one of the user's own
+/// keys (`me`), from the user's `address` in the protected From, with a
+/// protected Message-ID and one recipient.
+fn own_note(opened: &Opened, me: &[Cert], address: &str) -> Option<Sent> {
+    let content = opened.content.as_ref()?;
+    let Seal::Signed { signer } = &opened.seal else { return None };
+    if !me.iter().any(|cert| cert.fingerprint().to_hex() == *signer) {
+        return None;
+    }
+    if content.from_address.as_deref() != Some(address) {
+        return None;
+    }
+    let message_id = content.message_id.clone()?;
+    let [to] = &content.to[..] else { return None };
+    let receipt_for = content.report.as_ref().map(|r| r.original_message_id.clone().unwrap_or_default());
+    let kind = if receipt_for.is_some() {
+        Outgoing::Receipt
+    } else if content.handshake.is_some() {
+        Outgoing::Handshake
+    } else if content.key_update.is_some() {
+        Outgoing::Announcement
+    } else if content.device_note.is_some() {
+        Outgoing::DeviceNote
+    } else {
+        Outgoing::Message
+    };
+    let subject = match &receipt_for {
+        Some(original) => format!("read receipt for {original}"),
+        None => content.subject.clone().unwrap_or_default(),
+    };
+    // The protected Date and the signature's time are the sender's own,
+    // signed: the closest there is to when it was written and sent.
+    let written = content.date.or(opened.signed_at).unwrap_or(0).max(0) as u64;
+    let signed = opened.signed_at.map_or(written, |at| at.max(0) as u64);
+    Some(Sent {
+        id: 0,
+        message_id,
+        to: to.clone(),
+        subject,
+        created_at: written,
+        sent_at: signed,
+        content_sha256: opened.content_sha256.clone(),
+        receipt_requested: content.receipt_requested,
+        receipt_for,
+        kind,
+        read: None,
+        sent_copy: Some(SentCopy::Stored),
+        outer_message_id: opened.outer.message_id.clone(),
+    })
+}
+
+/// The receiver taking the sent folder (see the module's doc).
+pub struct SentFolder<'r, 'a> {
+    receiver: &'r mut Receiver<'a>,
+    /// The user's own public keys, to check signatures against.
+    own: Vec<Cert>,
+    /// The outer Message-IDs of what the sent list has (`has_copy` is asked
+    /// of every message listed in the folder).
+    copies: std::collections::BTreeSet<String>,
+}
+
+impl Sink for SentFolder<'_, '_> {
+    fn is_known(&self, _source_id: &str) -> bool {
+        // Known by what the messages are, not where they are: after a
+        // changed UIDVALIDITY, what was taken is known by its Message-ID.
+        false
+    }
+
+    fn has_copy(&self, outer_message_id: &str) -> bool {
+        self.copies.contains(outer_message_id)
+    }
+
+    fn take(&mut self, batch: Vec<Incoming>, cursor: &Cursor) -> Result<()> {
+        for message in &batch {
+            self.receiver.accept_sent(message, &self.own)?;
+        }
+        self.receiver.commit_sent_folder(cursor)
     }
 }
 
@@ -295,6 +496,85 @@ mod tests {
             }
         }
         raw
+    }
+
+    #[test]
+    fn only_the_users_own_signed_messages_from_the_sent_folder_are_listed_and_each_once() {
+        use crate::message::device_sync::{self, DeviceNote};
+        use crate::message::receipt::{self as wire, ReceiptDraft, Sending};
+        let dir = tempfile::tempdir().unwrap();
+        let ada = keys::generate("Ada", "ada@practice.example").unwrap();
+        let sam = keys::generate("Sam", "sam@client.example").unwrap();
+        // Someone else's key with Ada's address on it.
+        let mallory = keys::generate("Ada", "ada@practice.example").unwrap();
+        let store = Store::create(&Home::at(dir.path()), &"passphrase".to_string().into(), &ada, Some(10)).unwrap();
+        let config: Config = toml::from_str("[account]\nname = \"Ada\"\naddress = \"ada@practice.example\"\n").unwrap();
+        let draft = |subject: &str| Draft {
+            from_name: "Ada".into(),
+            from_address: "ada@practice.example".into(),
+            to_name: None,
+            to_address: "sam@client.example".into(),
+            subject: subject.into(),
+            body: "Notes.\n".into(),
+            attachments: Vec::new(),
+            message_id: crate::message::new_message_id("ada@practice.example"),
+            date: std::time::SystemTime::now(),
+            request_receipt: true,
+            in_reply_to: None,
+            references: Vec::new(),
+        };
+        let note = compose(&draft("From the laptop"), &ada, &sam).unwrap();
+        let forged = compose(&draft("Forged"), &mallory, &ada).unwrap().raw;
+        let receipt = ReceiptDraft {
+            from_name: "Ada".into(),
+            from_address: "ada@practice.example".into(),
+            to_address: "sam@client.example".into(),
+            original_message_id: "<from-sam@client.example>".into(),
+            original_subject: Some("Thursday".into()),
+            original_sha256: "00".repeat(32),
+            sending: Sending::Automatically,
+            message_id: crate::message::new_message_id("ada@practice.example"),
+            date: std::time::SystemTime::now(),
+        };
+        let receipt = wire::compose(&receipt, &ada, &sam).unwrap().raw;
+        let device_note = DeviceNote {
+            name: "Ada".into(),
+            address: "ada@practice.example".into(),
+            json: "{\"contacts\":[]}",
+            message_id: crate::message::new_message_id("ada@practice.example"),
+            date: std::time::SystemTime::now(),
+        };
+        let device_note = device_sync::compose(&device_note, &ada).unwrap().raw;
+        let plain = b"From: ada@practice.example\r\nTo: sam@client.example\r\nSubject: Plain\r\n\r\nhi\r\n".to_vec();
+
+        let mut receiver = Receiver::load(&store, &config).unwrap();
+        let batch = [note.raw.clone(), forged, receipt, device_note, plain, note.raw.clone()];
+        let batch = batch.into_iter().enumerate().map(|(i, raw)| Incoming { source_id: format!("sent:{i}"), raw });
+        let cursor = Cursor { uid_validity: Some(7), last_uid: 6 };
+        receiver.sent_folder().take(batch.collect(), &cursor).unwrap();
+        assert_eq!((receiver.report.sent_elsewhere, receiver.report.sent_folder_skipped), (1, 2));
+
+        let list = SentList::load(&store).unwrap();
+        assert_eq!(list.folder_cursor, cursor);
+        let messages: Vec<&Sent> = list.messages().collect();
+        assert_eq!(messages.len(), 1, "listed once: {:?}", list.sent);
+        let listed = messages[0];
+        assert_eq!(
+            (listed.id, listed.subject.as_str(), listed.to.as_str()),
+            (1, "From the laptop", "sam@client.example")
+        );
+        assert_eq!(listed.content_sha256.as_deref(), Some(note.content_sha256.as_str()), "what a receipt names");
+        assert!(listed.receipt_requested);
+        assert_eq!(listed.sent_copy, Some(SentCopy::Stored));
+        // The read receipt is kept, not listed; the note to the devices is neither.
+        let kinds: Vec<Outgoing> = list.sent.iter().map(|s| s.kind).collect();
+        assert_eq!(kinds, [Outgoing::Message, Outgoing::Receipt]);
+        assert_eq!(list.sent[1].receipt_for.as_deref(), Some("<from-sam@client.example>"));
+        // Known by its outer Message-ID from now on: not fetched again.
+        let outer = listed.outer_message_id.clone().unwrap();
+        assert!(receiver.sent_folder().has_copy(&outer));
+        // A receipt for it is accepted.
+        assert!(receiver.sent_subject(&listed.message_id).is_some());
     }
 
     #[test]

@@ -1157,3 +1157,171 @@ fn read_receipts_go_both_ways_with_a_real_delta_chat() {
     let state = sam.ask(&format!("wait-read {}", reply["msg_id"]));
     assert_eq!(state["state"], 28, "Delta Chat shows its message read: {state}");
 }
+
+/// Ada's desk, with Sam verified, and her laptop restored from the desk's
+/// backup; both have synced once since (and know of each other).
+fn desk_and_laptop(world: &World, stack: &MailStack) -> (common::Person, common::Person, common::Person) {
+    let (desk, sam) = server_pair(world, stack);
+    // No Sent folder on the server yet: nothing to read there, no error.
+    assert!(!stack.path().join("mail/practice.example/ada/.Sent").exists());
+    let first = desk.ok(&["sync"], "");
+    assert_eq!(first.stderr, "", "{first:?}");
+    let file = world.path().join("desk.backup");
+    desk.ok(&["backup", file.to_str().unwrap()], "");
+    let passphrase_file = world.path().join("laptop.pass");
+    std::fs::copy(&desk.passphrase_file, &passphrase_file).unwrap();
+    let laptop = common::Person { home: world.path().join("laptop"), passphrase_file, address: desk.address.clone() };
+    laptop.ok(&["restore", file.to_str().unwrap()], "");
+    laptop.ok(&["sync"], "");
+    desk.ok(&["sync"], "");
+    (desk, laptop, sam)
+}
+
+/// The rows of `sent --json`.
+fn sent_rows(person: &common::Person) -> Vec<serde_json::Value> {
+    let listed: serde_json::Value = serde_json::from_str(&person.ok(&["sent", "--json"], "").stdout).unwrap();
+    listed["messages"].as_array().unwrap().clone()
+}
+
+fn row<'a>(rows: &'a [serde_json::Value], subject: &str) -> &'a serde_json::Value {
+    let found: Vec<_> = rows.iter().filter(|r| r["subject"] == subject).collect();
+    assert_eq!(found.len(), 1, "one row for {subject:?} in {rows:#?}");
+    found[0]
+}
+
+#[test]
+fn notes_sent_from_the_other_device_are_listed_from_the_sent_folder_with_their_receipts() {
+    let Some(stack) =
+        mail_stack::start("notes_sent_from_the_other_device_are_listed_from_the_sent_folder_with_their_receipts")
+    else {
+        return;
+    };
+    let world = World::new();
+    let (desk, laptop, sam) = desk_and_laptop(&world, &stack);
+
+    // Each device sends one note to Sam (asking for a receipt, the default).
+    desk.ok(&["send", "--to", "sam", "--subject", "From the desk"], "Agenda for Thursday.\n");
+    laptop.ok(&["send", "--to", "sam", "--subject", "From the laptop"], "Notes of our session.\n");
+    stack.wait_delivered("sam@client.example", 2);
+    let delivered_to_ada = stack.delivered("ada@practice.example").len();
+    sam.ok(&["sync"], "");
+    let inbox: serde_json::Value = serde_json::from_str(&sam.ok(&["inbox", "--json"], "").stdout).unwrap();
+    for message in inbox["messages"].as_array().unwrap() {
+        let read = sam.ok(&["read", &message["id"].to_string()], "");
+        assert!(read.stderr.contains("sent a signed read receipt to ada"), "{read:?}");
+    }
+    stack.wait_delivered("ada@practice.example", delivered_to_ada + 2);
+
+    // The desk lists the laptop's note beside its own, and both as read.
+    let synced = desk.ok(&["sync"], "");
+    assert!(synced.stdout.contains("\"From the laptop\" was read by sam"), "{synced:?}");
+    assert!(synced.stdout.contains("\"From the desk\" was read by sam"), "{synced:?}");
+    // The laptop, which sent it, accepts its receipt too, and lists the desk's.
+    laptop.ok(&["sync"], "");
+    for device in [&desk, &laptop] {
+        let rows = sent_rows(device);
+        assert_eq!(rows.len(), 2, "{rows:#?}");
+        for subject in ["From the desk", "From the laptop"] {
+            let note = row(&rows, subject);
+            assert_eq!(note["state"], "read", "{note}");
+            assert_eq!(note["read_by"], "sam@client.example", "{note}");
+            assert_eq!(note["receipt_signer"], sam.fingerprint().as_str(), "{note}");
+            assert_eq!(note["to"], "sam@client.example", "{note}");
+            assert_eq!(note["contact"], "sam", "{note}");
+            assert_eq!(note["receipt_requested"], true, "{note}");
+        }
+        let listed = device.ok(&["sent"], "").stdout;
+        assert!(listed.lines().any(|l| l.contains("From the laptop") && l.contains("read ")), "{listed}");
+        let id = row(&rows, "From the laptop")["id"].to_string();
+        let status: serde_json::Value =
+            serde_json::from_str(&device.ok(&["status", &id, "--json"], "").stdout).unwrap();
+        assert_eq!((&status["subject"], &status["digest_matches"]), (&"From the laptop".into(), &true.into()));
+    }
+    // Read again, nothing is listed twice.
+    desk.ok(&["sync"], "");
+    laptop.ok(&["sync"], "");
+    assert_eq!(sent_rows(&desk).len(), 2);
+    assert_eq!(sent_rows(&laptop).len(), 2);
+
+    // A message put into the desk's Sent folder that claims Ada's address
+    // but is signed by another key (and encrypted to Ada, so it decrypts)
+    // is not a note of hers, nor is an ordinary mail from her address.
+    let ada_cert = sealpost::store::Store::public_cert(&sealpost::home::Home::at(&desk.home)).unwrap();
+    let mallory = sealpost::keys::generate("Dr. Ada Moss", "ada@practice.example").unwrap();
+    let forged = sealpost::message::Draft {
+        from_name: "Dr. Ada Moss".into(),
+        from_address: "ada@practice.example".into(),
+        to_name: None,
+        to_address: "sam@client.example".into(),
+        subject: "Forged note".into(),
+        body: "Never written by Ada.\n".into(),
+        attachments: Vec::new(),
+        message_id: sealpost::message::new_message_id("ada@practice.example"),
+        date: std::time::SystemTime::now(),
+        request_receipt: true,
+        in_reply_to: None,
+        references: Vec::new(),
+    };
+    let forged = sealpost::message::compose(&forged, &mallory, &ada_cert).unwrap().raw;
+    let plain = b"From: ada@practice.example\r\nTo: sam@client.example\r\nSubject: Plain note\r\n\
+        Message-ID: <plain@practice.example>\r\n\r\nNot sealed.\r\n"
+        .to_vec();
+    let sent_new = stack.path().join("mail/practice.example/ada/.Sent/new");
+    std::fs::write(sent_new.join("forged.test"), forged).unwrap();
+    std::fs::write(sent_new.join("plain.test"), plain).unwrap();
+    std::process::Command::new("chown").args(["-R", "mail:mail"]).arg(&sent_new).status().unwrap();
+    let synced = desk.ok(&["sync", "--json"], "");
+    let summary: serde_json::Value = serde_json::from_str(&synced.stdout).unwrap();
+    assert_eq!(summary["sent_folder_skipped"], 2, "{summary}");
+    assert_eq!(summary["sent_elsewhere"], 0, "{summary}");
+    let rows = sent_rows(&desk);
+    assert_eq!(rows.len(), 2, "{rows:#?}");
+    assert!(rows.iter().all(|r| r["subject"] != "Forged note" && r["subject"] != "Plain note"), "{rows:#?}");
+    let listed = desk.ok(&["sent"], "").stdout;
+    assert!(!listed.contains("Forged") && !listed.contains("Plain"), "{listed}");
+}
+
+#[test]
+fn a_receipt_that_came_before_its_note_reached_the_sent_folder_is_accepted_once_the_note_is_there() {
+    let Some(stack) = mail_stack::start("a_receipt_that_came_before_its_note_reached_the_sent_folder") else {
+        return;
+    };
+    let world = World::new();
+    let (desk, laptop, sam) = desk_and_laptop(&world, &stack);
+    // The laptop cannot log in to IMAP when it sends: the note leaves by
+    // SMTP, its copy for the Sent folder waits.
+    let working = std::fs::read_to_string(laptop.config_path()).unwrap();
+    let (smtp, imap) = working.split_once("[imap]").unwrap();
+    let broken = format!("{smtp}[imap]{}", imap.replace(&format!("echo {}", mail_stack::PASSWORD), "echo wrong"));
+    laptop.edit_config(|_| broken);
+    let delivered_to_ada = stack.delivered("ada@practice.example").len();
+    let copies = sent_folder(&stack, "ada@practice.example").len();
+    let sent = laptop.ok(&["send", "--to", "sam", "--subject", "Copy comes later"], "Homework for next week.\n");
+    assert!(sent.stderr.contains("not stored yet"), "{sent:?}");
+    assert_eq!(sent_folder(&stack, "ada@practice.example").len(), copies, "no copy in the Sent folder yet");
+
+    stack.wait_delivered("sam@client.example", 1);
+    sam.ok(&["sync"], "");
+    assert!(sam.ok(&["read", "1"], "").stderr.contains("sent a signed read receipt to ada"));
+    stack.wait_delivered("ada@practice.example", delivered_to_ada + 1);
+    // The desk gets the receipt before it can know the note.
+    let early = desk.ok(&["sync"], "");
+    assert!(early.stderr.contains("which you never sent"), "{early:?}");
+    assert!(sent_rows(&desk).is_empty());
+
+    // The laptop logs in again: the copy reaches the Sent folder.
+    laptop.edit_config(|_| working);
+    laptop.ok(&["sync"], "");
+    assert_eq!(sent_folder(&stack, "ada@practice.example").len(), copies + 1);
+    let late = desk.ok(&["sync"], "");
+    assert!(late.stdout.contains("\"Copy comes later\" was read by sam"), "{late:?}");
+    assert!(late.stdout.contains("1 message(s) you sent from your other device"), "{late:?}");
+    let rows = sent_rows(&desk);
+    assert_eq!(rows.len(), 1, "{rows:#?}");
+    assert_eq!((&rows[0]["state"], &rows[0]["read_by"]), (&"read".into(), &"sam@client.example".into()));
+    // `status` no longer lists the receipt as rejected.
+    let status: serde_json::Value = serde_json::from_str(&desk.ok(&["status", "1", "--json"], "").stdout).unwrap();
+    assert_eq!(status["rejected_receipts"], serde_json::json!([]), "{status}");
+    assert_eq!(status["digest_matches"], true, "{status}");
+    assert!(sent_rows(&laptop).iter().all(|r| r["state"] == "read"));
+}

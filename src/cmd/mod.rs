@@ -38,6 +38,9 @@ use crate::transport::maildir::{Drop, Maildir};
 use crate::transport::smtp::Smtp;
 use crate::transport::{SentCopy, Source, Submission, Transport};
 
+/// The IMAP folder for copies of sent messages when the config names none.
+const SENT_FOLDER: &str = "Sent";
+
 /// What every command gets: where the identity lives and how to unlock it.
 pub struct Session {
     pub home: Home,
@@ -93,7 +96,7 @@ impl Session {
                     let (user, pass) = self.credentials.get(store, config, Role::Imap, imap)?;
                     let imap = imap.clone();
                     Some(SentCopy {
-                        folder: imap.sent_folder.clone().unwrap_or_else(|| "Sent".to_string()),
+                        folder: imap.sent_folder.clone().unwrap_or_else(|| SENT_FOLDER.to_string()),
                         open: Box::new(move || Ok(crate::transport::imap::login(&imap, &user, &pass)?.0)),
                         session: None,
                     })
@@ -158,7 +161,11 @@ impl Session {
         if let Some(server) = &config.imap {
             let (username, password) = self.credentials.get(store, config, Role::Imap, server)?;
             let (session, _) = crate::transport::imap::login(server, &username, &password)?;
-            return Ok(Box::new(Imap::new(session, server.folder.as_deref().unwrap_or("INBOX"))));
+            let folder = server.folder.as_deref().unwrap_or("INBOX");
+            // The folder sent copies go to (see `transport`), unless it is
+            // the one read as the inbox.
+            let sent = Some(server.sent_folder.as_deref().unwrap_or(SENT_FOLDER)).filter(|sent| *sent != folder);
+            return Ok(Box::new(Imap::new(session, folder, sent)));
         }
         match &config.maildir {
             Some(maildir) => Ok(Box::new(Maildir::create(&maildir.inbox)?)),

@@ -37,6 +37,14 @@ impl Run for Sync {
 
         let mut receiver = Receiver::load(&store, &config)?;
         let mut source = session.source(&config, &store)?;
+        // The sent folder before the inbox: a read receipt in the inbox for
+        // a note sent from the user's other device is accepted only once
+        // that note is in the sent list. Reading it is not what the user ran
+        // sync for: when it fails, the inbox is still fetched.
+        let mut sent_cursor = receiver.sent_folder_cursor();
+        if let Err(e) = source.fetch_sent(&mut sent_cursor, &mut receiver.sent_folder()) {
+            warnings.push(format!("the IMAP sent folder could not be read ({e:#}); the next sync tries again"));
+        }
         let mut cursor = receiver.cursor();
         source.fetch_new(&mut cursor, &mut receiver)?;
         // Nothing new still records where fetching stands.
@@ -120,6 +128,8 @@ impl Run for Sync {
                 "revoked": noticed.revoked.iter().map(|c| c.alias.clone()).collect::<Vec<_>>(),
                 "handshakes": handshakes,
                 "devices": report.devices,
+                "sent_elsewhere": report.sent_elsewhere,
+                "sent_folder_skipped": report.sent_folder_skipped,
                 "warnings": warnings,
             });
             session.print_json(&summary)?;
@@ -127,6 +137,20 @@ impl Run for Sync {
             self.print(verified, unverified, plain, duplicates, accepted.len() + rejected.len());
             for line in handshakes.iter().chain(&report.devices) {
                 println!("{line}");
+            }
+            if report.sent_elsewhere > 0 {
+                println!(
+                    "{} message(s) you sent from your other device, read from the IMAP sent folder, are now listed \
+                     by `sealpost sent`",
+                    report.sent_elsewhere
+                );
+            }
+            if report.sent_folder_skipped > 0 {
+                println!(
+                    "{} message(s) in the IMAP sent folder are not notes of yours sealpost can check (decrypted and \
+                     signed by your key, from your address); they are not listed",
+                    report.sent_folder_skipped
+                );
             }
             for (original, receipt) in accepted {
                 let who = contacts.find(&receipt.reader).map_or(receipt.reader.as_str(), |c| c.alias.as_str());

@@ -82,15 +82,17 @@ fn tagged_reply(stream: &mut impl std::io::Read, tag: &str) -> Result<Vec<String
     }
 }
 
-/// Reads new messages from one folder.
+/// Reads new messages from one folder, and from the sent folder when there
+/// is one.
 pub struct Imap {
     session: Session,
     folder: String,
+    sent_folder: Option<String>,
 }
 
 impl Imap {
-    pub fn new(session: Session, folder: &str) -> Imap {
-        Imap { session, folder: folder.to_string() }
+    pub fn new(session: Session, folder: &str, sent_folder: Option<&str>) -> Imap {
+        Imap { session, folder: folder.to_string(), sent_folder: sent_folder.map(str::to_string) }
     }
 
     pub fn logout(mut self) {
@@ -100,7 +102,29 @@ impl Imap {
 
 impl Source for Imap {
     fn fetch_new(&mut self, cursor: &mut Cursor, sink: &mut dyn Sink) -> Result<()> {
-        let mailbox = self.session.examine(&self.folder).with_context(|| format!("opening folder {}", self.folder))?;
+        let folder = self.folder.clone();
+        self.fetch_folder(&folder, cursor, sink, false)
+    }
+
+    fn fetch_sent(&mut self, cursor: &mut Cursor, sink: &mut dyn Sink) -> Result<()> {
+        let Some(folder) = self.sent_folder.clone() else { return Ok(()) };
+        self.fetch_folder(&folder, cursor, sink, true)
+    }
+}
+
+impl Imap {
+    /// Hands the new messages of `folder` to `sink` (see `Source`). For the
+    /// sent folder (`sent`), a folder that does not exist yet holds
+    /// nothing, and the outer Message-IDs are listed first so that copies
+    /// the sink has are not fetched at all.
+    fn fetch_folder(&mut self, folder: &str, cursor: &mut Cursor, sink: &mut dyn Sink, sent: bool) -> Result<()> {
+        let mailbox = match self.session.examine(folder) {
+            Ok(mailbox) => mailbox,
+            // No such folder (nothing was sent with a copy kept there yet),
+            // or none this account may read: nothing to take from it.
+            Err(imap::Error::No(_)) if sent => return Ok(()),
+            Err(e) => return Err(e).with_context(|| format!("opening folder {folder}")),
+        };
         let validity = mailbox.uid_validity;
         if validity != cursor.uid_validity {
             *cursor = Cursor { uid_validity: validity, last_uid: 0 };
@@ -110,7 +134,8 @@ impl Source for Imap {
         }
         // Sizes first (cheap), so bodies can be fetched in bounded batches.
         let range = format!("{}:*", cursor.last_uid + 1);
-        let listed = self.session.uid_fetch(&range, "(UID RFC822.SIZE)").context("listing new messages")?;
+        let query = if sent { "(UID RFC822.SIZE BODY.PEEK[HEADER.FIELDS (MESSAGE-ID)])" } else { "(UID RFC822.SIZE)" };
+        let listed = self.session.uid_fetch(&range, query).context("listing new messages")?;
         let mut new: Vec<(u32, u64)> = listed
             .iter()
             // A size the server does not give counts as a whole batch.
@@ -118,12 +143,24 @@ impl Source for Imap {
             // `n:*` always returns the newest message, even when it is older.
             .filter(|(uid, _)| *uid > cursor.last_uid)
             .collect();
+        let has_copy: std::collections::BTreeSet<u32> = if sent {
+            listed
+                .iter()
+                .filter(|f| f.header().and_then(outer_message_id).is_some_and(|id| sink.has_copy(&id)))
+                .filter_map(|f| f.uid)
+                .collect()
+        } else {
+            Default::default()
+        };
         drop(listed);
         new.sort_unstable();
         new.dedup_by_key(|(uid, _)| *uid);
+        // Everything listed is handled once the batches are: the cursor may
+        // then pass what was left out as known.
+        let highest = new.last().map(|(uid, _)| *uid);
         let validity = validity.unwrap_or(0);
         let source_id = |uid: u32| format!("imap:{validity}:{uid}");
-        new.retain(|(uid, _)| !sink.is_known(&source_id(*uid)));
+        new.retain(|(uid, _)| !sink.is_known(&source_id(*uid)) && !has_copy.contains(uid));
         sink.expect(new.len());
         for batch in super::batches(new) {
             let set = batch.iter().map(u32::to_string).collect::<Vec<_>>().join(",");
@@ -138,8 +175,18 @@ impl Source for Imap {
             cursor.last_uid = cursor.last_uid.max(*batch.iter().max().expect("batches are not empty"));
             sink.take(found, cursor)?;
         }
+        if let Some(highest) = highest.filter(|uid| *uid > cursor.last_uid) {
+            cursor.last_uid = highest;
+            sink.take(Vec::new(), cursor)?;
+        }
         Ok(())
     }
+}
+
+/// The Message-ID in a message's (outer) headers, with its angle brackets.
+fn outer_message_id(headers: &[u8]) -> Option<String> {
+    let parsed = mail_parser::MessageParser::default().parse_headers(headers)?;
+    parsed.message_id().map(|id| format!("<{id}>"))
 }
 
 /// Appends a copy to the sent folder (creating the folder if needed),

@@ -79,12 +79,27 @@ pub trait Source {
     /// batch before handing it over (sources that need no cursor ignore it).
     /// Memory is bounded by a batch, never by the backlog.
     fn fetch_new(&mut self, cursor: &mut imap::Cursor, sink: &mut dyn Sink) -> Result<()>;
+
+    /// Like `fetch_new`, for the folder where sent messages are kept (the
+    /// IMAP sent folder), with its own cursor. A message whose outer
+    /// Message-ID `sink.has_copy` is not fetched. Sources without such a
+    /// folder (a Maildir), and a sent folder that does not exist yet, hand
+    /// over nothing.
+    fn fetch_sent(&mut self, _cursor: &mut imap::Cursor, _sink: &mut dyn Sink) -> Result<()> {
+        Ok(())
+    }
 }
 
 /// Takes fetched messages, batch by batch.
 pub trait Sink {
     /// Whether the message with this source id was handled before.
     fn is_known(&self, source_id: &str) -> bool;
+    /// Whether the message with this outer Message-ID is known without
+    /// fetching it (asked for the sent folder only: there, a copy this
+    /// device appended itself).
+    fn has_copy(&self, _outer_message_id: &str) -> bool {
+        false
+    }
     /// How many messages are about to come (for progress).
     fn expect(&mut self, _count: usize) {}
     /// Handles a batch and makes it durable together with `cursor`, which
