@@ -9,7 +9,7 @@
 //! always `/tmp/sealpost-UID`, whatever the environment says
 //! (`XDG_RUNTIME_DIR`, `TMPDIR`): a `lock` run from cron, ssh or another
 //! desktop session must find the agent a terminal started. It answers only
-//! peers of its own uid (checked with `SO_PEERCRED`), and a client talks
+//! peers of its own uid (checked with the socket's peer credentials), and a client talks
 //! only to an agent of its own uid. It locks itself (wipes the keyring and
 //! exits) after the idle time without a request, on `sealpost lock`, or on
 //! SIGTERM's default action. It is not dumpable (no core file, no ptrace by
@@ -33,11 +33,13 @@
 use std::fs::File;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::os::fd::AsRawFd;
-use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::{DirBuilderExt, FileExt, FileTypeExt, MetadataExt, OpenOptionsExt, PermissionsExt};
 use std::os::unix::net::{UnixListener, UnixStream};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
+
+mod platform;
+use platform::{harden, is_agent_of, peer_uid, since_boot, uid};
 
 use anyhow::{anyhow, bail, Context, Result};
 use serde::{Deserialize, Serialize};
@@ -97,11 +99,6 @@ fn lock_path(socket: &Path) -> PathBuf {
     socket.with_extension("lock")
 }
 
-fn uid() -> u32 {
-    // SAFETY: geteuid has no preconditions and cannot fail.
-    unsafe { libc::geteuid() }
-}
-
 /// The socket folder: created 0700, and refused unless it is the user's own
 /// and private.
 fn private_dir(dir: &Path) -> Result<()> {
@@ -111,26 +108,6 @@ fn private_dir(dir: &Path) -> Result<()> {
         bail!("{} is not a private folder of this user; the unlock agent will not use it", dir.display());
     }
     Ok(())
-}
-
-/// The uid of the process at the other end of `stream`.
-fn peer_uid(stream: &UnixStream) -> Result<u32> {
-    let mut cred = libc::ucred { pid: 0, uid: 0, gid: 0 };
-    let mut len = std::mem::size_of::<libc::ucred>() as libc::socklen_t;
-    // SAFETY: `cred` and `len` are valid for writes of the sizes given.
-    let rc = unsafe {
-        libc::getsockopt(
-            stream.as_raw_fd(),
-            libc::SOL_SOCKET,
-            libc::SO_PEERCRED,
-            &mut cred as *mut libc::ucred as *mut libc::c_void,
-            &mut len,
-        )
-    };
-    if rc != 0 {
-        return Err(std::io::Error::last_os_error()).context("reading the peer's credentials");
-    }
-    Ok(cred.uid)
 }
 
 /// Asks the running agent, if any, for the keyring. `None` when no agent
@@ -528,41 +505,6 @@ fn recorded_pid(socket: &Path) -> Option<libc::pid_t> {
     std::fs::read_to_string(lock_path(socket)).ok()?.trim().parse().ok().filter(|pid| *pid > 0)
 }
 
-/// Whether `pid` is an unlock agent of this user serving `socket`: its real
-/// and effective uid are ours, its command line is `agent-serve --socket
-/// SOCKET`, and its executable is sealpost. An agent is not dumpable, so
-/// another process of the user may be refused its `/proc/PID/exe`; that
-/// refusal is what an agent looks like and is accepted.
-fn is_agent_of(pid: libc::pid_t, socket: &Path) -> bool {
-    let proc = PathBuf::from(format!("/proc/{pid}"));
-    let Ok(status) = std::fs::read_to_string(proc.join("status")) else { return false };
-    let me = uid().to_string();
-    let ours = status.lines().find_map(|l| l.strip_prefix("Uid:")).is_some_and(|ids| {
-        let ids: Vec<&str> = ids.split_whitespace().collect();
-        ids.len() >= 2 && ids[..2].iter().all(|id| *id == me)
-    });
-    let Ok(cmdline) = std::fs::read(proc.join("cmdline")) else { return false };
-    let args: Vec<&[u8]> = cmdline.split(|b| *b == 0).collect();
-    let serves = args.get(1) == Some(&&b"agent-serve"[..])
-        && args.windows(2).any(|w| w[0] == b"--socket" && w[1] == socket.as_os_str().as_bytes());
-    let sealpost = match std::fs::read_link(proc.join("exe")) {
-        Ok(exe) => exe.file_name().is_some_and(|name| name.as_bytes().starts_with(b"sealpost")),
-        Err(e) => e.kind() == std::io::ErrorKind::PermissionDenied,
-    };
-    ours && serves && sealpost
-}
-
-/// Time since boot, counting time the machine spent suspended: a laptop
-/// closed for an hour has been idle for that hour. (`Instant` and `poll`
-/// use a clock that stops during suspend.)
-fn since_boot() -> Duration {
-    let mut ts = libc::timespec { tv_sec: 0, tv_nsec: 0 };
-    // SAFETY: `ts` is valid for writes; CLOCK_BOOTTIME exists on Linux.
-    let rc = unsafe { libc::clock_gettime(libc::CLOCK_BOOTTIME, &mut ts) };
-    assert_eq!(rc, 0, "CLOCK_BOOTTIME is readable");
-    Duration::new(ts.tv_sec as u64, ts.tv_nsec as u32)
-}
-
 /// The longest the agent sleeps in one wait, so that after a suspend it
 /// notices within this long that its idle time is up.
 const TICK: Duration = Duration::from_secs(1);
@@ -574,25 +516,6 @@ fn wait_readable(listener: &UnixListener, timeout: Duration) -> bool {
     // SAFETY: one valid pollfd, count 1.
     let rc = unsafe { libc::poll(&mut fd, 1, ms.max(1)) };
     rc > 0 && fd.revents & libc::POLLIN != 0
-}
-
-/// No core dumps, no ptrace by the same uid, memory kept out of swap where
-/// the system allows it. An agent that cannot make itself undumpable does
-/// not start: a core file would hold the keys in plaintext.
-fn harden() -> Result<()> {
-    // SAFETY: plain syscalls with valid arguments.
-    let (core, dumpable) = unsafe {
-        let none = libc::rlimit { rlim_cur: 0, rlim_max: 0 };
-        let core = libc::setrlimit(libc::RLIMIT_CORE, &none);
-        libc::prctl(libc::PR_SET_DUMPABLE, 0, 0, 0, 0);
-        // Locking memory needs a limit many systems keep low: tolerated.
-        libc::mlockall(libc::MCL_CURRENT | libc::MCL_FUTURE);
-        (core, libc::prctl(libc::PR_GET_DUMPABLE, 0, 0, 0, 0))
-    };
-    if core != 0 || dumpable != 0 {
-        bail!("the unlock agent could not turn off core dumps; not keeping keys in memory");
-    }
-    Ok(())
 }
 
 /// Room for any keyring, so that buffers holding one never grow: growing
