@@ -235,6 +235,9 @@ _sealpost() {
             sealpost__subcmd__help__subcmd__key,show)
                 cmd="sealpost__subcmd__help__subcmd__key__subcmd__show"
                 ;;
+            sealpost__subcmd__help__subcmd__sent,show)
+                cmd="sealpost__subcmd__help__subcmd__sent__subcmd__show"
+                ;;
             sealpost__subcmd__key,export)
                 cmd="sealpost__subcmd__key__subcmd__export"
                 ;;
@@ -270,6 +273,18 @@ _sealpost() {
                 ;;
             sealpost__subcmd__key__subcmd__help,show)
                 cmd="sealpost__subcmd__key__subcmd__help__subcmd__show"
+                ;;
+            sealpost__subcmd__sent,help)
+                cmd="sealpost__subcmd__sent__subcmd__help"
+                ;;
+            sealpost__subcmd__sent,show)
+                cmd="sealpost__subcmd__sent__subcmd__show"
+                ;;
+            sealpost__subcmd__sent__subcmd__help,help)
+                cmd="sealpost__subcmd__sent__subcmd__help__subcmd__help"
+                ;;
+            sealpost__subcmd__sent__subcmd__help,show)
+                cmd="sealpost__subcmd__sent__subcmd__help__subcmd__show"
                 ;;
             *)
                 ;;
@@ -1140,8 +1155,22 @@ _sealpost() {
             return 0
             ;;
         sealpost__subcmd__help__subcmd__sent)
-            opts=""
+            opts="show"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        sealpost__subcmd__help__subcmd__sent__subcmd__show)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -1698,12 +1727,76 @@ _sealpost() {
             return 0
             ;;
         sealpost__subcmd__sent)
-            opts="-h --passphrase-file --json --help"
+            opts="-h --passphrase-file --json --help show help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --passphrase-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        sealpost__subcmd__sent__subcmd__help)
+            opts="show help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        sealpost__subcmd__sent__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        sealpost__subcmd__sent__subcmd__help__subcmd__show)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        sealpost__subcmd__sent__subcmd__show)
+            opts="-h --save-attachments --passphrase-file --json --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --save-attachments)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --passphrase-file)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0

@@ -40,7 +40,7 @@ complete -c sealpost -n "__fish_sealpost_needs_command" -f -a "read" -d 'Show on
 complete -c sealpost -n "__fish_sealpost_needs_command" -f -a "reply" -d 'Reply to a verified message: always to the signer\'s pinned address'
 complete -c sealpost -n "__fish_sealpost_needs_command" -f -a "invite" -d 'Make an invite code that lets someone join and verify keys in one step'
 complete -c sealpost -n "__fish_sealpost_needs_command" -f -a "join" -d 'Join with an invite code: exchange and verify keys over mail'
-complete -c sealpost -n "__fish_sealpost_needs_command" -f -a "sent" -d 'List sent messages: queued, sent, or read (with a signed receipt)'
+complete -c sealpost -n "__fish_sealpost_needs_command" -f -a "sent" -d 'List sent messages: queued, sent, or read (with a signed receipt); `sent show N` shows one as it was sent'
 complete -c sealpost -n "__fish_sealpost_needs_command" -f -a "status" -d 'Show one sent message with its delivery and read-receipt state'
 complete -c sealpost -n "__fish_sealpost_needs_command" -f -a "backup" -d 'Write the whole store as one encrypted file, or check one with --verify'
 complete -c sealpost -n "__fish_sealpost_needs_command" -f -a "restore" -d 'Restore a backup into an empty home'
@@ -196,9 +196,17 @@ complete -c sealpost -n "__fish_sealpost_using_subcommand invite" -s h -l help -
 complete -c sealpost -n "__fish_sealpost_using_subcommand join" -l passphrase-file -d 'Read the store passphrase from this file instead of prompting' -r -F
 complete -c sealpost -n "__fish_sealpost_using_subcommand join" -l json -d 'Print one JSON document instead of text; errors become JSON on stderr (schema: docs/json.md)'
 complete -c sealpost -n "__fish_sealpost_using_subcommand join" -s h -l help -d 'Print help'
-complete -c sealpost -n "__fish_sealpost_using_subcommand sent" -l passphrase-file -d 'Read the store passphrase from this file instead of prompting' -r -F
-complete -c sealpost -n "__fish_sealpost_using_subcommand sent" -l json -d 'Print one JSON document instead of text; errors become JSON on stderr (schema: docs/json.md)'
-complete -c sealpost -n "__fish_sealpost_using_subcommand sent" -s h -l help -d 'Print help'
+complete -c sealpost -n "__fish_sealpost_using_subcommand sent; and not __fish_seen_subcommand_from show help" -l passphrase-file -d 'Read the store passphrase from this file instead of prompting' -r -F
+complete -c sealpost -n "__fish_sealpost_using_subcommand sent; and not __fish_seen_subcommand_from show help" -l json -d 'Print one JSON document instead of text; errors become JSON on stderr (schema: docs/json.md)'
+complete -c sealpost -n "__fish_sealpost_using_subcommand sent; and not __fish_seen_subcommand_from show help" -s h -l help -d 'Print help'
+complete -c sealpost -n "__fish_sealpost_using_subcommand sent; and not __fish_seen_subcommand_from show help" -f -a "show" -d 'Show a note as it was sent: recipient, the key it was encrypted to, receipt state, body and attachments'
+complete -c sealpost -n "__fish_sealpost_using_subcommand sent; and not __fish_seen_subcommand_from show help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c sealpost -n "__fish_sealpost_using_subcommand sent; and __fish_seen_subcommand_from show" -l save-attachments -d 'Save the attachments into this folder (never overwriting a file)' -r -F
+complete -c sealpost -n "__fish_sealpost_using_subcommand sent; and __fish_seen_subcommand_from show" -l passphrase-file -d 'Read the store passphrase from this file instead of prompting' -r -F
+complete -c sealpost -n "__fish_sealpost_using_subcommand sent; and __fish_seen_subcommand_from show" -l json -d 'Print one JSON document instead of text; errors become JSON on stderr (schema: docs/json.md)'
+complete -c sealpost -n "__fish_sealpost_using_subcommand sent; and __fish_seen_subcommand_from show" -s h -l help -d 'Print help'
+complete -c sealpost -n "__fish_sealpost_using_subcommand sent; and __fish_seen_subcommand_from help" -f -a "show" -d 'Show a note as it was sent: recipient, the key it was encrypted to, receipt state, body and attachments'
+complete -c sealpost -n "__fish_sealpost_using_subcommand sent; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c sealpost -n "__fish_sealpost_using_subcommand status" -l passphrase-file -d 'Read the store passphrase from this file instead of prompting' -r -F
 complete -c sealpost -n "__fish_sealpost_using_subcommand status" -l json -d 'Print one JSON document instead of text; errors become JSON on stderr (schema: docs/json.md)'
 complete -c sealpost -n "__fish_sealpost_using_subcommand status" -s h -l help -d 'Print help'
@@ -249,7 +257,7 @@ complete -c sealpost -n "__fish_sealpost_using_subcommand help; and not __fish_s
 complete -c sealpost -n "__fish_sealpost_using_subcommand help; and not __fish_seen_subcommand_from init key contact account send outbox sync inbox read reply invite join sent status backup restore unlock lock demo agent-serve generate-docs complete-contacts help" -f -a "reply" -d 'Reply to a verified message: always to the signer\'s pinned address'
 complete -c sealpost -n "__fish_sealpost_using_subcommand help; and not __fish_seen_subcommand_from init key contact account send outbox sync inbox read reply invite join sent status backup restore unlock lock demo agent-serve generate-docs complete-contacts help" -f -a "invite" -d 'Make an invite code that lets someone join and verify keys in one step'
 complete -c sealpost -n "__fish_sealpost_using_subcommand help; and not __fish_seen_subcommand_from init key contact account send outbox sync inbox read reply invite join sent status backup restore unlock lock demo agent-serve generate-docs complete-contacts help" -f -a "join" -d 'Join with an invite code: exchange and verify keys over mail'
-complete -c sealpost -n "__fish_sealpost_using_subcommand help; and not __fish_seen_subcommand_from init key contact account send outbox sync inbox read reply invite join sent status backup restore unlock lock demo agent-serve generate-docs complete-contacts help" -f -a "sent" -d 'List sent messages: queued, sent, or read (with a signed receipt)'
+complete -c sealpost -n "__fish_sealpost_using_subcommand help; and not __fish_seen_subcommand_from init key contact account send outbox sync inbox read reply invite join sent status backup restore unlock lock demo agent-serve generate-docs complete-contacts help" -f -a "sent" -d 'List sent messages: queued, sent, or read (with a signed receipt); `sent show N` shows one as it was sent'
 complete -c sealpost -n "__fish_sealpost_using_subcommand help; and not __fish_seen_subcommand_from init key contact account send outbox sync inbox read reply invite join sent status backup restore unlock lock demo agent-serve generate-docs complete-contacts help" -f -a "status" -d 'Show one sent message with its delivery and read-receipt state'
 complete -c sealpost -n "__fish_sealpost_using_subcommand help; and not __fish_seen_subcommand_from init key contact account send outbox sync inbox read reply invite join sent status backup restore unlock lock demo agent-serve generate-docs complete-contacts help" -f -a "backup" -d 'Write the whole store as one encrypted file, or check one with --verify'
 complete -c sealpost -n "__fish_sealpost_using_subcommand help; and not __fish_seen_subcommand_from init key contact account send outbox sync inbox read reply invite join sent status backup restore unlock lock demo agent-serve generate-docs complete-contacts help" -f -a "restore" -d 'Restore a backup into an empty home'
@@ -271,5 +279,6 @@ complete -c sealpost -n "__fish_sealpost_using_subcommand help; and __fish_seen_
 complete -c sealpost -n "__fish_sealpost_using_subcommand help; and __fish_seen_subcommand_from contact" -f -a "verify" -d 'Verify a contact\'s key: compare the safety code, or check the fingerprint'
 complete -c sealpost -n "__fish_sealpost_using_subcommand help; and __fish_seen_subcommand_from account" -f -a "check" -d 'Connect to both servers and report TLS, certificate, login and folders'
 complete -c sealpost -n "__fish_sealpost_using_subcommand help; and __fish_seen_subcommand_from account" -f -a "set-password" -d 'Store a server password in the encrypted store (read from stdin, or prompted)'
+complete -c sealpost -n "__fish_sealpost_using_subcommand help; and __fish_seen_subcommand_from sent" -f -a "show" -d 'Show a note as it was sent: recipient, the key it was encrypted to, receipt state, body and attachments'
 # Contact aliases (added by `sealpost generate-docs`; never prompts).
 complete -c sealpost -n "__fish_sealpost_using_subcommand contact; and __fish_seen_subcommand_from show verify" -f -a "(sealpost complete-contacts 2>/dev/null)"

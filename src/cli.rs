@@ -63,7 +63,8 @@ pub enum Command {
     Invite(Invite),
     /// Join with an invite code: exchange and verify keys over mail
     Join(Join),
-    /// List sent messages: queued, sent, or read (with a signed receipt)
+    /// List sent messages: queued, sent, or read (with a signed receipt);
+    /// `sent show N` shows one as it was sent
     Sent(Sent),
     /// Show one sent message with its delivery and read-receipt state
     Status(Status),
@@ -326,7 +327,23 @@ pub struct Join {
 }
 
 #[derive(Args, Debug)]
-pub struct Sent {}
+pub struct Sent {
+    #[command(subcommand)]
+    pub action: Option<SentAction>,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum SentAction {
+    /// Show a note as it was sent: recipient, the key it was encrypted to,
+    /// receipt state, body and attachments
+    Show {
+        /// The number `sealpost sent` shows
+        id: u64,
+        /// Save the attachments into this folder (never overwriting a file)
+        #[arg(long, value_name = "DIR")]
+        save_attachments: Option<PathBuf>,
+    },
+}
 
 #[derive(Args, Debug)]
 pub struct Status {

@@ -504,6 +504,12 @@ fn outer_message_id(raw: &[u8]) -> Option<String> {
     headers.message_id().map(|id| format!("<{id}>"))
 }
 
+/// The store's own copy of a sent message (the wire form, encrypted to the
+/// sender too), when it has one.
+pub fn sent_copy(store: &Store, sent: &Sent) -> Result<Option<Vec<u8>>> {
+    store.read_bytes(&sent_copy_name(&sent.message_id))
+}
+
 /// Where the store keeps its own copy of a sent message.
 fn sent_copy_name(message_id: &str) -> String {
     format!("sent/{}.eml.age", entry_stem(message_id))

@@ -104,6 +104,8 @@ fn every_command_prints_json_as_documented() {
     let listed = check.ok("sealpost sent", &ada, &["sent"], "");
     assert_eq!(listed["messages"][0]["state"], "read");
     check.ok("sealpost status", &ada, &["status", "1"], "");
+    let shown = check.ok("sealpost sent show", &ada, &["sent", "show", "1"], "");
+    assert_eq!(shown["state"], "read");
 
     // A queued message, for the outbox: Carl's server refuses connections.
     let carl = world.bare_person("carl", "carl@practice.example");

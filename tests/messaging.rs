@@ -254,3 +254,54 @@ fn a_short_alias_that_is_not_a_contact_is_never_corrected_to_another_client() {
         assert!(client.delivered(&world).is_empty(), "nothing was sent");
     }
 }
+
+#[test]
+fn a_sent_note_can_be_read_again_as_it_was_sent_with_its_attachment_and_receipt_state() {
+    let world = World::new();
+    let (ada, sam) = pair(&world);
+    let plan = world.path().join("plan.pdf");
+    std::fs::write(&plan, b"%PDF-1.4 safety plan").unwrap();
+    ada.ok(
+        &["send", "--to", "sam", "--subject", "Safety plan", "--attach", plan.to_str().unwrap()],
+        "Call me first.\n",
+    );
+
+    let shown = ada.ok(&["sent", "show", "1"], "");
+    assert!(shown.stdout.contains("Subject: Safety plan"), "{shown:?}");
+    assert!(shown.stdout.contains("Call me first."), "{shown:?}");
+    assert!(shown.stdout.contains("From:    you <ada@practice.example>"), "{shown:?}");
+    assert!(shown.stdout.contains("plan.pdf (application/pdf, 20 bytes)"), "{shown:?}");
+    let sam_fpr = sam.fingerprint();
+    let grouped: String = sam_fpr
+        .chars()
+        .collect::<Vec<_>>()
+        .chunks(4)
+        .map(|c| c.iter().collect::<String>())
+        .collect::<Vec<_>>()
+        .join(" ");
+    assert!(shown.stdout.contains(&format!("Encrypted to: sam ({grouped})")), "{shown:?}");
+    assert!(shown.stdout.contains("Encrypted to: you"), "{shown:?}");
+    assert!(shown.stdout.contains("sent"), "{shown:?}");
+    assert!(shown.stderr.contains("sealpost sent show 1 --save-attachments DIR"), "{shown:?}");
+
+    let saved = world.path().join("again");
+    ada.ok(&["sent", "show", "1", "--save-attachments", saved.to_str().unwrap()], "");
+    assert_eq!(std::fs::read(saved.join("plan.pdf")).unwrap(), b"%PDF-1.4 safety plan");
+
+    // Once Sam has read it, the note shows it.
+    sam.ok(&["sync"], "");
+    sam.ok(&["read", "1"], "");
+    ada.ok(&["sync"], "");
+    let json: serde_json::Value = serde_json::from_str(&ada.ok(&["sent", "show", "1", "--json"], "").stdout).unwrap();
+    assert_eq!(json["state"], "read", "{json}");
+    assert_eq!(json["read_by"], "sam@client.example", "{json}");
+    assert_eq!(json["digest"], "matches", "{json}");
+    assert_eq!(json["content"]["body"], "Call me first.\n", "{json}");
+    assert_eq!(json["content"]["attachments"][0]["content_type"], "application/pdf", "{json}");
+    assert_eq!(json["encrypted_to"][0]["who"], "sam", "{json}");
+    assert_eq!(json["encrypted_to"][0]["fingerprint"], sam_fpr.as_str(), "{json}");
+
+    let missing = ada.run(&["sent", "show", "9"], "");
+    assert_ne!(missing.code, 0);
+    assert!(missing.stderr.contains("no sent note 9"), "{missing:?}");
+}

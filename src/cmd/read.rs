@@ -133,12 +133,14 @@ const UNVERIFIED_BANNER: &str = "\
 !!! is only what the message claims. Do not act on it, and do not reply, before you have checked with them.";
 
 /// The sender a message is shown under.
-enum ShownFrom<'a> {
+pub(super) enum ShownFrom<'a> {
     /// A verified message: the pinned contact, never the message's own
     /// display name.
     Pinned(&'a Contact),
     /// Anything else: what the message claims.
     Claimed(&'a Opened),
+    /// A note the user sent, signed by the user's own key.
+    Me(&'a str),
 }
 
 /// The pinned contact a verified message is shown under.
@@ -146,7 +148,7 @@ fn verified_sender<'a>(opened: &Opened, contacts: &'a Contacts) -> Option<&'a Co
     (opened.status == Status::Verified).then(|| pinned_sender(&opened.seal, opened.sender(), contacts)).flatten()
 }
 
-fn print_content(content: &Content, from: &ShownFrom<'_>) {
+pub(super) fn print_content(content: &Content, from: &ShownFrom<'_>) {
     match from {
         ShownFrom::Pinned(contact) => {
             let name = contact.cert().ok().and_then(|cert| keys::name_for(&cert, &contact.address));
@@ -157,6 +159,7 @@ fn print_content(content: &Content, from: &ShownFrom<'_>) {
                 None => println!("From:    {} <{}>", contact.alias, contact.address),
             }
         }
+        ShownFrom::Me(address) => println!("From:    you <{address}>"),
         ShownFrom::Claimed(opened) => {
             let address = opened.sender().unwrap_or("(no address)");
             match &content.from_name {
@@ -376,7 +379,7 @@ fn print_status(opened: &Opened, entry: &Entry, contacts: &Contacts) {
 }
 
 /// Saves an attachment under a sanitized name, never overwriting a file.
-fn save(dir: &Path, attachment: &Attachment) -> Result<PathBuf> {
+pub(super) fn save(dir: &Path, attachment: &Attachment) -> Result<PathBuf> {
     home::create_private_dir(dir)?;
     let name = sanitize::file_name(&attachment.name);
     let (stem, ext) = match name.rsplit_once('.') {

@@ -1,37 +1,139 @@
-use anyhow::Result;
+use std::path::Path;
+
+use anyhow::{Context, Result};
+use sequoia_openpgp::Cert;
 use serde::Serialize;
 
+use super::read::{print_content, ShownFrom};
 use super::{format_time, Run, Session};
-use crate::cli::Sent;
-use crate::contacts::Contacts;
-use crate::outbox::{self, Tracked};
+use crate::cli::{Sent, SentAction};
+use crate::contacts::{group_hex, Contacts};
+use crate::message::open::encrypted_to;
+use crate::message::{open_with, Seal};
+use crate::outbox::{self, SentList, Tracked};
 use crate::sanitize;
 
 impl Run for Sent {
     fn run(&self, session: &Session) -> Result<()> {
-        let store = session.unlock()?;
-        let contacts = Contacts::load(&store)?;
-        let rows: Vec<Row> = outbox::tracked(&store)?.iter().map(|t| Row::of(t, &contacts)).collect();
-        if session.json {
-            return session.print_json(&serde_json::json!({ "messages": rows }));
+        match &self.action {
+            Some(SentAction::Show { id, save_attachments }) => show(session, *id, save_attachments.as_deref()),
+            None => list(session),
         }
-        if rows.is_empty() {
-            println!("nothing sent yet");
-            return Ok(());
-        }
-        println!("{:>4}  {:<20}  {:<20}  {:<36}  SUBJECT", "ID", "CREATED", "TO", "STATE");
-        for row in &rows {
-            println!(
-                "{:>4}  {:<20}  {:<20}  {:<36}  {}",
-                row.id.map(|id| id.to_string()).unwrap_or_else(|| "-".to_string()),
-                row.created_at.chars().take(19).collect::<String>(),
-                row.contact.as_deref().unwrap_or(&row.to),
-                row.state_line(),
-                sanitize::line(&row.subject),
-            );
-        }
-        Ok(())
     }
+}
+
+fn list(session: &Session) -> Result<()> {
+    let store = session.unlock()?;
+    let contacts = Contacts::load(&store)?;
+    let rows: Vec<Row> = outbox::tracked(&store)?.iter().map(|t| Row::of(t, &contacts)).collect();
+    if session.json {
+        return session.print_json(&serde_json::json!({ "messages": rows }));
+    }
+    if rows.is_empty() {
+        println!("nothing sent yet");
+        return Ok(());
+    }
+    println!("{:>4}  {:<20}  {:<20}  {:<36}  SUBJECT", "ID", "CREATED", "TO", "STATE");
+    for row in &rows {
+        println!(
+            "{:>4}  {:<20}  {:<20}  {:<36}  {}",
+            row.id.map(|id| id.to_string()).unwrap_or_else(|| "-".to_string()),
+            row.created_at.chars().take(19).collect::<String>(),
+            row.contact.as_deref().unwrap_or(&row.to),
+            row.state_line(),
+            sanitize::line(&row.subject),
+        );
+    }
+    Ok(())
+}
+
+/// `sent show N`: the note as it was sent, opened from the store's own copy
+/// of the wire message (sealpost encrypts every note to the sender too). It
+/// is shown only when it opens as the user's own signed note.
+fn show(session: &Session, id: u64, save_attachments: Option<&Path>) -> Result<()> {
+    let config = session.config()?;
+    let store = session.unlock()?;
+    let contacts = Contacts::load(&store)?;
+    let list = SentList::load(&store)?;
+    let sent = list
+        .messages()
+        .find(|s| s.id == id)
+        .with_context(|| format!("no sent note {id}; `sealpost sent` lists them"))?
+        .clone();
+    let raw = outbox::sent_copy(&store, &sent)?
+        .with_context(|| format!("the store holds no copy of sent note {id} (sent before copies were kept?)"))?;
+    let me = store.my_keys();
+    let own: Vec<Cert> = me.iter().map(|c| c.clone().strip_secret_key_material()).collect();
+    let (opened, _) = open_with(&raw, me, &contacts, own, &[]);
+    let mine =
+        matches!(&opened.seal, Seal::Signed { signer } if me.iter().any(|c| c.fingerprint().to_hex() == *signer));
+    let content = opened.content.as_ref().filter(|_| mine).with_context(|| {
+        format!("the copy of sent note {id} does not open as your own signed note ({})", opened.status.name())
+    })?;
+    // Whose keys the recipient packets name: the contact's, or yours.
+    let recipient = contacts.by_address(&sent.to);
+    let encrypted_to: Vec<(String, String)> = encrypted_to(&raw)
+        .iter()
+        .map(|handle| {
+            let holder = |cert: &Cert| cert.keys().any(|k| handle.aliases(k.key().key_handle()));
+            let owner = if me.iter().any(holder) {
+                ("you".to_string(), store.secret_cert().fingerprint().to_hex())
+            } else {
+                match recipient.filter(|c| c.cert().is_ok_and(|cert| holder(&cert))) {
+                    Some(c) => (c.alias.clone(), c.fingerprint.clone()),
+                    None => ("a key that is not pinned now".to_string(), handle.to_hex()),
+                }
+            };
+            owner
+        })
+        .collect();
+    let mut saved = Vec::new();
+    if let Some(dir) = save_attachments {
+        for attachment in &content.attachments {
+            saved.push(super::read::save(dir, attachment)?);
+        }
+    }
+    let row = Row::of(&Tracked::Sent(sent.clone()), &contacts);
+    if session.json {
+        return session.print_json(&serde_json::json!({
+            "id": id,
+            "message_id": sent.message_id,
+            "to": sent.to,
+            "contact": row.contact,
+            "state": row.state,
+            "sent_at": row.sent_at,
+            "read_at": row.read_at,
+            "read_by": row.read_by,
+            "digest": row.digest,
+            "content_sha256": sent.content_sha256,
+            "encrypted_to": encrypted_to
+                .iter()
+                .map(|(who, fingerprint)| serde_json::json!({ "who": who, "fingerprint": fingerprint }))
+                .collect::<Vec<_>>(),
+            "content": {
+                "subject": content.subject.as_deref().map(sanitize::line),
+                "body": sanitize::body(&content.body),
+                "attachments": content.attachments.iter().map(|a| serde_json::json!({
+                    "name": sanitize::file_name(&a.name),
+                    "content_type": sanitize::line(&a.content_type),
+                    "size": a.bytes.len(),
+                })).collect::<Vec<_>>(),
+            },
+            "saved": saved.iter().map(|p| p.display().to_string()).collect::<Vec<_>>(),
+        }));
+    }
+    println!("Sent:    {} ({})", row.sent_at.as_deref().unwrap_or("-"), row.state_line());
+    for (who, fingerprint) in &encrypted_to {
+        println!("Encrypted to: {who} ({})", group_hex(fingerprint));
+    }
+    print_content(content, &ShownFrom::Me(&config.account.address));
+    for path in &saved {
+        eprintln!("saved {}", path.display());
+    }
+    if !content.attachments.is_empty() && save_attachments.is_none() {
+        eprintln!("to save the attachments: `sealpost sent show {id} --save-attachments DIR`");
+    }
+    Ok(())
 }
 
 /// One sent or queued message as `sent` and `status` show it (also the

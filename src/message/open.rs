@@ -700,6 +700,25 @@ fn decrypt(ciphertext: &[u8], me: &[Cert], certs: &Signers<'_>, passwords: &[Pas
     }
 }
 
+/// The keys a PGP/MIME message was encrypted to, as its recipient packets
+/// name them (key IDs or fingerprints, hex); anonymous ones are left out.
+pub fn encrypted_to(raw: &[u8]) -> Vec<KeyHandle> {
+    let Some(parsed) = MessageParser::default().parse(raw) else { return Vec::new() };
+    let Ok(ciphertext) = encrypted_payload(&parsed) else { return Vec::new() };
+    let mut handles = Vec::new();
+    let Ok(mut ppr) = PacketParser::from_bytes(&ciphertext) else { return handles };
+    while let PacketParserResult::Some(pp) = ppr {
+        match &pp.packet {
+            Packet::PKESK(pkesk) => handles.extend(pkesk.recipient()),
+            Packet::SKESK(_) => {}
+            _ => break,
+        }
+        let Ok((_, next)) = pp.next() else { break };
+        ppr = next;
+    }
+    handles
+}
+
 /// Walks the top-level packets before anything is decrypted: refuses what
 /// must not reach the decryptor, and says whether the message has a PKESK
 /// for one of the keys of `me`.
