@@ -318,8 +318,11 @@ fn open_guarded(
     let mut seal = decrypted.seal;
     let mut signed_at = decrypted.signed_at;
     let mut failure = None;
-    let mut entity: &[u8] = &decrypted.plaintext;
-    match mime_signed(&decrypted.plaintext) {
+    // Parsed once: for the signature's shape and, unless only a part of it
+    // is signed, for the content.
+    let inner = MessageParser::default().parse(&decrypted.plaintext);
+    let mut signed_part = None;
+    match inner.as_ref().map_or(MimeSigned::No, |inner| mime_signed(inner, &decrypted.plaintext)) {
         MimeSigned::No => {}
         MimeSigned::Whole { data, signature } => {
             if seal == Seal::Unsigned {
@@ -328,7 +331,7 @@ fn open_guarded(
                     Err(refusal) => return (failed(refusal, outer), None),
                 }
             }
-            entity = data.raw;
+            signed_part = Some(data.raw);
         }
         MimeSigned::Beside if seal == Seal::Unsigned => {
             seal = Seal::PartlyEncrypted;
@@ -336,7 +339,12 @@ fn open_guarded(
         }
         MimeSigned::Beside => {}
     }
-    let content = match parse_content(entity) {
+    let content = match (signed_part, &inner) {
+        (Some(part), _) => parse_content(part),
+        (None, Some(inner)) => content_of(inner, &decrypted.plaintext),
+        (None, None) => Ok(unstructured(&decrypted.plaintext)),
+    };
+    let content = match content {
         Ok(content) => content,
         Err(problem) => {
             let refusal = Refusal::because(Seal::Malformed, format!("protected headers: {problem}"));
@@ -385,10 +393,7 @@ fn is_multipart_signed(part: &mail_parser::MessagePart<'_>) -> bool {
     })
 }
 
-fn mime_signed(plaintext: &[u8]) -> MimeSigned<'_> {
-    let Some(inner) = MessageParser::default().parse(plaintext) else {
-        return MimeSigned::No;
-    };
+fn mime_signed<'a>(inner: &mail_parser::Message<'_>, plaintext: &'a [u8]) -> MimeSigned<'a> {
     let root = inner.root_part();
     if !is_multipart_signed(root) {
         return if inner.parts.iter().skip(1).any(is_multipart_signed) { MimeSigned::Beside } else { MimeSigned::No };
@@ -1025,10 +1030,20 @@ fn is_legacy_display(part: &mail_parser::MessagePart<'_>, content_type: &str) ->
 /// never rendered; an HTML-only body is offered as an attachment instead.
 /// Fails when the protected From is ambiguous.
 fn parse_content(plaintext: &[u8]) -> Result<Content, &'static str> {
-    let Some(inner) = MessageParser::default().parse(plaintext) else {
-        return Ok(Content { body: String::from_utf8_lossy(plaintext).into_owned(), ..Content::default() });
-    };
-    if let Some(problem) = from_problem(&inner) {
+    match MessageParser::default().parse(plaintext) {
+        Some(inner) => content_of(&inner, plaintext),
+        None => Ok(unstructured(plaintext)),
+    }
+}
+
+/// Content that is not MIME: all of it is the body.
+fn unstructured(plaintext: &[u8]) -> Content {
+    Content { body: String::from_utf8_lossy(plaintext).into_owned(), ..Content::default() }
+}
+
+/// `parse_content` of `inner`, already parsed from `plaintext`.
+fn content_of(inner: &mail_parser::Message<'_>, plaintext: &[u8]) -> Result<Content, &'static str> {
+    if let Some(problem) = from_problem(inner) {
         return Err(problem);
     }
     let from = inner.from().and_then(|a| a.first());
@@ -1045,10 +1060,10 @@ fn parse_content(plaintext: &[u8]) -> Result<Content, &'static str> {
         references: message_ids(inner.references()),
         receipt_requested: inner.header("Disposition-Notification-To").is_some()
             || inner.header("Chat-Disposition-Notification-To").is_some(),
-        report: receipt::parse(&inner),
-        handshake: handshake::parse(&inner),
-        key_update: announcement::parse(&inner),
-        device_note: device_sync::parse(&inner),
+        report: receipt::parse(inner),
+        handshake: handshake::parse(inner),
+        key_update: announcement::parse(inner),
+        device_note: device_sync::parse(inner),
         ..Content::default()
     };
     let mut have_body = false;
