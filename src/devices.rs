@@ -26,8 +26,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::config::Config;
 use crate::contacts::{now, Contact, Contacts, FromDevice, PinState, Verification};
+use crate::keys;
 use crate::message::device_sync::{self, DeviceNote};
-use crate::message::{new_message_id, open_with, Opened, Seal};
+use crate::message::{new_message_id, open_with, Opened};
 use crate::outbox::{self, Outgoing, Queued};
 use crate::store::Store;
 
@@ -67,7 +68,13 @@ struct Note {
 }
 
 fn shared_form(contact: &Contact) -> String {
-    format!("{} {} {:?}", contact.fingerprint, contact.state, contact.verified_by)
+    form_of(&contact.fingerprint, contact.state, contact.verified_by)
+}
+
+/// What the other devices are known to have of a contact: its key, state
+/// and how it was verified.
+fn form_of(fingerprint: &str, state: PinState, verified_by: Option<Verification>) -> String {
+    format!("{fingerprint} {state} {verified_by:?}")
 }
 
 impl Devices {
@@ -158,11 +165,9 @@ pub fn receive(store: &Store, contacts: &mut Contacts, raw: &[u8], opened: &Open
     let me = store.my_keys();
     // Opened again with the user's own keys as signers: `open` checks
     // signatures against the contacts only.
-    let own: Vec<Cert> = me.iter().map(|c| c.clone().strip_secret_key_material()).collect();
-    let (checked, _) = open_with(raw, me, contacts, own, &[]);
-    let signed_by_me = matches!(&checked.seal, Seal::Signed { signer }
-        if me.iter().any(|c| c.fingerprint().to_hex() == *signer));
-    let mine = me.iter().flat_map(crate::keys::addresses).any(|a| Some(a.as_str()) == checked.sender());
+    let (checked, _) = open_with(raw, me, contacts, keys::public(me), &[]);
+    let signed_by_me = checked.seal.signed_by_one_of(me);
+    let mine = me.iter().flat_map(keys::addresses).any(|a| Some(a.as_str()) == checked.sender());
     if !signed_by_me || !mine {
         return Ok(Some("ignored a note for your other devices that is not signed by your own key".to_string()));
     }
@@ -201,8 +206,7 @@ pub fn receive(store: &Store, contacts: &mut Contacts, raw: &[u8], opened: &Open
         }
         // What the other device has now matches ours: no need to send it.
         if let Some(ours) = contacts.by_address(&shared.address) {
-            let theirs_form =
-                format!("{} {} {:?}", theirs.cert.fingerprint().to_hex(), theirs.state, theirs.verified_by);
+            let theirs_form = form_of(&theirs.cert.fingerprint().to_hex(), theirs.state, theirs.verified_by);
             if shared_form(ours) == theirs_form {
                 devices.shared.insert(ours.address.clone(), theirs_form);
             }

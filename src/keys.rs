@@ -124,6 +124,11 @@ pub fn check_usable(cert: &Cert, address: &str) -> Result<()> {
     Ok(())
 }
 
+/// The certificates without their secret parts: for checking signatures.
+pub fn public(certs: &[Cert]) -> Vec<Cert> {
+    certs.iter().map(|c| c.clone().strip_secret_key_material()).collect()
+}
+
 /// The addresses in a certificate's valid user IDs.
 pub fn addresses(cert: &Cert) -> Vec<String> {
     let Ok(valid) = cert.with_policy(&POLICY, None) else {

@@ -194,7 +194,7 @@ impl<'a> Receiver<'a> {
     pub fn sent_folder(&mut self) -> SentFolder<'_, 'a> {
         // Signatures are checked against the user's own keys too: `open`
         // checks them against the contacts' keys only.
-        let own = self.store.my_keys().iter().map(|c| c.clone().strip_secret_key_material()).collect();
+        let own = crate::keys::public(self.store.my_keys());
         let copies = self.sent.sent.iter().filter_map(|s| s.outer_message_id.clone()).collect();
         SentFolder { receiver: self, own, copies }
     }
@@ -349,8 +349,7 @@ impl Sink for Receiver<'_> {
 /// protected Message-ID and one recipient.
 fn own_note(opened: &Opened, me: &[Cert], address: &str) -> Option<Sent> {
     let content = opened.content.as_ref()?;
-    let Seal::Signed { signer } = &opened.seal else { return None };
-    if !me.iter().any(|cert| cert.fingerprint().to_hex() == *signer) {
+    if !opened.seal.signed_by_one_of(me) {
         return None;
     }
     if content.from_address.as_deref() != Some(address) {

@@ -248,6 +248,15 @@ pub struct Opened {
     pub failure: Option<String>,
 }
 
+impl Seal {
+    /// Whether this is a good signature by one of `keys` (the user's own,
+    /// say: `open` checks signatures against the contacts' keys only, so
+    /// such a message is opened with `open_with` and `keys::public(me)`).
+    pub fn signed_by_one_of(&self, keys: &[Cert]) -> bool {
+        matches!(self, Seal::Signed { signer } if keys.iter().any(|k| k.fingerprint().to_hex() == *signer))
+    }
+}
+
 impl Opened {
     /// The sender address the status was judged against: the protected
     /// From, or the outer From when the sender's client did not protect it.
