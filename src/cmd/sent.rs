@@ -8,9 +8,10 @@ use super::read::{print_content, ShownFrom};
 use super::{format_time, Run, Session};
 use crate::cli::{Sent, SentAction};
 use crate::contacts::{group_hex, Contacts};
+use crate::keys;
 use crate::message::open::encrypted_to;
-use crate::message::{open_with, Seal};
-use crate::outbox::{self, SentList, Tracked};
+use crate::message::open_with;
+use crate::outbox::{self, Queued, SentList, Tracked};
 use crate::sanitize;
 
 impl Run for Sent {
@@ -63,10 +64,8 @@ fn show(session: &Session, id: u64, save_attachments: Option<&Path>) -> Result<(
     let raw = outbox::sent_copy(&store, &sent)?
         .with_context(|| format!("the store holds no copy of sent note {id} (sent before copies were kept?)"))?;
     let me = store.my_keys();
-    let own: Vec<Cert> = me.iter().map(|c| c.clone().strip_secret_key_material()).collect();
-    let (opened, _) = open_with(&raw, me, &contacts, own, &[]);
-    let mine =
-        matches!(&opened.seal, Seal::Signed { signer } if me.iter().any(|c| c.fingerprint().to_hex() == *signer));
+    let (opened, _) = open_with(&raw, me, &contacts, keys::public(me), &[]);
+    let mine = opened.seal.signed_by_one_of(me);
     let content = opened.content.as_ref().filter(|_| mine).with_context(|| {
         format!("the copy of sent note {id} does not open as your own signed note ({})", opened.status.name())
     })?;
@@ -76,15 +75,13 @@ fn show(session: &Session, id: u64, save_attachments: Option<&Path>) -> Result<(
         .iter()
         .map(|handle| {
             let holder = |cert: &Cert| cert.keys().any(|k| handle.aliases(k.key().key_handle()));
-            let owner = if me.iter().any(holder) {
-                ("you".to_string(), store.secret_cert().fingerprint().to_hex())
-            } else {
-                match recipient.filter(|c| c.cert().is_ok_and(|cert| holder(&cert))) {
-                    Some(c) => (c.alias.clone(), c.fingerprint.clone()),
-                    None => ("a key that is not pinned now".to_string(), handle.to_hex()),
-                }
-            };
-            owner
+            if let Some(mine) = me.iter().find(|cert| holder(cert)) {
+                return ("you".to_string(), mine.fingerprint().to_hex());
+            }
+            match recipient.filter(|c| c.cert().is_ok_and(|cert| holder(&cert))) {
+                Some(c) => (c.alias.clone(), c.fingerprint.clone()),
+                None => ("a key that is not pinned now".to_string(), handle.to_hex()),
+            }
         })
         .collect();
     let mut saved = Vec::new();
@@ -177,46 +174,12 @@ impl Row {
         let alias = |address: &str| contacts.find(address).map(|c| c.alias.clone());
         match tracked {
             Tracked::Queued(q) => Row {
-                id: None,
-                message_id: q.message_id.clone(),
-                to: q.to.clone(),
-                contact: alias(&q.to),
-                subject: q.subject.clone(),
-                state: "queued",
-                created_at: format_time(q.created_at as i64),
-                sent_at: None,
                 attempts: Some(q.attempts),
                 last_error: q.last_error.clone(),
-                receipt_requested: q.receipt_requested,
-                read_at: None,
-                read_by: None,
-                receipt_signer: None,
-                content_sha256: q.content_sha256.clone(),
-                digest_matches: None,
-                digest: None,
-                unrecorded: false,
+                ..Row::pending(q, "queued", alias(&q.to))
             },
             // Delivered; numbered and timed once recorded.
-            Tracked::Accepted(q) => Row {
-                id: None,
-                message_id: q.message_id.clone(),
-                to: q.to.clone(),
-                contact: alias(&q.to),
-                subject: q.subject.clone(),
-                state: "sent",
-                created_at: format_time(q.created_at as i64),
-                sent_at: None,
-                attempts: None,
-                last_error: None,
-                receipt_requested: q.receipt_requested,
-                read_at: None,
-                read_by: None,
-                receipt_signer: None,
-                content_sha256: q.content_sha256.clone(),
-                digest_matches: None,
-                digest: None,
-                unrecorded: true,
-            },
+            Tracked::Accepted(q) => Row { unrecorded: true, ..Row::pending(q, "sent", alias(&q.to)) },
             Tracked::Sent(s) => Row {
                 id: Some(s.id),
                 message_id: s.message_id.clone(),
@@ -244,6 +207,31 @@ impl Row {
                 digest: s.read.as_ref().map(|r| if r.unbound { "absent" } else { "matches" }),
                 unrecorded: false,
             },
+        }
+    }
+
+    /// A message still in the outbox (queued, or delivered but not
+    /// recorded yet): no number, no sending time, no receipt.
+    fn pending(q: &Queued, state: &'static str, contact: Option<String>) -> Row {
+        Row {
+            id: None,
+            message_id: q.message_id.clone(),
+            to: q.to.clone(),
+            contact,
+            subject: q.subject.clone(),
+            state,
+            created_at: format_time(q.created_at as i64),
+            sent_at: None,
+            attempts: None,
+            last_error: None,
+            receipt_requested: q.receipt_requested,
+            read_at: None,
+            read_by: None,
+            receipt_signer: None,
+            content_sha256: q.content_sha256.clone(),
+            digest_matches: None,
+            digest: None,
+            unrecorded: false,
         }
     }
 
