@@ -20,13 +20,6 @@ fn practice(world: &World) -> (Person, Person) {
     (ada, sam)
 }
 
-/// The same person in another home (a new laptop), same passphrase file.
-fn elsewhere(world: &World, person: &Person, name: &str) -> Person {
-    let passphrase_file = world.path().join(format!("{name}.pass"));
-    std::fs::copy(&person.passphrase_file, &passphrase_file).unwrap();
-    Person { home: world.path().join(name), passphrase_file, address: person.address.clone() }
-}
-
 fn mode(path: &Path) -> u32 {
     std::fs::metadata(path).unwrap().permissions().mode() & 0o777
 }
@@ -91,7 +84,7 @@ fn restore_refuses_a_home_that_holds_a_store_and_changes_nothing() {
     assert_eq!(std::fs::read(ada.home.join("data/keys.age")).unwrap(), keyring);
 
     // Even a home with only its config left.
-    let other = elsewhere(&world, &ada, "config-only");
+    let other = ada.elsewhere(&world, "config-only");
     std::fs::create_dir_all(other.home.join("config")).unwrap();
     std::fs::copy(ada.home.join("config/config.toml"), other.home.join("config/config.toml")).unwrap();
     let run = other.run(&["restore", file.to_str().unwrap()], "");
@@ -138,7 +131,7 @@ fn a_tampered_or_truncated_backup_is_refused_by_verify_and_restore_and_nothing_i
         assert_eq!(run.code, 1, "{what}: {run:?}");
         assert!(run.stderr.contains("damaged or incomplete"), "{what}: {run:?}");
 
-        let fresh = elsewhere(&world, &ada, &format!("fresh-{what}"));
+        let fresh = ada.elsewhere(&world, &format!("fresh-{what}"));
         let run = fresh.run(&["restore", bad.to_str().unwrap()], "");
         assert_eq!(run.code, 1, "{what}: {run:?}");
         assert!(run.stderr.contains("damaged or incomplete") && run.stderr.contains("nothing was restored"), "{run:?}");
@@ -155,7 +148,7 @@ fn a_wrong_passphrase_opens_no_backup_and_exits_5() {
     let (ada, _sam) = practice(&world);
     let file = world.path().join("ada.backup");
     ada.ok(&["backup", file.to_str().unwrap()], "");
-    let fresh = elsewhere(&world, &ada, "fresh");
+    let fresh = ada.elsewhere(&world, "fresh");
     write_private(&fresh.passphrase_file, b"not the passphrase\n");
     let run = fresh.run(&["restore", file.to_str().unwrap()], "");
     assert_eq!(run.code, 5, "{run:?}");
@@ -176,7 +169,7 @@ fn a_backup_to_an_age_recipient_opens_with_its_key_alone() {
     let file = world.path().join("ada.backup");
     ada.ok(&["backup", file.to_str().unwrap(), "--to", &safe.to_public().to_string()], "");
 
-    let fresh = elsewhere(&world, &ada, "fresh");
+    let fresh = ada.elsewhere(&world, "fresh");
     write_private(&fresh.passphrase_file, b"not the passphrase\n");
     fresh.ok(&["backup", "--verify", file.to_str().unwrap(), "--identity", safe_key.to_str().unwrap()], "");
     let restored = fresh.ok(&["restore", file.to_str().unwrap(), "--identity", safe_key.to_str().unwrap()], "");
@@ -235,7 +228,7 @@ fn the_recovery_key_sets_a_new_passphrase_and_opens_backups_until_it_is_rotated(
     assert!(ada.ok(&["read", "2"], "").stdout.contains("The breathing exercise helps."));
 
     // The backup opens with the recovery key too.
-    let fresh = elsewhere(&world, &ada, "fresh");
+    let fresh = ada.elsewhere(&world, "fresh");
     write_private(&fresh.passphrase_file, b"not the passphrase\n");
     fresh.ok(&["restore", file.to_str().unwrap(), "--identity", first.to_str().unwrap()], "");
 
@@ -302,7 +295,7 @@ fn an_unfinished_restore_is_refused_by_every_command_and_replaced_by_the_next_re
     let (ada, _sam) = practice(&world);
     let file = world.path().join("ada.backup");
     ada.ok(&["backup", file.to_str().unwrap()], "");
-    let fresh = elsewhere(&world, &ada, "fresh");
+    let fresh = ada.elsewhere(&world, "fresh");
     fresh.ok(&["restore", file.to_str().unwrap()], "");
     // As if killed between moving the store into place and finishing.
     std::fs::remove_file(fresh.home.join("config/config.toml")).unwrap();
@@ -342,6 +335,6 @@ fn a_store_unlocked_through_the_agent_is_backed_up_without_the_passphrase_but_ge
     assert_eq!(made.code, 0, "{made:?}");
     assert_eq!(verified.code, 0, "{verified:?}");
     // The passphrase opens it, though none was typed to make it.
-    let fresh = elsewhere(&world, &ada, "fresh");
+    let fresh = ada.elsewhere(&world, "fresh");
     fresh.ok(&["restore", file.to_str().unwrap()], "");
 }

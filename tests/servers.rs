@@ -980,13 +980,7 @@ fn a_second_device_restored_from_a_backup_gets_the_contacts_verified_on_the_firs
     assert!(stack.delivered("ada@practice.example").is_empty(), "no note to self without a second device");
 
     // The laptop is restored from the desk's backup.
-    let file = world.path().join("desk.backup");
-    desk.ok(&["backup", file.to_str().unwrap()], "");
-    let passphrase_file = world.path().join("laptop.pass");
-    std::fs::copy(&desk.passphrase_file, &passphrase_file).unwrap();
-    let laptop = common::Person { home: world.path().join("laptop"), passphrase_file, address: desk.address.clone() };
-    laptop.ok(&["restore", file.to_str().unwrap()], "");
-    laptop.ok(&["sync"], "");
+    let laptop = laptop_restored_from(&world, &desk);
 
     // Eve is verified on the desk; the desk hears of the laptop and tells it.
     desk.trust("eve", &eve, world.path());
@@ -1158,6 +1152,16 @@ fn read_receipts_go_both_ways_with_a_real_delta_chat() {
     assert_eq!(state["state"], 28, "Delta Chat shows its message read: {state}");
 }
 
+/// Ada's laptop, restored from a backup of her desk, synced once.
+fn laptop_restored_from(world: &World, desk: &common::Person) -> common::Person {
+    let file = world.path().join("desk.backup");
+    desk.ok(&["backup", file.to_str().unwrap()], "");
+    let laptop = desk.elsewhere(world, "laptop");
+    laptop.ok(&["restore", file.to_str().unwrap()], "");
+    laptop.ok(&["sync"], "");
+    laptop
+}
+
 /// Ada's desk, with Sam verified, and her laptop restored from the desk's
 /// backup; both have synced once since (and know of each other).
 fn desk_and_laptop(world: &World, stack: &MailStack) -> (common::Person, common::Person, common::Person) {
@@ -1166,13 +1170,7 @@ fn desk_and_laptop(world: &World, stack: &MailStack) -> (common::Person, common:
     assert!(!stack.path().join("mail/practice.example/ada/.Sent").exists());
     let first = desk.ok(&["sync"], "");
     assert_eq!(first.stderr, "", "{first:?}");
-    let file = world.path().join("desk.backup");
-    desk.ok(&["backup", file.to_str().unwrap()], "");
-    let passphrase_file = world.path().join("laptop.pass");
-    std::fs::copy(&desk.passphrase_file, &passphrase_file).unwrap();
-    let laptop = common::Person { home: world.path().join("laptop"), passphrase_file, address: desk.address.clone() };
-    laptop.ok(&["restore", file.to_str().unwrap()], "");
-    laptop.ok(&["sync"], "");
+    let laptop = laptop_restored_from(world, &desk);
     desk.ok(&["sync"], "");
     (desk, laptop, sam)
 }

@@ -123,6 +123,14 @@ pub fn sealpost() -> Command {
 }
 
 impl Person {
+    /// The same person in another, empty home `name` (a new laptop), with a
+    /// copy of the passphrase file.
+    pub fn elsewhere(&self, world: &World, name: &str) -> Person {
+        let passphrase_file = world.path().join(format!("{name}.pass"));
+        std::fs::copy(&self.passphrase_file, &passphrase_file).unwrap();
+        Person { home: world.path().join(name), passphrase_file, address: self.address.clone() }
+    }
+
     pub fn command(&self) -> Command {
         let mut cmd = sealpost();
         cmd.env("SEALPOST_HOME", &self.home).env("SEALPOST_PASSPHRASE_FILE", &self.passphrase_file);
