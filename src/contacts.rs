@@ -239,11 +239,11 @@ impl Contact {
 #[derive(Serialize, Deserialize, Default)]
 pub struct Contacts {
     contacts: Vec<Contact>,
-    /// Pinned certificates as parsed, by the SHA-256 of their armored form,
-    /// so that each is parsed once per command, however many messages are
-    /// checked (a changed certificate has another digest).
+    /// Pinned certificates as parsed, by fingerprint, with the armored form
+    /// they were parsed from: each is parsed once per command, however many
+    /// messages are checked, and again only when its armored form changed.
     #[serde(skip)]
-    parsed: std::cell::RefCell<std::collections::HashMap<[u8; 32], Option<Cert>>>,
+    parsed: std::cell::RefCell<std::collections::HashMap<String, (String, Option<Cert>)>>,
 }
 
 impl Contacts {
@@ -614,23 +614,29 @@ impl Contacts {
 
     /// All pinned certificates, whatever their state; the reader decides.
     pub fn certs(&self) -> Vec<Cert> {
-        self.contacts.iter().filter_map(|c| self.parsed_cert(c)).collect()
+        self.contacts.iter().filter_map(|c| self.with_parsed(c, Cert::clone)).collect()
     }
 
     /// The pinned certificates holding a key named by one of `ids` (the
-    /// issuers a signature names), whatever their state.
+    /// issuers a signature names), whatever their state. Only those are
+    /// copied: this runs for every message a sync opens.
     pub fn certs_for(&self, ids: &[sequoia_openpgp::KeyHandle]) -> Vec<Cert> {
+        let holds = |cert: &Cert| cert.keys().any(|k| ids.iter().any(|id| id.aliases(k.key().key_handle())));
         self.contacts
             .iter()
-            .filter_map(|c| self.parsed_cert(c))
-            .filter(|cert| cert.keys().any(|k| ids.iter().any(|id| id.aliases(k.key().key_handle()))))
+            .filter_map(|c| self.with_parsed(c, |cert| holds(cert).then(|| cert.clone())).flatten())
             .collect()
     }
 
-    fn parsed_cert(&self, contact: &Contact) -> Option<Cert> {
-        use sha2::Digest;
-        let digest: [u8; 32] = sha2::Sha256::digest(contact.cert.as_bytes()).into();
-        self.parsed.borrow_mut().entry(digest).or_insert_with(|| contact.cert().ok()).clone()
+    /// `f` of the contact's pinned certificate, parsed once per command
+    /// (`None` when it cannot be read).
+    fn with_parsed<R>(&self, contact: &Contact, f: impl FnOnce(&Cert) -> R) -> Option<R> {
+        let mut parsed = self.parsed.borrow_mut();
+        let fresh = parsed.get(&contact.fingerprint).is_some_and(|(armored, _)| *armored == contact.cert);
+        if !fresh {
+            parsed.insert(contact.fingerprint.clone(), (contact.cert.clone(), contact.cert().ok()));
+        }
+        parsed[&contact.fingerprint].1.as_ref().map(f)
     }
 
     /// Marks a contact's pinned key verified. Keys seen or announced for it
