@@ -125,24 +125,17 @@ pub(crate) fn wrap(
     Ok(Sealed { raw: message.formatted(), content_sha256: sha256_hex(inner) })
 }
 
-/// Armored text with CRLF line ends, in one pass; refuses anything that is
+/// Armored text with CRLF line ends (linear in its size); refuses anything that is
 /// not 7-bit text in lines a mail server takes (armor always is).
 fn crlf_armor(armored: &[u8]) -> Result<Vec<u8>> {
-    let mut out = Vec::with_capacity(armored.len() + armored.len() / 32 + 2);
     for line in armored.split(|b| *b == b'\n') {
         let line = line.strip_suffix(b"\r").unwrap_or(line);
         anyhow::ensure!(
             line.len() <= 998 && line.iter().all(|b| b.is_ascii() && *b != b'\r' && *b != 0),
             "the armored ciphertext is not 7-bit text in short lines"
         );
-        out.extend_from_slice(line);
-        out.extend_from_slice(b"\r\n");
     }
-    // `split` yields an empty last piece after a final newline.
-    if armored.ends_with(b"\n") {
-        out.truncate(out.len() - 2);
-    }
-    Ok(out)
+    Ok(super::crlf(armored))
 }
 
 /// SHA-256 of `bytes`, lowercase hex.

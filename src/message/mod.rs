@@ -39,3 +39,17 @@ pub fn new_message_id(sender_address: &str) -> String {
     let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
     format!("<{hex}@{domain}>")
 }
+
+/// `text` with every line end as CRLF.
+pub(crate) fn crlf(text: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(text.len() + text.len() / 32);
+    let mut previous = 0u8;
+    for &byte in text {
+        if byte == b'\n' && previous != b'\r' {
+            out.push(b'\r');
+        }
+        out.push(byte);
+        previous = byte;
+    }
+    out
+}

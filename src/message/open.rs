@@ -27,12 +27,12 @@ use sequoia_openpgp::types::SymmetricAlgorithm;
 use sequoia_openpgp::{Cert, Fingerprint, KeyHandle, Packet};
 use serde::{Deserialize, Serialize};
 
-use super::announcement;
 use super::compose::sha256_hex;
 use super::device_sync;
 use super::handshake::{self, Handshake};
 use super::receipt::{self, Report};
 use super::Attachment;
+use super::{announcement, crlf};
 use crate::contacts::{Contacts, PinState};
 use crate::keys::{self, POLICY};
 
@@ -424,20 +424,6 @@ fn mime_signed<'a>(inner: &mail_parser::Message<'_>, plaintext: &'a [u8]) -> Mim
         }
         _ => MimeSigned::Beside,
     }
-}
-
-/// `text` with every line end as CRLF.
-fn crlf(text: &[u8]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(text.len() + text.len() / 32);
-    let mut previous = 0u8;
-    for &byte in text {
-        if byte == b'\n' && previous != b'\r' {
-            out.push(b'\r');
-        }
-        out.push(byte);
-        previous = byte;
-    }
-    out
 }
 
 /// The most a detached signature part may hold: a few signatures.
