@@ -445,19 +445,8 @@ fn verify_detached(
         return Err(unsupported("a signature part larger than 64 KiB"));
     }
     let refused = std::cell::RefCell::new(None);
-    let helper = Helper {
-        me,
-        me_fingerprints: me.iter().map(Cert::fingerprint).collect(),
-        certs: signers,
-        passwords: &[],
-        password_used: None,
-        // The signature part is inside the encryption.
-        encrypted: true,
-        signature: None,
-        signed_at: None,
-        tally: Tally::default(),
-        refused: &refused,
-    };
+    // The signature part is inside the encryption.
+    let helper = Helper { encrypted: true, ..Helper::new(me, signers, &[], &refused) };
     let verified = (|| -> Result<Outcome> {
         let mut verifier = DetachedVerifierBuilder::from_bytes(signature)?.with_policy(&POLICY, None, helper)?;
         // A signature that does not verify is an error here, and its
@@ -651,18 +640,7 @@ struct Decrypted {
 fn decrypt(ciphertext: &[u8], me: &[Cert], certs: &Signers<'_>, passwords: &[Password]) -> Result<Decrypted, Refusal> {
     let for_me = check_structure(ciphertext, me)?;
     let refused = std::cell::RefCell::new(None);
-    let helper = Helper {
-        me,
-        me_fingerprints: me.iter().map(Cert::fingerprint).collect(),
-        certs,
-        passwords,
-        password_used: None,
-        encrypted: false,
-        signature: None,
-        signed_at: None,
-        tally: Tally::default(),
-        refused: &refused,
-    };
+    let helper = Helper::new(me, certs, passwords, &refused);
     let result = (|| -> Result<(Vec<u8>, Outcome)> {
         // The plaintext is read to the end before any is used, so the
         // decryptor need not hold back its default 25 MiB (twice over).
@@ -857,6 +835,29 @@ impl Helper<'_> {
             signature: self.signature,
             signed_at: self.signed_at,
             password_used: self.password_used,
+        }
+    }
+}
+
+impl<'a> Helper<'a> {
+    /// A helper that has seen nothing yet.
+    fn new(
+        me: &'a [Cert],
+        certs: &'a Signers<'a>,
+        passwords: &'a [Password],
+        refused: &'a std::cell::RefCell<Option<Refusal>>,
+    ) -> Helper<'a> {
+        Helper {
+            me,
+            me_fingerprints: me.iter().map(Cert::fingerprint).collect(),
+            certs,
+            passwords,
+            password_used: None,
+            encrypted: false,
+            signature: None,
+            signed_at: None,
+            tally: Tally::default(),
+            refused,
         }
     }
 }
