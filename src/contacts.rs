@@ -242,8 +242,9 @@ pub struct Contacts {
     /// Pinned certificates as parsed, by fingerprint, with the armored form
     /// they were parsed from: each is parsed once per command, however many
     /// messages are checked, and again only when its armored form changed.
+    /// A mutex, not a cell, so that contacts stay shareable between threads.
     #[serde(skip)]
-    parsed: std::cell::RefCell<std::collections::HashMap<String, (String, Option<Cert>)>>,
+    parsed: std::sync::Mutex<std::collections::HashMap<String, (String, Option<Cert>)>>,
 }
 
 impl Contacts {
@@ -631,7 +632,7 @@ impl Contacts {
     /// `f` of the contact's pinned certificate, parsed once per command
     /// (`None` when it cannot be read).
     fn with_parsed<R>(&self, contact: &Contact, f: impl FnOnce(&Cert) -> R) -> Option<R> {
-        let mut parsed = self.parsed.borrow_mut();
+        let mut parsed = self.parsed.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         let fresh = parsed.get(&contact.fingerprint).is_some_and(|(armored, _)| *armored == contact.cert);
         if !fresh {
             parsed.insert(contact.fingerprint.clone(), (contact.cert.clone(), contact.cert().ok()));
