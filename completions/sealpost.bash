@@ -1225,12 +1225,16 @@ _sealpost() {
             return 0
             ;;
         sealpost__subcmd__inbox)
-            opts="-h --unread --passphrase-file --json --help"
+            opts="-h --unread --limit --all --passphrase-file --json --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --limit)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --passphrase-file)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0

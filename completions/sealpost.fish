@@ -166,8 +166,10 @@ complete -c sealpost -n "__fish_sealpost_using_subcommand outbox" -s h -l help -
 complete -c sealpost -n "__fish_sealpost_using_subcommand sync" -l passphrase-file -d 'Read the store passphrase from this file instead of prompting' -r -F
 complete -c sealpost -n "__fish_sealpost_using_subcommand sync" -l json -d 'Print one JSON document instead of text; errors become JSON on stderr (schema: docs/json.md)'
 complete -c sealpost -n "__fish_sealpost_using_subcommand sync" -s h -l help -d 'Print help'
+complete -c sealpost -n "__fish_sealpost_using_subcommand inbox" -l limit -d 'List the newest N messages [default: 50; with --json, all]' -r
 complete -c sealpost -n "__fish_sealpost_using_subcommand inbox" -l passphrase-file -d 'Read the store passphrase from this file instead of prompting' -r -F
 complete -c sealpost -n "__fish_sealpost_using_subcommand inbox" -l unread -d 'Only messages not yet shown by `read`'
+complete -c sealpost -n "__fish_sealpost_using_subcommand inbox" -l all -d 'List every message, however many'
 complete -c sealpost -n "__fish_sealpost_using_subcommand inbox" -l json -d 'Print one JSON document instead of text; errors become JSON on stderr (schema: docs/json.md)'
 complete -c sealpost -n "__fish_sealpost_using_subcommand inbox" -s h -l help -d 'Print help'
 complete -c sealpost -n "__fish_sealpost_using_subcommand read" -l save-attachments -d 'Save the attachments into this folder (never overwriting)' -r -F

@@ -158,6 +158,8 @@ pub fn write(
         if let Some(sealed) = &keyring_for_recovery {
             append_small(&mut file, RECOVERY, sealed)?;
         }
+        // The database file alone then holds the whole store.
+        store.checkpoint()?;
         let manifest = append_contents(&mut file, store, config, counts, &recipients)?;
         file.write_all(&[0; 1024])?;
         file.sync_all().with_context(|| format!("writing {}", tmp.display()))?;
@@ -319,7 +321,7 @@ fn store_files(data_dir: &Path) -> Result<Vec<String>> {
             if name.starts_with(home::DRAFT_PREFIX) || home::is_unfinished_write(&name) {
                 continue;
             }
-            if folder.as_os_str().is_empty() && (name == "lock" || name == RESTORING) {
+            if folder.as_os_str().is_empty() && (name == "lock" || name == RESTORING || is_database_log(&name)) {
                 continue;
             }
             if kind.is_dir() {
@@ -333,6 +335,12 @@ fn store_files(data_dir: &Path) -> Result<Vec<String>> {
     }
     found.sort();
     Ok(found)
+}
+
+/// The database's log files: empty after the checkpoint a backup makes,
+/// and made again when the database is opened.
+fn is_database_log(name: &str) -> bool {
+    name.strip_prefix(crate::store::DATABASE).is_some_and(|rest| rest == "-wal" || rest == "-shm")
 }
 
 /// A reader that counts and hashes what passes through it.

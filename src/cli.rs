@@ -256,6 +256,12 @@ pub struct Inbox {
     /// Only messages not yet shown by `read`
     #[arg(long)]
     pub unread: bool,
+    /// List the newest N messages [default: 50; with --json, all]
+    #[arg(long, value_name = "N", conflicts_with = "all")]
+    pub limit: Option<usize>,
+    /// List every message, however many
+    #[arg(long)]
+    pub all: bool,
 }
 
 #[derive(Args, Debug)]

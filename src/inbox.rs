@@ -1,8 +1,10 @@
 //! Received messages, kept in the encrypted store.
 //!
-//! Each message is kept as it arrived (`inbox/<id>.eml`, encrypted to the
-//! store key) so `read` can open it again with today's contact list, plus a
-//! summary in the index for listing.
+//! Each message is kept as it arrived (the document `inbox/<id>.eml.age`)
+//! so `read` can open it again with today's contact list, plus a row of
+//! the store's `inbox` table with what is listed (`Entry`), indexed by
+//! what commands look it up by: nothing here reads the whole inbox unless
+//! the command shows the whole inbox.
 //!
 //! A message is a duplicate only by what cannot be forged: the source's own
 //! id (IMAP UIDVALIDITY and UID, Maildir name), the exact bytes, or the
@@ -17,17 +19,19 @@
 //! Ordinary unencrypted mail is counted and listed but its content is not
 //! copied into the store: sealpost does not display it.
 
-use std::collections::BTreeSet;
-
 use anyhow::{Context, Result};
 use serde::{Deserialize, Serialize};
 
 use crate::contacts::{now, Contact, Contacts};
 use crate::message::{self, Opened, Seal, Status};
 use crate::receipt;
-use crate::store::Store;
+use crate::store::{InboxQuery, InboxRow, Store};
 
-const INDEX: &str = "inbox/index.age";
+/// Where the inbox stands besides its rows.
+const STATE: &str = "inbox/state";
+/// The whole inbox in one document, as stores before the database kept it
+/// (see `from_index`).
+pub(crate) const OLD_INDEX: &str = "inbox/index.age";
 
 /// What the inbox lists about one message.
 #[derive(Serialize, Deserialize, Clone, Debug)]
@@ -130,19 +134,83 @@ impl Entry {
     }
 }
 
-#[derive(Serialize, Deserialize, Default)]
-pub struct Inbox {
-    next_id: u64,
-    entries: Vec<Entry>,
-    seen_sources: BTreeSet<String>,
+/// The inbox of a store: its rows are read and written as asked; `cursor`
+/// and the message last read are kept by `save`.
+pub struct Inbox<'s> {
+    store: &'s Store,
+    state: State,
     /// Where incremental fetching from the server stands.
-    #[serde(default)]
     pub cursor: crate::transport::imap::Cursor,
+}
+
+#[derive(Serialize, Deserialize, Default)]
+struct State {
+    /// The highest id ever given: ids are never given twice, not even
+    /// after a message is removed.
+    next_id: u64,
+    #[serde(default)]
+    cursor: crate::transport::imap::Cursor,
     /// The message `read` showed last: what `reply --last` answers (only if
     /// it is verified). Not the newest message, which may be another
     /// client's that arrived after the user read this one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     last_read: Option<u64>,
+}
+
+/// The inbox as one document, as stores before the database kept it.
+#[derive(Deserialize)]
+struct OldIndex {
+    next_id: u64,
+    entries: Vec<Entry>,
+    seen_sources: Vec<String>,
+    #[serde(default)]
+    cursor: crate::transport::imap::Cursor,
+    #[serde(default)]
+    last_read: Option<u64>,
+}
+
+/// Moves an inbox kept as one document (`OLD_INDEX`, JSON) into rows:
+/// part of moving a store into its database (see `store::migration`).
+pub(crate) fn from_index(db: &crate::store::Database, json: &[u8]) -> Result<()> {
+    let old: OldIndex = serde_json::from_slice(json).context("reading the inbox index of the earlier store")?;
+    for entry in &old.entries {
+        put(db, entry)?;
+        // The message itself goes under its sender's data key.
+        if let Some(raw) = db.get(&raw_name(entry.id))? {
+            let holder = data_key_holder(entry.sender.as_deref());
+            db.put_for(&raw_name(entry.id), &crate::keys::normalize_address(&holder), &raw)?;
+        }
+    }
+    for source in &old.seen_sources {
+        db.mark_seen(source)?;
+    }
+    let state = State { next_id: old.next_id, cursor: old.cursor, last_read: old.last_read };
+    db.put(STATE, &serde_json::to_vec(&state)?)?;
+    db.remove(OLD_INDEX)
+}
+
+fn put(db: &crate::store::Database, entry: &Entry) -> Result<()> {
+    let kind = if entry.receipt.is_some() {
+        "receipt"
+    } else if entry.handshake.is_some() {
+        "handshake"
+    } else {
+        "message"
+    };
+    db.inbox_put(&InboxRow {
+        id: entry.id,
+        kind,
+        opened: entry.opened_at.is_some(),
+        raw_sha256: entry.raw_sha256.as_deref(),
+        message_id: entry.message_id.as_deref(),
+        signer: entry.signer(),
+        receipt_for: entry.receipt.as_ref().and_then(|r| r.original_message_id.as_deref()),
+        entry: &serde_json::to_vec(entry)?,
+    })
+}
+
+fn parse(rows: Vec<Vec<u8>>) -> Result<Vec<Entry>> {
+    rows.iter().map(|row| serde_json::from_slice(row).context("reading the inbox")).collect()
 }
 
 /// The pinned contact a verified message is shown under: the contact whose
@@ -156,92 +224,142 @@ pub fn pinned_sender<'a>(seal: &Seal, sender: Option<&str>, contacts: &'a Contac
     by_key.or_else(|| sender.and_then(|s| contacts.by_address(s)))
 }
 
-impl Inbox {
-    pub fn load(store: &Store) -> Result<Inbox> {
-        Ok(store.read(INDEX)?.unwrap_or_default())
+impl<'s> Inbox<'s> {
+    pub fn load(store: &'s Store) -> Result<Inbox<'s>> {
+        let state: State = store.read(STATE)?.unwrap_or_default();
+        Ok(Inbox { store, cursor: state.cursor.clone(), state })
     }
 
-    pub fn save(&self, store: &Store) -> Result<()> {
-        store.write(INDEX, self)
+    /// Keeps the cursor and the message last read (the rows are written
+    /// as they change).
+    pub fn save(&mut self) -> Result<()> {
+        self.state.cursor = self.cursor.clone();
+        self.store.write(STATE, &self.state)
     }
 
-    /// Every stored entry, read receipts included.
-    pub fn entries(&self) -> &[Entry] {
-        &self.entries
+    /// Every message (not a read receipt or handshake step), oldest first.
+    pub fn messages(&self) -> Result<Vec<Entry>> {
+        parse(self.store.db().inbox_entries(InboxQuery::Messages { unread_only: false, newest: None })?)
     }
 
-    /// The messages, without read receipts.
-    pub fn messages(&self) -> impl DoubleEndedIterator<Item = &Entry> {
-        self.entries.iter().filter(|e| e.receipt.is_none() && e.handshake.is_none())
+    /// The newest `count` messages (all when `None`), oldest first; only
+    /// the unread ones when asked.
+    pub fn newest(&self, count: Option<usize>, unread_only: bool) -> Result<Vec<Entry>> {
+        parse(self.store.db().inbox_entries(InboxQuery::Messages { unread_only, newest: count })?)
     }
 
-    pub fn get(&self, id: u64) -> Option<&Entry> {
-        self.entries.iter().find(|e| e.id == id)
+    /// How many messages there are, and how many of them are unread.
+    pub fn count(&self) -> Result<(u64, u64)> {
+        self.store.db().inbox_count()
+    }
+
+    /// The messages, newest first, read page by page: for a search that
+    /// usually ends at the first few.
+    pub fn newest_first(&self) -> impl Iterator<Item = Result<Entry>> + '_ {
+        let mut before = u64::MAX;
+        let mut page: std::vec::IntoIter<Entry> = Vec::new().into_iter();
+        let mut done = false;
+        std::iter::from_fn(move || loop {
+            if let Some(entry) = page.next() {
+                before = entry.id;
+                return Some(Ok(entry));
+            }
+            if done {
+                return None;
+            }
+            let query = InboxQuery::MessagesBefore { id: before.min(i64::MAX as u64), count: 200 };
+            match self.store.db().inbox_entries(query).and_then(parse) {
+                Ok(entries) => {
+                    done = entries.len() < 200;
+                    page = entries.into_iter();
+                }
+                Err(e) => {
+                    done = true;
+                    return Some(Err(e));
+                }
+            }
+        })
+    }
+
+    /// Any stored entry by id, read receipts included.
+    pub fn get(&self, id: u64) -> Result<Option<Entry>> {
+        Ok(parse(self.store.db().inbox_entries(InboxQuery::Id(id))?)?.pop())
+    }
+
+    /// A message (not a read receipt) by id.
+    pub fn message(&self, id: u64) -> Result<Option<Entry>> {
+        Ok(self.get(id)?.filter(|e| e.receipt.is_none() && e.handshake.is_none()))
     }
 
     /// The newest message (not a read receipt).
-    pub fn last(&self) -> Option<&Entry> {
-        self.messages().last()
+    pub fn last(&self) -> Result<Option<Entry>> {
+        Ok(self.newest(Some(1), false)?.pop())
+    }
+
+    /// The read receipts that name `message_id`.
+    pub fn receipts_for(&self, message_id: &str) -> Result<Vec<Entry>> {
+        parse(self.store.db().inbox_entries(InboxQuery::ReceiptsFor(message_id))?)
+    }
+
+    fn update(&self, id: u64, change: impl FnOnce(&mut Entry)) -> Result<()> {
+        if let Some(mut entry) = self.get(id)? {
+            change(&mut entry);
+            put(&self.store.db(), &entry)?;
+        }
+        Ok(())
     }
 
     /// Marks a message as read (the first time only).
-    pub fn mark_opened(&mut self, id: u64) {
-        if let Some(entry) = self.entries.iter_mut().find(|e| e.id == id) {
+    pub fn mark_opened(&self, id: u64) -> Result<()> {
+        self.update(id, |entry| {
             entry.opened_at.get_or_insert_with(now);
-        }
+        })
     }
 
-    /// Remembers `id` as the message `read` showed last.
+    /// Remembers `id` as the message `read` showed last (kept by `save`).
     pub fn set_last_read(&mut self, id: u64) {
-        self.last_read = Some(id);
+        self.state.last_read = Some(id);
     }
 
     /// The message `read` showed last, if it is still stored.
-    pub fn last_read(&self) -> Option<&Entry> {
-        self.last_read.and_then(|id| self.messages().find(|e| e.id == id))
+    pub fn last_read(&self) -> Result<Option<Entry>> {
+        match self.state.last_read {
+            Some(id) => self.message(id),
+            None => Ok(None),
+        }
     }
 
     /// Records what a check of a read receipt decided, when it is checked
     /// again (the message it names became known).
-    pub fn set_receipt(&mut self, id: u64, checked: receipt::Checked) {
-        if let Some(entry) = self.entries.iter_mut().find(|e| e.id == id) {
-            entry.receipt = Some(checked);
-        }
+    pub fn set_receipt(&self, id: u64, checked: receipt::Checked) -> Result<()> {
+        self.update(id, |entry| entry.receipt = Some(checked))
     }
 
     /// Records how a request for a read receipt was answered.
-    pub fn set_answer(&mut self, id: u64, answer: Answer) {
-        if let Some(entry) = self.entries.iter_mut().find(|e| e.id == id) {
-            entry.receipt_answer = Some(answer);
-        }
+    pub fn set_answer(&self, id: u64, answer: Answer) -> Result<()> {
+        self.update(id, |entry| entry.receipt_answer = Some(answer))
     }
 
-    pub fn has_seen(&self, source_id: &str) -> bool {
-        self.seen_sources.contains(source_id)
+    pub fn has_seen(&self, source_id: &str) -> Result<bool> {
+        self.store.db().has_seen(source_id)
     }
 
     /// Stores a message opened from `raw` (whose SHA-256 is `raw_sha256`),
     /// of `kind`, and returns its id. The caller has checked with `knows`
-    /// that it is new. The raw message is written before the index mentions
-    /// it; the caller saves the index.
-    pub fn add(
-        &mut self,
-        store: &Store,
-        source_id: &str,
-        raw: &[u8],
-        raw_sha256: &str,
-        opened: &Opened,
-        kind: Kind,
-    ) -> Result<u64> {
-        self.seen_sources.insert(source_id.to_string());
+    /// that it is new. The raw message is written before its row.
+    pub fn add(&mut self, source_id: &str, raw: &[u8], raw_sha256: &str, opened: &Opened, kind: Kind) -> Result<u64> {
+        let store = self.store;
+        self.mark_seen(source_id)?;
         let message_id = message_id(opened);
-        self.next_id = self.next_id.max(self.entries.last().map_or(0, |e| e.id)) + 1;
-        let id = self.next_id;
+        self.state.next_id = self.state.next_id.max(store.db().inbox_max_id()?) + 1;
+        let id = self.state.next_id;
         if opened.seal != Seal::NotEncrypted {
-            store.write_bytes(&raw_name(id), raw).context("storing a received message")?;
+            store
+                .write_bytes_for(&raw_name(id), &data_key_holder(opened.sender()), raw)
+                .context("storing a received message")?;
         }
         let content = opened.content.as_ref();
-        self.entries.push(Entry {
+        let entry = Entry {
             id,
             message_id,
             source_id: source_id.to_string(),
@@ -266,7 +384,8 @@ impl Inbox {
             },
             receipt_answer: None,
             opened_at: None,
-        });
+        };
+        put(&store.db(), &entry)?;
         Ok(id)
     }
 
@@ -274,24 +393,20 @@ impl Inbox {
     /// the raw message), or, for a message with a good signature, the same
     /// protected Message-ID signed by the same key. Nothing else counts: an
     /// unauthenticated or damaged copy must not hide a genuine one.
-    pub fn knows(&self, raw_sha256: &str, opened: &Opened) -> bool {
+    pub fn knows(&self, raw_sha256: &str, opened: &Opened) -> Result<bool> {
         let authenticated = authenticated_id(opened);
-        self.entries.iter().any(|e| {
-            e.raw_sha256.as_deref() == Some(raw_sha256)
-                || authenticated.as_ref().is_some_and(|(signer, id)| {
-                    e.signer() == Some(signer.as_str()) && e.message_id.as_deref() == Some(id.as_str())
-                })
-        })
+        let signed = authenticated.as_ref().map(|(signer, id)| (signer.as_str(), id.as_str()));
+        self.store.db().inbox_knows(raw_sha256, signed)
     }
 
-    /// Remembers a source message as fetched without storing it (a duplicate).
-    pub fn mark_seen(&mut self, source_id: &str) {
-        self.seen_sources.insert(source_id.to_string());
+    /// Remembers a source message as fetched (stored, or a duplicate).
+    pub fn mark_seen(&self, source_id: &str) -> Result<()> {
+        self.store.db().mark_seen(source_id)
     }
 
     /// The message as it arrived.
-    pub fn raw(&self, store: &Store, id: u64) -> Result<Vec<u8>> {
-        store
+    pub fn raw(&self, id: u64) -> Result<Vec<u8>> {
+        self.store
             .read_bytes(&raw_name(id))?
             .with_context(|| format!("message {id} has no stored content (ordinary unencrypted email is not kept)"))
     }
@@ -308,6 +423,13 @@ fn authenticated_id(opened: &Opened) -> Option<(String, String)> {
 /// The protected Message-ID, else the outer one.
 fn message_id(opened: &Opened) -> Option<String> {
     opened.content.as_ref().and_then(|c| c.message_id.clone()).or_else(|| opened.outer.message_id.clone())
+}
+
+/// Whose data key a received message is kept under: the address it
+/// claims to be from (a forged one too: it is about that person), or one
+/// key for the messages that name no sender.
+fn data_key_holder(sender: Option<&str>) -> String {
+    sender.unwrap_or("(no sender)").to_string()
 }
 
 fn raw_name(id: u64) -> String {

@@ -225,7 +225,7 @@ impl SentList {
     /// message is numbered like any. The caller has checked that it is
     /// new, and saves the list.
     pub fn add_from_folder(&mut self, store: &Store, mut sent: Sent, raw: &[u8]) -> Result<()> {
-        store.write_bytes(&sent_copy_name(&sent.message_id), raw)?;
+        store.write_bytes_for(&sent_copy_name(&sent.message_id), &sent.to, raw)?;
         sent.id = if sent.kind == Outgoing::Message && sent.receipt_for.is_none() { self.next_id() } else { 0 };
         sent.sent_copy = Some(SentCopy::Stored);
         self.sent.push(sent);
@@ -272,16 +272,69 @@ pub fn enqueue(store: &Store, queued: &Queued) -> Result<()> {
 }
 
 /// The outbox's entries, oldest first: waiting ones (`false`) and ones the
-/// server accepted that are not recorded as sent yet (`true`).
+/// server accepted that are not recorded as sent yet (`true`): renamed in
+/// the store, or, when the store could not be written, marked (see
+/// `deliver_one`).
 fn entries(store: &Store) -> Result<Vec<(Queued, bool)>> {
+    let marked: std::collections::BTreeSet<String> = store.marks(MARK_ACCEPTED)?.into_iter().collect();
     let mut all = Vec::new();
     for name in store.list(FOLDER)? {
         if let Some(q) = store.read::<Queued>(&format!("{FOLDER}/{name}"))? {
-            all.push((q, name.ends_with(ACCEPTED)));
+            let accepted = name.ends_with(ACCEPTED) || marked.contains(&accepted_mark(&q.message_id));
+            all.push((q, accepted));
         }
     }
     all.sort_by_key(|(q, _)| q.created_at);
     Ok(all)
+}
+
+/// Set before a message is handed to the server; renamed to
+/// `accepted_mark` the moment the server accepts it. A rename needs no
+/// free space, so on a full disk the message is still known as accepted
+/// and never delivered again, though the store cannot record it yet.
+fn sending_mark(message_id: &str) -> String {
+    format!("outbox-{}{MARK_SENDING}", entry_stem(message_id))
+}
+
+fn accepted_mark(message_id: &str) -> String {
+    format!("outbox-{}{MARK_ACCEPTED}", entry_stem(message_id))
+}
+
+const MARK_SENDING: &str = ".sending";
+const MARK_ACCEPTED: &str = ".accepted";
+
+/// Hands one queued message to the server. `Err` when the mark that will
+/// record its acceptance cannot be set: then nothing was sent. Otherwise
+/// what the server said; once it accepted, the mark says so (or, if even
+/// the rename failed, the store is told directly).
+fn deliver_one(store: &Store, transport: &mut dyn Transport, queued: &Queued) -> Result<Result<()>> {
+    let sending = sending_mark(&queued.message_id);
+    store.set_mark(&sending).context("the store cannot be written, so nothing was sent")?;
+    let delivered = transport.deliver(&queued.to, queued.raw.as_bytes());
+    match &delivered {
+        Ok(()) => {
+            if let Err(e) = store.move_mark(&sending, &accepted_mark(&queued.message_id)) {
+                crate::error::warn(&format!("marking {} as accepted: {e:#}", queued.message_id));
+                store.rename(&entry_name(&queued.message_id), &accepted_name(&queued.message_id))?;
+                store.remove_mark(&sending)?;
+            }
+        }
+        Err(_) => store.remove_mark(&sending)?,
+    }
+    Ok(delivered)
+}
+
+/// Moves an acceptance known only by its mark into the store, then drops
+/// the mark. Repeating it after a crash changes nothing.
+fn record_mark(store: &Store, message_id: &str) -> Result<()> {
+    let mark = accepted_mark(message_id);
+    if !store.has_mark(&mark)? {
+        return Ok(());
+    }
+    if store.read_bytes(&entry_name(message_id))?.is_some() {
+        store.rename(&entry_name(message_id), &accepted_name(message_id))?;
+    }
+    store.remove_mark(&mark)
 }
 
 /// Everything waiting to be delivered, oldest first.
@@ -359,13 +412,20 @@ pub fn flush(store: &Store, transport: &mut dyn Transport, retry: Retry) -> Resu
             continue;
         }
         queued.attempts += 1;
-        match transport.deliver(&queued.to, queued.raw.as_bytes()) {
+        let delivered = match deliver_one(store, transport, &queued) {
+            Ok(delivered) => delivered,
+            Err(e) => {
+                // The store cannot be written: nothing more is handed to
+                // the server in this round (and this one may have been).
+                result.failed.push((queued, format!("{e:#}")));
+                break;
+            }
+        };
+        match delivered {
             Ok(()) => {
-                // First the rename, which needs no free space: from here on
-                // the message is never delivered again.
-                let recorded = store
-                    .rename(&entry_name(&queued.message_id), &accepted_name(&queued.message_id))
-                    .and_then(|()| finish(store, &queued, copies));
+                // The mark says it was accepted: from here on the message
+                // is never delivered again, whatever the store can record.
+                let recorded = record_mark(store, &queued.message_id).and_then(|()| finish(store, &queued, copies));
                 match recorded {
                     Ok(()) => result.delivered.push(queued),
                     Err(e) => result.unrecorded.push((queued, format!("{e:#}"))),
@@ -404,9 +464,14 @@ pub fn flush(store: &Store, transport: &mut dyn Transport, retry: Retry) -> Resu
 /// `unrecorded` when it failed again. `sent_copy`: whether they get a copy
 /// in the sent folder.
 pub fn record_accepted(store: &Store, sent_copy: bool) -> Result<Flushed> {
+    // A message being handed over when its sealpost died: whether the
+    // server took it is not known, and it stays queued.
+    for stale in store.marks(MARK_SENDING)? {
+        store.remove_mark(&stale)?;
+    }
     let mut result = Flushed::default();
     for queued in accepted(store)? {
-        match finish(store, &queued, sent_copy) {
+        match record_mark(store, &queued.message_id).and_then(|()| finish(store, &queued, sent_copy)) {
             Ok(()) => result.delivered.push(queued),
             Err(e) => result.unrecorded.push((queued, format!("{e:#}"))),
         }
@@ -504,6 +569,21 @@ fn outer_message_id(raw: &[u8]) -> Option<String> {
     headers.message_id().map(|id| format!("<{id}>"))
 }
 
+/// Puts the sent copies of a store of the earlier form (one age file per
+/// document) under their recipients' data keys: part of moving it into
+/// its database (see `store::migration`).
+pub(crate) fn seal_old_copies(db: &crate::store::Database) -> Result<()> {
+    let Some(json) = db.get(SENT_INDEX)? else { return Ok(()) };
+    let list: SentList = serde_json::from_slice(&json).context("reading the sent list of the earlier store")?;
+    for sent in &list.sent {
+        let name = sent_copy_name(&sent.message_id);
+        if let Some(raw) = db.get(&name)? {
+            db.put_for(&name, &crate::keys::normalize_address(&sent.to), &raw)?;
+        }
+    }
+    Ok(())
+}
+
 /// The store's own copy of a sent message (the wire form, encrypted to the
 /// sender too), when it has one.
 pub fn sent_copy(store: &Store, sent: &Sent) -> Result<Option<Vec<u8>>> {
@@ -521,7 +601,7 @@ fn record_sent(store: &Store, queued: &Queued, sent_copy: bool) -> Result<()> {
     if list.sent.iter().any(|s| s.message_id == queued.message_id) {
         return Ok(());
     }
-    store.write_bytes(&sent_copy_name(&queued.message_id), queued.raw.as_bytes())?;
+    store.write_bytes_for(&sent_copy_name(&queued.message_id), &queued.to, queued.raw.as_bytes())?;
     list.sent.push(Sent {
         // Only messages are numbered: the numbers `sent` shows run 1, 2, 3.
         id: if queued.kind == Outgoing::Message && queued.receipt_for.is_none() { list.next_id() } else { 0 },
@@ -678,5 +758,26 @@ mod tests {
         assert_eq!(server.delivered.len(), 1, "delivered once");
         assert_eq!(server.sent_folder.len(), 1, "one copy in the sent folder");
         assert!(!unfinished(&store, true).unwrap());
+    }
+
+    #[test]
+    fn a_message_marked_accepted_is_never_delivered_again_and_a_stale_sending_mark_is_dropped() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = store(dir.path());
+        queue(&store, "<m1@practice.example>");
+        queue(&store, "<m2@practice.example>");
+        // What a flush on a full disk left: m1 accepted, known by its mark
+        // only; m2 being handed over when that sealpost died.
+        store.set_mark(&accepted_mark("<m1@practice.example>")).unwrap();
+        store.set_mark(&sending_mark("<m2@practice.example>")).unwrap();
+        assert_eq!(accepted(&store).unwrap().len(), 1);
+        assert_eq!(queued(&store).unwrap()[0].message_id, "<m2@practice.example>");
+
+        let mut server = Server::default();
+        let flushed = flush(&store, &mut server, Retry::All).unwrap();
+        assert_eq!(server.delivered.len(), 1, "m2 only: m1 is not delivered again");
+        assert_eq!(flushed.delivered.len(), 2);
+        assert!(store.marks("").unwrap().is_empty(), "{:?}", store.marks("").unwrap());
+        assert!(queued(&store).unwrap().is_empty() && accepted(&store).unwrap().is_empty());
     }
 }

@@ -75,7 +75,7 @@ pub struct Report {
 pub struct Receiver<'a> {
     store: &'a Store,
     pub contacts: Contacts,
-    inbox: Inbox,
+    inbox: Inbox<'a>,
     sent: SentList,
     pub handshaker: Handshaker<'a>,
     pub report: Report,
@@ -122,8 +122,8 @@ impl<'a> Receiver<'a> {
         self.inbox_changed = true;
         let raw_sha256 = sha256_hex(&message.raw);
         let mut opened = open(&message.raw, self.store.my_keys(), &self.contacts);
-        if self.inbox.knows(&raw_sha256, &opened) {
-            self.inbox.mark_seen(&message.source_id);
+        if self.inbox.knows(&raw_sha256, &opened)? {
+            self.inbox.mark_seen(&message.source_id)?;
             self.report.duplicates += 1;
             return Ok(());
         }
@@ -134,13 +134,13 @@ impl<'a> Receiver<'a> {
         });
         if own_note {
             let kind = Kind::Handshake("your own note to your other devices".to_string());
-            self.inbox.add(self.store, &message.source_id, &message.raw, &raw_sha256, &opened, kind)?;
+            self.inbox.add(&message.source_id, &message.raw, &raw_sha256, &opened, kind)?;
             return Ok(());
         }
         if let Some(outcome) = crate::devices::receive(self.store, &mut self.contacts, &message.raw, &opened)? {
             self.contacts_changed = true;
             let kind = Kind::Handshake(outcome.clone());
-            self.inbox.add(self.store, &message.source_id, &message.raw, &raw_sha256, &opened, kind)?;
+            self.inbox.add(&message.source_id, &message.raw, &raw_sha256, &opened, kind)?;
             self.report.devices.push(sanitize::line(&outcome));
             return Ok(());
         }
@@ -154,7 +154,7 @@ impl<'a> Receiver<'a> {
         if let Some(outcome) = handshake {
             self.contacts_changed = true;
             let kind = Kind::Handshake(outcome.clone());
-            self.inbox.add(self.store, &message.source_id, &message.raw, &raw_sha256, &opened, kind)?;
+            self.inbox.add(&message.source_id, &message.raw, &raw_sha256, &opened, kind)?;
             self.report.handshakes.push(sanitize::line(&outcome));
             return Ok(());
         }
@@ -167,7 +167,7 @@ impl<'a> Receiver<'a> {
         }
         let verdict = receipt::is_receipt(&opened).then(|| receipt::check(&opened, &self.contacts, &self.sent));
         let kind = verdict.as_ref().map_or(Kind::Message, |v| Kind::Receipt(v.record()));
-        self.inbox.add(self.store, &message.source_id, &message.raw, &raw_sha256, &opened, kind)?;
+        self.inbox.add(&message.source_id, &message.raw, &raw_sha256, &opened, kind)?;
         match verdict {
             Some(Verdict::Accepted { original, receipt }) => {
                 if self.sent.mark_read(&original, receipt.clone()) {
@@ -230,36 +230,35 @@ impl<'a> Receiver<'a> {
         self.sent_changed = true;
         if counted {
             self.report.sent_elsewhere += 1;
-            self.check_receipts_again(&message_id);
+            self.check_receipts_again(&message_id)?;
         }
         Ok(())
     }
 
     /// Accepts the receipts rejected earlier for `message_id` because it was
     /// not known then, now that it is (they are checked in full again).
-    fn check_receipts_again(&mut self, message_id: &str) {
+    fn check_receipts_again(&mut self, message_id: &str) -> Result<()> {
         let rejected: Vec<u64> = self
             .inbox
-            .entries()
+            .receipts_for(message_id)?
             .iter()
-            .filter(|e| {
-                e.receipt.as_ref().is_some_and(|r| !r.accepted && r.original_message_id.as_deref() == Some(message_id))
-            })
+            .filter(|e| e.receipt.as_ref().is_some_and(|r| !r.accepted))
             .map(|e| e.id)
             .collect();
         for id in rejected {
             // A copy that cannot be read stays as it was recorded.
-            let Ok(raw) = self.inbox.raw(self.store, id) else { continue };
+            let Ok(raw) = self.inbox.raw(id) else { continue };
             let opened = open(&raw, self.store.my_keys(), &self.contacts);
             let verdict = receipt::check(&opened, &self.contacts, &self.sent);
             if let Verdict::Accepted { original, receipt } = &verdict {
-                self.inbox.set_receipt(id, verdict.record());
+                self.inbox.set_receipt(id, verdict.record())?;
                 self.inbox_changed = true;
                 if self.sent.mark_read(original, receipt.clone()) {
                     self.report.accepted.push((original.clone(), receipt.clone()));
                 }
             }
         }
+        Ok(())
     }
 
     /// Makes what was read from the sent folder durable, with its cursor:
@@ -274,7 +273,7 @@ impl<'a> Receiver<'a> {
             self.sent_changed = false;
         }
         if self.inbox_changed {
-            self.inbox.save(self.store)?;
+            self.inbox.save()?;
             self.inbox_changed = false;
         }
         Ok(())
@@ -302,7 +301,7 @@ impl<'a> Receiver<'a> {
             return Ok(());
         }
         self.inbox.cursor = cursor.clone();
-        self.inbox.save(self.store)?;
+        self.inbox.save()?;
         self.inbox_changed = false;
         Ok(())
     }
@@ -324,7 +323,9 @@ impl<'a> Receiver<'a> {
 
 impl Sink for Receiver<'_> {
     fn is_known(&self, source_id: &str) -> bool {
-        self.inbox.has_seen(source_id)
+        // Not known when the store cannot say: the message is fetched
+        // again, and its duplicate check decides.
+        self.inbox.has_seen(source_id).unwrap_or(false)
     }
 
     fn expect(&mut self, count: usize) {
@@ -334,10 +335,15 @@ impl Sink for Receiver<'_> {
     }
 
     fn take(&mut self, batch: Vec<Incoming>, cursor: &Cursor) -> Result<()> {
-        for message in &batch {
-            self.accept(message)?;
-        }
-        self.commit(cursor)?;
+        // One transaction per batch: its messages, what they changed and
+        // the cursor are committed together or not at all.
+        let store = self.store;
+        store.transaction(|| {
+            for message in &batch {
+                self.accept(message)?;
+            }
+            self.commit(cursor)
+        })?;
         self.show_progress(batch.len());
         Ok(())
     }
@@ -416,10 +422,13 @@ impl Sink for SentFolder<'_, '_> {
     }
 
     fn take(&mut self, batch: Vec<Incoming>, cursor: &Cursor) -> Result<()> {
-        for message in &batch {
-            self.receiver.accept_sent(message, &self.own)?;
-        }
-        self.receiver.commit_sent_folder(cursor)
+        let store = self.receiver.store;
+        store.transaction(|| {
+            for message in &batch {
+                self.receiver.accept_sent(message, &self.own)?;
+            }
+            self.receiver.commit_sent_folder(cursor)
+        })
     }
 }
 
@@ -621,9 +630,14 @@ mod tests {
         // or a variant changed only outside what the signature covers), and
         // it reads as the genuine note.
         let inbox = Inbox::load(&store).unwrap();
-        let verified: Vec<_> = inbox.messages().filter(|e| e.status(&receiver.contacts) == Status::Verified).collect();
+        let verified: Vec<_> = inbox
+            .messages()
+            .unwrap()
+            .into_iter()
+            .filter(|e| e.status(&receiver.contacts) == Status::Verified)
+            .collect();
         assert_eq!(verified.len(), 1, "{} verified copies", verified.len());
-        let opened = open(&inbox.raw(&store, verified[0].id).unwrap(), store.my_keys(), &receiver.contacts);
+        let opened = open(&inbox.raw(verified[0].id).unwrap(), store.my_keys(), &receiver.contacts);
         assert_eq!(opened.content.unwrap().body.trim_end(), "GENUINE");
         // No variant made the contact anything but verified.
         assert_eq!(receiver.contacts.get("sam").unwrap().state, crate::contacts::PinState::Verified);

@@ -131,7 +131,7 @@ fn expired_malformed_and_reused_codes_are_refused_without_a_trace() {
     let nothing_happened = |sam: &Person| {
         assert_eq!(sam.outbox_len(), 0);
         assert!(ada.delivered(&world).is_empty());
-        assert!(!sam.home.join("data/joins.age").exists(), "no join recorded");
+        assert!(sam.unlocked().read_bytes("joins.age").unwrap().is_none(), "no join recorded");
         assert!(sam.run(&["contact", "show", ADA], "").code != 0, "no contact and no join");
     };
 

@@ -231,12 +231,12 @@ fn a_draft_left_by_a_killed_sealpost_is_removed_at_the_next_run_and_a_running_on
 
 // --- Permissions and owner of the whole store ---
 
-/// Sam holds a received message: `data/inbox/1.eml.age`.
+/// Sam holds a received message, in the store's database `data/store.db`.
 fn sam_with_a_message(world: &World) -> Person {
     let (ada, sam) = pair(world);
     ada.ok(&["send", "--to", "sam", "--subject", "Plan"], "See you Thursday.\n");
     sam.ok(&["sync"], "");
-    assert!(sam.home.join("data/inbox/1.eml.age").exists());
+    assert!(sam.home.join("data/store.db").exists());
     sam
 }
 
@@ -245,7 +245,8 @@ fn a_file_deep_in_the_store_others_can_read_is_refused_with_the_chmod() {
     let _shared = alongside_other_tests();
     let world = World::new();
     let sam = sam_with_a_message(&world);
-    let message = sam.home.join("data/inbox/1.eml.age");
+    // The database's log: what a command wrote last may be only there.
+    let message = sam.home.join("data/store.db-wal");
     set_mode(&message, 0o644);
     let run = sam.run(&["inbox"], "");
     assert_eq!(run.code, 1, "{run:?}");
@@ -259,8 +260,9 @@ fn a_folder_deep_in_the_store_others_can_enter_is_refused_with_the_chmod() {
     let _shared = alongside_other_tests();
     let world = World::new();
     let sam = sam_with_a_message(&world);
-    let nested = sam.home.join("data/inbox/copied");
-    std::fs::create_dir(&nested).unwrap();
+    let nested = sam.home.join("data/copied/inbox");
+    std::fs::create_dir_all(&nested).unwrap();
+    set_mode(nested.parent().unwrap(), 0o700);
     set_mode(&nested, 0o755);
     let run = sam.run(&["read", "1"], "");
     assert_eq!(run.code, 1, "{run:?}");
@@ -275,7 +277,9 @@ fn a_symbolic_link_in_the_store_is_refused() {
     let sam = sam_with_a_message(&world);
     let elsewhere = world.path().join("elsewhere");
     std::fs::create_dir(&elsewhere).unwrap();
-    let link = sam.home.join("data/inbox/2.eml.age");
+    let link = sam.home.join("data/copied/2.eml.age");
+    std::fs::create_dir(sam.home.join("data/copied")).unwrap();
+    set_mode(&sam.home.join("data/copied"), 0o700);
     std::os::unix::fs::symlink(elsewhere.join("2.eml.age"), &link).unwrap();
     let run = sam.run(&["inbox"], "");
     assert_eq!(run.code, 1, "{run:?}");
@@ -293,7 +297,7 @@ fn a_file_in_the_store_owned_by_another_user_is_refused_with_the_chown() {
     }
     let world = World::new();
     let sam = sam_with_a_message(&world);
-    let message = sam.home.join("data/inbox/1.eml.age");
+    let message = sam.home.join("data/store.db");
     std::os::unix::fs::chown(&message, Some(65534), None).unwrap();
     let run = sam.run(&["inbox"], "");
     assert_eq!(run.code, 1, "{run:?}");

@@ -149,7 +149,7 @@ fn counts(store: &Store) -> Counts {
     };
     Counts {
         contacts: count("contacts", Contacts::load(store).map(|c| c.iter().count())),
-        messages: count("messages", Inbox::load(store).map(|i| i.messages().count())),
+        messages: count("messages", Inbox::load(store).and_then(|i| i.count()).map(|(all, _)| all as usize)),
         sent: count("sent notes", SentList::load(store).map(|s| s.messages().count())),
         queued: count("queued messages", outbox::queued(store).map(|q| q.len())),
     }

@@ -3,7 +3,10 @@ use anyhow::Result;
 use super::{format_local, format_time, Run, Session};
 use crate::cli::Inbox as InboxCmd;
 use crate::contacts::Contacts;
-use crate::inbox::{Entry, Inbox};
+use crate::inbox::Inbox;
+
+/// How many messages `inbox` lists unless told otherwise.
+const DEFAULT_LIMIT: usize = 50;
 use crate::sanitize;
 
 impl Run for InboxCmd {
@@ -11,10 +14,19 @@ impl Run for InboxCmd {
         let store = session.unlock()?;
         let contacts = Contacts::load(&store)?;
         let inbox = Inbox::load(&store)?;
+        // A practice keeps years of messages: the listing shows the newest
+        // (a page of a terminal), and says how many more there are. Scripts
+        // (`--json`) get them all unless they ask for fewer.
+        let limit = match (self.all, self.limit) {
+            (true, _) => None,
+            (false, Some(n)) => Some(n),
+            (false, None) if session.json => None,
+            (false, None) => Some(DEFAULT_LIMIT),
+        };
+        let listed = inbox.newest(limit, self.unread)?;
         if session.json {
-            let messages: Vec<_> = inbox
-                .messages()
-                .filter(|e| !self.unread || e.opened_at.is_none())
+            let messages: Vec<_> = listed
+                .iter()
                 .map(|e| {
                     let verified = e.verified_contact(&contacts);
                     serde_json::json!({
@@ -31,7 +43,6 @@ impl Run for InboxCmd {
                 .collect();
             return session.print_json(&serde_json::json!({ "messages": messages }));
         }
-        let listed: Vec<&Entry> = inbox.messages().filter(|e| !self.unread || e.opened_at.is_none()).collect();
         if listed.is_empty() && self.unread {
             println!("no unread messages");
             return Ok(());
@@ -41,7 +52,14 @@ impl Run for InboxCmd {
             return Ok(());
         }
         println!("{:>4}  {:<23}  {:<24}  {:<16}  SUBJECT", "ID", "DATE", "FROM", "STATUS");
-        for entry in listed {
+        let (all, unread) = inbox.count()?;
+        let total = if self.unread { unread } else { all };
+        if (listed.len() as u64) < total {
+            let older = total - listed.len() as u64;
+            let what = if self.unread { "unread message(s)" } else { "message(s)" };
+            println!("      ... {older} older {what}; `sealpost inbox --all` lists every one");
+        }
+        for entry in &listed {
             let verified = entry.verified_contact(&contacts);
             // Nothing of a message that is not verified is listed: not its
             // subject, and never a contact's alias (principle 4).

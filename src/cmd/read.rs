@@ -25,10 +25,9 @@ impl Run for Read {
         let contacts = Contacts::load(&store)?;
         let mut inbox = Inbox::load(&store)?;
         let entry = match self.id {
-            Some(id) => inbox.get(id).with_context(|| format!("no message {id}; `sealpost inbox` lists them"))?,
-            None => inbox.last().context("the inbox is empty; `sealpost sync` fetches new mail")?,
-        }
-        .clone();
+            Some(id) => inbox.get(id)?.with_context(|| format!("no message {id}; `sealpost inbox` lists them"))?,
+            None => inbox.last()?.context("the inbox is empty; `sealpost sync` fetches new mail")?,
+        };
         if let Some(what) = entry
             .handshake
             .as_ref()
@@ -41,7 +40,7 @@ impl Run for Read {
         // status: after reading one that is not verified, `reply --last`
         // refuses rather than answer someone read before.
         inbox.set_last_read(entry.id);
-        inbox.save(&store)?;
+        inbox.save()?;
         if entry.seal == Seal::NotEncrypted {
             if session.json {
                 session.print_json(&serde_json::json!({
@@ -56,7 +55,7 @@ impl Run for Read {
         }
         // Open again with today's contacts: the status is decided now (a
         // message verified on arrival stays verified with its key).
-        let raw = inbox.raw(&store, entry.id)?;
+        let raw = inbox.raw(entry.id)?;
         let mut opened = open(&raw, store.my_keys(), &contacts);
         opened.status = entry.judge(&opened.seal, opened.sender(), &contacts);
         let sender = verified_sender(&opened, &contacts);
@@ -88,8 +87,7 @@ impl Run for Read {
             crate::error::warn(notice);
         }
         if shown.is_some() && entry.opened_at.is_none() {
-            inbox.mark_opened(entry.id);
-            inbox.save(&store)?;
+            inbox.mark_opened(entry.id)?;
         }
         let mut saved = Vec::new();
         if let (Some(content), Some(dir)) = (shown, &self.save_attachments) {
@@ -294,8 +292,7 @@ impl Read {
                 let mut answer = String::new();
                 std::io::stdin().read_line(&mut answer).context("reading the answer")?;
                 if !matches!(answer.trim(), "y" | "Y" | "yes" | "Yes") {
-                    inbox.set_answer(entry.id, Answer::Declined { at: now() });
-                    inbox.save(store)?;
+                    inbox.set_answer(entry.id, Answer::Declined { at: now() })?;
                     return Ok(Some("no read receipt sent".to_string()));
                 }
                 Sending::Manually
@@ -304,8 +301,7 @@ impl Read {
         // Into the outbox first, then remember it: a crash in between sends
         // a second receipt at worst, which the sender ignores.
         let queued = receipt::enqueue(store, config, contacts, contact, opened, sending)?;
-        inbox.set_answer(entry.id, Answer::Sent { at: now() });
-        inbox.save(store)?;
+        inbox.set_answer(entry.id, Answer::Sent { at: now() })?;
         let flushed = session.deliver_outbox(config, store, None)?;
         Ok(Some(match flushed.failed.iter().find(|(q, _)| q.message_id == queued.message_id) {
             Some((_, reason)) => {

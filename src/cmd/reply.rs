@@ -20,10 +20,7 @@ impl Run for Reply {
         let contacts = Contacts::load(&store)?;
         let inbox = Inbox::load(&store)?;
         let entry = match self.id {
-            Some(id) => inbox
-                .messages()
-                .find(|e| e.id == id)
-                .with_context(|| format!("no message {id}; `sealpost inbox` lists them"))?,
+            Some(id) => inbox.message(id)?.with_context(|| format!("no message {id}; `sealpost inbox` lists them"))?,
             None => self.last(&inbox, &contacts)?,
         };
         let refuse = |status: Status| {
@@ -40,7 +37,7 @@ impl Run for Reply {
         }
         // Decided now, with today's contacts: only a verified original gets
         // a reply, and only at the pinned address of its signer.
-        let mut opened = open(&inbox.raw(&store, entry.id)?, store.my_keys(), &contacts);
+        let mut opened = open(&inbox.raw(entry.id)?, store.my_keys(), &contacts);
         opened.status = entry.judge(&opened.seal, opened.sender(), &contacts);
         if opened.status != Status::Verified {
             return Err(refuse(opened.status));
@@ -100,29 +97,42 @@ impl Reply {
     /// read before. With `--from WHO`: that message if it is a verified one
     /// from WHO, else WHO's newest verified message (the contact is named,
     /// so it cannot be someone else).
-    fn last<'a>(&self, inbox: &'a Inbox, contacts: &Contacts) -> Result<&'a Entry> {
+    fn last(&self, inbox: &Inbox, contacts: &Contacts) -> Result<Entry> {
         let verified_from = |e: &Entry, c: &Contact| {
             e.status(contacts) == Status::Verified
                 && e.verified_contact(contacts).is_some_and(|v| v.address == c.address)
         };
-        let read = inbox.last_read();
+        let read = inbox.last_read()?;
         if let Some(who) = self.from.as_deref() {
             let from = contacts.get(who)?;
-            return read
-                .filter(|e| verified_from(e, from))
-                .or_else(|| inbox.messages().rev().find(|e| verified_from(e, from)))
-                .with_context(|| format!("no verified message from {} to reply to", from.alias));
+            if let Some(read) = read.filter(|e| verified_from(e, from)) {
+                return Ok(read);
+            }
+            for entry in inbox.newest_first() {
+                let entry = entry?;
+                if verified_from(&entry, from) {
+                    return Ok(entry);
+                }
+            }
+            anyhow::bail!("no verified message from {} to reply to", from.alias);
         }
         let entry = read.context(
             "no verified message to reply to: `reply --last` answers the message `sealpost read` showed last, and \
              none was read yet. Read it first (`sealpost read ID`), or reply by number (`sealpost reply ID`)",
         )?;
         let reader = entry.verified_contact(contacts);
-        let newer = inbox
-            .messages()
-            .filter(|e| e.id > entry.id)
-            .filter_map(|e| e.verified_contact(contacts))
-            .rfind(|c| reader.is_none_or(|r| r.address != c.address));
+        let mut newer = None;
+        for later in inbox.newest_first() {
+            let later = later?;
+            if later.id <= entry.id {
+                break;
+            }
+            if let Some(c) = later.verified_contact(contacts).filter(|c| reader.is_none_or(|r| r.address != c.address))
+            {
+                newer = Some(c);
+                break;
+            }
+        }
         if let (Some(newer), Some(reader)) = (newer, reader) {
             crate::error::note(&format!(
                 "a newer message from {} arrived since you read {}'s; this reply goes to {}",

@@ -27,11 +27,10 @@ impl Run for Status {
         let row = Row::of(tracked, &contacts);
         // Receipts naming this message that failed their checks.
         let inbox = Inbox::load(&store)?;
-        let rejected: Vec<serde_json::Value> = inbox
-            .entries()
+        let receipts = inbox.receipts_for(&row.message_id)?;
+        let rejected: Vec<serde_json::Value> = receipts
             .iter()
             .filter_map(|e| e.receipt.as_ref().filter(|r| !r.accepted).map(|r| (e, r)))
-            .filter(|(_, r)| r.original_message_id.as_deref() == Some(row.message_id.as_str()))
             .map(|(e, r)| {
                 serde_json::json!({
                     "inbox_id": e.id,

@@ -189,8 +189,17 @@ impl Person {
     }
 
     /// Files in the outbox folder of the store.
+    /// What the outbox holds (queued and accepted entries), as the store says.
     pub fn outbox_len(&self) -> usize {
-        std::fs::read_dir(self.home.join("data/outbox")).map(|d| d.count()).unwrap_or(0)
+        self.unlocked().list("outbox").unwrap().len()
+    }
+
+    /// This person's store, unlocked with the passphrase (the lock held
+    /// until it is dropped).
+    pub fn unlocked(&self) -> sealpost::store::Store {
+        let passphrase = std::fs::read_to_string(&self.passphrase_file).unwrap();
+        sealpost::store::Store::unlock(&sealpost::home::Home::at(&self.home), &passphrase.trim_end().to_string().into())
+            .unwrap()
     }
 }
 
@@ -456,11 +465,8 @@ pub fn ada_and_gpg_sam(world: &World) -> (Person, Gpg) {
 /// with `from`'s store as `send` would seal them (for loading a mailbox).
 pub fn sealed_notes(from: &Person, to: &str, count: usize, body: &str) -> Vec<Vec<u8>> {
     use sealpost::contacts::Contacts;
-    use sealpost::home::Home;
     use sealpost::message::{compose, new_message_id, Draft};
-    let passphrase = std::fs::read_to_string(&from.passphrase_file).unwrap();
-    let store =
-        sealpost::store::Store::unlock(&Home::at(&from.home), &passphrase.trim_end().to_string().into()).unwrap();
+    let store = from.unlocked();
     let contacts = Contacts::load(&store).unwrap();
     let (contact, cert) = contacts.recipient(to).unwrap();
     (0..count)

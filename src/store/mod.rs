@@ -20,7 +20,7 @@
 
 use std::collections::BTreeSet;
 use std::io::Read;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::str::FromStr;
 use std::sync::Mutex;
 use std::time::Duration;
@@ -36,6 +36,19 @@ use zeroize::Zeroize;
 
 use crate::error::Refusal;
 use crate::home::{self, Home, Lock};
+
+mod database;
+mod migration;
+
+pub use database::FILE as DATABASE;
+pub(crate) use database::{Database, InboxQuery, InboxRow};
+
+/// The start of a mark's file name (see `Store::set_mark`).
+const MARK_PREFIX: &str = "mark-";
+
+/// `StoreMeta::version` of a store kept in the database. Version 1 kept
+/// each document in an age file of its own (see `migration`).
+const DATABASE_VERSION: u32 = 2;
 
 const KEYRING: &str = "keys.age";
 const META: &str = "store.toml";
@@ -54,7 +67,7 @@ pub const RESTORING: &str = "restore-unfinished";
 pub const MIN_WORK_FACTOR: u8 = 10;
 
 /// Facts about the store that are not secret and are needed before unlocking.
-#[derive(Serialize, Deserialize, Debug)]
+#[derive(Serialize, Deserialize, Debug, Clone)]
 pub struct StoreMeta {
     pub version: u32,
     /// log2 of the scrypt cost of `keys.age`.
@@ -176,6 +189,11 @@ impl Keyring {
         Ok(identity.to_public())
     }
 
+    /// The raw key of the store's database (see `database`).
+    fn database_key(&self) -> database::Key {
+        database::Key::from_store_key(&self.store_key)
+    }
+
     /// The store key itself, to open a backup's contents.
     pub fn store_identity(&self) -> Result<age::x25519::Identity> {
         age::x25519::Identity::from_str(&self.store_key).map_err(|e| anyhow!("the keyring's store key is damaged: {e}"))
@@ -258,8 +276,8 @@ pub struct Store {
     mine: Vec<Cert>,
     /// The single-writer lock; `None` only inside `without_lock`.
     lock: Option<Lock>,
-    /// `StoreMeta::documents`: the documents that must be found again.
-    documents: Mutex<BTreeSet<String>>,
+    /// Everything else the store holds (see `database`).
+    db: Mutex<Database>,
 }
 
 impl Store {
@@ -273,11 +291,14 @@ impl Store {
             secret_key: String::from_utf8(secret.as_tsk().armored().to_vec()?)?,
         };
         let sealed = keyring.seal(passphrase, work_factor)?;
+        // The database first: a store is there once `store.toml` is.
+        let db = Database::create(&home.data_dir.join(database::FILE), &keyring.database_key())?;
+        home::sync_dir(&home.data_dir)?;
         let meta = StoreMeta {
-            version: 1,
+            version: DATABASE_VERSION,
             kdf_work_factor: scrypt_work_factor(&sealed)?,
             kdf_lowered: work_factor.is_some(),
-            documents: Some(BTreeSet::new()),
+            documents: None,
             last_backup: None,
             recovery_recipient: None,
         };
@@ -287,13 +308,7 @@ impl Store {
             &secret.armored().to_vec().context("armoring the certificate")?,
         )?;
         home::write_atomic(&home.data_dir.join(KEYRING), &sealed)?;
-        Ok(Store {
-            home: home.clone(),
-            store_key,
-            mine: vec![secret.clone()],
-            lock: Some(lock),
-            documents: Mutex::new(BTreeSet::new()),
-        })
+        Ok(Store { home: home.clone(), store_key, mine: vec![secret.clone()], lock: Some(lock), db: Mutex::new(db) })
     }
 
     /// Unlocks with the passphrase. A wrong passphrase is a `Locked` refusal.
@@ -367,25 +382,24 @@ impl Store {
         let store_key = age::x25519::Identity::from_str(&keyring.store_key)
             .map_err(|e| anyhow!("the keyring's store key is damaged: {e}"))?;
         let secret = Cert::from_bytes(keyring.secret_key.as_bytes()).context("reading the secret key")?;
-        let mut meta = Store::meta(home)?;
-        let documents = match meta.documents.clone() {
-            Some(documents) => documents,
-            None => {
-                // A store of an earlier release: from now on, what is here
-                // must stay here. (What went missing before cannot be told.)
-                let found = existing_documents(&home.data_dir)?;
-                meta.documents = Some(found.clone());
-                home::write_atomic(&home.data_dir.join(META), toml::to_string(&meta)?.as_bytes())?;
-                found
+        let meta = Store::meta(home)?;
+        let path = home.data_dir.join(database::FILE);
+        let key = keyring.database_key();
+        let db = if path.exists() {
+            let db = Database::open(&path, &key)?;
+            if meta.version < DATABASE_VERSION {
+                // A migration that stopped after its database was checked
+                // and put in place: finish it.
+                migration::finish(home, &meta)?;
             }
+            db
+        } else if meta.version < DATABASE_VERSION {
+            migration::from_files(home, &meta, &store_key, &key)?
+        } else {
+            return Err(home.missing(&path));
         };
-        let mut store = Store {
-            home: home.clone(),
-            store_key,
-            mine: vec![secret],
-            lock: Some(lock),
-            documents: Mutex::new(documents),
-        };
+        let mut store =
+            Store { home: home.clone(), store_key, mine: vec![secret], lock: Some(lock), db: Mutex::new(db) };
         if let Some(rotation) = store.read::<Rotation>(ROTATION)? {
             store.mine = rotation
                 .keys
@@ -498,16 +512,18 @@ impl Store {
         Ok(())
     }
 
-    fn path(&self, name: &str) -> PathBuf {
-        self.home.data_dir.join(name)
+    /// The database, for the statement at hand (the modules of the
+    /// store's parts: `inbox`).
+    pub(crate) fn db(&self) -> std::sync::MutexGuard<'_, Database> {
+        self.db.lock().expect("the store's database")
     }
 
     /// When a document was last written; `None` when it does not exist.
     pub fn modified(&self, name: &str) -> Option<std::time::SystemTime> {
-        std::fs::metadata(self.path(name)).and_then(|m| m.modified()).ok()
+        self.db().modified(name).ok().flatten()
     }
 
-    /// Reads and decrypts a document; `None` when it does not exist.
+    /// Reads a document; `None` when it does not exist.
     pub fn read<T: DeserializeOwned>(&self, name: &str) -> Result<Option<T>> {
         let Some(plain) = self.read_bytes(name)? else {
             return Ok(None);
@@ -515,105 +531,112 @@ impl Store {
         Ok(Some(serde_json::from_slice(&plain).with_context(|| format!("reading {name}"))?))
     }
 
-    /// Encrypts and writes a document atomically.
+    /// Writes a document.
     pub fn write<T: Serialize>(&self, name: &str, value: &T) -> Result<()> {
         self.write_bytes(name, &serde_json::to_vec(value)?)
     }
 
-    /// Reads and decrypts raw bytes (a stored message); `None` when absent.
-    /// A document this store wrote before and cannot find (a deleted
-    /// contact list or index) is an error: read as empty, it would lose
-    /// every contact or message it listed without a word.
+    /// Reads raw bytes (a stored message); `None` when absent.
     pub fn read_bytes(&self, name: &str) -> Result<Option<Vec<u8>>> {
-        let Some(sealed) = home::read_optional(&self.path(name))? else {
-            if self.documents.lock().expect("the document list").contains(name) {
-                bail!(
-                    "{} is missing: this store wrote it and it has been deleted or lost since, so sealpost will \
-                     not carry on as if it were empty. Put the file back from a copy of this identity, or \
-                     restore the store from a backup into an empty folder (`sealpost restore`)",
-                    self.path(name).display()
-                );
-            }
-            return Ok(None);
-        };
-        let plain = age::decrypt(&self.store_key, &sealed)
-            .map_err(|e| anyhow!("{name} cannot be decrypted ({e}); the store may be damaged"))?;
-        Ok(Some(plain))
+        self.db().get(name)
     }
 
-    /// Encrypts and writes raw bytes atomically.
+    /// Writes raw bytes, durably (a transaction of its own unless inside one).
     pub fn write_bytes(&self, name: &str, bytes: &[u8]) -> Result<()> {
-        let path = self.path(name);
-        if let Some(dir) = path.parent() {
-            home::create_private_dir(dir)?;
-        }
-        let sealed = age::encrypt(&self.store_key.to_public(), bytes).map_err(|e| anyhow!("encrypting {name}: {e}"))?;
-        home::write_atomic(&path, &sealed)?;
-        // Recorded after the first write: a crash in between leaves a
-        // document that is not yet missed, never one missed that never was.
-        if is_document(name) && !self.documents.lock().expect("the document list").contains(name) {
-            self.record_document(name, true)?;
-        }
-        Ok(())
+        self.db().put(name, bytes)
     }
 
-    /// Renames a document within its folder, durably. Needs no free space.
+    /// Writes raw bytes under the data key of `contact` (the other party's
+    /// address): what a later disposal of that contact's records destroys.
+    pub fn write_bytes_for(&self, name: &str, contact: &str, bytes: &[u8]) -> Result<()> {
+        self.db().put_for(name, &crate::keys::normalize_address(contact), bytes)
+    }
+
+    /// Renames a document within its folder, durably.
     pub fn rename(&self, from: &str, to: &str) -> Result<()> {
-        let (from, to) = (self.path(from), self.path(to));
-        std::fs::rename(&from, &to).with_context(|| format!("renaming {} to {}", from.display(), to.display()))?;
-        if let Some(dir) = to.parent() {
-            home::sync_dir(dir)?;
-        }
-        Ok(())
+        self.db().rename(from, to)
     }
 
     pub fn remove(&self, name: &str) -> Result<()> {
-        if self.documents.lock().expect("the document list").contains(name) {
-            self.record_document(name, false)?;
-        }
-        home::remove_durably(&self.path(name))
-    }
-
-    fn record_document(&self, name: &str, present: bool) -> Result<()> {
-        let mut documents = self.documents.lock().expect("the document list");
-        if present {
-            documents.insert(name.to_string());
-        } else {
-            documents.remove(name);
-        }
-        let mut meta = Store::meta(&self.home)?;
-        meta.documents = Some(documents.clone());
-        self.save_meta(&meta)
+        self.db().remove(name)
     }
 
     /// Names of the documents in a folder of the store, sorted.
     pub fn list(&self, folder: &str) -> Result<Vec<String>> {
-        list_documents(&self.path(folder))
+        self.db().list(folder)
     }
-}
 
-/// Whether `name` is one of the store's documents that must not go
-/// missing: a file at the top of the store (contacts, invites, passwords,
-/// rotated keys) or a folder's index. Messages and outbox entries come and
-/// go and are found through an index or by listing their folder.
-fn is_document(name: &str) -> bool {
-    name.ends_with(".age") && (!name.contains('/') || name.ends_with("/index.age")) && name != RECOVERY
-}
+    /// Runs `f` as one transaction of the store: every write it makes is
+    /// committed together, or none is when it fails (or the process dies
+    /// before the end). Within a transaction already, `f` joins it.
+    pub fn transaction<T>(&self, f: impl FnOnce() -> Result<T>) -> Result<T> {
+        // The database is borrowed only to begin and end: `f` uses the
+        // store's own methods, which borrow it for each statement.
+        let begun = {
+            let db = self.db();
+            db.begin()?
+        };
+        let result = f();
+        self.db().end(begun, result)
+    }
 
-/// The documents found in a store (see `is_document`).
-fn existing_documents(data_dir: &Path) -> Result<BTreeSet<String>> {
-    let mut found = BTreeSet::new();
-    for name in list_documents(data_dir)? {
-        let path = data_dir.join(&name);
-        if path.is_dir() {
-            if path.join("index.age").is_file() {
-                found.insert(format!("{name}/index.age"));
-            }
-        } else if is_document(&name) && name != KEYRING {
-            found.insert(name);
+    /// Sets a mark: an empty file beside the database, for a fact that
+    /// must be recordable when the disk is full (see `move_mark`).
+    /// Setting one needs no room for data, only a name in the folder.
+    pub fn set_mark(&self, name: &str) -> Result<()> {
+        let path = self.mark_path(name)?;
+        match home::create_durable(&path, b"") {
+            Ok(()) => home::sync_dir(&self.home.data_dir),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+            Err(e) => Err(e).with_context(|| format!("writing {}", path.display())),
         }
     }
-    Ok(found)
+
+    /// Renames a mark, durably: needs no free space at all, so a fact
+    /// learned on a full disk (the server accepted a message) is kept.
+    pub fn move_mark(&self, from: &str, to: &str) -> Result<()> {
+        let (from, to) = (self.mark_path(from)?, self.mark_path(to)?);
+        std::fs::rename(&from, &to).with_context(|| format!("renaming {} to {}", from.display(), to.display()))?;
+        home::sync_dir(&self.home.data_dir)
+    }
+
+    pub fn has_mark(&self, name: &str) -> Result<bool> {
+        Ok(self.mark_path(name)?.exists())
+    }
+
+    pub fn remove_mark(&self, name: &str) -> Result<()> {
+        home::remove_durably(&self.mark_path(name)?)
+    }
+
+    /// The marks whose names end with `suffix`, sorted.
+    pub fn marks(&self, suffix: &str) -> Result<Vec<String>> {
+        let mut names = Vec::new();
+        for entry in std::fs::read_dir(&self.home.data_dir)
+            .with_context(|| format!("reading {}", self.home.data_dir.display()))?
+        {
+            let name = entry?.file_name().to_string_lossy().into_owned();
+            if let Some(mark) = name.strip_prefix(MARK_PREFIX) {
+                if mark.ends_with(suffix) {
+                    names.push(mark.to_string());
+                }
+            }
+        }
+        names.sort();
+        Ok(names)
+    }
+
+    fn mark_path(&self, name: &str) -> Result<std::path::PathBuf> {
+        if name.is_empty() || !name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'-') {
+            bail!("not a name for a mark: {name:?}");
+        }
+        Ok(self.home.data_dir.join(format!("{MARK_PREFIX}{name}")))
+    }
+
+    /// Writes the database's log into its file, so the file alone holds
+    /// the store (what `backup` copies).
+    pub fn checkpoint(&self) -> Result<()> {
+        self.db().checkpoint()
+    }
 }
 
 /// Refuses a store that an interrupted `restore` left unfinished.
@@ -626,23 +649,6 @@ fn ensure_finished(home: &Home) -> Result<()> {
         );
     }
     Ok(())
-}
-
-fn list_documents(dir: &Path) -> Result<Vec<String>> {
-    let mut names = Vec::new();
-    let entries = match std::fs::read_dir(dir) {
-        Ok(entries) => entries,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(names),
-        Err(e) => return Err(e).with_context(|| format!("reading {}", dir.display())),
-    };
-    for entry in entries {
-        let name = entry?.file_name().to_string_lossy().into_owned();
-        if !name.starts_with('.') {
-            names.push(name);
-        }
-    }
-    names.sort();
-    Ok(names)
 }
 
 /// The scrypt work factor written into an age header (`-> scrypt SALT N`).

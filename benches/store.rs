@@ -1,0 +1,121 @@
+//! Commands at 1,000 and at 100,000 stored messages: `inbox`, `read --last`,
+//! a `sync` with nothing new and a `send`, each timed as a user runs it
+//! (wall time of the whole process, median of 9, and peak RSS). Offline:
+//! the stores deliver to local Maildirs, so it runs anywhere.
+//!
+//!     cargo bench --bench store
+//!
+//! The stores are filled through the library (the received messages are
+//! copies of one real sealed note, each with its own bytes and source id),
+//! which takes a minute for 100,000; what is timed is the `sealpost`
+//! binary. The stores use a lowered passphrase work factor (2^10), so the
+//! figures are the cost of the command, not of scrypt.
+
+#[path = "../tests/common/mod.rs"]
+mod common;
+
+use std::process::Command;
+use std::time::Instant;
+
+use sealpost::contacts::Contacts;
+use sealpost::inbox::{Inbox, Kind};
+use sealpost::message::open;
+
+const SIZES: [usize; 2] = [1_000, 100_000];
+const RUNS: usize = 9;
+
+fn main() {
+    std::env::remove_var("RUST_BACKTRACE");
+    let mut rows: Vec<(String, Vec<(f64, u64)>)> = Vec::new();
+    let mut worlds = Vec::new();
+    for &size in &SIZES {
+        let world = common::World::new();
+        let (ada, sam) = common::pair(&world);
+        let started = Instant::now();
+        fill(&ada, &sam, size);
+        println!("filled a store with {size} messages in {:.1} s", started.elapsed().as_secs_f64());
+        let send = ["send", "--to", "ada", "--subject", "Thursday", "--no-receipt"];
+        let figures = [
+            ("inbox", median(&sam, &["inbox"], "")),
+            ("read --last", median(&sam, &["read", "--last"], "")),
+            ("sync, nothing new", median(&sam, &["sync"], "")),
+            ("send", median(&sam, &send, "See you.\n")),
+        ];
+        for (label, figure) in figures {
+            match rows.iter_mut().find(|(l, _)| l == label) {
+                Some((_, all)) => all.push(figure),
+                None => rows.push((label.to_string(), vec![figure])),
+            }
+        }
+        worlds.push(world);
+    }
+    println!();
+    println!("{:<20} {:>22} {:>22} {:>8}", "command", "1,000 stored", "100,000 stored", "ratio");
+    for (label, figures) in &rows {
+        let [(small, small_kib), (large, large_kib)] = figures[..] else { unreachable!() };
+        println!(
+            "{label:<20} {:>9.1} ms {:>6.1} MiB {:>9.1} ms {:>6.1} MiB {:>7.2}x",
+            small * 1000.0,
+            small_kib as f64 / 1024.0,
+            large * 1000.0,
+            large_kib as f64 / 1024.0,
+            large / small
+        );
+    }
+}
+
+/// Stores `count` received notes from Ada in Sam's store, as a sync would
+/// (one transaction per 1,000), and marks the last one read.
+fn fill(ada: &common::Person, sam: &common::Person, count: usize) {
+    let note = common::sealed_notes(ada, "sam", 1, &"Notes from today's session. ".repeat(70)).remove(0);
+    let store = sam.unlocked();
+    let contacts = Contacts::load(&store).unwrap();
+    let opened = open(&note, store.my_keys(), &contacts);
+    let mut inbox = Inbox::load(&store).unwrap();
+    for chunk in 0..count.div_ceil(1000) {
+        store
+            .transaction(|| {
+                for i in chunk * 1000..((chunk + 1) * 1000).min(count) {
+                    let mut raw = format!("X-Copy: {i}\r\n").into_bytes();
+                    raw.extend_from_slice(&note);
+                    let digest = format!("{:064x}", i);
+                    inbox.add(&format!("bench:{i}"), &raw, &digest, &opened, Kind::Message)?;
+                }
+                inbox.save()
+            })
+            .unwrap();
+    }
+    drop(store);
+    sam.ok(&["read", "--last"], "");
+}
+
+/// The median wall time (seconds) and peak RSS (KiB) of `RUNS` runs.
+fn median(person: &common::Person, args: &[&str], stdin: &str) -> (f64, u64) {
+    let mut runs: Vec<(f64, u64)> = (0..RUNS).map(|_| timed(person, args, stdin)).collect();
+    runs.sort_by(|a, b| a.0.total_cmp(&b.0));
+    runs[RUNS / 2]
+}
+
+/// Runs sealpost under /usr/bin/time -v: wall seconds and peak RSS in KiB.
+fn timed(person: &common::Person, args: &[&str], stdin: &str) -> (f64, u64) {
+    use std::io::Write;
+    let report = std::env::temp_dir().join(format!("sealpost-bench-{}", std::process::id()));
+    let mut cmd = Command::new("/usr/bin/time");
+    cmd.arg("-v").arg("-o").arg(&report).arg(env!("CARGO_BIN_EXE_sealpost")).args(args);
+    cmd.env("SEALPOST_HOME", &person.home).env("SEALPOST_PASSPHRASE_FILE", &person.passphrase_file);
+    cmd.stdin(std::process::Stdio::piped()).stdout(std::process::Stdio::piped()).stderr(std::process::Stdio::piped());
+    let start = Instant::now();
+    let mut child = cmd.spawn().unwrap();
+    child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
+    let out = child.wait_with_output().unwrap();
+    let secs = start.elapsed().as_secs_f64();
+    assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    let text = std::fs::read_to_string(&report).unwrap();
+    let kib = text
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("Maximum resident set size (kbytes): "))
+        .unwrap()
+        .parse()
+        .unwrap();
+    (secs, kib)
+}

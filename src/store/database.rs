@@ -1,0 +1,708 @@
+//! The store's database: one SQLCipher file, `store.db`.
+//!
+//! SQLCipher encrypts every page (AES-256, HMAC-SHA512 per page), so the
+//! file, its write-ahead log and any block the disk keeps after a write
+//! hold no readable byte. It is opened with a raw 256-bit key (no second
+//! KDF: the passphrase was already stretched to open the keyring), derived
+//! from the keyring's random store key under a label of its own, so the
+//! keyring, the unlock agent, backups and the recovery key carry it as they
+//! carry the store key, with no change to their form.
+//!
+//! Write-ahead logging lets a reader work while a writer commits;
+//! `synchronous = FULL` makes a commit durable before it returns (the outbox
+//! rule: a message is on disk before any network I/O); `secure_delete`
+//! overwrites what a delete frees, so a removed row is not left in a free
+//! page; foreign keys are enforced.
+//!
+//! Every write happens inside a transaction: a statement outside one is its
+//! own; `Database::transaction` makes a whole action one (see
+//! `Store::transaction`).
+
+use std::path::Path;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use anyhow::{anyhow, bail, Context, Result};
+use rusqlite::{params, Connection, OpenFlags, OptionalExtension};
+use sha2::{Digest, Sha256};
+use zeroize::Zeroizing;
+
+/// The database's file name in the data folder.
+pub const FILE: &str = "store.db";
+
+/// The schema this release writes (SQLite's `user_version`).
+const SCHEMA_VERSION: i64 = 1;
+
+/// The tables. `data_keys` holds a random key per contact (the other
+/// party's address): the bodies of that contact's messages, received and
+/// sent (`documents.contact` names it), are encrypted once more under it
+/// (`seal`), so destroying one key makes every copy of that client's
+/// messages unreadable, also in backups made before and in blocks the disk
+/// kept (what disposal of one client's records builds on). `inbox` holds
+/// one row per received message: the entry
+/// the inbox lists (JSON, see `inbox::Entry`) beside the columns commands
+/// look it up by; the message itself is the document `inbox/ID.eml.age`.
+/// `seen_sources` holds the source ids (IMAP UIDVALIDITY and UID, Maildir
+/// names) already fetched. `documents` names every document of the store (the
+/// contact list, invites, joins, passwords, rotated keys, device state,
+/// the indexes, messages as received and as sent, the outbox) by the name
+/// the store gives it; `folder` is the part before the last `/`, indexed,
+/// so listing a folder reads that folder's rows only. The bodies are rows
+/// of their own: renaming a document (an outbox entry the server accepted)
+/// changes a few small pages, never the message, so it needs almost no
+/// room in the log (see `configure`).
+const SCHEMA: &str = "
+CREATE TABLE bodies (
+    id INTEGER PRIMARY KEY,
+    body BLOB NOT NULL
+);
+CREATE TABLE data_keys (
+    contact TEXT PRIMARY KEY NOT NULL,
+    key BLOB NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE documents (
+    name TEXT PRIMARY KEY NOT NULL,
+    folder TEXT NOT NULL,
+    written_ns INTEGER NOT NULL,
+    body_id INTEGER NOT NULL UNIQUE REFERENCES bodies(id),
+    contact TEXT REFERENCES data_keys(contact)
+);
+CREATE INDEX documents_by_contact ON documents(contact) WHERE contact IS NOT NULL;
+CREATE INDEX documents_by_folder ON documents(folder, name);
+CREATE TRIGGER documents_remove_body AFTER DELETE ON documents
+BEGIN
+    DELETE FROM bodies WHERE id = old.body_id;
+END;
+CREATE TABLE inbox (
+    id INTEGER PRIMARY KEY,
+    kind TEXT NOT NULL,
+    opened INTEGER NOT NULL,
+    raw_sha256 TEXT,
+    message_id TEXT,
+    signer TEXT,
+    receipt_for TEXT,
+    entry BLOB NOT NULL
+);
+CREATE INDEX inbox_by_kind ON inbox(kind, opened, id);
+CREATE INDEX inbox_by_digest ON inbox(raw_sha256);
+CREATE INDEX inbox_by_message_id ON inbox(message_id, signer);
+CREATE INDEX inbox_by_receipt_for ON inbox(receipt_for) WHERE receipt_for IS NOT NULL;
+CREATE TABLE seen_sources (
+    source_id TEXT PRIMARY KEY NOT NULL
+) WITHOUT ROWID;
+";
+
+/// The raw key of the database, wiped when dropped.
+pub struct Key(Zeroizing<[u8; 32]>);
+
+impl Key {
+    /// Derived from the keyring's store key (an age X25519 secret, 256
+    /// random bits) under a label of its own: a key for this one purpose.
+    pub fn from_store_key(store_key: &str) -> Key {
+        let mut hasher = Sha256::new();
+        hasher.update(b"sealpost store database key v1\0");
+        hasher.update(store_key.as_bytes());
+        let mut key = Zeroizing::new([0u8; 32]);
+        key.copy_from_slice(&hasher.finalize());
+        Key(key)
+    }
+
+    /// `PRAGMA key` with the raw key, in a buffer wiped when dropped.
+    fn pragma(&self) -> Zeroizing<String> {
+        let mut text = Zeroizing::new(String::with_capacity(96));
+        text.push_str("PRAGMA key = \"x'");
+        for b in self.0.iter() {
+            text.push(char::from_digit((b >> 4) as u32, 16).expect("a hex digit"));
+            text.push(char::from_digit((b & 15) as u32, 16).expect("a hex digit"));
+        }
+        text.push_str("'\";");
+        text
+    }
+}
+
+pub struct Database {
+    conn: Connection,
+}
+
+/// A document's body as stored, the contact whose data key it is under,
+/// and that key (gone once destroyed).
+type StoredBody = (Vec<u8>, Option<String>, Option<Vec<u8>>);
+
+/// One row of the `inbox` table (see `SCHEMA`).
+pub struct InboxRow<'a> {
+    pub id: u64,
+    /// "message", "receipt" or "handshake".
+    pub kind: &'a str,
+    pub opened: bool,
+    pub raw_sha256: Option<&'a str>,
+    pub message_id: Option<&'a str>,
+    pub signer: Option<&'a str>,
+    pub receipt_for: Option<&'a str>,
+    pub entry: &'a [u8],
+}
+
+/// Which inbox rows to read.
+pub enum InboxQuery<'a> {
+    Id(u64),
+    /// The messages, oldest first: the newest `newest` of them (all when
+    /// `None`), only the unread ones if asked.
+    Messages {
+        unread_only: bool,
+        newest: Option<usize>,
+    },
+    /// Up to `count` messages older than `id`, newest first.
+    MessagesBefore {
+        id: u64,
+        count: usize,
+    },
+    /// The read receipts naming this Message-ID.
+    ReceiptsFor(&'a str),
+}
+
+/// Whether `Database::begin` began a transaction (or joined one).
+#[must_use]
+pub struct Begun(bool);
+
+impl Database {
+    /// Creates a new, empty database at `path` (which must not exist),
+    /// private to the user from its first byte.
+    pub fn create(path: &Path, key: &Key) -> Result<Database> {
+        crate::home::create_durable(path, b"").with_context(|| format!("creating {}", path.display()))?;
+        let conn =
+            Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX)
+                .with_context(|| format!("creating {}", path.display()))?;
+        configure(&conn, key, path)?;
+        conn.execute_batch(&format!("BEGIN; {SCHEMA} PRAGMA user_version = {SCHEMA_VERSION}; COMMIT;"))
+            .with_context(|| format!("creating the tables of {}", path.display()))?;
+        Ok(Database { conn })
+    }
+
+    /// Opens the database at `path`. A file that is not this store's
+    /// database under this key (damaged, truncated, replaced) is called
+    /// damaged and named; one of a newer release is refused.
+    pub fn open(path: &Path, key: &Key) -> Result<Database> {
+        let conn =
+            Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX)
+                .map_err(|e| damaged(path, e))?;
+        configure(&conn, key, path)?;
+        let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0)).map_err(|e| damaged(path, e))?;
+        if version > SCHEMA_VERSION {
+            bail!(
+                "{} was written by a newer release of sealpost (schema {version}; this one knows {SCHEMA_VERSION}); \
+                 install that release to open it",
+                path.display()
+            );
+        }
+        if version < 1 {
+            return Err(damaged(path, "it has no tables"));
+        }
+        Ok(Database { conn })
+    }
+
+    /// A document's body; `None` when there is none by that name. One
+    /// kept under a contact's data key is opened with it.
+    pub fn get(&self, name: &str) -> Result<Option<Vec<u8>>> {
+        let row: Option<StoredBody> = self
+            .conn
+            .prepare_cached(
+                "SELECT body, documents.contact, key FROM documents JOIN bodies ON bodies.id = body_id
+                 LEFT JOIN data_keys ON data_keys.contact = documents.contact WHERE name = ?1",
+            )?
+            .query_row([name], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            .optional()
+            .map_err(|e| self.fault(e, format!("reading {name} from the store")))?;
+        match row {
+            None => Ok(None),
+            Some((body, None, _)) => Ok(Some(body)),
+            Some((_, Some(contact), None)) => bail!("{name} was kept under the data key of {contact}, which is gone"),
+            Some((sealed, Some(contact), Some(key))) => {
+                open_sealed(&key, &contact, &sealed).map(Some).with_context(|| {
+                    format!("{name} cannot be opened with the data key of {contact}; the store is damaged")
+                })
+            }
+        }
+    }
+
+    /// Writes a document under the data key of `contact` (made at its
+    /// first use), replacing one of the same name.
+    pub fn put_for(&self, name: &str, contact: &str, body: &[u8]) -> Result<()> {
+        self.transaction(|| {
+            let key = self.data_key(contact)?;
+            self.put(name, &seal(&key, contact, body)?)?;
+            self.conn.prepare_cached("UPDATE documents SET contact = ?2 WHERE name = ?1")?.execute([name, contact])?;
+            Ok(())
+        })
+        .map_err(|e| self.fault_any(e, format!("writing {name} to the store")))
+    }
+
+    /// The data key of `contact`, made now if it has none.
+    fn data_key(&self, contact: &str) -> Result<Zeroizing<Vec<u8>>> {
+        let found: Option<Vec<u8>> = self
+            .conn
+            .prepare_cached("SELECT key FROM data_keys WHERE contact = ?1")?
+            .query_row([contact], |r| r.get(0))
+            .optional()?;
+        if let Some(key) = found {
+            return Ok(Zeroizing::new(key));
+        }
+        let mut key = Zeroizing::new(vec![0u8; 32]);
+        sequoia_openpgp::crypto::random(&mut key[..])?;
+        self.conn
+            .prepare_cached("INSERT INTO data_keys (contact, key) VALUES (?1, ?2)")?
+            .execute(params![contact, &key[..]])?;
+        Ok(key)
+    }
+
+    /// Writes a document, replacing one of the same name.
+    pub fn put(&self, name: &str, body: &[u8]) -> Result<()> {
+        self.transaction(|| {
+            let replaced = self
+                .conn
+                .prepare_cached(
+                    "UPDATE bodies SET body = ?2 WHERE id = (SELECT body_id FROM documents WHERE name = ?1)",
+                )?
+                .execute(params![name, body])?;
+            if replaced == 1 {
+                self.conn
+                    .prepare_cached("UPDATE documents SET written_ns = ?2, contact = NULL WHERE name = ?1")?
+                    .execute(params![name, now_ns()])?;
+            } else {
+                self.conn.prepare_cached("INSERT INTO bodies (body) VALUES (?1)")?.execute([body])?;
+                let id = self.conn.last_insert_rowid();
+                self.conn
+                    .prepare_cached(
+                        "INSERT INTO documents (name, folder, written_ns, body_id) VALUES (?1, ?2, ?3, ?4)",
+                    )?
+                    .execute(params![name, folder_of(name), now_ns(), id])?;
+            }
+            Ok(())
+        })
+        .map_err(|e| self.fault_any(e, format!("writing {name} to the store")))
+    }
+
+    /// Gives a document another name (replacing one there). The body
+    /// stays where it is: only the name's row changes.
+    pub fn rename(&self, from: &str, to: &str) -> Result<()> {
+        self.transaction(|| {
+            self.conn.prepare_cached("DELETE FROM documents WHERE name = ?1")?.execute([to])?;
+            let moved = self
+                .conn
+                .prepare_cached("UPDATE documents SET name = ?2, folder = ?3 WHERE name = ?1")?
+                .execute(params![from, to, folder_of(to)])?;
+            if moved == 0 {
+                bail!("{from} is not in the store");
+            }
+            Ok(())
+        })
+        .map_err(|e| self.fault_any(e, format!("renaming {from} to {to}")))
+    }
+
+    pub fn remove(&self, name: &str) -> Result<()> {
+        self.conn
+            .prepare_cached("DELETE FROM documents WHERE name = ?1")?
+            .execute([name])
+            .map_err(|e| self.fault(e, format!("removing {name} from the store")))?;
+        Ok(())
+    }
+
+    /// The names in `folder` (without the folder), sorted.
+    pub fn list(&self, folder: &str) -> Result<Vec<String>> {
+        let mut statement = self.conn.prepare_cached("SELECT name FROM documents WHERE folder = ?1 ORDER BY name")?;
+        let names = statement.query_map([folder], |r| r.get::<_, String>(0))?;
+        let prefix = format!("{folder}/");
+        names
+            .map(|name| Ok(name?.strip_prefix(&prefix).map(str::to_string).unwrap_or_default()))
+            .collect::<Result<Vec<String>>>()
+            .with_context(|| format!("listing {folder} in the store"))
+    }
+
+    /// When a document was last written.
+    pub fn modified(&self, name: &str) -> Result<Option<SystemTime>> {
+        let ns: Option<i64> = self
+            .conn
+            .prepare_cached("SELECT written_ns FROM documents WHERE name = ?1")?
+            .query_row([name], |r| r.get(0))
+            .optional()?;
+        Ok(ns.map(|ns| UNIX_EPOCH + Duration::from_nanos(ns.max(0) as u64)))
+    }
+
+    /// Writes an inbox row, replacing the one with its id.
+    pub fn inbox_put(&self, row: &InboxRow) -> Result<()> {
+        self.conn
+            .prepare_cached(
+                "INSERT OR REPLACE INTO inbox (id, kind, opened, raw_sha256, message_id, signer, receipt_for, entry)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            )?
+            .execute(params![
+                row.id as i64,
+                row.kind,
+                row.opened,
+                row.raw_sha256,
+                row.message_id,
+                row.signer,
+                row.receipt_for,
+                row.entry
+            ])
+            .map_err(|e| self.fault(e, format!("writing message {} to the store", row.id)))?;
+        Ok(())
+    }
+
+    /// The entries of the inbox rows `query` selects, in its order.
+    pub fn inbox_entries(&self, query: InboxQuery) -> Result<Vec<Vec<u8>>> {
+        let (sql, args): (&str, Vec<rusqlite::types::Value>) = match query {
+            InboxQuery::Id(id) => ("SELECT entry FROM inbox WHERE id = ?1", vec![(id as i64).into()]),
+            InboxQuery::Messages { unread_only, newest } => (
+                if unread_only {
+                    "SELECT entry FROM (SELECT id, entry FROM inbox WHERE kind = 'message' AND opened = 0
+                     ORDER BY id DESC LIMIT ?1) ORDER BY id"
+                } else {
+                    "SELECT entry FROM (SELECT id, entry FROM inbox WHERE kind = 'message'
+                     ORDER BY id DESC LIMIT ?1) ORDER BY id"
+                },
+                vec![newest.map_or(-1, |n| n as i64).into()],
+            ),
+            InboxQuery::MessagesBefore { id, count } => (
+                "SELECT entry FROM inbox WHERE kind = 'message' AND id < ?1 ORDER BY id DESC LIMIT ?2",
+                vec![(id as i64).into(), (count as i64).into()],
+            ),
+            InboxQuery::ReceiptsFor(message_id) => {
+                ("SELECT entry FROM inbox WHERE receipt_for = ?1 ORDER BY id", vec![message_id.to_string().into()])
+            }
+        };
+        let mut statement = self.conn.prepare_cached(sql)?;
+        let rows = statement.query_map(rusqlite::params_from_iter(args), |r| r.get::<_, Vec<u8>>(0))?;
+        rows.collect::<rusqlite::Result<_>>().map_err(|e| self.fault(e, "reading the inbox".into()))
+    }
+
+    /// How many messages (not receipts or handshake steps) the inbox holds.
+    pub fn inbox_count(&self) -> Result<(u64, u64)> {
+        self.conn
+            .prepare_cached("SELECT count(*), coalesce(sum(opened = 0), 0) FROM inbox WHERE kind = 'message'")?
+            .query_row([], |r| Ok((r.get::<_, i64>(0)? as u64, r.get::<_, i64>(1)? as u64)))
+            .map_err(|e| self.fault(e, "counting the inbox".into()))
+    }
+
+    /// The highest id of an inbox row.
+    pub fn inbox_max_id(&self) -> Result<u64> {
+        let max: Option<i64> = self.conn.prepare_cached("SELECT max(id) FROM inbox")?.query_row([], |r| r.get(0))?;
+        Ok(max.unwrap_or(0) as u64)
+    }
+
+    /// Whether a row has these exact bytes (`raw_sha256`), or this
+    /// protected Message-ID signed by this key.
+    pub fn inbox_knows(&self, raw_sha256: &str, signed_id: Option<(&str, &str)>) -> Result<bool> {
+        let (signer, message_id) = signed_id.unzip();
+        self.conn
+            .prepare_cached(
+                "SELECT EXISTS (SELECT 1 FROM inbox WHERE raw_sha256 = ?1)
+                     OR EXISTS (SELECT 1 FROM inbox WHERE message_id = ?2 AND signer = ?3)",
+            )?
+            .query_row(params![raw_sha256, message_id, signer], |r| r.get(0))
+            .map_err(|e| self.fault(e, "reading the inbox".into()))
+    }
+
+    pub fn has_seen(&self, source_id: &str) -> Result<bool> {
+        self.conn
+            .prepare_cached("SELECT EXISTS (SELECT 1 FROM seen_sources WHERE source_id = ?1)")?
+            .query_row([source_id], |r| r.get(0))
+            .map_err(|e| self.fault(e, "reading the inbox".into()))
+    }
+
+    pub fn mark_seen(&self, source_id: &str) -> Result<()> {
+        self.conn
+            .prepare_cached("INSERT OR IGNORE INTO seen_sources (source_id) VALUES (?1)")?
+            .execute([source_id])
+            .map_err(|e| self.fault(e, "writing the inbox".into()))?;
+        Ok(())
+    }
+
+    /// Every document, for a check of a migration: name and body.
+    pub fn all(&self) -> Result<Vec<(String, Vec<u8>)>> {
+        let names: Vec<String> = {
+            let mut statement = self.conn.prepare("SELECT name FROM documents ORDER BY name")?;
+            let rows = statement.query_map([], |r| r.get(0))?;
+            rows.collect::<rusqlite::Result<_>>()?
+        };
+        names
+            .into_iter()
+            .map(|name| {
+                let body = self.get(&name)?.context("a document vanished")?;
+                Ok((name, body))
+            })
+            .collect()
+    }
+
+    /// Runs `f` as one transaction: all of its writes are committed
+    /// together, or none when it fails. Inside a transaction already, `f`
+    /// becomes part of that one.
+    pub fn transaction<T>(&self, f: impl FnOnce() -> Result<T>) -> Result<T> {
+        let begun = self.begin()?;
+        self.end(begun, f())
+    }
+
+    /// Begins a transaction unless one is open (see `transaction`).
+    pub fn begin(&self) -> Result<Begun> {
+        if !self.conn.is_autocommit() {
+            return Ok(Begun(false));
+        }
+        self.conn.execute_batch("BEGIN IMMEDIATE").context("starting a store transaction")?;
+        Ok(Begun(true))
+    }
+
+    /// Ends what `begin` began: commits when `result` is a success, else
+    /// rolls back. A transaction begun further out is left to its end.
+    pub fn end<T>(&self, begun: Begun, result: Result<T>) -> Result<T> {
+        if !begun.0 {
+            return result;
+        }
+        match result {
+            Ok(value) => match self.conn.execute_batch("COMMIT") {
+                Ok(()) => Ok(value),
+                Err(e) => {
+                    let _ = self.conn.execute_batch("ROLLBACK");
+                    Err(e).context("committing to the store")
+                }
+            },
+            Err(e) => {
+                let _ = self.conn.execute_batch("ROLLBACK");
+                Err(e)
+            }
+        }
+    }
+
+    /// Moves everything in the write-ahead log into the database file and
+    /// empties the log, so the file alone is the whole store (a backup).
+    pub fn checkpoint(&self) -> Result<()> {
+        let (busy, _, _): (i64, i64, i64) = self
+            .conn
+            .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            .context("writing the store's log into its database")?;
+        if busy != 0 {
+            bail!("the store's log could not be written into its database: a reader is still busy");
+        }
+        Ok(())
+    }
+}
+
+impl Drop for Database {
+    /// Moves the log into the database file. The log file itself is kept
+    /// (see `persist_log`), but not beyond `LOG_KEPT`: after a large
+    /// message it is emptied instead. Best effort: a log left as it is is
+    /// read by the next command all the same.
+    fn drop(&mut self) {
+        let log = self.conn.path().map(|p| format!("{p}-wal"));
+        let large = log.and_then(|p| std::fs::metadata(p).ok()).is_some_and(|m| m.len() > LOG_KEPT);
+        let mode = if large { "TRUNCATE" } else { "PASSIVE" };
+        let _ = self.conn.query_row(&format!("PRAGMA wal_checkpoint({mode})"), [], |_| Ok(()));
+    }
+}
+
+/// The largest log kept between commands (see `Drop for Database`).
+const LOG_KEPT: u64 = 8 << 20;
+
+impl Database {
+    /// An error of the database in words: damage is called damaged and
+    /// names the file; a full disk says so as the system does.
+    fn fault(&self, e: rusqlite::Error, what: String) -> anyhow::Error {
+        let path = self.conn.path().unwrap_or("store.db").to_string();
+        explain(e, what, Path::new(&path))
+    }
+
+    fn fault_any(&self, e: anyhow::Error, what: String) -> anyhow::Error {
+        match e.downcast::<rusqlite::Error>() {
+            Ok(e) => self.fault(e, what),
+            Err(e) => e.context(what),
+        }
+    }
+}
+
+fn explain(e: rusqlite::Error, what: String, path: &Path) -> anyhow::Error {
+    use rusqlite::ErrorCode;
+    match e.sqlite_error_code() {
+        Some(ErrorCode::NotADatabase | ErrorCode::DatabaseCorrupt) => damaged(path, e).context(what),
+        Some(ErrorCode::DiskFull) => anyhow!("{what}: No space left on device"),
+        _ => anyhow::Error::new(e).context(what),
+    }
+}
+
+/// Keys the connection and sets what every connection needs, then reads
+/// the schema: the first read tells a wrong key or damage.
+fn configure(conn: &Connection, key: &Key, path: &Path) -> Result<()> {
+    // SQLCipher logs a failed page check to stderr itself; the error
+    // returned says it, once and in words the user can act on.
+    conn.execute_batch("PRAGMA cipher_log_level = NONE;").with_context(|| format!("opening {}", path.display()))?;
+    conn.execute_batch(&key.pragma()).map_err(|e| damaged(path, e))?;
+    conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get::<_, i64>(0)).map_err(|e| damaged(path, e))?;
+    conn.busy_timeout(Duration::from_secs(10))?;
+    let mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0)).map_err(|e| damaged(path, e))?;
+    if !mode.eq_ignore_ascii_case("wal") {
+        bail!("{} cannot use a write-ahead log (journal mode {mode})", path.display());
+    }
+    conn.execute_batch("PRAGMA synchronous = FULL; PRAGMA secure_delete = ON; PRAGMA foreign_keys = ON;")
+        .with_context(|| format!("configuring {}", path.display()))?;
+    persist_log(conn).with_context(|| format!("configuring {}", path.display()))?;
+    Ok(())
+}
+
+/// Keeps the log files (`store.db-wal`, `-shm`) when the database is
+/// closed, at the size they grew to, instead of deleting them. A later
+/// command then writes into room the log already has: on a disk that
+/// filled up meanwhile, a small transaction (marking an outbox entry as
+/// accepted by the server, so it is never sent twice) still commits, and
+/// the database still opens (a deleted shared-memory file would have to be
+/// made again, which a full disk refuses).
+fn persist_log(conn: &Connection) -> Result<()> {
+    let mut on: std::ffi::c_int = 1;
+    // SAFETY: the handle is this open connection's; "main" is a valid
+    // C string; SQLITE_FCNTL_PERSIST_WAL takes a pointer to an int, which
+    // lives across the call.
+    let rc = unsafe {
+        rusqlite::ffi::sqlite3_file_control(
+            conn.handle(),
+            c"main".as_ptr(),
+            rusqlite::ffi::SQLITE_FCNTL_PERSIST_WAL,
+            (&mut on as *mut std::ffi::c_int).cast(),
+        )
+    };
+    if rc != rusqlite::ffi::SQLITE_OK {
+        bail!("keeping the database's log files failed (SQLite code {rc})");
+    }
+    Ok(())
+}
+
+fn damaged(path: &Path, what: impl std::fmt::Display) -> anyhow::Error {
+    anyhow!(
+        "the store's database {} is damaged ({what}); sealpost will not use it. Restore the store from a backup \
+         into an empty folder (`sealpost restore`)",
+        path.display()
+    )
+}
+
+/// The form of a body under a data key: this byte, a random 24-byte
+/// nonce, then XChaCha20-Poly1305 of the body with the contact as
+/// associated data (a body moved under another contact's row does not
+/// open).
+const SEALED_V1: u8 = 1;
+
+fn seal(key: &[u8], contact: &str, body: &[u8]) -> Result<Vec<u8>> {
+    use chacha20poly1305::aead::{Aead, KeyInit, Payload};
+    let cipher = chacha20poly1305::XChaCha20Poly1305::new_from_slice(key)
+        .map_err(|_| anyhow!("a data key of the wrong size"))?;
+    let mut nonce = [0u8; 24];
+    sequoia_openpgp::crypto::random(&mut nonce)?;
+    let sealed = cipher
+        .encrypt(&nonce.into(), Payload { msg: body, aad: contact.as_bytes() })
+        .map_err(|_| anyhow!("encrypting under a data key failed"))?;
+    let mut out = Vec::with_capacity(1 + nonce.len() + sealed.len());
+    out.push(SEALED_V1);
+    out.extend_from_slice(&nonce);
+    out.extend_from_slice(&sealed);
+    Ok(out)
+}
+
+fn open_sealed(key: &[u8], contact: &str, sealed: &[u8]) -> Result<Vec<u8>> {
+    use chacha20poly1305::aead::{Aead, KeyInit, Payload};
+    let cipher = chacha20poly1305::XChaCha20Poly1305::new_from_slice(key)
+        .map_err(|_| anyhow!("a data key of the wrong size"))?;
+    let (version, rest) = sealed.split_first().context("an empty body")?;
+    if *version != SEALED_V1 || rest.len() < 24 {
+        bail!("not a body sealed by this release");
+    }
+    let (nonce, ciphertext) = rest.split_at(24);
+    cipher
+        .decrypt(nonce.into(), Payload { msg: ciphertext, aad: contact.as_bytes() })
+        .map_err(|_| anyhow!("it does not authenticate"))
+}
+
+fn folder_of(name: &str) -> &str {
+    name.rsplit_once('/').map_or("", |(folder, _)| folder)
+}
+
+fn now_ns() -> i64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_nanos() as i64)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key() -> Key {
+        Key::from_store_key("AGE-SECRET-KEY-1TEST")
+    }
+
+    #[test]
+    fn documents_round_trip_list_by_folder_and_leave_no_plaintext_on_disk() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(FILE);
+        let db = Database::create(&path, &key()).unwrap();
+        db.put("contacts.age", b"the contact list of a practice").unwrap();
+        db.put("inbox/2.eml.age", b"two").unwrap();
+        db.put("inbox/1.eml.age", b"one").unwrap();
+        db.put("inbox/index.age", b"index").unwrap();
+        db.put("inboxes/x", b"not in inbox").unwrap();
+        assert_eq!(db.list("inbox").unwrap(), ["1.eml.age", "2.eml.age", "index.age"]);
+        db.rename("inbox/1.eml.age", "inbox/3.eml.age").unwrap();
+        assert_eq!(db.get("inbox/3.eml.age").unwrap().unwrap(), b"one");
+        assert!(db.get("inbox/1.eml.age").unwrap().is_none());
+        db.remove("inbox/3.eml.age").unwrap();
+        assert_eq!(db.list("inbox").unwrap(), ["2.eml.age", "index.age"]);
+        db.checkpoint().unwrap();
+        drop(db);
+        let bytes = std::fs::read(&path).unwrap();
+        assert!(!bytes.windows(8).any(|w| w == b"practice"), "the file is encrypted");
+        assert!(!bytes.starts_with(b"SQLite format 3"), "not even the header is readable");
+        let db = Database::open(&path, &key()).unwrap();
+        assert_eq!(db.get("contacts.age").unwrap().unwrap(), b"the contact list of a practice");
+    }
+
+    #[test]
+    fn a_body_under_a_data_key_opens_until_the_key_is_destroyed() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = Database::create(&dir.path().join(FILE), &key()).unwrap();
+        db.put_for("inbox/1.eml.age", "sam@client.example", b"a note from Sam").unwrap();
+        db.put_for("inbox/2.eml.age", "kim@client.example", b"a note from Kim").unwrap();
+        assert_eq!(db.get("inbox/1.eml.age").unwrap().unwrap(), b"a note from Sam");
+        let stored: Vec<u8> = db
+            .conn
+            .query_row(
+                "SELECT body FROM bodies JOIN documents ON body_id = bodies.id WHERE name = 'inbox/1.eml.age'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert!(!stored.windows(4).any(|w| w == b"note"), "sealed under the key");
+        // Without the key, the body is not readable: only Sam's are lost.
+        db.conn
+            .execute_batch("PRAGMA foreign_keys = OFF; DELETE FROM data_keys WHERE contact = 'sam@client.example';")
+            .unwrap();
+        let err = db.get("inbox/1.eml.age").unwrap_err().to_string();
+        assert!(err.contains("data key of sam@client.example, which is gone"), "{err}");
+        assert_eq!(db.get("inbox/2.eml.age").unwrap().unwrap(), b"a note from Kim");
+    }
+
+    #[test]
+    fn a_failed_transaction_writes_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = Database::create(&dir.path().join(FILE), &key()).unwrap();
+        let failed: Result<()> = db.transaction(|| {
+            db.put("a", b"1")?;
+            db.transaction(|| db.put("b", b"2"))?;
+            bail!("the action failed")
+        });
+        assert!(failed.is_err());
+        assert!(db.get("a").unwrap().is_none() && db.get("b").unwrap().is_none());
+        db.transaction(|| db.put("a", b"1")).unwrap();
+        assert_eq!(db.get("a").unwrap().unwrap(), b"1");
+    }
+
+    #[test]
+    fn another_key_or_damage_is_called_damaged() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(FILE);
+        drop(Database::create(&path, &key()).unwrap());
+        let err = Database::open(&path, &Key::from_store_key("another")).err().unwrap().to_string();
+        assert!(err.contains("is damaged") && err.contains("store.db"), "{err}");
+        std::fs::write(&path, b"garbage").unwrap();
+        let err = Database::open(&path, &key()).err().unwrap().to_string();
+        assert!(err.contains("is damaged"), "{err}");
+    }
+}

@@ -1,0 +1,161 @@
+//! A store written by the release before the database (one age file per
+//! document, store version 1) opens with this one: everything it held is
+//! moved into `store.db` in one transaction, checked, and only then are the
+//! old files removed. The fixture (tests/fixtures/store-v1, made by
+//! tests/fixtures/make-store-v1.sh with that release) holds two stores and
+//! what that release printed about them.
+
+mod common;
+
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+
+use common::{write_private, Person, World};
+
+const FIXTURE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/store-v1");
+
+/// A copy of the fixture's store of `who`, private as a store must be, its
+/// config pointing at this world's Maildir.
+fn old_store(world: &World, who: &str) -> Person {
+    let home = world.path().join(who);
+    copy_private(&Path::new(FIXTURE).join(who), &home);
+    let config = home.join("config/config.toml");
+    let text = std::fs::read_to_string(&config).unwrap();
+    write_private(&config, text.replace("MAILDIR", world.mail().to_str().unwrap()).as_bytes());
+    let passphrase_file = world.path().join(format!("{who}.pass"));
+    write_private(&passphrase_file, format!("passphrase of {who}\n").as_bytes());
+    let address = if who == "ada" { "ada@practice.example" } else { "sam@client.example" };
+    Person { home, passphrase_file, address: address.into() }
+}
+
+fn copy_private(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    std::fs::set_permissions(to, std::fs::Permissions::from_mode(0o700)).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_private(&entry.path(), &target);
+        } else {
+            write_private(&target, &std::fs::read(entry.path()).unwrap());
+        }
+    }
+}
+
+fn json(person: &Person, args: &[&str]) -> serde_json::Value {
+    serde_json::from_str(&person.ok(args, "").stdout).unwrap()
+}
+
+fn expected(name: &str) -> serde_json::Value {
+    serde_json::from_slice(&std::fs::read(Path::new(FIXTURE).join(name)).unwrap()).unwrap()
+}
+
+/// The old store's document files: every `.age` file but the keyrings.
+fn old_files(data: &Path) -> Vec<PathBuf> {
+    common::files_under(data)
+        .into_iter()
+        .filter(|p| p.extension().is_some_and(|e| e == "age") && !p.ends_with("keys.age"))
+        .collect()
+}
+
+#[test]
+fn a_store_of_the_earlier_release_is_moved_into_the_database_whole() {
+    let world = World::new();
+    let ada = old_store(&world, "ada");
+    let sam = old_store(&world, "sam");
+    assert!(old_files(&ada.home.join("data")).len() >= 8, "the fixture holds an old store");
+
+    // What the earlier release listed, this one lists.
+    for (person, who) in [(&ada, "ada"), (&sam, "sam")] {
+        for view in ["inbox", "sent", "outbox"] {
+            assert_eq!(json(person, &[view, "--json"]), expected(&format!("{who}.{view}.json")), "{who} {view}");
+        }
+        assert_eq!(json(person, &["contact", "list", "--json"]), expected(&format!("{who}.contacts.json")));
+    }
+    assert_eq!(json(&sam, &["read", "2", "--json"]), expected("sam.read-2.json"));
+    assert_eq!(json(&ada, &["read", "--last", "--json"]), expected("ada.read-last.json"));
+
+    for person in [&ada, &sam] {
+        let data = person.home.join("data");
+        assert!(data.join("store.db").is_file());
+        assert_eq!(old_files(&data), Vec::<PathBuf>::new(), "the old files are removed");
+        for folder in ["inbox", "sent", "outbox"] {
+            assert!(!data.join(folder).exists(), "{folder} is removed");
+        }
+        let meta = std::fs::read_to_string(data.join("store.toml")).unwrap();
+        assert!(meta.contains("version = 2") && !meta.contains("documents"), "{meta}");
+        // No byte of a note or an address is readable in the store's files.
+        for file in common::files_under(&data) {
+            let bytes = std::fs::read(&file).unwrap();
+            for secret in [&b"Thursday"[..], b"Notes of our first session", b"sam@client.example"] {
+                let public = file.ends_with("public.asc") || file.ends_with("keys.age");
+                assert!(public || !bytes.windows(secret.len()).any(|w| w == secret), "{}", file.display());
+            }
+        }
+    }
+
+    // It goes on working: the queued note is delivered, read and answered.
+    let flushed = ada.ok(&["outbox", "--flush"], "");
+    assert!(flushed.stdout.contains("to sam@client.example\nthe outbox is empty"), "{flushed:?}");
+    sam.ok(&["sync"], "");
+    let read = sam.ok(&["read", "--last"], "");
+    assert!(read.stdout.contains("A note still in the outbox."), "{read:?}");
+    assert!(read.stdout.starts_with("Status:  verified"), "{read:?}");
+}
+
+#[test]
+fn a_migration_cut_short_is_made_again_or_finished() {
+    let world = World::new();
+    // Cut short before its database was in place: a half-made one is there.
+    let ada = old_store(&world, "ada");
+    let data = ada.home.join("data");
+    write_private(&data.join("store.db.migrating"), b"half a database");
+    assert_eq!(json(&ada, &["inbox", "--json"]), expected("ada.inbox.json"));
+    assert!(!data.join("store.db.migrating").exists());
+
+    // Cut short after: the checked database is in place, the old files and
+    // the old version still there. The next open finishes.
+    let sam_world = World::new();
+    let sam = old_store(&sam_world, "sam");
+    let done = old_store(&world, "sam");
+    done.ok(&["inbox"], "");
+    let sam_data = sam.home.join("data");
+    write_private(&sam_data.join("store.db"), &std::fs::read(done.home.join("data/store.db")).unwrap());
+    assert!(!old_files(&sam_data).is_empty());
+    assert_eq!(json(&sam, &["inbox", "--json"]), expected("sam.inbox.json"));
+    assert_eq!(old_files(&sam_data), Vec::<PathBuf>::new());
+    assert!(std::fs::read_to_string(sam_data.join("store.toml")).unwrap().contains("version = 2"));
+}
+
+#[test]
+fn a_missing_or_damaged_old_document_stops_the_migration_and_changes_nothing() {
+    let world = World::new();
+    let ada = old_store(&world, "ada");
+    let data = ada.home.join("data");
+    let before = old_files(&data);
+
+    // A document the old store recorded is gone: never read as empty.
+    let contacts = std::fs::read(data.join("contacts.age")).unwrap();
+    std::fs::remove_file(data.join("contacts.age")).unwrap();
+    let run = ada.run(&["contact", "list"], "");
+    assert_eq!(run.code, 1, "{run:?}");
+    assert!(run.stderr.contains("contacts.age is missing"), "{run:?}");
+    assert!(!data.join("store.db").exists());
+    write_private(&data.join("contacts.age"), &contacts);
+
+    // A message that does not decrypt: named, and nothing moved.
+    let message = data.join("inbox/1.eml.age");
+    let sealed = std::fs::read(&message).unwrap();
+    let mut flipped = sealed.clone();
+    let at = sealed.len() - 10;
+    flipped[at] ^= 0x55;
+    write_private(&message, &flipped);
+    let run = ada.run(&["inbox"], "");
+    assert_eq!(run.code, 1, "{run:?}");
+    assert!(run.stderr.contains("inbox/1.eml.age cannot be decrypted"), "{run:?}");
+    assert!(!data.join("store.db").exists());
+    assert_eq!(old_files(&data), before, "every old file is still there");
+
+    write_private(&message, &sealed);
+    assert_eq!(json(&ada, &["inbox", "--json"]), expected("ada.inbox.json"));
+}
