@@ -25,7 +25,9 @@ const SIZES: [usize; 2] = [1_000, 100_000];
 const RUNS: usize = 9;
 
 fn main() {
-    std::env::remove_var("RUST_BACKTRACE");
+    // Errors made inside sequoia's certificate parser cost CPU time when
+    // backtraces are on: run it with and without to compare.
+    println!("RUST_BACKTRACE={}", std::env::var("RUST_BACKTRACE").unwrap_or_else(|_| "(unset)".into()));
     let mut rows: Vec<(String, Vec<(f64, u64)>)> = Vec::new();
     let mut worlds = Vec::new();
     for &size in &SIZES {

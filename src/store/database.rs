@@ -82,7 +82,28 @@ CREATE TABLE inbox (
     receipt_for TEXT,
     entry BLOB NOT NULL
 );
-CREATE INDEX inbox_by_kind ON inbox(kind, opened, id);
+CREATE INDEX inbox_by_kind ON inbox(kind, id);
+CREATE INDEX inbox_unread ON inbox(kind, id) WHERE opened = 0;
+CREATE TABLE inbox_counts (
+    kind TEXT PRIMARY KEY NOT NULL,
+    total INTEGER NOT NULL,
+    unread INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE TRIGGER inbox_counts_insert AFTER INSERT ON inbox
+BEGIN
+    INSERT INTO inbox_counts (kind, total, unread) VALUES (new.kind, 1, new.opened = 0)
+    ON CONFLICT(kind) DO UPDATE SET total = total + 1, unread = unread + (new.opened = 0);
+END;
+CREATE TRIGGER inbox_counts_delete AFTER DELETE ON inbox
+BEGIN
+    UPDATE inbox_counts SET total = total - 1, unread = unread - (old.opened = 0) WHERE kind = old.kind;
+END;
+CREATE TRIGGER inbox_counts_update AFTER UPDATE OF kind, opened ON inbox
+BEGIN
+    UPDATE inbox_counts SET total = total - 1, unread = unread - (old.opened = 0) WHERE kind = old.kind;
+    INSERT INTO inbox_counts (kind, total, unread) VALUES (new.kind, 1, new.opened = 0)
+    ON CONFLICT(kind) DO UPDATE SET total = total + 1, unread = unread + (new.opened = 0);
+END;
 CREATE INDEX inbox_by_digest ON inbox(raw_sha256);
 CREATE INDEX inbox_by_message_id ON inbox(message_id, signer);
 CREATE INDEX inbox_by_receipt_for ON inbox(receipt_for) WHERE receipt_for IS NOT NULL;
@@ -329,8 +350,11 @@ impl Database {
     pub fn inbox_put(&self, row: &InboxRow) -> Result<()> {
         self.conn
             .prepare_cached(
-                "INSERT OR REPLACE INTO inbox (id, kind, opened, raw_sha256, message_id, signer, receipt_for, entry)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                "INSERT INTO inbox (id, kind, opened, raw_sha256, message_id, signer, receipt_for, entry)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+                 ON CONFLICT(id) DO UPDATE SET kind = excluded.kind, opened = excluded.opened,
+                     raw_sha256 = excluded.raw_sha256, message_id = excluded.message_id, signer = excluded.signer,
+                     receipt_for = excluded.receipt_for, entry = excluded.entry",
             )?
             .execute(params![
                 row.id as i64,
@@ -375,8 +399,11 @@ impl Database {
 
     /// How many messages (not receipts or handshake steps) the inbox holds.
     pub fn inbox_count(&self) -> Result<(u64, u64)> {
+        // Kept by triggers: counting reads one row, not the inbox.
         self.conn
-            .prepare_cached("SELECT count(*), coalesce(sum(opened = 0), 0) FROM inbox WHERE kind = 'message'")?
+            .prepare_cached(
+                "SELECT coalesce(sum(total), 0), coalesce(sum(unread), 0) FROM inbox_counts WHERE kind = 'message'",
+            )?
             .query_row([], |r| Ok((r.get::<_, i64>(0)? as u64, r.get::<_, i64>(1)? as u64)))
             .map_err(|e| self.fault(e, "counting the inbox".into()))
     }
@@ -484,20 +511,15 @@ impl Database {
 }
 
 impl Drop for Database {
-    /// Moves the log into the database file. The log file itself is kept
-    /// (see `persist_log`), but not beyond `LOG_KEPT`: after a large
-    /// message it is emptied instead. Best effort: a log left as it is is
-    /// read by the next command all the same.
+    /// Moves the log into the database file and empties it, so the next
+    /// command opens a database with an empty log (reading a long one
+    /// again costs every command time). The log file itself is kept (see
+    /// `persist_log`). Best effort: a log left as it is is read by the next
+    /// command all the same.
     fn drop(&mut self) {
-        let log = self.conn.path().map(|p| format!("{p}-wal"));
-        let large = log.and_then(|p| std::fs::metadata(p).ok()).is_some_and(|m| m.len() > LOG_KEPT);
-        let mode = if large { "TRUNCATE" } else { "PASSIVE" };
-        let _ = self.conn.query_row(&format!("PRAGMA wal_checkpoint({mode})"), [], |_| Ok(()));
+        let _ = self.conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()));
     }
 }
-
-/// The largest log kept between commands (see `Drop for Database`).
-const LOG_KEPT: u64 = 8 << 20;
 
 impl Database {
     /// An error of the database in words: damage is called damaged and
@@ -677,6 +699,31 @@ mod tests {
         let err = db.get("inbox/1.eml.age").unwrap_err().to_string();
         assert!(err.contains("data key of sam@client.example, which is gone"), "{err}");
         assert_eq!(db.get("inbox/2.eml.age").unwrap().unwrap(), b"a note from Kim");
+    }
+
+    #[test]
+    fn the_inbox_counts_follow_inserts_updates_and_deletes() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = Database::create(&dir.path().join(FILE), &key()).unwrap();
+        let row = |id, kind, opened| InboxRow {
+            id,
+            kind,
+            opened,
+            raw_sha256: None,
+            message_id: None,
+            signer: None,
+            receipt_for: None,
+            entry: b"{}",
+        };
+        db.inbox_put(&row(1, "message", false)).unwrap();
+        db.inbox_put(&row(2, "message", false)).unwrap();
+        db.inbox_put(&row(3, "receipt", false)).unwrap();
+        assert_eq!(db.inbox_count().unwrap(), (2, 2));
+        db.inbox_put(&row(1, "message", true)).unwrap();
+        db.inbox_put(&row(1, "message", true)).unwrap();
+        assert_eq!(db.inbox_count().unwrap(), (2, 1));
+        db.conn.execute("DELETE FROM inbox WHERE id = 2", []).unwrap();
+        assert_eq!(db.inbox_count().unwrap(), (1, 0));
     }
 
     #[test]
