@@ -1,4 +1,5 @@
-//! Commands at 1,000 and at 100,000 stored messages: `inbox`, `read --last`,
+//! Commands at 1,000 and at 100,000 stored messages (received, and as many
+//! sent): `inbox`, `read --last`,
 //! a `sync` with nothing new and a `send`, each timed as a user runs it
 //! (wall time of the whole process, median of 9, and peak RSS). Offline:
 //! the stores deliver to local Maildirs, so it runs anywhere.
@@ -20,6 +21,7 @@ use std::time::Instant;
 use sealpost::contacts::Contacts;
 use sealpost::inbox::{Inbox, Kind};
 use sealpost::message::open;
+use sealpost::outbox::{Outgoing, Sent, SentList};
 
 const SIZES: [usize; 2] = [1_000, 100_000];
 const RUNS: usize = 9;
@@ -67,13 +69,15 @@ fn main() {
 }
 
 /// Stores `count` received notes from Ada in Sam's store, as a sync would
-/// (one transaction per 1,000), and marks the last one read.
+/// (one transaction per 1,000), and as many sent ones, and marks the last
+/// one read.
 fn fill(ada: &common::Person, sam: &common::Person, count: usize) {
     let note = common::sealed_notes(ada, "sam", 1, &"Notes from today's session. ".repeat(70)).remove(0);
     let store = sam.unlocked();
     let contacts = Contacts::load(&store).unwrap();
     let opened = open(&note, store.my_keys(), &contacts);
     let mut inbox = Inbox::load(&store).unwrap();
+    let sent = SentList::load(&store).unwrap();
     for chunk in 0..count.div_ceil(1000) {
         store
             .transaction(|| {
@@ -82,6 +86,22 @@ fn fill(ada: &common::Person, sam: &common::Person, count: usize) {
                     raw.extend_from_slice(&note);
                     let digest = format!("{:064x}", i);
                     inbox.add(&format!("bench:{i}"), &raw, &digest, &opened, Kind::Message)?;
+                    let note = Sent {
+                        id: 0,
+                        message_id: format!("<sent-{i}@client.example>"),
+                        to: "ada@practice.example".into(),
+                        subject: "Thursday".into(),
+                        created_at: 1,
+                        sent_at: 1,
+                        content_sha256: Some(digest),
+                        receipt_requested: true,
+                        receipt_for: None,
+                        kind: Outgoing::Message,
+                        read: None,
+                        sent_copy: None,
+                        outer_message_id: Some(format!("<outer-{i}@client.example>")),
+                    };
+                    sent.add_from_folder(note, &raw)?;
                 }
                 inbox.save()
             })

@@ -1,9 +1,11 @@
 //! First sync of 1,000 sealpost messages from the real local Dovecot, and a
 //! sync with nothing new: wall time and peak memory of the `sealpost sync`
-//! process, as a user runs it. Needs the mail stack (as root, with Dovecot
-//! and Postfix installed):
+//! process, as a user runs it, beside a raw IMAP fetch of the same mailbox
+//! (log in, UID FETCH 1:* BODY.PEEK[], nothing kept) as the anchor. Needs
+//! the mail stack (as root, with Dovecot and Postfix installed):
 //!
 //!     cargo bench --bench sync
+//!     SEALPOST_BENCH_MESSAGES=10000 cargo bench --bench sync
 //!
 //! The stores use a lowered passphrase work factor (2^10), so the figures are
 //! the cost of syncing; with the default work factor every command also
@@ -15,9 +17,9 @@ mod common;
 use std::process::Command;
 use std::time::Instant;
 
-const MESSAGES: usize = 1000;
-
 fn main() {
+    let messages: usize = std::env::var("SEALPOST_BENCH_MESSAGES").ok().and_then(|n| n.parse().ok()).unwrap_or(1000);
+    println!("RUST_BACKTRACE={}", std::env::var("RUST_BACKTRACE").unwrap_or_else(|_| "(unset)".into()));
     std::env::set_var("SEALPOST_REQUIRE_MAIL_STACK", "1");
     let stack = common::mail_stack::start("sync benchmark").expect("the mail stack");
     let world = common::World::new();
@@ -33,15 +35,21 @@ fn main() {
     }
     let started = Instant::now();
     let body = "Notes from today's session. ".repeat(70);
-    for (i, raw) in common::sealed_notes(&ada, "sam", MESSAGES, &body).into_iter().enumerate() {
+    for (i, raw) in common::sealed_notes(&ada, "sam", messages, &body).into_iter().enumerate() {
         std::fs::write(maildir.join("new").join(format!("{i}.bench")), raw).unwrap();
     }
     Command::new("chown").args(["-R", "mail:mail"]).arg(&maildir).status().unwrap();
-    println!("prepared {MESSAGES} messages (~2 KB body each) in {:.1} s", started.elapsed().as_secs_f64());
+    println!("prepared {messages} messages (~2 KB body each) in {:.1} s", started.elapsed().as_secs_f64());
 
+    let raw = (0..3).map(|_| raw_fetch(&sam, messages)).min_by(f64::total_cmp).unwrap();
+    println!("raw IMAP fetch of the {messages} (best of 3): {raw:.3} s");
     let (secs, kib, out) = timed(&sam, &["sync"]);
-    assert!(out.contains(&format!("{MESSAGES} new message(s): {MESSAGES} verified")), "{out}");
-    println!("first sync of {MESSAGES} messages:  {secs:.3} s wall, {:.1} MiB peak RSS", kib as f64 / 1024.0);
+    assert!(out.contains(&format!("{messages} new message(s): {messages} verified")), "{out}");
+    println!(
+        "first sync of {messages} messages:  {secs:.3} s wall, {:.1} MiB peak RSS ({:.1}x the raw fetch)",
+        kib as f64 / 1024.0,
+        secs / raw
+    );
 
     let mut runs: Vec<(f64, u64)> = (0..7)
         .map(|_| {
@@ -54,7 +62,7 @@ fn main() {
     let (s, k) = runs[runs.len() / 2];
     println!("sync with nothing new (median of 7): {s:.3} s wall, {:.1} MiB peak RSS", k as f64 / 1024.0);
     let (s, k, _) = timed(&sam, &["inbox"]);
-    println!("inbox listing {MESSAGES} messages:    {s:.3} s wall, {:.1} MiB peak RSS", k as f64 / 1024.0);
+    println!("inbox listing {messages} messages:    {s:.3} s wall, {:.1} MiB peak RSS", k as f64 / 1024.0);
 
     // The same first sync for a reader with 100 contacts: every pinned key
     // is parsed once per command and only the signer's is checked.
@@ -75,17 +83,33 @@ fn main() {
     for sub in ["new", "cur", "tmp"] {
         std::fs::create_dir_all(maildir.join(sub)).unwrap();
     }
-    for (i, raw) in common::sealed_notes(&ada, "eve", MESSAGES, &body).into_iter().enumerate() {
+    for (i, raw) in common::sealed_notes(&ada, "eve", messages, &body).into_iter().enumerate() {
         std::fs::write(maildir.join("new").join(format!("{i}.bench")), raw).unwrap();
     }
     Command::new("chown").args(["-R", "mail:mail"]).arg(&maildir).status().unwrap();
     let (many, kib, out) = timed(&eve, &["sync"]);
-    assert!(out.contains(&format!("{MESSAGES} new message(s): {MESSAGES} verified")), "{out}");
+    assert!(out.contains(&format!("{messages} new message(s): {messages} verified")), "{out}");
     println!(
-        "first sync of {MESSAGES} messages, 100 contacts: {many:.3} s wall, {:.1} MiB peak RSS ({:.2}x the 1-contact sync)",
+        "first sync of {messages} messages, 100 contacts: {many:.3} s wall, {:.1} MiB peak RSS ({:.2}x the 1-contact sync)",
         kib as f64 / 1024.0,
         many / secs
     );
+}
+
+/// Seconds to log in over TLS and fetch every message of the person's
+/// inbox whole, as any IMAP client would, keeping nothing.
+fn raw_fetch(person: &common::Person, expected: usize) -> f64 {
+    let config = sealpost::config::Config::load(&sealpost::home::Home::at(&person.home)).unwrap();
+    let server = config.imap.unwrap();
+    let start = Instant::now();
+    let (mut session, _) =
+        sealpost::transport::imap::login(&server, &person.address, common::mail_stack::PASSWORD).unwrap();
+    session.select("INBOX").unwrap();
+    let fetched = session.uid_fetch("1:*", "BODY.PEEK[]").unwrap();
+    let bytes: usize = fetched.iter().map(|m| m.body().map_or(0, <[u8]>::len)).sum();
+    assert_eq!(fetched.len(), expected, "{bytes} bytes");
+    let _ = session.logout();
+    start.elapsed().as_secs_f64()
 }
 
 /// Runs sealpost under /usr/bin/time -v: wall seconds, peak RSS in KiB, stdout.

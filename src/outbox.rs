@@ -33,12 +33,17 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::contacts::now;
+use crate::store::SentQuery;
 use crate::store::Store;
 use crate::transport::imap::Cursor;
 use crate::transport::{Refused, Transport};
 
 const FOLDER: &str = "outbox";
+/// The whole sent list in one document, as stores before the database
+/// kept it (see `from_index`).
 const SENT_INDEX: &str = "sent/index.age";
+/// Where the sent list stands besides its rows.
+const SENT_STATE: &str = "sent/state";
 /// Message-ID to when the server refused it for good (Unix ms).
 const REFUSED: &str = "outbox-refused.age";
 
@@ -176,76 +181,160 @@ pub struct ReadReceipt {
     pub unbound: bool,
 }
 
-#[derive(Serialize, Deserialize, Default)]
-pub struct SentList {
-    pub sent: Vec<Sent>,
+/// The sent list of a store: one row per message that left (see
+/// `store`), read and written as asked; `folder_cursor` is kept by `save`.
+pub struct SentList<'s> {
+    store: &'s Store,
     /// Where reading the IMAP sent folder stands (see `receive`): saved
-    /// with the notes read from it, in one write.
-    #[serde(default)]
+    /// with the notes read from it, in one transaction.
     pub folder_cursor: Cursor,
 }
 
-impl SentList {
-    pub fn load(store: &Store) -> Result<SentList> {
-        let mut list: SentList = store.read(SENT_INDEX)?.unwrap_or_default();
-        // Lists written before messages were numbered held messages and
-        // receipts only: number the messages in order.
-        if list.sent.iter().all(|s| s.id == 0) {
-            let mut n = 0;
-            for sent in list.sent.iter_mut().filter(|s| s.kind == Outgoing::Message && s.receipt_for.is_none()) {
-                n += 1;
-                sent.id = n;
-            }
+#[derive(Serialize, Deserialize, Default)]
+struct SentState {
+    #[serde(default)]
+    folder_cursor: Cursor,
+}
+
+/// The sent list as one document, as stores before the database kept it.
+#[derive(Deserialize, Default)]
+struct OldSentList {
+    sent: Vec<Sent>,
+    #[serde(default)]
+    folder_cursor: Cursor,
+}
+
+/// Whether a sent message is one the user wrote (not a read receipt,
+/// handshake step, key announcement or device note): those are numbered.
+fn written_by_user(sent: &Sent) -> bool {
+    sent.kind == Outgoing::Message && sent.receipt_for.is_none()
+}
+
+fn parse(rows: Vec<Vec<u8>>) -> Result<Vec<Sent>> {
+    rows.iter().map(|row| serde_json::from_slice(row).context("reading the sent list")).collect()
+}
+
+fn put(db: &crate::store::Database, sent: &Sent) -> Result<()> {
+    db.sent_put(&crate::store::SentRow {
+        message_id: &sent.message_id,
+        number: (written_by_user(sent) && sent.id > 0).then_some(sent.id),
+        outer_message_id: sent.outer_message_id.as_deref(),
+        copy_pending: sent.sent_copy == Some(SentCopy::Pending),
+        entry: &serde_json::to_vec(sent)?,
+    })
+}
+
+/// Moves a sent list kept as one document (`SENT_INDEX`) into rows, and
+/// its sent copies under their recipients' data keys: part of moving a
+/// store of the earlier form into its database (see `store::migration`).
+pub(crate) fn from_index(db: &crate::store::Database) -> Result<()> {
+    let Some(json) = db.get(SENT_INDEX)? else { return Ok(()) };
+    let mut old: OldSentList = serde_json::from_slice(&json).context("reading the sent list of the earlier store")?;
+    // Lists written before messages were numbered held messages and
+    // receipts only: number the messages in order.
+    if old.sent.iter().all(|s| s.id == 0) {
+        let mut n = 0;
+        for sent in old.sent.iter_mut().filter(|s| written_by_user(s)) {
+            n += 1;
+            sent.id = n;
         }
-        Ok(list)
+    }
+    for sent in &old.sent {
+        put(db, sent)?;
+        let name = sent_copy_name(&sent.message_id);
+        if let Some(raw) = db.get(&name)? {
+            db.put_for(&name, &crate::keys::normalize_address(&sent.to), &raw)?;
+        }
+    }
+    db.put(SENT_STATE, &serde_json::to_vec(&SentState { folder_cursor: old.folder_cursor })?)?;
+    db.remove(SENT_INDEX)
+}
+
+impl<'s> SentList<'s> {
+    pub fn load(store: &'s Store) -> Result<SentList<'s>> {
+        let state: SentState = store.read(SENT_STATE)?.unwrap_or_default();
+        Ok(SentList { store, folder_cursor: state.folder_cursor })
     }
 
-    pub fn save(&self, store: &Store) -> Result<()> {
-        store.write(SENT_INDEX, self)
+    /// Keeps the sent folder's cursor (the rows are written as they change).
+    pub fn save(&self) -> Result<()> {
+        self.store.write(SENT_STATE, &SentState { folder_cursor: self.folder_cursor.clone() })
     }
 
     /// Sent messages, not counting what sealpost sent on the user's behalf
-    /// (read receipts, handshake steps, key announcements).
-    pub fn messages(&self) -> impl Iterator<Item = &Sent> {
-        self.sent.iter().filter(|s| s.kind == Outgoing::Message && s.receipt_for.is_none())
+    /// (read receipts, handshake steps, key announcements), in the order
+    /// they left.
+    pub fn messages(&self) -> Result<Vec<Sent>> {
+        parse(self.store.db().sent_entries(SentQuery::Numbered)?)
+    }
+
+    /// Everything that left, in order.
+    pub fn all(&self) -> Result<Vec<Sent>> {
+        parse(self.store.db().sent_entries(SentQuery::All)?)
+    }
+
+    /// How many messages the user sent.
+    pub fn count(&self) -> Result<u64> {
+        Ok(self.store.db().sent_numbers()?.1)
     }
 
     /// A sent message (not a receipt) by its Message-ID.
-    pub fn find(&self, message_id: &str) -> Option<&Sent> {
-        self.messages().find(|s| s.message_id == message_id)
+    pub fn find(&self, message_id: &str) -> Result<Option<Sent>> {
+        Ok(self.get(message_id)?.filter(written_by_user))
     }
 
-    /// The number the next message gets: the numbers `sent` shows run 1, 2, 3.
-    fn next_id(&self) -> u64 {
-        self.messages().map(|s| s.id).max().unwrap_or(0) + 1
+    /// Anything that left, by its Message-ID.
+    pub fn get(&self, message_id: &str) -> Result<Option<Sent>> {
+        Ok(parse(self.store.db().sent_entries(SentQuery::MessageId(message_id))?)?.pop())
+    }
+
+    /// A sent message by the number `sent` shows.
+    pub fn numbered(&self, number: u64) -> Result<Option<Sent>> {
+        Ok(parse(self.store.db().sent_entries(SentQuery::Number(number))?)?.pop())
+    }
+
+    /// Whether a message with this outer (wire) Message-ID is listed.
+    pub fn has_outer(&self, outer_message_id: &str) -> Result<bool> {
+        self.store.db().sent_has_outer(outer_message_id)
+    }
+
+    /// Those whose copy for the IMAP sent folder is still to be stored.
+    pub fn copies_pending(&self) -> Result<Vec<Sent>> {
+        parse(self.store.db().sent_entries(SentQuery::CopyPending)?)
+    }
+
+    /// Writes a changed entry back.
+    pub fn update(&self, sent: &Sent) -> Result<()> {
+        put(&self.store.db(), sent)
+    }
+
+    /// Lists `sent`, numbering it when the user wrote it (the numbers
+    /// `sent` shows run 1, 2, 3). The caller has checked that it is new.
+    fn add(&self, mut sent: Sent) -> Result<()> {
+        sent.id = if written_by_user(&sent) { self.store.db().sent_numbers()?.0 + 1 } else { 0 };
+        put(&self.store.db(), &sent)
     }
 
     /// Adds what the user sent from another device, read from the sent
     /// folder: its raw copy is kept as for what is sent here, and a
-    /// message is numbered like any. The caller has checked that it is
-    /// new, and saves the list.
-    pub fn add_from_folder(&mut self, store: &Store, mut sent: Sent, raw: &[u8]) -> Result<()> {
-        store.write_bytes_for(&sent_copy_name(&sent.message_id), &sent.to, raw)?;
-        sent.id = if sent.kind == Outgoing::Message && sent.receipt_for.is_none() { self.next_id() } else { 0 };
+    /// message is numbered like any. The caller has checked that it is new.
+    pub fn add_from_folder(&self, mut sent: Sent, raw: &[u8]) -> Result<()> {
+        self.store.write_bytes_for(&sent_copy_name(&sent.message_id), &sent.to, raw)?;
         sent.sent_copy = Some(SentCopy::Stored);
-        self.sent.push(sent);
-        Ok(())
+        self.add(sent)
     }
 
     /// Records an accepted receipt. The first one counts: a later receipt
     /// for the same message (a re-send, another device) changes nothing.
     /// Returns whether the state changed.
-    pub fn mark_read(&mut self, message_id: &str, receipt: ReadReceipt) -> bool {
-        match self
-            .sent
-            .iter_mut()
-            .find(|s| s.message_id == message_id && s.kind == Outgoing::Message && s.receipt_for.is_none())
-        {
-            Some(sent) if sent.read.is_none() => {
+    pub fn mark_read(&self, message_id: &str, receipt: ReadReceipt) -> Result<bool> {
+        match self.find(message_id)? {
+            Some(mut sent) if sent.read.is_none() => {
                 sent.read = Some(receipt);
-                true
+                self.update(&sent)?;
+                Ok(true)
             }
-            _ => false,
+            _ => Ok(false),
         }
     }
 }
@@ -483,8 +572,7 @@ pub fn record_accepted(store: &Store, sent_copy: bool) -> Result<Flushed> {
 /// to record, or (when there is a sent folder: `sent_copies`) copies to
 /// store in it.
 pub fn unfinished(store: &Store, sent_copies: bool) -> Result<bool> {
-    Ok(!accepted(store)?.is_empty()
-        || (sent_copies && SentList::load(store)?.sent.iter().any(|s| s.sent_copy == Some(SentCopy::Pending))))
+    Ok(!accepted(store)?.is_empty() || (sent_copies && !SentList::load(store)?.copies_pending()?.is_empty()))
 }
 
 /// What to tell the user about a message the server accepted that could
@@ -526,15 +614,12 @@ fn store_sent_copies(store: &Store, transport: &mut dyn Transport) {
             "sent, but the copy for the IMAP sent folder is not stored yet ({e:#}); the next sync tries again"
         ))
     };
-    let mut list = match SentList::load(store) {
-        Ok(list) => list,
+    let (list, pending) = match SentList::load(store).and_then(|list| Ok((list.copies_pending()?, list))) {
+        Ok((pending, list)) => (list, pending),
         Err(e) => return warn(e),
     };
-    for i in 0..list.sent.len() {
-        if list.sent[i].sent_copy != Some(SentCopy::Pending) {
-            continue;
-        }
-        let message_id = list.sent[i].message_id.clone();
+    for mut sent in pending {
+        let message_id = sent.message_id.clone();
         let copy = store.read_bytes(&sent_copy_name(&message_id)).and_then(|raw| {
             let raw = raw.with_context(|| format!("the store's copy of {message_id} is missing"))?;
             let outer_id =
@@ -551,10 +636,10 @@ fn store_sent_copies(store: &Store, transport: &mut dyn Transport) {
         if let Err(e) = transport.store_sent_copy(&outer_id, &raw) {
             return warn(e);
         }
-        list.sent[i].sent_copy = Some(SentCopy::Stored);
+        sent.sent_copy = Some(SentCopy::Stored);
         // Unsaved (a full disk), it stays pending: the next flush finds the
         // copy in the folder and appends nothing.
-        if let Err(e) = list.save(store) {
+        if let Err(e) = list.update(&sent) {
             return crate::error::warn(&format!(
                 "the copy of {message_id} is in the IMAP sent folder, but that could not be recorded ({e:#}); the \
                  next sync finds it there"
@@ -567,21 +652,6 @@ fn store_sent_copies(store: &Store, transport: &mut dyn Transport) {
 fn outer_message_id(raw: &[u8]) -> Option<String> {
     let headers = mail_parser::MessageParser::default().parse_headers(raw)?;
     headers.message_id().map(|id| format!("<{id}>"))
-}
-
-/// Puts the sent copies of a store of the earlier form (one age file per
-/// document) under their recipients' data keys: part of moving it into
-/// its database (see `store::migration`).
-pub(crate) fn seal_old_copies(db: &crate::store::Database) -> Result<()> {
-    let Some(json) = db.get(SENT_INDEX)? else { return Ok(()) };
-    let list: SentList = serde_json::from_slice(&json).context("reading the sent list of the earlier store")?;
-    for sent in &list.sent {
-        let name = sent_copy_name(&sent.message_id);
-        if let Some(raw) = db.get(&name)? {
-            db.put_for(&name, &crate::keys::normalize_address(&sent.to), &raw)?;
-        }
-    }
-    Ok(())
 }
 
 /// The store's own copy of a sent message (the wire form, encrypted to the
@@ -597,14 +667,13 @@ fn sent_copy_name(message_id: &str) -> String {
 
 /// Keeps the sent copy (readable by the sender) and lists it as sent.
 fn record_sent(store: &Store, queued: &Queued, sent_copy: bool) -> Result<()> {
-    let mut list = SentList::load(store)?;
-    if list.sent.iter().any(|s| s.message_id == queued.message_id) {
+    let list = SentList::load(store)?;
+    if list.get(&queued.message_id)?.is_some() {
         return Ok(());
     }
     store.write_bytes_for(&sent_copy_name(&queued.message_id), &queued.to, queued.raw.as_bytes())?;
-    list.sent.push(Sent {
-        // Only messages are numbered: the numbers `sent` shows run 1, 2, 3.
-        id: if queued.kind == Outgoing::Message && queued.receipt_for.is_none() { list.next_id() } else { 0 },
+    list.add(Sent {
+        id: 0,
         message_id: queued.message_id.clone(),
         to: queued.to.clone(),
         subject: queued.subject.clone(),
@@ -617,8 +686,7 @@ fn record_sent(store: &Store, queued: &Queued, sent_copy: bool) -> Result<()> {
         read: None,
         sent_copy: sent_copy.then_some(SentCopy::Pending),
         outer_message_id: outer_message_id(queued.raw.as_bytes()),
-    });
-    list.save(store)
+    })
 }
 
 /// A message the user wrote, wherever it is now.
@@ -644,7 +712,7 @@ impl Tracked {
 /// ones, oldest first.
 pub fn tracked(store: &Store) -> Result<Vec<Tracked>> {
     let sent = SentList::load(store)?;
-    let mut all: Vec<Tracked> = sent.messages().cloned().map(Tracked::Sent).collect();
+    let mut all: Vec<Tracked> = sent.messages()?.into_iter().map(Tracked::Sent).collect();
     let entries = entries(store)?;
     let mine = entries.into_iter().filter(|(q, _)| q.kind == Outgoing::Message && q.receipt_for.is_none());
     // Accepted ones left, then queued ones: in the order they leave.
@@ -713,7 +781,7 @@ mod tests {
     }
 
     fn copy_state(store: &Store) -> Option<SentCopy> {
-        SentList::load(store).unwrap().sent[0].sent_copy
+        SentList::load(store).unwrap().all().unwrap()[0].sent_copy
     }
 
     #[test]
@@ -751,9 +819,10 @@ mod tests {
         flush(&store, &mut server, Retry::All).unwrap();
         assert_eq!(copy_state(&store), Some(SentCopy::Stored));
         // As if that flush was killed before it recorded the copy as stored.
-        let mut list = SentList::load(&store).unwrap();
-        list.sent[0].sent_copy = Some(SentCopy::Pending);
-        list.save(&store).unwrap();
+        let list = SentList::load(&store).unwrap();
+        let mut sent = list.all().unwrap().remove(0);
+        sent.sent_copy = Some(SentCopy::Pending);
+        list.update(&sent).unwrap();
         flush(&store, &mut server, Retry::All).unwrap();
         assert_eq!(server.delivered.len(), 1, "delivered once");
         assert_eq!(server.sent_folder.len(), 1, "one copy in the sent folder");

@@ -21,7 +21,7 @@ use crate::config::Config;
 use crate::contacts::{now, Contact, Contacts};
 use crate::message::receipt::{self as wire, ReceiptDraft, Sending};
 use crate::message::{new_message_id, Opened, Seal, Status};
-use crate::outbox::{self, Outgoing, Queued, ReadReceipt, SentList};
+use crate::outbox::{self, Outgoing, Queued, ReadReceipt, Sent};
 use crate::store::Store;
 
 /// Whether an incoming message is a read receipt (a disposition
@@ -60,51 +60,53 @@ impl Verdict {
     }
 }
 
-/// Checks an incoming receipt against the contacts and what was sent.
-pub fn check(opened: &Opened, contacts: &Contacts, sent: &SentList) -> Verdict {
+/// Checks an incoming receipt against the contacts and what was sent
+/// (`sent` finds a sent message by its Message-ID). Errors are only those
+/// of looking it up.
+pub fn check(opened: &Opened, contacts: &Contacts, sent: &dyn Fn(&str) -> Result<Option<Sent>>) -> Result<Verdict> {
     let report = opened.content.as_ref().and_then(|c| c.report.as_ref());
     let original = report.and_then(|r| r.original_message_id.clone());
     let reject = |reason: String| Verdict::Rejected { original: original.clone(), reason };
     if opened.status != Status::Verified {
-        return reject(format!("it is {}: {}", opened.status.name(), opened.status.explain()));
+        return Ok(reject(format!("it is {}: {}", opened.status.name(), opened.status.explain())));
     }
     let (Some(report), Seal::Signed { signer }) = (report, &opened.seal) else {
-        return reject("it is not a signed disposition notification".to_string());
+        return Ok(reject("it is not a signed disposition notification".to_string()));
     };
     let Some(contact) = signer.parse().ok().and_then(|fpr| contacts.by_fingerprint(&fpr)) else {
-        return reject("its signer is not a contact".to_string());
+        return Ok(reject("its signer is not a contact".to_string()));
     };
     if !report.displayed() {
-        return reject(format!(
+        return Ok(reject(format!(
             "it does not say the message was displayed (Disposition: {})",
             report.disposition.as_deref().unwrap_or("missing")
-        ));
+        )));
     }
     let Some(original_id) = &original else {
-        return reject("it names no original message".to_string());
+        return Ok(reject("it names no original message".to_string()));
     };
-    let Some(message) = sent.find(original_id) else {
-        return reject(format!("it names {original_id}, which you never sent"));
+    let Some(message) = sent(original_id)? else {
+        return Ok(reject(format!("it names {original_id}, which you never sent")));
     };
     if message.to != contact.address {
-        return reject(format!(
+        return Ok(reject(format!(
             "it is signed by {} <{}>, who was not a recipient of {original_id} (sent to {})",
             contact.alias, contact.address, message.to
-        ));
+        )));
     }
     // A receipt without a digest (Delta Chat's) says the message was read,
     // not which content: accepted as such, and shown so. A digest that is
     // there must match.
     let unbound = match (&report.original_sha256, &message.content_sha256) {
         (Some(got), Some(sent)) if got == sent => false,
-        (_, None) => return reject(format!("no digest of {original_id} was kept to check it against")),
+        (_, None) => return Ok(reject(format!("no digest of {original_id} was kept to check it against"))),
         (None, Some(_)) => true,
-        _ => return reject("its digest does not match the content that was sent".to_string()),
+        _ => return Ok(reject("its digest does not match the content that was sent".to_string())),
     };
     let Some(read_at) = opened.signed_at else {
-        return reject("its signature carries no time".to_string());
+        return Ok(reject("its signature carries no time".to_string()));
     };
-    Verdict::Accepted {
+    Ok(Verdict::Accepted {
         original: original_id.clone(),
         receipt: ReadReceipt {
             read_at,
@@ -115,7 +117,7 @@ pub fn check(opened: &Opened, contacts: &Contacts, sent: &SentList) -> Verdict {
             sha256: report.original_sha256.clone(),
             unbound,
         },
-    }
+    })
 }
 
 /// Seals a read receipt for `opened` (a verified message from `contact`)
@@ -180,7 +182,7 @@ mod tests {
         ada: sequoia_openpgp::Cert,
         sam: sequoia_openpgp::Cert,
         contacts: Contacts,
-        sent: SentList,
+        sent: Vec<Sent>,
     }
 
     /// Ada sent <plan@practice.example> to Sam, her verified contact.
@@ -190,10 +192,10 @@ mod tests {
         let mut contacts = Contacts::default();
         contacts.add("sam", "sam@client.example", &sam).unwrap();
         contacts.mark_verified("sam", Verification::SafetyCode).unwrap();
-        let sent = serde_json::from_value(serde_json::json!({"sent": [{
+        let sent = serde_json::from_value(serde_json::json!([{
             "id": 1, "message_id": "<plan@practice.example>", "to": "sam@client.example", "subject": "Plan",
             "created_at": 1, "sent_at": 2, "content_sha256": SENT_DIGEST, "receipt_requested": true,
-        }]}))
+        }]))
         .unwrap();
         Pair { ada, sam, contacts, sent }
     }
@@ -213,7 +215,8 @@ mod tests {
         let envelope = Envelope::new("sam@client.example", "ada@practice.example", SystemTime::now());
         let raw = seal(inner.as_bytes(), &envelope, &pair.sam, &pair.ada).unwrap().raw;
         let opened = open(&raw, std::slice::from_ref(&pair.ada), &pair.contacts);
-        check(&opened, &pair.contacts, &pair.sent)
+        let find = |id: &str| Ok(pair.sent.iter().find(|s| s.message_id == id).cloned());
+        check(&opened, &pair.contacts, &find).unwrap()
     }
 
     #[test]

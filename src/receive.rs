@@ -76,7 +76,7 @@ pub struct Receiver<'a> {
     store: &'a Store,
     pub contacts: Contacts,
     inbox: Inbox<'a>,
-    sent: SentList,
+    sent: SentList<'a>,
     pub handshaker: Handshaker<'a>,
     pub report: Report,
     /// The user's address (normalized): the protected From of their notes.
@@ -107,8 +107,8 @@ impl<'a> Receiver<'a> {
     }
 
     /// The subject of a message the user sent, by its Message-ID.
-    pub fn sent_subject(&self, message_id: &str) -> Option<&str> {
-        self.sent.find(message_id).map(|sent| sent.subject.as_str())
+    pub fn sent_subject(&self, message_id: &str) -> Option<String> {
+        self.sent.find(message_id).ok().flatten().map(|sent| sent.subject)
     }
 
     /// Where fetching stands, as last committed.
@@ -129,8 +129,7 @@ impl<'a> Receiver<'a> {
         }
         // This device's own note to the others comes back to its inbox too.
         let own_note = opened.content.as_ref().is_some_and(|c| {
-            c.device_note.is_some()
-                && c.message_id.as_ref().is_some_and(|id| self.sent.sent.iter().any(|s| &s.message_id == id))
+            c.device_note.is_some() && c.message_id.as_ref().is_some_and(|id| matches!(self.sent.get(id), Ok(Some(_))))
         });
         if own_note {
             let kind = Kind::Handshake("your own note to your other devices".to_string());
@@ -165,12 +164,16 @@ impl<'a> Receiver<'a> {
             opened.status = judge(&opened.seal, opened.sender(), &self.contacts);
             self.report.noticed.extend(noticed);
         }
-        let verdict = receipt::is_receipt(&opened).then(|| receipt::check(&opened, &self.contacts, &self.sent));
+        let find = |id: &str| self.sent.find(id);
+        let verdict = match receipt::is_receipt(&opened) {
+            true => Some(receipt::check(&opened, &self.contacts, &find)?),
+            false => None,
+        };
         let kind = verdict.as_ref().map_or(Kind::Message, |v| Kind::Receipt(v.record()));
         self.inbox.add(&message.source_id, &message.raw, &raw_sha256, &opened, kind)?;
         match verdict {
             Some(Verdict::Accepted { original, receipt }) => {
-                if self.sent.mark_read(&original, receipt.clone()) {
+                if self.sent.mark_read(&original, receipt.clone())? {
                     self.sent_changed = true;
                     self.report.accepted.push((original, receipt));
                 }
@@ -195,8 +198,7 @@ impl<'a> Receiver<'a> {
         // Signatures are checked against the user's own keys too: `open`
         // checks them against the contacts' keys only.
         let own = crate::keys::public(self.store.my_keys());
-        let copies = self.sent.sent.iter().filter_map(|s| s.outer_message_id.clone()).collect();
-        SentFolder { receiver: self, own, copies }
+        SentFolder { receiver: self, own }
     }
 
     /// Takes one message from the sent folder into the sent list when it is
@@ -218,15 +220,16 @@ impl<'a> Receiver<'a> {
         // One listed already is not listed twice; its copy here is known
         // from now on without being fetched (it may be from before copies
         // were known by their outer Message-ID).
-        if let Some(listed) = self.sent.sent.iter_mut().find(|s| s.message_id == note.message_id) {
+        if let Some(mut listed) = self.sent.get(&note.message_id)? {
             if listed.outer_message_id.is_none() && note.outer_message_id.is_some() {
                 listed.outer_message_id = note.outer_message_id;
+                self.sent.update(&listed)?;
                 self.sent_changed = true;
             }
             return Ok(());
         }
         let (message_id, counted) = (note.message_id.clone(), note.kind == Outgoing::Message);
-        self.sent.add_from_folder(self.store, note, &message.raw)?;
+        self.sent.add_from_folder(note, &message.raw)?;
         self.sent_changed = true;
         if counted {
             self.report.sent_elsewhere += 1;
@@ -249,11 +252,11 @@ impl<'a> Receiver<'a> {
             // A copy that cannot be read stays as it was recorded.
             let Ok(raw) = self.inbox.raw(id) else { continue };
             let opened = open(&raw, self.store.my_keys(), &self.contacts);
-            let verdict = receipt::check(&opened, &self.contacts, &self.sent);
+            let verdict = receipt::check(&opened, &self.contacts, &|id: &str| self.sent.find(id))?;
             if let Verdict::Accepted { original, receipt } = &verdict {
                 self.inbox.set_receipt(id, verdict.record())?;
                 self.inbox_changed = true;
-                if self.sent.mark_read(original, receipt.clone()) {
+                if self.sent.mark_read(original, receipt.clone())? {
                     self.report.accepted.push((original.clone(), receipt.clone()));
                 }
             }
@@ -269,7 +272,7 @@ impl<'a> Receiver<'a> {
     fn commit_sent_folder(&mut self, cursor: &Cursor) -> Result<()> {
         if self.sent_changed || self.sent.folder_cursor != *cursor {
             self.sent.folder_cursor = cursor.clone();
-            self.sent.save(self.store)?;
+            self.sent.save()?;
             self.sent_changed = false;
         }
         if self.inbox_changed {
@@ -284,7 +287,7 @@ impl<'a> Receiver<'a> {
     /// receipts again, and marking a message read twice changes nothing.
     pub fn commit(&mut self, cursor: &Cursor) -> Result<()> {
         if self.sent_changed {
-            self.sent.save(self.store)?;
+            self.sent.save()?;
             self.sent_changed = false;
         }
         if self.handshaker.changed {
@@ -405,9 +408,6 @@ pub struct SentFolder<'r, 'a> {
     receiver: &'r mut Receiver<'a>,
     /// The user's own public keys, to check signatures against.
     own: Vec<Cert>,
-    /// The outer Message-IDs of what the sent list has (`has_copy` is asked
-    /// of every message listed in the folder).
-    copies: std::collections::BTreeSet<String>,
 }
 
 impl Sink for SentFolder<'_, '_> {
@@ -418,7 +418,9 @@ impl Sink for SentFolder<'_, '_> {
     }
 
     fn has_copy(&self, outer_message_id: &str) -> bool {
-        self.copies.contains(outer_message_id)
+        // Not known when the store cannot say: the copy is fetched and
+        // its Message-ID decides.
+        self.receiver.sent.has_outer(outer_message_id).unwrap_or(false)
     }
 
     fn take(&mut self, batch: Vec<Incoming>, cursor: &Cursor) -> Result<()> {
@@ -564,9 +566,9 @@ mod tests {
 
         let list = SentList::load(&store).unwrap();
         assert_eq!(list.folder_cursor, cursor);
-        let messages: Vec<&Sent> = list.messages().collect();
-        assert_eq!(messages.len(), 1, "listed once: {:?}", list.sent);
-        let listed = messages[0];
+        let messages: Vec<Sent> = list.messages().unwrap();
+        assert_eq!(messages.len(), 1, "listed once: {:?}", list.all().unwrap());
+        let listed = &messages[0];
         assert_eq!(
             (listed.id, listed.subject.as_str(), listed.to.as_str()),
             (1, "From the laptop", "sam@client.example")
@@ -575,9 +577,10 @@ mod tests {
         assert!(listed.receipt_requested);
         assert_eq!(listed.sent_copy, Some(SentCopy::Stored));
         // The read receipt is kept, not listed; the note to the devices is neither.
-        let kinds: Vec<Outgoing> = list.sent.iter().map(|s| s.kind).collect();
+        let all = list.all().unwrap();
+        let kinds: Vec<Outgoing> = all.iter().map(|s| s.kind).collect();
         assert_eq!(kinds, [Outgoing::Message, Outgoing::Receipt]);
-        assert_eq!(list.sent[1].receipt_for.as_deref(), Some("<from-sam@client.example>"));
+        assert_eq!(all[1].receipt_for.as_deref(), Some("<from-sam@client.example>"));
         // Known by its outer Message-ID from now on: not fetched again.
         let outer = listed.outer_message_id.clone().unwrap();
         assert!(receiver.sent_folder().has_copy(&outer));

@@ -429,3 +429,19 @@ fn while_the_editor_is_open_other_commands_can_use_the_store() {
     sam.ok(&["sync"], "");
     assert!(sam.ok(&["read", "--last"], "").stdout.contains("See you Thursday"));
 }
+
+#[test]
+fn commands_that_only_show_answer_while_another_command_holds_the_store() {
+    let _shared = alongside_other_tests();
+    let world = World::new();
+    let sam = sam_with_a_message(&world);
+    // Held as a long sync holds it: a command that writes waits for it
+    // (10 s, then "another sealpost process is using this store").
+    let held = sam.unlocked();
+    let listed: serde_json::Value = serde_json::from_str(&sam.ok(&["inbox", "--json"], "").stdout).unwrap();
+    assert_eq!(listed["messages"].as_array().unwrap().len(), 1, "{listed}");
+    assert_eq!(listed["messages"][0]["status"], "verified");
+    sam.ok(&["sent"], "");
+    drop(held);
+    sam.ok(&["read", "1"], "");
+}

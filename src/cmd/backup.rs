@@ -150,7 +150,7 @@ fn counts(store: &Store) -> Counts {
     Counts {
         contacts: count("contacts", Contacts::load(store).map(|c| c.iter().count())),
         messages: count("messages", Inbox::load(store).and_then(|i| i.count()).map(|(all, _)| all as usize)),
-        sent: count("sent notes", SentList::load(store).map(|s| s.messages().count())),
+        sent: count("sent notes", SentList::load(store).and_then(|s| s.count()).map(|n| n as usize)),
         queued: count("queued messages", outbox::queued(store).map(|q| q.len())),
     }
 }

@@ -11,7 +11,7 @@ use crate::sanitize;
 
 impl Run for InboxCmd {
     fn run(&self, session: &Session) -> Result<()> {
-        let store = session.unlock()?;
+        let store = session.unlock_to_read()?;
         let contacts = Contacts::load(&store)?;
         let inbox = Inbox::load(&store)?;
         // A practice keeps years of messages: the listing shows the newest

@@ -72,6 +72,20 @@ impl Session {
         Store::unlock(&self.home, &passphrase)
     }
 
+    /// The store opened to read only, without waiting for a command that
+    /// writes (see `Store::from_keyring_to_read`): for commands that show.
+    pub fn unlock_to_read(&self) -> Result<Store> {
+        Store::ensure_present(&self.home)?;
+        match crate::agent::fetch(&self.home) {
+            Ok(Some(keyring)) => return Store::from_keyring_to_read(&self.home, &keyring),
+            Ok(None) => {}
+            Err(e) => crate::error::warn(&format!("{e:#}; using the passphrase instead")),
+        }
+        let passphrase = self.passphrase.existing()?;
+        let keyring = Store::open_keyring(&self.home, &passphrase)?;
+        Store::from_keyring_to_read(&self.home, &keyring)
+    }
+
     /// The unlocked store and its keyring, with the passphrase even when
     /// the agent runs: for what outlasts the session (a recovery key, a
     /// new passphrase), someone at an unlocked terminal is not enough.

@@ -24,7 +24,7 @@ impl Run for Sent {
 }
 
 fn list(session: &Session) -> Result<()> {
-    let store = session.unlock()?;
+    let store = session.unlock_to_read()?;
     let contacts = Contacts::load(&store)?;
     let rows: Vec<Row> = outbox::tracked(&store)?.iter().map(|t| Row::of(t, &contacts)).collect();
     if session.json {
@@ -53,14 +53,10 @@ fn list(session: &Session) -> Result<()> {
 /// is shown only when it opens as the user's own signed note.
 fn show(session: &Session, id: u64, save_attachments: Option<&Path>) -> Result<()> {
     let config = session.config()?;
-    let store = session.unlock()?;
+    let store = session.unlock_to_read()?;
     let contacts = Contacts::load(&store)?;
     let list = SentList::load(&store)?;
-    let sent = list
-        .messages()
-        .find(|s| s.id == id)
-        .with_context(|| format!("no sent note {id}; `sealpost sent` lists them"))?
-        .clone();
+    let sent = list.numbered(id)?.with_context(|| format!("no sent note {id}; `sealpost sent` lists them"))?;
     let raw = outbox::sent_copy(&store, &sent)?
         .with_context(|| format!("the store holds no copy of sent note {id} (sent before copies were kept?)"))?;
     let me = store.my_keys();

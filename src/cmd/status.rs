@@ -11,7 +11,7 @@ use crate::sanitize;
 
 impl Run for Status {
     fn run(&self, session: &Session) -> Result<()> {
-        let store = session.unlock()?;
+        let store = session.unlock_to_read()?;
         let contacts = Contacts::load(&store)?;
         let all = outbox::tracked(&store)?;
         let wanted = self.id.trim();

@@ -154,7 +154,7 @@ impl Run for Sync {
             }
             for (original, receipt) in accepted {
                 let who = contacts.find(&receipt.reader).map_or(receipt.reader.as_str(), |c| c.alias.as_str());
-                let subject = receiver.sent_subject(original).map(sanitize::line).unwrap_or_default();
+                let subject = receiver.sent_subject(original).as_deref().map(sanitize::line).unwrap_or_default();
                 println!(
                     "read receipt: \"{subject}\" was read by {who} at {} ({original})",
                     format_local(receipt.read_at)

@@ -41,7 +41,9 @@ const SCHEMA_VERSION: i64 = 1;
 /// one row per received message: the entry
 /// the inbox lists (JSON, see `inbox::Entry`) beside the columns commands
 /// look it up by; the message itself is the document `inbox/ID.eml.age`.
-/// `seen_sources` holds the source ids (IMAP UIDVALIDITY and UID, Maildir
+/// `sent` holds one row per message that left (`outbox::Sent`, JSON) in
+/// the order they left, with the number `sent` shows (user-written
+/// messages only). `seen_sources` holds the source ids (IMAP UIDVALIDITY and UID, Maildir
 /// names) already fetched. `documents` names every document of the store (the
 /// contact list, invites, joins, passwords, rotated keys, device state,
 /// the indexes, messages as received and as sent, the outbox) by the name
@@ -107,6 +109,16 @@ END;
 CREATE INDEX inbox_by_digest ON inbox(raw_sha256);
 CREATE INDEX inbox_by_message_id ON inbox(message_id, signer);
 CREATE INDEX inbox_by_receipt_for ON inbox(receipt_for) WHERE receipt_for IS NOT NULL;
+CREATE TABLE sent (
+    seq INTEGER PRIMARY KEY,
+    message_id TEXT NOT NULL UNIQUE,
+    number INTEGER UNIQUE,
+    outer_message_id TEXT,
+    copy_pending INTEGER NOT NULL,
+    entry BLOB NOT NULL
+);
+CREATE INDEX sent_by_outer ON sent(outer_message_id) WHERE outer_message_id IS NOT NULL;
+CREATE INDEX sent_pending ON sent(seq) WHERE copy_pending = 1;
 CREATE TABLE seen_sources (
     source_id TEXT PRIMARY KEY NOT NULL
 ) WITHOUT ROWID;
@@ -179,6 +191,26 @@ pub enum InboxQuery<'a> {
     ReceiptsFor(&'a str),
 }
 
+/// One row of the `sent` table (see `SCHEMA`).
+pub struct SentRow<'a> {
+    pub message_id: &'a str,
+    pub number: Option<u64>,
+    pub outer_message_id: Option<&'a str>,
+    pub copy_pending: bool,
+    pub entry: &'a [u8],
+}
+
+/// Which sent rows to read.
+pub enum SentQuery<'a> {
+    MessageId(&'a str),
+    Number(u64),
+    /// The numbered ones: what the user wrote.
+    Numbered,
+    All,
+    /// Those whose copy for the IMAP sent folder is not stored yet.
+    CopyPending,
+}
+
 /// Whether `Database::begin` began a transaction (or joined one).
 #[must_use]
 pub struct Begun(bool);
@@ -217,6 +249,14 @@ impl Database {
             return Err(damaged(path, "it has no tables"));
         }
         Ok(Database { conn })
+    }
+
+    /// Opens the database to read only (`query_only`): a write through it
+    /// fails instead of racing the writer that holds the store's lock.
+    pub fn open_to_read(path: &Path, key: &Key) -> Result<Database> {
+        let db = Database::open(path, key)?;
+        db.conn.execute_batch("PRAGMA query_only = ON;").with_context(|| format!("opening {}", path.display()))?;
+        Ok(db)
     }
 
     /// A document's body; `None` when there is none by that name. One
@@ -442,6 +482,58 @@ impl Database {
         Ok(())
     }
 
+    /// Writes a sent row, replacing the one with its Message-ID (which
+    /// keeps its place in the order).
+    pub fn sent_put(&self, row: &SentRow) -> Result<()> {
+        self.conn
+            .prepare_cached(
+                "INSERT INTO sent (message_id, number, outer_message_id, copy_pending, entry)
+                 VALUES (?1, ?2, ?3, ?4, ?5)
+                 ON CONFLICT(message_id) DO UPDATE SET number = excluded.number,
+                     outer_message_id = excluded.outer_message_id, copy_pending = excluded.copy_pending,
+                     entry = excluded.entry",
+            )?
+            .execute(params![
+                row.message_id,
+                row.number.map(|n| n as i64),
+                row.outer_message_id,
+                row.copy_pending,
+                row.entry
+            ])
+            .map_err(|e| self.fault(e, format!("writing {} to the sent list", row.message_id)))?;
+        Ok(())
+    }
+
+    /// The entries of the sent rows `query` selects, in the order they left.
+    pub fn sent_entries(&self, query: SentQuery) -> Result<Vec<Vec<u8>>> {
+        let (sql, arg): (&str, rusqlite::types::Value) = match query {
+            SentQuery::MessageId(id) => ("SELECT entry FROM sent WHERE message_id = ?1", id.to_string().into()),
+            SentQuery::Number(n) => ("SELECT entry FROM sent WHERE number = ?1", (n as i64).into()),
+            SentQuery::Numbered => ("SELECT entry FROM sent WHERE number IS NOT NULL AND ?1 ORDER BY seq", 1.into()),
+            SentQuery::All => ("SELECT entry FROM sent WHERE ?1 ORDER BY seq", 1.into()),
+            SentQuery::CopyPending => ("SELECT entry FROM sent WHERE copy_pending = ?1 ORDER BY seq", 1.into()),
+        };
+        let mut statement = self.conn.prepare_cached(sql)?;
+        let rows = statement.query_map([arg], |r| r.get::<_, Vec<u8>>(0))?;
+        rows.collect::<rusqlite::Result<_>>().map_err(|e| self.fault(e, "reading the sent list".into()))
+    }
+
+    /// The highest number of a sent message, and how many are numbered.
+    pub fn sent_numbers(&self) -> Result<(u64, u64)> {
+        self.conn
+            .prepare_cached("SELECT coalesce(max(number), 0), count(number) FROM sent")?
+            .query_row([], |r| Ok((r.get::<_, i64>(0)? as u64, r.get::<_, i64>(1)? as u64)))
+            .map_err(|e| self.fault(e, "reading the sent list".into()))
+    }
+
+    /// Whether a sent row has this outer (wire) Message-ID.
+    pub fn sent_has_outer(&self, outer_message_id: &str) -> Result<bool> {
+        self.conn
+            .prepare_cached("SELECT EXISTS (SELECT 1 FROM sent WHERE outer_message_id = ?1)")?
+            .query_row([outer_message_id], |r| r.get(0))
+            .map_err(|e| self.fault(e, "reading the sent list".into()))
+    }
+
     /// Every document, for a check of a migration: name and body.
     pub fn all(&self) -> Result<Vec<(String, Vec<u8>)>> {
         let names: Vec<String> = {
@@ -517,7 +609,10 @@ impl Drop for Database {
     /// `persist_log`). Best effort: a log left as it is is read by the next
     /// command all the same.
     fn drop(&mut self) {
-        let _ = self.conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()));
+        let reader = self.conn.query_row("PRAGMA query_only", [], |r| r.get::<_, bool>(0)).unwrap_or(true);
+        if !reader {
+            let _ = self.conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()));
+        }
     }
 }
 
@@ -724,6 +819,17 @@ mod tests {
         assert_eq!(db.inbox_count().unwrap(), (2, 1));
         db.conn.execute("DELETE FROM inbox WHERE id = 2", []).unwrap();
         assert_eq!(db.inbox_count().unwrap(), (1, 0));
+    }
+
+    #[test]
+    fn a_database_opened_to_read_refuses_writes() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(FILE);
+        Database::create(&path, &key()).unwrap().put("contacts.age", b"[]").unwrap();
+        let reader = Database::open_to_read(&path, &key()).unwrap();
+        assert_eq!(reader.get("contacts.age").unwrap().unwrap(), b"[]");
+        assert!(reader.put("contacts.age", b"changed").is_err());
+        assert_eq!(reader.get("contacts.age").unwrap().unwrap(), b"[]");
     }
 
     #[test]

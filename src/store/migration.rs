@@ -6,7 +6,7 @@
 //! such file is decrypted and written, under the same name, into a new
 //! database (`store.db.migrating`) in one transaction. The new database is
 //! then opened again and every document compared with its file (SHA-256);
-//! only when all match are the indexes turned into rows (`inbox`), the
+//! only when all match are the indexes turned into rows (inbox, sent), the
 //! messages put under their contacts' data keys, and the database renamed
 //! to `store.db`. The old files are
 //! removed after that, and `store.toml` says version 2.
@@ -79,7 +79,7 @@ pub fn from_files(home: &Home, meta: &StoreMeta, store_key: &age::x25519::Identi
             if let Some(json) = db.get(crate::inbox::OLD_INDEX)? {
                 crate::inbox::from_index(&db, &json)?;
             }
-            crate::outbox::seal_old_copies(&db)
+            crate::outbox::from_index(&db)
         })?;
         db.checkpoint()?;
     }

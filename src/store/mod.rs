@@ -41,7 +41,7 @@ mod database;
 mod migration;
 
 pub use database::FILE as DATABASE;
-pub(crate) use database::{Database, InboxQuery, InboxRow};
+pub(crate) use database::{Database, InboxQuery, InboxRow, SentQuery, SentRow};
 
 /// The start of a mark's file name (see `Store::set_mark`).
 const MARK_PREFIX: &str = "mark-";
@@ -370,6 +370,36 @@ impl Store {
     /// The store's meta, read again (it changes under `save_meta`).
     pub fn current_meta(&self) -> Result<StoreMeta> {
         Store::meta(&self.home)
+    }
+
+    /// Opens the store to read only, without the single-writer lock: a
+    /// command that only shows (`inbox`, `sent`, `status`) runs while
+    /// another writes (a long `sync`), and sees what that one committed
+    /// last. Any write through it fails. A store that must first be moved
+    /// into its database is opened as a writer.
+    pub fn from_keyring_to_read(home: &Home, keyring: &Keyring) -> Result<Store> {
+        home.check_permissions()?;
+        let meta = Store::meta(home)?;
+        let path = home.data_dir.join(database::FILE);
+        if meta.version < DATABASE_VERSION {
+            return Store::from_keyring(home, keyring);
+        }
+        if !path.exists() {
+            return Err(home.missing(&path));
+        }
+        let store_key = age::x25519::Identity::from_str(&keyring.store_key)
+            .map_err(|e| anyhow!("the keyring's store key is damaged: {e}"))?;
+        let secret = Cert::from_bytes(keyring.secret_key.as_bytes()).context("reading the secret key")?;
+        let db = Database::open_to_read(&path, &keyring.database_key())?;
+        let mut store = Store { home: home.clone(), store_key, mine: vec![secret], lock: None, db: Mutex::new(db) };
+        if let Some(rotation) = store.read::<Rotation>(ROTATION)? {
+            store.mine = rotation
+                .keys
+                .iter()
+                .map(|k| Cert::from_bytes(k.as_bytes()).context("reading a rotated secret key"))
+                .collect::<Result<_>>()?;
+        }
+        Ok(store)
     }
 
     /// Opens the store with an unlocked keyring (from the passphrase or the
