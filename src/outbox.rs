@@ -275,7 +275,7 @@ impl<'s> SentList<'s> {
 
     /// How many messages the user sent.
     pub fn count(&self) -> Result<u64> {
-        Ok(self.store.db().sent_numbers()?.1)
+        self.store.db().sent_count()
     }
 
     /// A sent message (not a receipt) by its Message-ID.
@@ -311,7 +311,7 @@ impl<'s> SentList<'s> {
     /// Lists `sent`, numbering it when the user wrote it (the numbers
     /// `sent` shows run 1, 2, 3). The caller has checked that it is new.
     fn add(&self, mut sent: Sent) -> Result<()> {
-        sent.id = if written_by_user(&sent) { self.store.db().sent_numbers()?.0 + 1 } else { 0 };
+        sent.id = if written_by_user(&sent) { self.store.db().sent_max_number()? + 1 } else { 0 };
         put(&self.store.db(), &sent)
     }
 

@@ -518,11 +518,19 @@ impl Database {
         rows.collect::<rusqlite::Result<_>>().map_err(|e| self.fault(e, "reading the sent list".into()))
     }
 
-    /// The highest number of a sent message, and how many are numbered.
-    pub fn sent_numbers(&self) -> Result<(u64, u64)> {
+    /// The highest number of a sent message (read from its index).
+    pub fn sent_max_number(&self) -> Result<u64> {
         self.conn
-            .prepare_cached("SELECT coalesce(max(number), 0), count(number) FROM sent")?
-            .query_row([], |r| Ok((r.get::<_, i64>(0)? as u64, r.get::<_, i64>(1)? as u64)))
+            .prepare_cached("SELECT coalesce(max(number), 0) FROM sent")?
+            .query_row([], |r| Ok(r.get::<_, i64>(0)? as u64))
+            .map_err(|e| self.fault(e, "reading the sent list".into()))
+    }
+
+    /// How many sent messages are numbered (what the user wrote).
+    pub fn sent_count(&self) -> Result<u64> {
+        self.conn
+            .prepare_cached("SELECT count(number) FROM sent")?
+            .query_row([], |r| Ok(r.get::<_, i64>(0)? as u64))
             .map_err(|e| self.fault(e, "reading the sent list".into()))
     }
 
