@@ -233,3 +233,31 @@ fn times_are_local_with_their_offset_for_people_and_utc_in_json() {
     let value: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
     assert!(value["added_at"].as_str().unwrap().ends_with('Z'), "{value}");
 }
+
+#[test]
+fn inbox_lists_the_newest_page_and_counts_the_older_ones() {
+    let world = World::new();
+    let (ada, sam) = common::pair(&world);
+    for raw in common::sealed_notes(&ada, "sam", 53, "Notes of a session.\n") {
+        sam.receive_raw(&world, &raw);
+    }
+    assert!(sam.ok(&["sync"], "").stdout.contains("fetched 53 new message(s): 53 verified"));
+    let rows = |out: &str| out.lines().filter(|l| l.contains(" verified ")).count();
+
+    let page = sam.ok(&["inbox"], "").stdout;
+    assert_eq!(rows(&page), 50, "{page}");
+    assert!(page.contains("... 3 older message(s); `sealpost inbox --all` lists every one"), "{page}");
+    assert!(page.lines().last().unwrap().starts_with("  53 "), "the newest last: {page}");
+    let two = sam.ok(&["inbox", "--limit", "2"], "").stdout;
+    assert_eq!(rows(&two), 2);
+    assert!(two.contains("... 51 older message(s)"), "{two}");
+    let all = sam.ok(&["inbox", "--all"], "").stdout;
+    assert_eq!(rows(&all), 53);
+    assert!(!all.contains("older"), "{all}");
+    let listed: serde_json::Value = serde_json::from_str(&sam.ok(&["inbox", "--json"], "").stdout).unwrap();
+    assert_eq!(listed["messages"].as_array().unwrap().len(), 53, "scripts get them all");
+
+    sam.ok(&["read", "53"], "");
+    let unread = sam.ok(&["inbox", "--unread", "--limit", "1"], "").stdout;
+    assert!(unread.contains("... 51 older unread message(s)"), "{unread}");
+}

@@ -617,7 +617,7 @@ fn killed_at_random_points_during_send_and_sync_loses_nothing() {
     assert_eq!(sent_copies.keys().collect::<Vec<_>>(), delivered.keys().collect::<Vec<_>>(), "a Sent copy of each");
     // Every message on the server is stored exactly once.
     sam.ok(&["sync"], "");
-    let inbox = sam.ok(&["inbox"], "").stdout;
+    let inbox = sam.ok(&["inbox", "--all"], "").stdout;
     let stored = inbox.lines().skip(1).filter(|l| l.contains("verified")).count();
     assert_eq!(stored, delivered.len(), "every delivered message stored once:\n{inbox}");
 }

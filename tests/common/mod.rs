@@ -188,7 +188,6 @@ impl Person {
         std::fs::write(dir.join("new").join(name), raw).unwrap();
     }
 
-    /// Files in the outbox folder of the store.
     /// What the outbox holds (queued and accepted entries), as the store says.
     pub fn outbox_len(&self) -> usize {
         self.unlocked().list("outbox").unwrap().len()
