@@ -387,11 +387,17 @@ impl Store {
         if !path.exists() {
             return Err(home.missing(&path));
         }
+        let db = Database::open_to_read(&path, &keyring.database_key())?;
+        Store::assemble(home, keyring, None, db)
+    }
+
+    /// The store around its open database: the keys from the keyring, and
+    /// the earlier ones after `key rotate`.
+    fn assemble(home: &Home, keyring: &Keyring, lock: Option<Lock>, db: Database) -> Result<Store> {
         let store_key = age::x25519::Identity::from_str(&keyring.store_key)
             .map_err(|e| anyhow!("the keyring's store key is damaged: {e}"))?;
         let secret = Cert::from_bytes(keyring.secret_key.as_bytes()).context("reading the secret key")?;
-        let db = Database::open_to_read(&path, &keyring.database_key())?;
-        let mut store = Store { home: home.clone(), store_key, mine: vec![secret], lock: None, db: Mutex::new(db) };
+        let mut store = Store { home: home.clone(), store_key, mine: vec![secret], lock, db: Mutex::new(db) };
         if let Some(rotation) = store.read::<Rotation>(ROTATION)? {
             store.mine = rotation
                 .keys
@@ -411,7 +417,6 @@ impl Store {
         home::remove_orphaned_drafts(&home.data_dir);
         let store_key = age::x25519::Identity::from_str(&keyring.store_key)
             .map_err(|e| anyhow!("the keyring's store key is damaged: {e}"))?;
-        let secret = Cert::from_bytes(keyring.secret_key.as_bytes()).context("reading the secret key")?;
         let meta = Store::meta(home)?;
         let path = home.data_dir.join(database::FILE);
         let key = keyring.database_key();
@@ -428,16 +433,7 @@ impl Store {
         } else {
             return Err(home.missing(&path));
         };
-        let mut store =
-            Store { home: home.clone(), store_key, mine: vec![secret], lock: Some(lock), db: Mutex::new(db) };
-        if let Some(rotation) = store.read::<Rotation>(ROTATION)? {
-            store.mine = rotation
-                .keys
-                .iter()
-                .map(|k| Cert::from_bytes(k.as_bytes()).context("reading a rotated secret key"))
-                .collect::<Result<_>>()?;
-        }
-        Ok(store)
+        Store::assemble(home, keyring, Some(lock), db)
     }
 
     /// Fails with what is missing when there is no store here at all, so a
