@@ -63,10 +63,8 @@ impl Session {
     pub fn unlock(&self) -> Result<Store> {
         // Nothing to unlock: say so before asking for a passphrase.
         Store::ensure_present(&self.home)?;
-        match crate::agent::fetch(&self.home) {
-            Ok(Some(keyring)) => return Store::from_keyring(&self.home, &keyring),
-            Ok(None) => {}
-            Err(e) => crate::error::warn(&format!("{e:#}; using the passphrase instead")),
+        if let Some(keyring) = self.agent_keyring() {
+            return Store::from_keyring(&self.home, &keyring);
         }
         let passphrase = self.passphrase.existing()?;
         Store::unlock(&self.home, &passphrase)
@@ -76,14 +74,23 @@ impl Session {
     /// writes (see `Store::from_keyring_to_read`): for commands that show.
     pub fn unlock_to_read(&self) -> Result<Store> {
         Store::ensure_present(&self.home)?;
-        match crate::agent::fetch(&self.home) {
-            Ok(Some(keyring)) => return Store::from_keyring_to_read(&self.home, &keyring),
-            Ok(None) => {}
-            Err(e) => crate::error::warn(&format!("{e:#}; using the passphrase instead")),
-        }
-        let passphrase = self.passphrase.existing()?;
-        let keyring = Store::open_keyring(&self.home, &passphrase)?;
+        let keyring = match self.agent_keyring() {
+            Some(keyring) => keyring,
+            None => Store::open_keyring(&self.home, &self.passphrase.existing()?)?,
+        };
         Store::from_keyring_to_read(&self.home, &keyring)
+    }
+
+    /// The keyring from the unlock agent, when one runs and has it; an agent
+    /// that fails is a warning, and the passphrase is asked instead.
+    fn agent_keyring(&self) -> Option<crate::store::Keyring> {
+        match crate::agent::fetch(&self.home) {
+            Ok(keyring) => keyring,
+            Err(e) => {
+                crate::error::warn(&format!("{e:#}; using the passphrase instead"));
+                None
+            }
+        }
     }
 
     /// The unlocked store and its keyring, with the passphrase even when
