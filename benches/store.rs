@@ -15,7 +15,6 @@
 #[path = "../tests/common/mod.rs"]
 mod common;
 
-use std::process::Command;
 use std::time::Instant;
 
 use sealpost::contacts::Contacts;
@@ -113,31 +112,12 @@ fn fill(ada: &common::Person, sam: &common::Person, count: usize) {
 
 /// The median wall time (seconds) and peak RSS (KiB) of `RUNS` runs.
 fn median(person: &common::Person, args: &[&str], stdin: &str) -> (f64, u64) {
-    let mut runs: Vec<(f64, u64)> = (0..RUNS).map(|_| timed(person, args, stdin)).collect();
+    let mut runs: Vec<(f64, u64)> = (0..RUNS)
+        .map(|_| {
+            let (secs, kib, _) = common::timed(person, args, stdin);
+            (secs, kib)
+        })
+        .collect();
     runs.sort_by(|a, b| a.0.total_cmp(&b.0));
     runs[RUNS / 2]
-}
-
-/// Runs sealpost under /usr/bin/time -v: wall seconds and peak RSS in KiB.
-fn timed(person: &common::Person, args: &[&str], stdin: &str) -> (f64, u64) {
-    use std::io::Write;
-    let report = std::env::temp_dir().join(format!("sealpost-bench-{}", std::process::id()));
-    let mut cmd = Command::new("/usr/bin/time");
-    cmd.arg("-v").arg("-o").arg(&report).arg(env!("CARGO_BIN_EXE_sealpost")).args(args);
-    cmd.env("SEALPOST_HOME", &person.home).env("SEALPOST_PASSPHRASE_FILE", &person.passphrase_file);
-    cmd.stdin(std::process::Stdio::piped()).stdout(std::process::Stdio::piped()).stderr(std::process::Stdio::piped());
-    let start = Instant::now();
-    let mut child = cmd.spawn().unwrap();
-    child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
-    let out = child.wait_with_output().unwrap();
-    let secs = start.elapsed().as_secs_f64();
-    assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
-    let text = std::fs::read_to_string(&report).unwrap();
-    let kib = text
-        .lines()
-        .find_map(|l| l.trim().strip_prefix("Maximum resident set size (kbytes): "))
-        .unwrap()
-        .parse()
-        .unwrap();
-    (secs, kib)
 }

@@ -43,7 +43,7 @@ fn main() {
 
     let raw = (0..3).map(|_| raw_fetch(&sam, messages)).min_by(f64::total_cmp).unwrap();
     println!("raw IMAP fetch of the {messages} (best of 3): {raw:.3} s");
-    let (secs, kib, out) = timed(&sam, &["sync"]);
+    let (secs, kib, out) = common::timed(&sam, &["sync"], "");
     assert!(out.contains(&format!("{messages} new message(s): {messages} verified")), "{out}");
     println!(
         "first sync of {messages} messages:  {secs:.3} s wall, {:.1} MiB peak RSS ({:.1}x the raw fetch)",
@@ -53,7 +53,7 @@ fn main() {
 
     let mut runs: Vec<(f64, u64)> = (0..7)
         .map(|_| {
-            let (s, k, out) = timed(&sam, &["sync"]);
+            let (s, k, out) = common::timed(&sam, &["sync"], "");
             assert!(out.contains("fetched 0 new"), "{out}");
             (s, k)
         })
@@ -61,7 +61,7 @@ fn main() {
     runs.sort_by(|a, b| a.0.total_cmp(&b.0));
     let (s, k) = runs[runs.len() / 2];
     println!("sync with nothing new (median of 7): {s:.3} s wall, {:.1} MiB peak RSS", k as f64 / 1024.0);
-    let (s, k, _) = timed(&sam, &["inbox"]);
+    let (s, k, _) = common::timed(&sam, &["inbox"], "");
     println!("inbox listing {messages} messages:    {s:.3} s wall, {:.1} MiB peak RSS", k as f64 / 1024.0);
 
     // The same first sync for a reader with 100 contacts: every pinned key
@@ -87,7 +87,7 @@ fn main() {
         std::fs::write(maildir.join("new").join(format!("{i}.bench")), raw).unwrap();
     }
     Command::new("chown").args(["-R", "mail:mail"]).arg(&maildir).status().unwrap();
-    let (many, kib, out) = timed(&eve, &["sync"]);
+    let (many, kib, out) = common::timed(&eve, &["sync"], "");
     assert!(out.contains(&format!("{messages} new message(s): {messages} verified")), "{out}");
     println!(
         "first sync of {messages} messages, 100 contacts: {many:.3} s wall, {:.1} MiB peak RSS ({:.2}x the 1-contact sync)",
@@ -110,24 +110,4 @@ fn raw_fetch(person: &common::Person, expected: usize) -> f64 {
     assert_eq!(fetched.len(), expected, "{bytes} bytes");
     let _ = session.logout();
     start.elapsed().as_secs_f64()
-}
-
-/// Runs sealpost under /usr/bin/time -v: wall seconds, peak RSS in KiB, stdout.
-fn timed(person: &common::Person, args: &[&str]) -> (f64, u64, String) {
-    let report = std::env::temp_dir().join(format!("sealpost-bench-{}", std::process::id()));
-    let mut cmd = Command::new("/usr/bin/time");
-    cmd.arg("-v").arg("-o").arg(&report).arg(env!("CARGO_BIN_EXE_sealpost")).args(args);
-    cmd.env("SEALPOST_HOME", &person.home).env("SEALPOST_PASSPHRASE_FILE", &person.passphrase_file);
-    let start = Instant::now();
-    let out = cmd.output().unwrap();
-    let secs = start.elapsed().as_secs_f64();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    let text = std::fs::read_to_string(&report).unwrap();
-    let kib = text
-        .lines()
-        .find_map(|l| l.trim().strip_prefix("Maximum resident set size (kbytes): "))
-        .unwrap()
-        .parse()
-        .unwrap();
-    (secs, kib, String::from_utf8_lossy(&out.stdout).into_owned())
 }

@@ -446,6 +446,31 @@ pub fn run_measured(cmd: &mut Command) -> (Run, u64) {
     (run, usage.ru_maxrss as u64)
 }
 
+/// Runs sealpost as `person` under /usr/bin/time -v, with `stdin`, for
+/// the benchmarks: wall seconds of the whole process, its peak RSS in KiB,
+/// and its stdout. A failing command fails the benchmark.
+pub fn timed(person: &Person, args: &[&str], stdin: &str) -> (f64, u64, String) {
+    let report = std::env::temp_dir().join(format!("sealpost-bench-{}", std::process::id()));
+    let mut cmd = Command::new("/usr/bin/time");
+    cmd.arg("-v").arg("-o").arg(&report).arg(env!("CARGO_BIN_EXE_sealpost")).args(args);
+    cmd.env("SEALPOST_HOME", &person.home).env("SEALPOST_PASSPHRASE_FILE", &person.passphrase_file);
+    cmd.stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped());
+    let start = std::time::Instant::now();
+    let mut child = cmd.spawn().unwrap();
+    child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
+    let out = child.wait_with_output().unwrap();
+    let secs = start.elapsed().as_secs_f64();
+    assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    let text = std::fs::read_to_string(&report).unwrap();
+    let kib = text
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("Maximum resident set size (kbytes): "))
+        .unwrap()
+        .parse()
+        .unwrap();
+    (secs, kib, String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
 /// Ada has verified Sam, whose key lives in gpg (so tests can write with it
 /// whatever they like).
 pub fn ada_and_gpg_sam(world: &World) -> (Person, Gpg) {
