@@ -41,6 +41,13 @@ fn main() {
     Command::new("chown").args(["-R", "mail:mail"]).arg(&maildir).status().unwrap();
     println!("prepared {messages} messages (~2 KB body each) in {:.1} s", started.elapsed().as_secs_f64());
 
+    // SEALPOST_BENCH_PERF=FILE: the first sync is also recorded by
+    // `perf record -g` (into FILE), from a copy of the store made before.
+    let perf = std::env::var_os("SEALPOST_BENCH_PERF");
+    let before = world.path().join("sam-before-sync");
+    if perf.is_some() {
+        Command::new("cp").arg("-a").arg(&sam.home).arg(&before).status().unwrap();
+    }
     let raw = (0..3).map(|_| raw_fetch(&sam, messages)).min_by(f64::total_cmp).unwrap();
     println!("raw IMAP fetch of the {messages} (best of 3): {raw:.3} s");
     let (secs, kib, out) = common::timed(&sam, &["sync"], "");
@@ -50,6 +57,20 @@ fn main() {
         kib as f64 / 1024.0,
         secs / raw
     );
+    if let Some(file) = &perf {
+        let status = Command::new("perf")
+            .args(["record", "--call-graph", "dwarf", "-F", "250", "-o"])
+            .arg(file)
+            .arg(env!("CARGO_BIN_EXE_sealpost"))
+            .arg("sync")
+            .env("SEALPOST_HOME", &before)
+            .env("SEALPOST_PASSPHRASE_FILE", &sam.passphrase_file)
+            .stdout(std::process::Stdio::null())
+            .status()
+            .expect("perf is installed");
+        assert!(status.success());
+        println!("perf profile of the first sync written to {}", std::path::Path::new(file).display());
+    }
 
     let mut runs: Vec<(f64, u64)> = (0..7)
         .map(|_| {

@@ -82,7 +82,13 @@ pub struct Queued {
     pub created_at: u64,
     pub attempts: u32,
     pub last_error: Option<String>,
-    /// The finished wire message (ASCII: PGP/MIME is 7-bit).
+    /// The finished wire message (ASCII: PGP/MIME is 7-bit), when it was
+    /// made in memory. `enqueue` keeps it as a document of its own under
+    /// the recipient's data key (`wire_name`), not in the entry, so
+    /// listing the outbox never reads a message; an entry read back has it
+    /// empty, except one queued by a release that kept it in the entry
+    /// (see `wire`).
+    #[serde(default, skip_serializing)]
     pub raw: String,
     /// SHA-256 (hex) of the plaintext inside the encryption.
     #[serde(default)]
@@ -355,9 +361,50 @@ fn entry_stem(message_id: &str) -> String {
     digest[..12].iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// Puts a message in the outbox, durably.
+/// Where the wire message of an outbox entry is kept: beside the outbox,
+/// not in it, so listing the outbox reads the entries only.
+fn wire_name(message_id: &str) -> String {
+    format!("{WIRE_FOLDER}/{}.eml", entry_stem(message_id))
+}
+
+const WIRE_FOLDER: &str = "outbox-wire";
+
+/// Puts a message in the outbox, durably: its wire message (when the
+/// entry carries one) and the entry, in one transaction. Writing an entry
+/// read back (a failed attempt recorded) leaves its wire message as it is.
 pub fn enqueue(store: &Store, queued: &Queued) -> Result<()> {
-    store.write(&entry_name(&queued.message_id), queued)
+    store.transaction(|| {
+        if !queued.raw.is_empty() {
+            store.write_bytes_for(&wire_name(&queued.message_id), &queued.to, queued.raw.as_bytes())?;
+        }
+        store.write(&entry_name(&queued.message_id), queued)
+    })
+}
+
+/// Puts a message in the outbox whose wire message `write` writes, a
+/// chunk at a time (a message of any size is never whole in memory), then
+/// the entry `write` returns (its `raw` is not used), in one transaction.
+pub fn enqueue_streamed(
+    store: &Store,
+    message_id: &str,
+    to: &str,
+    write: impl FnOnce(&mut dyn std::io::Write) -> Result<Queued>,
+) -> Result<()> {
+    store.transaction(|| {
+        let queued = store.write_stream(&wire_name(message_id), Some(to), write)?;
+        anyhow::ensure!(queued.message_id == message_id && queued.to == to, "an outbox entry for another message");
+        store.write(&entry_name(message_id), &Queued { raw: String::new(), ..queued })
+    })
+}
+
+/// The wire message of a queued entry.
+pub fn wire(store: &Store, queued: &Queued) -> Result<Vec<u8>> {
+    if !queued.raw.is_empty() {
+        return Ok(queued.raw.as_bytes().to_vec());
+    }
+    store
+        .read_bytes(&wire_name(&queued.message_id))?
+        .with_context(|| format!("the outbox has lost the message {}; the store is damaged", queued.message_id))
 }
 
 /// The outbox's entries, oldest first: waiting ones (`false`) and ones the
@@ -399,7 +446,15 @@ const MARK_ACCEPTED: &str = ".accepted";
 fn deliver_one(store: &Store, transport: &mut dyn Transport, queued: &Queued) -> Result<Result<()>> {
     let sending = sending_mark(&queued.message_id);
     store.set_mark(&sending).context("the store cannot be written, so nothing was sent")?;
-    let delivered = transport.deliver(&queued.to, queued.raw.as_bytes());
+    let raw = match wire(store, queued) {
+        Ok(raw) => raw,
+        Err(e) => {
+            store.remove_mark(&sending)?;
+            return Ok(Err(e));
+        }
+    };
+    let delivered = transport.deliver(&queued.to, &raw);
+    drop(raw);
     match &delivered {
         Ok(()) => {
             if let Err(e) = store.move_mark(&sending, &accepted_mark(&queued.message_id)) {
@@ -665,13 +720,25 @@ fn sent_copy_name(message_id: &str) -> String {
     format!("sent/{}.eml.age", entry_stem(message_id))
 }
 
-/// Keeps the sent copy (readable by the sender) and lists it as sent.
+/// Keeps the sent copy (readable by the sender: the outbox's wire message,
+/// moved, not copied) and lists it as sent, in one transaction.
 fn record_sent(store: &Store, queued: &Queued, sent_copy: bool) -> Result<()> {
+    store.transaction(|| record_sent_now(store, queued, sent_copy))
+}
+
+fn record_sent_now(store: &Store, queued: &Queued, sent_copy: bool) -> Result<()> {
     let list = SentList::load(store)?;
     if list.get(&queued.message_id)?.is_some() {
         return Ok(());
     }
-    store.write_bytes_for(&sent_copy_name(&queued.message_id), &queued.to, queued.raw.as_bytes())?;
+    let copy = sent_copy_name(&queued.message_id);
+    if queued.raw.is_empty() {
+        store.rename(&wire_name(&queued.message_id), &copy)?;
+    } else {
+        store.write_bytes_for(&copy, &queued.to, queued.raw.as_bytes())?;
+        store.remove(&wire_name(&queued.message_id))?;
+    }
+    let outer_message_id = store.read_stream(&copy, |wire| Ok(outer_message_id_of(wire)))?.flatten();
     list.add(Sent {
         id: 0,
         message_id: queued.message_id.clone(),
@@ -685,8 +752,16 @@ fn record_sent(store: &Store, queued: &Queued, sent_copy: bool) -> Result<()> {
         kind: queued.kind,
         read: None,
         sent_copy: sent_copy.then_some(SentCopy::Pending),
-        outer_message_id: outer_message_id(queued.raw.as_bytes()),
+        outer_message_id,
     })
+}
+
+/// The outer Message-ID of a wire message, read from its headers only.
+fn outer_message_id_of(wire: &mut dyn std::io::Read) -> Option<String> {
+    let mut head = Vec::new();
+    std::io::Read::read_to_end(&mut std::io::Read::take(wire, 64 * 1024), &mut head).ok()?;
+    let end = head.windows(4).position(|w| w == b"\r\n\r\n").map_or(head.len(), |at| at + 4);
+    outer_message_id(&head[..end])
 }
 
 /// A message the user wrote, wherever it is now.

@@ -83,6 +83,9 @@ pub struct Receiver<'a> {
     address: String,
     sent_changed: bool,
     contacts_changed: bool,
+    /// Counts the changes to the contacts this sync made: a message opened
+    /// before one is opened again (see `take`).
+    contacts_generation: u64,
     /// Whether a message was handled since the last commit.
     inbox_changed: bool,
     /// Messages announced by the source and handled so far, for progress.
@@ -101,6 +104,7 @@ impl<'a> Receiver<'a> {
             address: crate::keys::normalize_address(&config.account.address),
             sent_changed: false,
             contacts_changed: false,
+            contacts_generation: 0,
             inbox_changed: false,
             progress: None,
         })
@@ -119,9 +123,21 @@ impl<'a> Receiver<'a> {
     /// Judges and stores one message. Errors are only those of the store
     /// itself (a full disk); the message's own faults are recorded with it.
     pub fn accept(&mut self, message: &Incoming) -> Result<()> {
+        self.accept_opened(message, None)
+    }
+
+    /// `accept`, with the message already opened (see `take`) unless `None`.
+    fn accept_opened(&mut self, message: &Incoming, opened: Option<Opened>) -> Result<()> {
         self.inbox_changed = true;
         let raw_sha256 = sha256_hex(&message.raw);
-        let mut opened = open(&message.raw, self.store.my_keys(), &self.contacts);
+        let mut opened = match opened {
+            // Judged again: a sighting noted since it was opened counts.
+            Some(mut opened) => {
+                opened.status = judge(&opened.seal, opened.sender(), &self.contacts);
+                opened
+            }
+            None => open(&message.raw, self.store.my_keys(), &self.contacts),
+        };
         if self.inbox.knows(&raw_sha256, &opened)? {
             self.inbox.mark_seen(&message.source_id)?;
             self.report.duplicates += 1;
@@ -137,7 +153,7 @@ impl<'a> Receiver<'a> {
             return Ok(());
         }
         if let Some(outcome) = crate::devices::receive(self.store, &mut self.contacts, &message.raw, &opened)? {
-            self.contacts_changed = true;
+            self.contacts_changed();
             let kind = Kind::Handshake(outcome.clone());
             self.inbox.add(&message.source_id, &message.raw, &raw_sha256, &opened, kind)?;
             self.report.devices.push(sanitize::line(&outcome));
@@ -151,7 +167,7 @@ impl<'a> Receiver<'a> {
             Err(e) => Some(format!("a join message could not be handled: {e:#}")),
         };
         if let Some(outcome) = handshake {
-            self.contacts_changed = true;
+            self.contacts_changed();
             let kind = Kind::Handshake(outcome.clone());
             self.inbox.add(&message.source_id, &message.raw, &raw_sha256, &opened, kind)?;
             self.report.handshakes.push(sanitize::line(&outcome));
@@ -159,7 +175,7 @@ impl<'a> Receiver<'a> {
         }
         let noticed = key_change::notice(&mut self.contacts, &opened);
         if !noticed.is_empty() {
-            self.contacts_changed = true;
+            self.contacts_changed();
             // A revocation just seen changes what this message is.
             opened.status = judge(&opened.seal, opened.sender(), &self.contacts);
             self.report.noticed.extend(noticed);
@@ -186,6 +202,11 @@ impl<'a> Receiver<'a> {
             None => self.report.unverified += 1,
         }
         Ok(())
+    }
+
+    fn contacts_changed(&mut self) {
+        self.contacts_changed = true;
+        self.contacts_generation += 1;
     }
 
     /// Where reading the sent folder stands, as last committed.
@@ -340,16 +361,43 @@ impl Sink for Receiver<'_> {
     fn take(&mut self, batch: Vec<Incoming>, cursor: &Cursor) -> Result<()> {
         // One transaction per batch: its messages, what they changed and
         // the cursor are committed together or not at all.
+        // The batch's messages are opened side by side on every core (the
+        // decryption and signature checks are most of a sync's work), then
+        // judged and stored in order. One opened before a message of the
+        // batch changed the contacts (a join step, a device's note, a key
+        // seen) is opened again with the contacts as they are then.
+        let opened = open_all(&batch, self.store.my_keys(), &self.contacts);
+        let generation = self.contacts_generation;
         let store = self.store;
         store.transaction(|| {
-            for message in &batch {
-                self.accept(message)?;
+            for (message, opened) in batch.iter().zip(opened) {
+                let opened = (self.contacts_generation == generation).then_some(opened);
+                self.accept_opened(message, opened)?;
             }
             self.commit(cursor)
         })?;
         self.show_progress(batch.len());
         Ok(())
     }
+}
+
+/// `open` of each message, in order, on as many threads as there are
+/// cores (at most 4).
+fn open_all(batch: &[Incoming], me: &[Cert], contacts: &Contacts) -> Vec<Opened> {
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(4);
+    if threads < 2 || batch.len() < 2 {
+        return batch.iter().map(|m| open(&m.raw, me, contacts)).collect();
+    }
+    let per_thread = batch.len().div_ceil(threads);
+    std::thread::scope(|scope| {
+        let workers: Vec<_> = batch
+            .chunks(per_thread)
+            .map(|part| scope.spawn(move || part.iter().map(|m| open(&m.raw, me, contacts)).collect::<Vec<_>>()))
+            .collect();
+        // `open` catches a parser's panic itself; a thread that still
+        // panicked is a defect, and stops the sync.
+        workers.into_iter().flat_map(|w| w.join().expect("a thread opening messages panicked")).collect()
+    })
 }
 
 /// The sent list entry for `opened`, a message from the sent folder, when

@@ -61,3 +61,43 @@ fn a_large_message_that_is_not_compressed_is_not_refused_as_a_bomb() {
     let read = ada.ok(&["read", &message["id"].to_string()], "");
     assert!(read.stdout.contains("LARGE-BODY-END"), "{}", &read.stdout[read.stdout.len().saturating_sub(300)..]);
 }
+
+/// A large attachment goes out as a stream into the outbox and comes back
+/// byte for byte: to the recipient, and from the sender's own sent copy
+/// (the queued message became the sent copy by a rename).
+#[test]
+fn a_large_attachment_is_sent_and_read_back_exactly() {
+    let world = World::new();
+    let (ada, sam) = common::pair(&world);
+    let mut state = 0x9E37_79B9_7F4A_7C15u64;
+    let scan: Vec<u8> = (0..30 * 1024 * 1024)
+        .map(|_| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state as u8
+        })
+        .collect();
+    let file = world.path().join("scan.pdf");
+    std::fs::write(&file, &scan).unwrap();
+    let sent = ada.ok(&["send", "--to", "sam", "--subject", "Scan", "--attach", file.to_str().unwrap()], "The scan.\n");
+    assert!(sent.stdout.starts_with("sent <"), "{sent:?}");
+    assert_eq!(ada.outbox_len(), 0);
+    let wire = std::fs::read(&sam.delivered(&world)[0]).unwrap();
+    assert!(wire.len() > 40 * 1024 * 1024, "{} bytes", wire.len());
+    let lines: Vec<&[u8]> = wire.split(|b| *b == b'\n').collect();
+    assert!(lines.last().unwrap().is_empty(), "it ends with a line end");
+    for line in &lines[..lines.len() - 1] {
+        assert!(line.len() <= 999 && line.ends_with(b"\r"), "CRLF lines a server takes: {line:?}");
+    }
+
+    sam.ok(&["sync"], "");
+    let saved = world.path().join("saved");
+    let read = sam.ok(&["read", "--last", "--save-attachments", saved.to_str().unwrap()], "");
+    assert!(read.stdout.contains("The scan."), "{read:?}");
+    assert!(std::fs::read(saved.join("scan.pdf")).unwrap() == scan, "the attachment as it was sent");
+
+    let own = world.path().join("own");
+    ada.ok(&["sent", "show", "1", "--save-attachments", own.to_str().unwrap()], "");
+    assert!(std::fs::read(own.join("scan.pdf")).unwrap() == scan, "the sender's copy");
+}

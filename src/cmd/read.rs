@@ -13,7 +13,7 @@ use crate::home;
 use crate::inbox::{pinned_sender, Answer, Entry, Inbox};
 use crate::keys;
 use crate::message::receipt::Sending;
-use crate::message::{open, Attachment, Content, Opened, Seal, Status};
+use crate::message::{open_owned, Attachment, Content, Opened, Seal, Status};
 use crate::receipt;
 use crate::sanitize;
 use crate::store::Store;
@@ -55,8 +55,7 @@ impl Run for Read {
         }
         // Open again with today's contacts: the status is decided now (a
         // message verified on arrival stays verified with its key).
-        let raw = inbox.raw(entry.id)?;
-        let mut opened = open(&raw, store.my_keys(), &contacts);
+        let mut opened = open_owned(inbox.raw(entry.id)?, store.my_keys(), &contacts);
         opened.status = entry.judge(&opened.seal, opened.sender(), &contacts);
         let sender = verified_sender(&opened, &contacts);
         let readable = opened.content.as_ref().filter(|_| opened.status.content_readable());

@@ -11,7 +11,7 @@ use crate::error::Refusal;
 use crate::inbox::{pinned_sender, Entry, Inbox};
 use crate::keys;
 use crate::message::quote::{quote, reply_subject};
-use crate::message::{new_message_id, open, Draft, Seal, Status};
+use crate::message::{new_message_id, open_owned, Draft, Seal, Status};
 
 impl Run for Reply {
     fn run(&self, session: &Session) -> Result<()> {
@@ -37,7 +37,7 @@ impl Run for Reply {
         }
         // Decided now, with today's contacts: only a verified original gets
         // a reply, and only at the pinned address of its signer.
-        let mut opened = open(&inbox.raw(entry.id)?, store.my_keys(), &contacts);
+        let mut opened = open_owned(inbox.raw(entry.id)?, store.my_keys(), &contacts);
         opened.status = entry.judge(&opened.seal, opened.sender(), &contacts);
         if opened.status != Status::Verified {
             return Err(refuse(opened.status));
@@ -85,7 +85,7 @@ impl Run for Reply {
             in_reply_to: content.message_id.clone(),
             references,
         };
-        send_draft(session, &config, &store, contact, &cert, &draft)
+        send_draft(session, &config, &store, contact, &cert, draft)
     }
 }
 

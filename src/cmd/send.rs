@@ -1,6 +1,6 @@
 use std::time::SystemTime;
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 use sequoia_openpgp::Cert;
 
 use super::input::{read_attachment, read_body, Addressee};
@@ -10,7 +10,7 @@ use crate::config::Config;
 use crate::contacts::{now, Contact, Contacts};
 use crate::error::Refusal;
 use crate::keys;
-use crate::message::{compose, new_message_id, Draft};
+use crate::message::{compose_to, new_message_id, Draft};
 use crate::outbox::{self, Outgoing, Queued};
 use crate::store::Store;
 
@@ -50,40 +50,41 @@ impl Run for Send {
             in_reply_to: None,
             references: Vec::new(),
         };
-        send_draft(session, &config, &store, contact, &cert, &draft)
+        send_draft(session, &config, &store, contact, &cert, draft)
     }
 }
 
-/// Seals `draft` for `contact`, puts it in the outbox and tries to deliver
-/// it; a failed delivery keeps it queued (exit 6).
+/// Seals `draft` for `contact` into the outbox, as a stream (see
+/// `compose_to`), and tries to deliver it; a failed delivery keeps it
+/// queued (exit 6). The attachments are let go once sealed.
 pub(super) fn send_draft(
     session: &Session,
     config: &Config,
     store: &Store,
     contact: &Contact,
     cert: &Cert,
-    draft: &Draft,
+    mut draft: Draft,
 ) -> Result<()> {
     if let Some(notice) = contact.sighting_notice() {
         crate::error::warn(&notice);
     }
-    let sealed = compose(draft, store.secret_cert(), cert)?;
-    outbox::enqueue(
-        store,
-        &Queued {
+    outbox::enqueue_streamed(store, &draft.message_id, &contact.address, |wire| {
+        let content_sha256 = compose_to(&draft, store.secret_cert(), cert, wire)?;
+        Ok(Queued {
             message_id: draft.message_id.clone(),
             to: contact.address.clone(),
             subject: draft.subject.clone(),
             created_at: now(),
             attempts: 0,
             last_error: None,
-            raw: String::from_utf8(sealed.raw).context("the composed message is not ASCII")?,
-            content_sha256: Some(sealed.content_sha256),
+            raw: String::new(),
+            content_sha256: Some(content_sha256),
             receipt_requested: draft.request_receipt,
             receipt_for: None,
             kind: Outgoing::Message,
-        },
-    )?;
+        })
+    })?;
+    draft.attachments = Vec::new();
     let flushed = session.deliver_outbox(config, store, Some(&draft.message_id))?;
     if let Some((queued, reason)) = flushed.unrecorded.iter().find(|(q, _)| q.message_id == draft.message_id) {
         return Err(anyhow::anyhow!(outbox::unrecorded_notice(queued, reason)));

@@ -20,8 +20,8 @@ pub mod open;
 pub mod quote;
 pub mod receipt;
 
-pub use compose::{compose, Draft, Sealed};
-pub use open::{judge, open, open_with, Content, Opened, Seal, Status};
+pub use compose::{compose, compose_to, Draft, Sealed};
+pub use open::{judge, open, open_owned, open_with, Content, Opened, Seal, Status};
 
 /// A file carried inside the encryption.
 #[derive(Clone, Debug)]

@@ -10,6 +10,7 @@
 //! panics out (a panic in a parser becomes `malformed`), and the work and
 //! memory a message can ask for are bounded (see the limits below).
 
+use std::borrow::Cow;
 use std::io::Read;
 use std::panic::AssertUnwindSafe;
 
@@ -18,6 +19,7 @@ use base64::Engine;
 use mail_parser::{MessageParser, MimeHeaders, PartType};
 use sequoia_openpgp::crypto::{Password, SessionKey};
 use sequoia_openpgp::packet::{Tag, PKESK, SKESK};
+use sequoia_openpgp::parse::buffered_reader::BufferedReader;
 use sequoia_openpgp::parse::stream::{
     DecryptionHelper, DecryptorBuilder, DetachedVerifierBuilder, MessageLayer, MessageStructure, VerificationError,
     VerificationHelper,
@@ -271,6 +273,12 @@ pub fn open(raw: &[u8], me: &[Cert], contacts: &Contacts) -> Opened {
     open_with(raw, me, contacts, Vec::new(), &[]).0
 }
 
+/// `open`, letting go of the wire message once it is decrypted, so a large
+/// message is not held as ciphertext and content at once.
+pub fn open_owned(raw: Vec<u8>, me: &[Cert], contacts: &Contacts) -> Opened {
+    guarded(|| open_guarded(Cow::Owned(raw), me, contacts, Vec::new(), &[])).0
+}
+
 /// Like `open`, checking signatures also against `extra_certs` and
 /// decrypting also with any of `passwords`; says which password opened it.
 /// The status is still judged against the contacts only.
@@ -281,20 +289,24 @@ pub fn open_with(
     extra_certs: Vec<Cert>,
     passwords: &[Password],
 ) -> (Opened, Option<usize>) {
-    // Defense in depth: a panic in a parser (ours or a library's) on a
-    // hostile message must not stop the sync of every message after it.
-    std::panic::catch_unwind(AssertUnwindSafe(|| open_guarded(raw, me, contacts, extra_certs, passwords)))
+    guarded(|| open_guarded(Cow::Borrowed(raw), me, contacts, extra_certs, passwords))
+}
+
+/// Defense in depth: a panic in a parser (ours or a library's) on a
+/// hostile message must not stop the sync of every message after it.
+fn guarded(open: impl FnOnce() -> (Opened, Option<usize>)) -> (Opened, Option<usize>) {
+    std::panic::catch_unwind(AssertUnwindSafe(open))
         .unwrap_or_else(|_| (failed(Refusal::because(Seal::Malformed, PANIC_REASON), Outer::default()), None))
 }
 
 fn open_guarded(
-    raw: &[u8],
+    raw: Cow<'_, [u8]>,
     me: &[Cert],
     contacts: &Contacts,
     extra_certs: Vec<Cert>,
     passwords: &[Password],
 ) -> (Opened, Option<usize>) {
-    let Some(parsed) = MessageParser::default().parse(raw) else {
+    let Some(parsed) = MessageParser::default().parse(&raw[..]) else {
         return (failed(Seal::Malformed.into(), Outer::default()), None);
     };
     let outer = Outer {
@@ -313,13 +325,20 @@ fn open_guarded(
         Ok(bytes) => bytes,
         Err(seal) => return (failed(seal.into(), outer), None),
     };
+    // Armor taken off in one pass (sequoia's decryptor reads armor in
+    // small steps that cost more than the decryption), and the wire
+    // message let go (when it is ours to drop) before the content is made.
+    let binary = dearmored(ciphertext);
+    drop(parsed);
+    drop(raw);
     let mut certs: Vec<Cert> = outer.autocrypt.clone().into_iter().collect();
     certs.extend(extra_certs);
     let signers = Signers { contacts, certs };
-    let decrypted = match decrypt(&ciphertext, me, &signers, passwords) {
+    let decrypted = match decrypt(&binary, me, &signers, passwords) {
         Ok(decrypted) => decrypted,
         Err(refusal) => return (failed(refusal, outer), None),
     };
+    drop(binary);
     // Signed, then encrypted (RFC 3156 §6.1, what Thunderbird sends): the
     // signature is a MIME part beside the part it signs, and only what it
     // signs is the content. A signature inside the OpenPGP message, when
@@ -348,7 +367,7 @@ fn open_guarded(
         }
         MimeSigned::Beside => {}
     }
-    let content = match (signed_part, &inner) {
+    let content = match (signed_part, inner) {
         (Some(part), _) => parse_content(part),
         (None, Some(inner)) => content_of(inner, &decrypted.plaintext),
         (None, None) => Ok(unstructured(&decrypted.plaintext)),
@@ -555,7 +574,31 @@ fn autocrypt(parsed: &mail_parser::Message<'_>, from: Option<&str>) -> Option<Ce
         return None;
     }
     let bytes = base64::engine::general_purpose::STANDARD.decode(keydata).ok()?;
-    Cert::from_bytes(&bytes).ok().filter(|cert| !cert.is_tsk())
+    parsed_key(&bytes)
+}
+
+/// The public certificate `bytes` hold, parsed once per process for the
+/// same bytes: every message of a correspondent carries the same key, and
+/// parsing it (its signatures checked) costs more than opening the message.
+/// The cache holds at most `KEY_CACHE` keys; a sender cannot grow it.
+fn parsed_key(bytes: &[u8]) -> Option<Cert> {
+    use std::collections::HashMap;
+    use std::sync::{Mutex, OnceLock};
+    const KEY_CACHE: usize = 256;
+    static CACHE: OnceLock<Mutex<HashMap<[u8; 32], Option<Cert>>>> = OnceLock::new();
+    let digest: [u8; 32] = <sha2::Sha256 as sha2::Digest>::digest(bytes).into();
+    let cache = CACHE.get_or_init(Default::default);
+    if let Some(found) = cache.lock().ok().and_then(|c| c.get(&digest).cloned()) {
+        return found;
+    }
+    let cert = Cert::from_bytes(bytes).ok().filter(|cert| !cert.is_tsk());
+    if let Ok(mut cache) = cache.lock() {
+        if cache.len() >= KEY_CACHE {
+            cache.clear();
+        }
+        cache.insert(digest, cert.clone());
+    }
+    cert
 }
 
 /// `addr` (normalized) and `keydata` of a valid Autocrypt header value:
@@ -589,7 +632,7 @@ fn autocrypt_header(value: &str) -> Option<(String, String)> {
 
 /// The armored OpenPGP message of a well-formed `multipart/encrypted`
 /// message, or the seal that says why there is none.
-fn encrypted_payload(parsed: &mail_parser::Message<'_>) -> std::result::Result<Vec<u8>, Seal> {
+fn encrypted_payload<'p>(parsed: &'p mail_parser::Message<'_>) -> std::result::Result<&'p [u8], Seal> {
     let root = parsed.root_part();
     let is_pgp_mime = |part: &mail_parser::MessagePart<'_>| {
         part.content_type().is_some_and(|ct| {
@@ -621,7 +664,23 @@ fn encrypted_payload(parsed: &mail_parser::Message<'_>) -> std::result::Result<V
     if !control_ok || !payload_ok || payload.is_multipart() {
         return Err(Seal::Malformed);
     }
-    Ok(payload.contents().to_vec())
+    Ok(payload.contents())
+}
+
+/// The binary OpenPGP message of an armored one, as sequoia's armor
+/// reader reads it; anything it cannot read (or that is not armored) is
+/// handed on as it is, for the packet parser to judge as before.
+fn dearmored(payload: &[u8]) -> Vec<u8> {
+    use sequoia_openpgp::armor::{Kind, Reader, ReaderMode};
+    let text = payload.trim_ascii_start();
+    if !text.starts_with(b"-----BEGIN PGP MESSAGE-----") {
+        return payload.to_vec();
+    }
+    let mut binary = Vec::with_capacity(payload.len() / 4 * 3);
+    match Reader::from_bytes(payload, ReaderMode::Tolerant(Some(Kind::Message))).read_to_end(&mut binary) {
+        Ok(_) => binary,
+        Err(_) => payload.to_vec(),
+    }
 }
 
 /// A message that decrypted and passed its integrity check.
@@ -643,8 +702,12 @@ fn decrypt(ciphertext: &[u8], me: &[Cert], certs: &Signers<'_>, passwords: &[Pas
     let helper = Helper::new(me, certs, passwords, &refused);
     let result = (|| -> Result<(Vec<u8>, Outcome)> {
         // The plaintext is read to the end before any is used, so the
-        // decryptor need not hold back its default 25 MiB (twice over).
-        let builder = DecryptorBuilder::from_bytes(ciphertext)?.buffer_size(1 << 20);
+        // decryptor need not hold back its default 25 MiB (twice over). Not
+        // less than 1 MiB: with a smaller one, sequoia's reading of a
+        // compression bomb is no longer bounded by the limit below (the
+        // compression-bomb test fails).
+        let held_back = 1 << 20;
+        let builder = DecryptorBuilder::from_bytes(ciphertext)?.buffer_size(held_back);
         let mut decryptor = builder.with_policy(&POLICY, None, helper)?;
         let mut plaintext = Vec::new();
         // One byte past the limit tells a message at the limit from one over it.
@@ -727,7 +790,9 @@ fn check_structure(ciphertext: &[u8], me: &[Cert]) -> Result<bool, Refusal> {
             // `data_consume_hard(bl + 2)` after reserving 22 bytes. Such a
             // body cannot hold a message anyway; drop this check once
             // sequoia no longer unwraps there.
-            let short = pp.buffer_unread_content().map_or(true, |body| body.len() < MIN_SEIPV1_BODY);
+            // Only that much is looked at (not buffered whole: the body
+            // is the whole message).
+            let short = pp.data(MIN_SEIPV1_BODY).map_or(true, |body| body.len() < MIN_SEIPV1_BODY);
             if short {
                 return Err(if for_me { Seal::Tampered } else { Seal::Undecryptable }.into());
             }
@@ -1027,7 +1092,7 @@ fn is_legacy_display(part: &mail_parser::MessagePart<'_>, content_type: &str) ->
 /// Fails when the protected From is ambiguous.
 fn parse_content(plaintext: &[u8]) -> Result<Content, &'static str> {
     match MessageParser::default().parse(plaintext) {
-        Some(inner) => content_of(&inner, plaintext),
+        Some(inner) => content_of(inner, plaintext),
         None => Ok(unstructured(plaintext)),
     }
 }
@@ -1037,33 +1102,16 @@ fn unstructured(plaintext: &[u8]) -> Content {
     Content { body: String::from_utf8_lossy(plaintext).into_owned(), ..Content::default() }
 }
 
-/// `parse_content` of `inner`, already parsed from `plaintext`.
-fn content_of(inner: &mail_parser::Message<'_>, plaintext: &[u8]) -> Result<Content, &'static str> {
-    if let Some(problem) = from_problem(inner) {
+/// `parse_content` of `inner`, already parsed from `plaintext`. The
+/// attachments' decoded bytes are moved out of it, not copied.
+fn content_of(mut inner: mail_parser::Message<'_>, plaintext: &[u8]) -> Result<Content, &'static str> {
+    if let Some(problem) = from_problem(&inner) {
         return Err(problem);
     }
-    let from = inner.from().and_then(|a| a.first());
-    let mut content = Content {
-        subject: inner.subject().map(str::to_string),
-        from_address: from.and_then(|a| a.address()).map(keys::normalize_address),
-        from_name: from.and_then(|a| a.name()).map(str::to_string),
-        to: inner
-            .to()
-            .map(|a| a.iter().filter_map(|a| a.address()).map(keys::normalize_address).collect())
-            .unwrap_or_default(),
-        date: inner.date().map(|d| d.to_timestamp()),
-        message_id: inner.message_id().map(|id| format!("<{id}>")),
-        references: message_ids(inner.references()),
-        receipt_requested: inner.header("Disposition-Notification-To").is_some()
-            || inner.header("Chat-Disposition-Notification-To").is_some(),
-        report: receipt::parse(inner),
-        handshake: handshake::parse(inner),
-        key_update: announcement::parse(inner),
-        device_note: device_sync::parse(inner),
-        ..Content::default()
-    };
+    let mut content = headers_of(&inner);
     let mut have_body = false;
-    for (index, part) in inner.parts.iter().enumerate() {
+    for index in 0..inner.parts.len() {
+        let part = &inner.parts[index];
         let is_attachment = part.content_disposition().is_some_and(|d| d.is_attachment());
         let content_type = part
             .content_type()
@@ -1085,24 +1133,48 @@ fn content_of(inner: &mail_parser::Message<'_>, plaintext: &[u8]) -> Result<Cont
             }
             _ => {}
         }
-        let bytes = match &part.body {
-            PartType::Message(_) => {
-                plaintext.get(part.offset_body as usize..part.offset_end as usize).unwrap_or_default().to_vec()
-            }
-            _ => part.contents().to_vec(),
-        };
         let default_name = match content_type.as_str() {
             "text/html" => "message.html".to_string(),
             "message/rfc822" => "message.eml".to_string(),
             _ => format!("part-{index}"),
         };
-        content.attachments.push(Attachment {
-            name: part.attachment_name().map(str::to_string).unwrap_or(default_name),
-            content_type,
-            bytes,
-        });
+        let name = part.attachment_name().map(str::to_string).unwrap_or(default_name);
+        let bytes = match std::mem::replace(&mut inner.parts[index].body, PartType::Multipart(Vec::new())) {
+            PartType::Message(_) => {
+                let part = &inner.parts[index];
+                plaintext.get(part.offset_body as usize..part.offset_end as usize).unwrap_or_default().to_vec()
+            }
+            PartType::Text(text) | PartType::Html(text) => text.into_owned().into_bytes(),
+            PartType::Binary(bytes) | PartType::InlineBinary(bytes) => bytes.into_owned(),
+            PartType::Multipart(_) => Vec::new(),
+        };
+        content.attachments.push(Attachment { name, content_type, bytes });
     }
     Ok(content)
+}
+
+/// What the protected headers of `inner` say.
+fn headers_of(inner: &mail_parser::Message<'_>) -> Content {
+    let from = inner.from().and_then(|a| a.first());
+    Content {
+        subject: inner.subject().map(str::to_string),
+        from_address: from.and_then(|a| a.address()).map(keys::normalize_address),
+        from_name: from.and_then(|a| a.name()).map(str::to_string),
+        to: inner
+            .to()
+            .map(|a| a.iter().filter_map(|a| a.address()).map(keys::normalize_address).collect())
+            .unwrap_or_default(),
+        date: inner.date().map(|d| d.to_timestamp()),
+        message_id: inner.message_id().map(|id| format!("<{id}>")),
+        references: message_ids(inner.references()),
+        receipt_requested: inner.header("Disposition-Notification-To").is_some()
+            || inner.header("Chat-Disposition-Notification-To").is_some(),
+        report: receipt::parse(inner),
+        handshake: handshake::parse(inner),
+        key_update: announcement::parse(inner),
+        device_note: device_sync::parse(inner),
+        ..Content::default()
+    }
 }
 
 #[cfg(test)]

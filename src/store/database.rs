@@ -29,8 +29,46 @@ use zeroize::Zeroizing;
 /// The database's file name in the data folder.
 pub const FILE: &str = "store.db";
 
-/// The schema this release writes (SQLite's `user_version`).
-const SCHEMA_VERSION: i64 = 1;
+/// The schema this release writes (SQLite's `user_version`): `SCHEMA`
+/// with every step of `UPGRADES` applied.
+const SCHEMA_VERSION: i64 = 1 + UPGRADES.len() as i64;
+
+/// What each later schema adds to the one before, in order: a database of
+/// an earlier release is brought up to date when it is opened.
+///
+/// 2: bodies larger than `CHUNK` are kept as numbered chunks of that size
+/// (`body_chunks`; `bodies.chunks` counts them, and `bodies.body` is then
+/// empty), so a message of any size is written and read a chunk at a time
+/// instead of as one value in memory.
+///
+/// 3: the audit log (see `audit`): one row per entry, in order (`seq`),
+/// the entry as written (JSON) and its hash, with its time and contact tag
+/// beside it to look entries up by.
+const UPGRADES: [&str; 2] = [
+    "
+ALTER TABLE bodies ADD COLUMN chunks INTEGER NOT NULL DEFAULT 0;
+CREATE TABLE body_chunks (
+    body_id INTEGER NOT NULL REFERENCES bodies(id) ON DELETE CASCADE,
+    seq INTEGER NOT NULL,
+    data BLOB NOT NULL,
+    PRIMARY KEY (body_id, seq)
+);
+",
+    "
+CREATE TABLE audit (
+    seq INTEGER PRIMARY KEY,
+    at INTEGER NOT NULL,
+    contact TEXT,
+    entry TEXT NOT NULL,
+    hash BLOB NOT NULL
+);
+CREATE INDEX audit_by_contact ON audit(contact, seq) WHERE contact IS NOT NULL;
+CREATE INDEX audit_by_time ON audit(at);
+",
+];
+
+/// The size of a body's chunks. A body up to this size is one value.
+pub const CHUNK: usize = 1 << 20;
 
 /// The tables. `data_keys` holds a random key per contact (the other
 /// party's address): the bodies of that contact's messages, received and
@@ -156,9 +194,182 @@ pub struct Database {
     conn: Connection,
 }
 
-/// A document's body as stored, the contact whose data key it is under,
-/// and that key (gone once destroyed).
-type StoredBody = (Vec<u8>, Option<String>, Option<Vec<u8>>);
+/// A document's body row (its id, its value, its number of chunks), the
+/// contact whose data key it is under, and that key (gone once destroyed).
+type StoredBody = (i64, Vec<u8>, u64, Option<String>, Option<Vec<u8>>);
+
+/// The data key a body is kept under, and whose it is.
+struct Sealing {
+    contact: String,
+    key: Zeroizing<Vec<u8>>,
+}
+
+/// A document being written (see `Database::writer`): what is written is
+/// kept in memory up to `CHUNK`, then stored a chunk at a time inside the
+/// writer's transaction; `finish` names it and commits.
+pub struct BodyWriter<'d> {
+    db: &'d Database,
+    name: String,
+    sealing: Option<Sealing>,
+    /// `None` once ended (committed or rolled back).
+    begun: Option<Begun>,
+    /// The body's row, once its first chunk is stored.
+    body_id: Option<i64>,
+    /// The number of the next chunk.
+    seq: u64,
+    buffer: Vec<u8>,
+}
+
+impl BodyWriter<'_> {
+    /// Stores the first `CHUNK` bytes of the buffer as a chunk that is not
+    /// the last.
+    fn store_chunk(&mut self) -> Result<()> {
+        let db = self.db;
+        let body_id = match self.body_id {
+            Some(id) => id,
+            None => {
+                db.conn.prepare_cached("INSERT INTO bodies (body) VALUES (x'')")?.execute([])?;
+                *self.body_id.insert(db.conn.last_insert_rowid())
+            }
+        };
+        let rest = self.buffer.split_off(CHUNK);
+        let chunk = std::mem::replace(&mut self.buffer, rest);
+        db.put_chunk(body_id, self.seq, false, &chunk, self.sealing.as_ref())?;
+        self.seq += 1;
+        Ok(())
+    }
+
+    /// Stores what is left, names the document (replacing one of its name)
+    /// and commits.
+    pub fn finish(mut self) -> Result<()> {
+        let begun = self.begun.take().expect("a writer is finished once");
+        let db = self.db;
+        let result = (|| {
+            let body_id = match self.body_id {
+                Some(body_id) => {
+                    db.put_chunk(body_id, self.seq, true, &self.buffer, self.sealing.as_ref())?;
+                    db.conn
+                        .prepare_cached("UPDATE bodies SET chunks = ?2 WHERE id = ?1")?
+                        .execute(params![body_id, self.seq as i64 + 1])?;
+                    body_id
+                }
+                None => {
+                    let sealed;
+                    let body = match &self.sealing {
+                        Some(s) => {
+                            sealed = seal(&s.key, &s.contact, &self.buffer)?;
+                            &sealed[..]
+                        }
+                        None => &self.buffer[..],
+                    };
+                    db.conn.prepare_cached("INSERT INTO bodies (body) VALUES (?1)")?.execute([body])?;
+                    db.conn.last_insert_rowid()
+                }
+            };
+            db.conn.prepare_cached("DELETE FROM documents WHERE name = ?1")?.execute([&self.name])?;
+            db.conn
+                .prepare_cached(
+                    "INSERT INTO documents (name, folder, written_ns, body_id, contact) VALUES (?1, ?2, ?3, ?4, ?5)",
+                )?
+                .execute(params![
+                    self.name,
+                    folder_of(&self.name),
+                    now_ns(),
+                    body_id,
+                    self.sealing.as_ref().map(|s| &s.contact)
+                ])?;
+            Ok(())
+        })();
+        db.end(begun, result).map_err(|e| db.fault_any(e, format!("writing {} to the store", self.name)))
+    }
+}
+
+impl std::io::Write for BodyWriter<'_> {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.buffer.extend_from_slice(bytes);
+        // Strictly more than a chunk: the last chunk is stored by `finish`,
+        // marked as the last.
+        while self.buffer.len() > CHUNK {
+            self.store_chunk().map_err(|e| {
+                let e = self.db.fault_any(e, format!("writing {} to the store", self.name));
+                std::io::Error::other(format!("{e:#}"))
+            })?;
+        }
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl Drop for BodyWriter<'_> {
+    /// A writer never finished leaves nothing: its transaction is rolled
+    /// back, or, inside a longer one, its chunks are removed.
+    fn drop(&mut self) {
+        if let Some(begun) = self.begun.take() {
+            if let Some(body_id) = self.body_id {
+                let _ = self.db.conn.execute("DELETE FROM bodies WHERE id = ?1", [body_id]);
+            }
+            let _ = self.db.end::<()>(begun, Err(anyhow!("not finished")));
+        }
+    }
+}
+
+/// A document being read a chunk at a time (see `Database::reader`).
+pub struct BodyReader<'d> {
+    db: &'d Database,
+    name: String,
+    body_id: i64,
+    /// How many chunks it has; none when it is one value (`current`).
+    chunks: u64,
+    /// The number of the next chunk to read.
+    next: u64,
+    sealing: Option<Sealing>,
+    current: Vec<u8>,
+    /// How much of `current` was read.
+    at: usize,
+}
+
+impl BodyReader<'_> {
+    /// Its size, or close to it: for reserving room.
+    pub fn size_hint(&self) -> usize {
+        if self.chunks == 0 {
+            self.current.len()
+        } else {
+            self.chunks as usize * CHUNK
+        }
+    }
+
+    fn load_next(&mut self) -> Result<()> {
+        let seq = self.next;
+        let stored = self.db.chunk(self.body_id, seq)?;
+        self.current = match &self.sealing {
+            None => stored,
+            Some(s) => open_chunk(&s.key, &s.contact, seq, seq + 1 == self.chunks, &stored).with_context(|| {
+                format!("{} cannot be opened with the data key of {}; the store is damaged", self.name, s.contact)
+            })?,
+        };
+        self.at = 0;
+        self.next += 1;
+        Ok(())
+    }
+}
+
+impl std::io::Read for BodyReader<'_> {
+    fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
+        while self.at == self.current.len() {
+            if self.next >= self.chunks {
+                return Ok(0);
+            }
+            self.load_next().map_err(|e| std::io::Error::other(format!("reading {}: {e:#}", self.name)))?;
+        }
+        let n = out.len().min(self.current.len() - self.at);
+        out[..n].copy_from_slice(&self.current[self.at..self.at + n]);
+        self.at += n;
+        Ok(n)
+    }
+}
 
 /// One row of the `inbox` table (see `SCHEMA`).
 pub struct InboxRow<'a> {
@@ -224,7 +435,8 @@ impl Database {
             Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX)
                 .with_context(|| format!("creating {}", path.display()))?;
         configure(&conn, key, path)?;
-        conn.execute_batch(&format!("BEGIN; {SCHEMA} PRAGMA user_version = {SCHEMA_VERSION}; COMMIT;"))
+        let schema = std::iter::once(SCHEMA).chain(UPGRADES).collect::<String>();
+        conn.execute_batch(&format!("BEGIN; {schema} PRAGMA user_version = {SCHEMA_VERSION}; COMMIT;"))
             .with_context(|| format!("creating the tables of {}", path.display()))?;
         Ok(Database { conn })
     }
@@ -248,7 +460,25 @@ impl Database {
         if version < 1 {
             return Err(damaged(path, "it has no tables"));
         }
-        Ok(Database { conn })
+        let db = Database { conn };
+        db.upgrade(version).with_context(|| format!("bringing {} up to this release's schema", path.display()))?;
+        Ok(db)
+    }
+
+    /// Applies the schema steps after `version`, in one transaction that
+    /// checks the version again (another command may have done it first).
+    fn upgrade(&self, version: i64) -> Result<()> {
+        if version == SCHEMA_VERSION {
+            return Ok(());
+        }
+        self.transaction(|| {
+            let now: i64 = self.conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+            for step in UPGRADES.iter().skip((now - 1).max(0) as usize) {
+                self.conn.execute_batch(step)?;
+            }
+            self.conn.execute_batch(&format!("PRAGMA user_version = {SCHEMA_VERSION};"))?;
+            Ok(())
+        })
     }
 
     /// Opens the database to read only (`query_only`): a write through it
@@ -262,37 +492,77 @@ impl Database {
     /// A document's body; `None` when there is none by that name. One
     /// kept under a contact's data key is opened with it.
     pub fn get(&self, name: &str) -> Result<Option<Vec<u8>>> {
+        let Some(mut reader) = self.reader(name)? else { return Ok(None) };
+        let mut body = Vec::with_capacity(reader.size_hint());
+        std::io::Read::read_to_end(&mut reader, &mut body).map_err(|e| anyhow!("{e}"))?;
+        Ok(Some(body))
+    }
+
+    /// A document's body to read a chunk at a time (see `CHUNK`); `None`
+    /// when there is none by that name.
+    pub fn reader(&self, name: &str) -> Result<Option<BodyReader<'_>>> {
         let row: Option<StoredBody> = self
             .conn
             .prepare_cached(
-                "SELECT body, documents.contact, key FROM documents JOIN bodies ON bodies.id = body_id
+                "SELECT bodies.id, body, chunks, documents.contact, key FROM documents
+                 JOIN bodies ON bodies.id = body_id
                  LEFT JOIN data_keys ON data_keys.contact = documents.contact WHERE name = ?1",
             )?
-            .query_row([name], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            .query_row([name], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)))
             .optional()
             .map_err(|e| self.fault(e, format!("reading {name} from the store")))?;
-        match row {
-            None => Ok(None),
-            Some((body, None, _)) => Ok(Some(body)),
-            Some((_, Some(contact), None)) => bail!("{name} was kept under the data key of {contact}, which is gone"),
-            Some((sealed, Some(contact), Some(key))) => {
-                open_sealed(&key, &contact, &sealed).map(Some).with_context(|| {
-                    format!("{name} cannot be opened with the data key of {contact}; the store is damaged")
-                })
-            }
-        }
+        let Some((body_id, body, chunks, contact, key)) = row else { return Ok(None) };
+        let sealing = match (contact, key) {
+            (None, _) => None,
+            (Some(contact), None) => bail!("{name} was kept under the data key of {contact}, which is gone"),
+            (Some(contact), Some(key)) => Some(Sealing { contact, key: Zeroizing::new(key) }),
+        };
+        let current = match (&sealing, chunks) {
+            (_, 1..) => Vec::new(),
+            (None, 0) => body,
+            (Some(sealing), 0) => open_sealed(&sealing.key, &sealing.contact, &body).with_context(|| {
+                format!("{name} cannot be opened with the data key of {}; the store is damaged", sealing.contact)
+            })?,
+        };
+        Ok(Some(BodyReader { db: self, name: name.to_string(), body_id, chunks, next: 0, sealing, current, at: 0 }))
     }
 
     /// Writes a document under the data key of `contact` (made at its
     /// first use), replacing one of the same name.
     pub fn put_for(&self, name: &str, contact: &str, body: &[u8]) -> Result<()> {
-        self.transaction(|| {
-            let key = self.data_key(contact)?;
-            self.put(name, &seal(&key, contact, body)?)?;
-            self.conn.prepare_cached("UPDATE documents SET contact = ?2 WHERE name = ?1")?.execute([name, contact])?;
-            Ok(())
+        self.write_whole(name, Some(contact), body)
+    }
+
+    /// Writes a document, replacing one of the same name.
+    pub fn put(&self, name: &str, body: &[u8]) -> Result<()> {
+        self.write_whole(name, None, body)
+    }
+
+    fn write_whole(&self, name: &str, contact: Option<&str>, body: &[u8]) -> Result<()> {
+        let mut writer = self.writer(name, contact)?;
+        std::io::Write::write_all(&mut writer, body).map_err(|e| anyhow!("{e}"))?;
+        writer.finish()
+    }
+
+    /// Writes a document a chunk at a time (see `CHUNK`), under the data
+    /// key of `contact` when given; it replaces one of the same name when
+    /// `BodyWriter::finish` commits it, and is gone if never finished.
+    pub fn writer(&self, name: &str, contact: Option<&str>) -> Result<BodyWriter<'_>> {
+        let begun = self.begin().map_err(|e| self.fault_any(e, format!("writing {name} to the store")))?;
+        let sealing = match contact.map(|c| self.data_key(c).map(|key| Sealing { contact: c.to_string(), key })) {
+            Some(Err(e)) => return self.end(begun, Err(e)).map_err(|e| self.fault_any(e, format!("writing {name}"))),
+            Some(Ok(sealing)) => Some(sealing),
+            None => None,
+        };
+        Ok(BodyWriter {
+            db: self,
+            name: name.to_string(),
+            sealing,
+            begun: Some(begun),
+            body_id: None,
+            seq: 0,
+            buffer: Vec::new(),
         })
-        .map_err(|e| self.fault_any(e, format!("writing {name} to the store")))
     }
 
     /// The data key of `contact`, made now if it has none.
@@ -313,31 +583,104 @@ impl Database {
         Ok(key)
     }
 
-    /// Writes a document, replacing one of the same name.
-    pub fn put(&self, name: &str, body: &[u8]) -> Result<()> {
-        self.transaction(|| {
-            let replaced = self
-                .conn
-                .prepare_cached(
-                    "UPDATE bodies SET body = ?2 WHERE id = (SELECT body_id FROM documents WHERE name = ?1)",
-                )?
-                .execute(params![name, body])?;
-            if replaced == 1 {
-                self.conn
-                    .prepare_cached("UPDATE documents SET written_ns = ?2, contact = NULL WHERE name = ?1")?
-                    .execute(params![name, now_ns()])?;
-            } else {
-                self.conn.prepare_cached("INSERT INTO bodies (body) VALUES (?1)")?.execute([body])?;
-                let id = self.conn.last_insert_rowid();
-                self.conn
-                    .prepare_cached(
-                        "INSERT INTO documents (name, folder, written_ns, body_id) VALUES (?1, ?2, ?3, ?4)",
-                    )?
-                    .execute(params![name, folder_of(name), now_ns(), id])?;
+    /// A tag that names `contact` in the audit log: a digest keyed with
+    /// the contact's data key (made at its first use), so once that key is
+    /// destroyed (`forget`) nothing links the contact's entries to them.
+    pub fn contact_tag(&self, contact: &str) -> Result<String> {
+        let key = self.data_key(contact)?;
+        let mut hasher = Sha256::new();
+        hasher.update(b"sealpost audit contact tag v1\0");
+        hasher.update(&key[..]);
+        Ok(hasher.finalize()[..16].iter().map(|b| format!("{b:02x}")).collect())
+    }
+
+    /// The tag of `contact` if it has a data key, without making one.
+    pub fn existing_contact_tag(&self, contact: &str) -> Result<Option<String>> {
+        let found: Option<i64> = self
+            .conn
+            .prepare_cached("SELECT 1 FROM data_keys WHERE contact = ?1")?
+            .query_row([contact], |r| r.get(0))
+            .optional()?;
+        found.map(|_| self.contact_tag(contact)).transpose()
+    }
+
+    /// The last entry of the audit log: its number and hash.
+    pub fn audit_head(&self) -> Result<Option<(u64, Vec<u8>)>> {
+        Ok(self
+            .conn
+            .prepare_cached("SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1")?
+            .query_row([], |r| Ok((r.get::<_, i64>(0)? as u64, r.get(1)?)))
+            .optional()?)
+    }
+
+    /// Appends an entry to the audit log (see `audit`).
+    pub fn audit_insert(&self, seq: u64, at: i64, contact: Option<&str>, entry: &str, hash: &[u8]) -> Result<()> {
+        self.conn
+            .prepare_cached("INSERT INTO audit (seq, at, contact, entry, hash) VALUES (?1, ?2, ?3, ?4, ?5)")?
+            .execute(params![seq as i64, at, contact, entry, hash])
+            .map_err(|e| self.fault(e, "writing the audit log".into()))?;
+        Ok(())
+    }
+
+    /// Every audit entry in order (or only those for `contact`, or since
+    /// `since`): its number, time, contact tag, entry and hash, handed to
+    /// `each` one at a time.
+    pub fn audit_each(
+        &self,
+        contact: Option<&str>,
+        since: Option<i64>,
+        mut each: impl FnMut(u64, i64, Option<String>, String, Vec<u8>) -> Result<()>,
+    ) -> Result<()> {
+        let mut statement = self.conn.prepare_cached(
+            "SELECT seq, at, contact, entry, hash FROM audit
+             WHERE (?1 IS NULL OR contact = ?1) AND (?2 IS NULL OR at >= ?2) ORDER BY seq",
+        )?;
+        let mut rows = statement.query(params![contact, since])?;
+        while let Some(row) = rows.next()? {
+            each(row.get::<_, i64>(0)? as u64, row.get(1)?, row.get(2)?, row.get(3)?, row.get(4)?)?;
+        }
+        Ok(())
+    }
+
+    #[cfg(test)]
+    pub fn execute_for_tests(&self, statements: &str) {
+        self.conn.execute_batch(statements).unwrap();
+    }
+
+    #[cfg(test)]
+    pub fn audit_entry_for_tests(&self, seq: u64) -> String {
+        self.conn.query_row("SELECT entry FROM audit WHERE seq = ?1", [seq as i64], |r| r.get(0)).unwrap()
+    }
+
+    #[cfg(test)]
+    pub fn audit_replace_for_tests(&self, seq: u64, entry: &str, hash: &[u8]) {
+        self.conn
+            .execute("UPDATE audit SET entry = ?2, hash = ?3 WHERE seq = ?1", params![seq as i64, entry, hash])
+            .unwrap();
+    }
+
+    /// Stores one chunk of body `body_id` (sealed when `sealing`).
+    fn put_chunk(&self, body_id: i64, seq: u64, last: bool, data: &[u8], sealing: Option<&Sealing>) -> Result<()> {
+        let sealed;
+        let data = match sealing {
+            Some(s) => {
+                sealed = seal_chunk(&s.key, &s.contact, seq, last, data)?;
+                &sealed[..]
             }
-            Ok(())
-        })
-        .map_err(|e| self.fault_any(e, format!("writing {name} to the store")))
+            None => data,
+        };
+        self.conn
+            .prepare_cached("INSERT INTO body_chunks (body_id, seq, data) VALUES (?1, ?2, ?3)")?
+            .execute(params![body_id, seq as i64, data])?;
+        Ok(())
+    }
+
+    fn chunk(&self, body_id: i64, seq: u64) -> Result<Vec<u8>> {
+        self.conn
+            .prepare_cached("SELECT data FROM body_chunks WHERE body_id = ?1 AND seq = ?2")?
+            .query_row(params![body_id, seq as i64], |r| r.get(0))
+            .optional()?
+            .with_context(|| format!("chunk {seq} is missing"))
     }
 
     /// Gives a document another name (replacing one there). The body
@@ -709,13 +1052,25 @@ fn damaged(path: &Path, what: impl std::fmt::Display) -> anyhow::Error {
 const SEALED_V1: u8 = 1;
 
 fn seal(key: &[u8], contact: &str, body: &[u8]) -> Result<Vec<u8>> {
+    seal_with(key, contact.as_bytes(), body)
+}
+
+fn open_sealed(key: &[u8], contact: &str, sealed: &[u8]) -> Result<Vec<u8>> {
+    match sealed.split_first() {
+        Some((&SEALED_V1, rest)) => open_with(key, contact.as_bytes(), rest),
+        _ => bail!("not a body sealed by this release"),
+    }
+}
+
+/// `SEALED_V1`, a random nonce, and the body sealed with `aad`.
+fn seal_with(key: &[u8], aad: &[u8], body: &[u8]) -> Result<Vec<u8>> {
     use chacha20poly1305::aead::{Aead, KeyInit, Payload};
     let cipher = chacha20poly1305::XChaCha20Poly1305::new_from_slice(key)
         .map_err(|_| anyhow!("a data key of the wrong size"))?;
     let mut nonce = [0u8; 24];
     sequoia_openpgp::crypto::random(&mut nonce)?;
     let sealed = cipher
-        .encrypt(&nonce.into(), Payload { msg: body, aad: contact.as_bytes() })
+        .encrypt(&nonce.into(), Payload { msg: body, aad })
         .map_err(|_| anyhow!("encrypting under a data key failed"))?;
     let mut out = Vec::with_capacity(1 + nonce.len() + sealed.len());
     out.push(SEALED_V1);
@@ -724,18 +1079,44 @@ fn seal(key: &[u8], contact: &str, body: &[u8]) -> Result<Vec<u8>> {
     Ok(out)
 }
 
-fn open_sealed(key: &[u8], contact: &str, sealed: &[u8]) -> Result<Vec<u8>> {
+/// Opens what follows the version byte of `seal_with`.
+fn open_with(key: &[u8], aad: &[u8], rest: &[u8]) -> Result<Vec<u8>> {
     use chacha20poly1305::aead::{Aead, KeyInit, Payload};
     let cipher = chacha20poly1305::XChaCha20Poly1305::new_from_slice(key)
         .map_err(|_| anyhow!("a data key of the wrong size"))?;
-    let (version, rest) = sealed.split_first().context("an empty body")?;
-    if *version != SEALED_V1 || rest.len() < 24 {
-        bail!("not a body sealed by this release");
+    if rest.len() < 24 {
+        bail!("a sealed body too short to be one");
     }
     let (nonce, ciphertext) = rest.split_at(24);
-    cipher
-        .decrypt(nonce.into(), Payload { msg: ciphertext, aad: contact.as_bytes() })
-        .map_err(|_| anyhow!("it does not authenticate"))
+    cipher.decrypt(nonce.into(), Payload { msg: ciphertext, aad }).map_err(|_| anyhow!("it does not authenticate"))
+}
+
+/// The form of a chunk under a data key: this byte, a random 24-byte
+/// nonce, then XChaCha20-Poly1305 of the chunk with the contact, the
+/// chunk's number and whether it is the last as associated data (chunks
+/// do not open reordered, cut short or under another contact).
+const SEALED_CHUNK_V1: u8 = 2;
+
+fn chunk_aad(contact: &str, seq: u64, last: bool) -> Vec<u8> {
+    let mut aad = Vec::with_capacity(contact.len() + 10);
+    aad.extend_from_slice(contact.as_bytes());
+    aad.push(0);
+    aad.extend_from_slice(&seq.to_be_bytes());
+    aad.push(last as u8);
+    aad
+}
+
+fn seal_chunk(key: &[u8], contact: &str, seq: u64, last: bool, chunk: &[u8]) -> Result<Vec<u8>> {
+    let mut sealed = seal_with(key, &chunk_aad(contact, seq, last), chunk)?;
+    sealed[0] = SEALED_CHUNK_V1;
+    Ok(sealed)
+}
+
+fn open_chunk(key: &[u8], contact: &str, seq: u64, last: bool, sealed: &[u8]) -> Result<Vec<u8>> {
+    match sealed.split_first() {
+        Some((&SEALED_CHUNK_V1, rest)) => open_with(key, &chunk_aad(contact, seq, last), rest),
+        _ => bail!("not a chunk sealed by this release"),
+    }
 }
 
 fn folder_of(name: &str) -> &str {
@@ -865,5 +1246,106 @@ mod tests {
         std::fs::write(&path, b"garbage").unwrap();
         let err = Database::open(&path, &key()).err().unwrap().to_string();
         assert!(err.contains("is damaged"), "{err}");
+    }
+
+    /// Bytes that differ all along, so a chunk out of place shows.
+    fn counting(len: usize) -> Vec<u8> {
+        (0..len).map(|i| (i / 7 % 251) as u8).collect()
+    }
+
+    #[test]
+    fn a_large_body_is_kept_in_chunks_under_its_data_key_and_reads_back_whole() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = Database::create(&dir.path().join(FILE), &key()).unwrap();
+        let body = counting(3 * CHUNK + 12_345);
+        let mut writer = db.writer("inbox/1.eml.age", Some("sam@client.example")).unwrap();
+        // Written in pieces of odd sizes, as an encoder writes.
+        for piece in body.chunks(65_521) {
+            std::io::Write::write_all(&mut writer, piece).unwrap();
+        }
+        writer.finish().unwrap();
+        db.put("inbox/2.eml.age", &counting(CHUNK)).unwrap();
+        let chunks = |name: &str| -> i64 {
+            db.conn
+                .query_row(
+                    "SELECT count(*) FROM body_chunks JOIN documents USING (body_id) WHERE name = ?1",
+                    [name],
+                    |r| r.get(0),
+                )
+                .unwrap()
+        };
+        assert_eq!(chunks("inbox/1.eml.age"), 4);
+        assert_eq!(chunks("inbox/2.eml.age"), 0, "a body of one chunk's size is one value");
+        assert!(db.get("inbox/1.eml.age").unwrap().unwrap() == body);
+        assert!(db.get("inbox/2.eml.age").unwrap().unwrap() == counting(CHUNK));
+        // Replaced by a small one: the chunks go with the old body.
+        db.put_for("inbox/1.eml.age", "sam@client.example", b"short").unwrap();
+        assert_eq!(db.get("inbox/1.eml.age").unwrap().unwrap(), b"short");
+        let left: i64 = db.conn.query_row("SELECT count(*) FROM body_chunks", [], |r| r.get(0)).unwrap();
+        assert_eq!(left, 0);
+    }
+
+    #[test]
+    fn chunks_reordered_or_cut_short_do_not_open() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = Database::create(&dir.path().join(FILE), &key()).unwrap();
+        db.put_for("sent/1.eml.age", "sam@client.example", &counting(3 * CHUNK)).unwrap();
+        db.conn
+            .execute_batch(
+                "UPDATE body_chunks SET seq = seq + 100 WHERE seq < 2;
+                 UPDATE body_chunks SET seq = 1 WHERE seq = 100;
+                 UPDATE body_chunks SET seq = 0 WHERE seq = 101;",
+            )
+            .unwrap();
+        let err = format!("{:#}", db.get("sent/1.eml.age").unwrap_err());
+        assert!(err.contains("cannot be opened with the data key of sam@client.example"), "{err}");
+        db.put_for("sent/2.eml.age", "sam@client.example", &counting(3 * CHUNK)).unwrap();
+        db.conn
+            .execute_batch(
+                "DELETE FROM body_chunks WHERE seq = 2 AND body_id = (SELECT body_id FROM documents WHERE name = \
+                 'sent/2.eml.age'); UPDATE bodies SET chunks = 2 WHERE id = (SELECT body_id FROM documents WHERE \
+                 name = 'sent/2.eml.age')",
+            )
+            .unwrap();
+        assert!(db.get("sent/2.eml.age").is_err(), "the chunk before the cut is not the last");
+    }
+
+    #[test]
+    fn a_writer_never_finished_leaves_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = Database::create(&dir.path().join(FILE), &key()).unwrap();
+        db.transaction(|| {
+            let mut writer = db.writer("outbox/1.eml", None)?;
+            std::io::Write::write_all(&mut writer, &counting(2 * CHUNK + 1))?;
+            drop(writer);
+            db.put("contacts.age", b"[]")
+        })
+        .unwrap();
+        assert!(db.get("outbox/1.eml").unwrap().is_none());
+        let left: i64 = db.conn.query_row("SELECT count(*) FROM bodies", [], |r| r.get(0)).unwrap();
+        assert_eq!(left, 1, "only the contact list's body");
+    }
+
+    #[test]
+    fn a_database_of_the_first_schema_is_brought_up_to_date_when_opened() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(FILE);
+        {
+            crate::home::create_durable(&path, b"").unwrap();
+            let conn = Connection::open(&path).unwrap();
+            configure(&conn, &key(), &path).unwrap();
+            conn.execute_batch(&format!("BEGIN; {SCHEMA} PRAGMA user_version = 1; COMMIT;")).unwrap();
+            let db = Database { conn };
+            db.conn.execute("INSERT INTO bodies (body) VALUES (x'6f6c64')", []).unwrap();
+            db.conn
+                .execute("INSERT INTO documents (name, folder, written_ns, body_id) VALUES ('a', '', 0, 1)", [])
+                .unwrap();
+        }
+        let db = Database::open(&path, &key()).unwrap();
+        let version: i64 = db.conn.query_row("PRAGMA user_version", [], |r| r.get(0)).unwrap();
+        assert_eq!(version, SCHEMA_VERSION);
+        assert_eq!(db.get("a").unwrap().unwrap(), b"old");
+        db.put("b", &counting(2 * CHUNK)).unwrap();
+        assert!(db.get("b").unwrap().unwrap() == counting(2 * CHUNK));
     }
 }

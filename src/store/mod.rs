@@ -578,6 +578,37 @@ impl Store {
         self.db().put_for(name, &crate::keys::normalize_address(contact), bytes)
     }
 
+    /// Writes a document with `write`, a chunk at a time (see
+    /// `database::CHUNK`), under the data key of `contact` when given;
+    /// kept only when `write` succeeds. `write` must not use the store.
+    pub fn write_stream<T>(
+        &self,
+        name: &str,
+        contact: Option<&str>,
+        write: impl FnOnce(&mut dyn std::io::Write) -> Result<T>,
+    ) -> Result<T> {
+        let db = self.db();
+        let contact = contact.map(crate::keys::normalize_address);
+        let mut writer = db.writer(name, contact.as_deref())?;
+        let made = write(&mut writer)?;
+        writer.finish()?;
+        Ok(made)
+    }
+
+    /// Reads a document with `read`, a chunk at a time; `None` when there
+    /// is none by that name. `read` must not use the store.
+    pub fn read_stream<T>(
+        &self,
+        name: &str,
+        read: impl FnOnce(&mut dyn std::io::Read) -> Result<T>,
+    ) -> Result<Option<T>> {
+        let db = self.db();
+        match db.reader(name)? {
+            Some(mut reader) => read(&mut reader).map(Some),
+            None => Ok(None),
+        }
+    }
+
     /// Renames a document within its folder, durably.
     pub fn rename(&self, from: &str, to: &str) -> Result<()> {
         self.db().rename(from, to)

@@ -45,6 +45,9 @@ pub struct SmtpConnection {
     server_info: ServerInfo,
 }
 
+/// sealpost: how much of a message is dot-stuffed and written at a time.
+const SLICE: usize = 64 * 1024;
+
 impl SmtpConnection {
     /// Get information about the server
     pub fn server_info(&self) -> &ServerInfo {
@@ -260,17 +263,22 @@ impl SmtpConnection {
     }
 
     /// Sends the message content by consuming an iterator that in its whole represents a message.
+    ///
     pub fn message_iter<I, B>(&mut self, message: I) -> Result<Response, Error>
     where
         I: Iterator<Item = B>,
         B: AsRef<[u8]>,
     {
+        // sealpost: encoded a slice at a time, not a whole part at once, so a
+        // large message is not held twice in memory (see SEALPOST.md).
         let mut codec = ClientCodec::new();
+        let mut out_buf = Vec::with_capacity(SLICE + SLICE / 8);
         for message_part in message {
-            let message_part = message_part.as_ref();
-            let mut out_buf = Vec::with_capacity(message_part.len());
-            codec.encode(message_part, &mut out_buf);
-            self.write(out_buf.as_slice())?;
+            for slice in message_part.as_ref().chunks(SLICE) {
+                out_buf.clear();
+                codec.encode(slice, &mut out_buf);
+                self.write(out_buf.as_slice())?;
+            }
         }
         self.write(b"\r\n.\r\n")?;
 
