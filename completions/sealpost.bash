@@ -22,6 +22,9 @@ _sealpost() {
             sealpost,agent-serve)
                 cmd="sealpost__subcmd__agent__subcmd__serve"
                 ;;
+            sealpost,audit)
+                cmd="sealpost__subcmd__audit"
+                ;;
             sealpost,backup)
                 cmd="sealpost__subcmd__backup"
                 ;;
@@ -33,6 +36,12 @@ _sealpost() {
                 ;;
             sealpost,demo)
                 cmd="sealpost__subcmd__demo"
+                ;;
+            sealpost,export)
+                cmd="sealpost__subcmd__export"
+                ;;
+            sealpost,forget)
+                cmd="sealpost__subcmd__forget"
                 ;;
             sealpost,generate-docs)
                 cmd="sealpost__subcmd__generate__subcmd__docs"
@@ -70,6 +79,9 @@ _sealpost() {
             sealpost,restore)
                 cmd="sealpost__subcmd__restore"
                 ;;
+            sealpost,retention)
+                cmd="sealpost__subcmd__retention"
+                ;;
             sealpost,send)
                 cmd="sealpost__subcmd__send"
                 ;;
@@ -106,11 +118,23 @@ _sealpost() {
             sealpost__subcmd__contact,add)
                 cmd="sealpost__subcmd__contact__subcmd__add"
                 ;;
+            sealpost__subcmd__contact,consent)
+                cmd="sealpost__subcmd__contact__subcmd__consent"
+                ;;
             sealpost__subcmd__contact,help)
                 cmd="sealpost__subcmd__contact__subcmd__help"
                 ;;
+            sealpost__subcmd__contact,hold)
+                cmd="sealpost__subcmd__contact__subcmd__hold"
+                ;;
             sealpost__subcmd__contact,list)
                 cmd="sealpost__subcmd__contact__subcmd__list"
+                ;;
+            sealpost__subcmd__contact,release)
+                cmd="sealpost__subcmd__contact__subcmd__release"
+                ;;
+            sealpost__subcmd__contact,retention)
+                cmd="sealpost__subcmd__contact__subcmd__retention"
                 ;;
             sealpost__subcmd__contact,show)
                 cmd="sealpost__subcmd__contact__subcmd__show"
@@ -121,11 +145,23 @@ _sealpost() {
             sealpost__subcmd__contact__subcmd__help,add)
                 cmd="sealpost__subcmd__contact__subcmd__help__subcmd__add"
                 ;;
+            sealpost__subcmd__contact__subcmd__help,consent)
+                cmd="sealpost__subcmd__contact__subcmd__help__subcmd__consent"
+                ;;
             sealpost__subcmd__contact__subcmd__help,help)
                 cmd="sealpost__subcmd__contact__subcmd__help__subcmd__help"
                 ;;
+            sealpost__subcmd__contact__subcmd__help,hold)
+                cmd="sealpost__subcmd__contact__subcmd__help__subcmd__hold"
+                ;;
             sealpost__subcmd__contact__subcmd__help,list)
                 cmd="sealpost__subcmd__contact__subcmd__help__subcmd__list"
+                ;;
+            sealpost__subcmd__contact__subcmd__help,release)
+                cmd="sealpost__subcmd__contact__subcmd__help__subcmd__release"
+                ;;
+            sealpost__subcmd__contact__subcmd__help,retention)
+                cmd="sealpost__subcmd__contact__subcmd__help__subcmd__retention"
                 ;;
             sealpost__subcmd__contact__subcmd__help,show)
                 cmd="sealpost__subcmd__contact__subcmd__help__subcmd__show"
@@ -139,6 +175,9 @@ _sealpost() {
             sealpost__subcmd__help,agent-serve)
                 cmd="sealpost__subcmd__help__subcmd__agent__subcmd__serve"
                 ;;
+            sealpost__subcmd__help,audit)
+                cmd="sealpost__subcmd__help__subcmd__audit"
+                ;;
             sealpost__subcmd__help,backup)
                 cmd="sealpost__subcmd__help__subcmd__backup"
                 ;;
@@ -150,6 +189,12 @@ _sealpost() {
                 ;;
             sealpost__subcmd__help,demo)
                 cmd="sealpost__subcmd__help__subcmd__demo"
+                ;;
+            sealpost__subcmd__help,export)
+                cmd="sealpost__subcmd__help__subcmd__export"
+                ;;
+            sealpost__subcmd__help,forget)
+                cmd="sealpost__subcmd__help__subcmd__forget"
                 ;;
             sealpost__subcmd__help,generate-docs)
                 cmd="sealpost__subcmd__help__subcmd__generate__subcmd__docs"
@@ -187,6 +232,9 @@ _sealpost() {
             sealpost__subcmd__help,restore)
                 cmd="sealpost__subcmd__help__subcmd__restore"
                 ;;
+            sealpost__subcmd__help,retention)
+                cmd="sealpost__subcmd__help__subcmd__retention"
+                ;;
             sealpost__subcmd__help,send)
                 cmd="sealpost__subcmd__help__subcmd__send"
                 ;;
@@ -211,8 +259,20 @@ _sealpost() {
             sealpost__subcmd__help__subcmd__contact,add)
                 cmd="sealpost__subcmd__help__subcmd__contact__subcmd__add"
                 ;;
+            sealpost__subcmd__help__subcmd__contact,consent)
+                cmd="sealpost__subcmd__help__subcmd__contact__subcmd__consent"
+                ;;
+            sealpost__subcmd__help__subcmd__contact,hold)
+                cmd="sealpost__subcmd__help__subcmd__contact__subcmd__hold"
+                ;;
             sealpost__subcmd__help__subcmd__contact,list)
                 cmd="sealpost__subcmd__help__subcmd__contact__subcmd__list"
+                ;;
+            sealpost__subcmd__help__subcmd__contact,release)
+                cmd="sealpost__subcmd__help__subcmd__contact__subcmd__release"
+                ;;
+            sealpost__subcmd__help__subcmd__contact,retention)
+                cmd="sealpost__subcmd__help__subcmd__contact__subcmd__retention"
                 ;;
             sealpost__subcmd__help__subcmd__contact,show)
                 cmd="sealpost__subcmd__help__subcmd__contact__subcmd__show"
@@ -293,7 +353,7 @@ _sealpost() {
 
     case "${cmd}" in
         sealpost)
-            opts="-h -V --passphrase-file --json --help --version init key contact account send outbox sync inbox read reply invite join sent status backup restore unlock lock demo agent-serve generate-docs complete-contacts help"
+            opts="-h -V --passphrase-file --json --help --version init key contact account send outbox sync inbox read reply invite join sent status backup restore audit retention export forget unlock lock demo agent-serve generate-docs complete-contacts help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -450,6 +510,32 @@ _sealpost() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        sealpost__subcmd__audit)
+            opts="-h --contact --since --verify --passphrase-file --json --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --contact)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --since)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --passphrase-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         sealpost__subcmd__backup)
             opts="-h --verify --to --force --identity --passphrase-file --json --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
@@ -495,7 +581,7 @@ _sealpost() {
             return 0
             ;;
         sealpost__subcmd__contact)
-            opts="-h --passphrase-file --json --help add list show verify help"
+            opts="-h --passphrase-file --json --help add list show consent hold release retention verify help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -534,8 +620,34 @@ _sealpost() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        sealpost__subcmd__contact__subcmd__consent)
+            opts="-h --date --note --passphrase-file --json --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --date)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --note)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --passphrase-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         sealpost__subcmd__contact__subcmd__help)
-            opts="add list show verify help"
+            opts="add list show consent hold release retention verify help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -549,6 +661,20 @@ _sealpost() {
             return 0
             ;;
         sealpost__subcmd__contact__subcmd__help__subcmd__add)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        sealpost__subcmd__contact__subcmd__help__subcmd__consent)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -576,7 +702,49 @@ _sealpost() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        sealpost__subcmd__contact__subcmd__help__subcmd__hold)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         sealpost__subcmd__contact__subcmd__help__subcmd__list)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        sealpost__subcmd__contact__subcmd__help__subcmd__release)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        sealpost__subcmd__contact__subcmd__help__subcmd__retention)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -618,7 +786,61 @@ _sealpost() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        sealpost__subcmd__contact__subcmd__hold)
+            opts="-h --passphrase-file --json --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --passphrase-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         sealpost__subcmd__contact__subcmd__list)
+            opts="-h --passphrase-file --json --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --passphrase-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        sealpost__subcmd__contact__subcmd__release)
+            opts="-h --passphrase-file --json --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --passphrase-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        sealpost__subcmd__contact__subcmd__retention)
             opts="-h --passphrase-file --json --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -698,6 +920,70 @@ _sealpost() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        sealpost__subcmd__export)
+            opts="-h --contact --out --to-passphrase --to --plaintext --export-passphrase-file --identity --verify --passphrase-file --json --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --contact)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --out)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --to)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --export-passphrase-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --identity)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --verify)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --passphrase-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        sealpost__subcmd__forget)
+            opts="-h --contact --server --yes --passphrase-file --json --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --contact)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --passphrase-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         sealpost__subcmd__generate__subcmd__docs)
             opts="-h --out --passphrase-file --json --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
@@ -721,7 +1007,7 @@ _sealpost() {
             return 0
             ;;
         sealpost__subcmd__help)
-            opts="init key contact account send outbox sync inbox read reply invite join sent status backup restore unlock lock demo agent-serve generate-docs complete-contacts help"
+            opts="init key contact account send outbox sync inbox read reply invite join sent status backup restore audit retention export forget unlock lock demo agent-serve generate-docs complete-contacts help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -790,6 +1076,20 @@ _sealpost() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        sealpost__subcmd__help__subcmd__audit)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         sealpost__subcmd__help__subcmd__backup)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -819,7 +1119,7 @@ _sealpost() {
             return 0
             ;;
         sealpost__subcmd__help__subcmd__contact)
-            opts="add list show verify"
+            opts="add list show consent hold release retention verify"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -846,7 +1146,63 @@ _sealpost() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        sealpost__subcmd__help__subcmd__contact__subcmd__consent)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        sealpost__subcmd__help__subcmd__contact__subcmd__hold)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         sealpost__subcmd__help__subcmd__contact__subcmd__list)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        sealpost__subcmd__help__subcmd__contact__subcmd__release)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        sealpost__subcmd__help__subcmd__contact__subcmd__retention)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -889,6 +1245,34 @@ _sealpost() {
             return 0
             ;;
         sealpost__subcmd__help__subcmd__demo)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        sealpost__subcmd__help__subcmd__export)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        sealpost__subcmd__help__subcmd__forget)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -1127,6 +1511,20 @@ _sealpost() {
             return 0
             ;;
         sealpost__subcmd__help__subcmd__restore)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        sealpost__subcmd__help__subcmd__retention)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -1696,6 +2094,24 @@ _sealpost() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        sealpost__subcmd__retention)
+            opts="-h --due --passphrase-file --json --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --passphrase-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         sealpost__subcmd__send)
             opts="-s -h --to --subject --attach --no-receipt --passphrase-file --json --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
@@ -1873,14 +2289,15 @@ _sealpost() {
     esac
 }
 
-# Contact aliases for `send --to`, `reply --from` and `contact show|verify`
+# Contact aliases for `send --to`, `reply --from`, `--contact` and `contact show|verify|...`
 # (added by `sealpost generate-docs`; `complete-contacts` never prompts).
 _sealpost_with_contacts() {
     local cur="${COMP_WORDS[COMP_CWORD]}" prev="${COMP_WORDS[COMP_CWORD-1]}"
     local before=" ${COMP_WORDS[*]:1:COMP_CWORD-1} " two_back=""
     [[ $COMP_CWORD -ge 2 ]] && two_back="${COMP_WORDS[COMP_CWORD-2]}"
     if [[ ($prev == --to && $before == *" send "*) || ($prev == --from && $before == *" reply "*) ||
-        ($two_back == contact && ($prev == show || $prev == verify) && $cur != -*) ]]; then
+        ($prev == --contact && ($before == *" audit "* || $before == *" export "* || $before == *" forget "*)) ||
+        ($two_back == contact && $prev =~ ^(show|verify|consent|hold|release|retention)$ && $cur != -*) ]]; then
         compopt +o default +o bashdefault 2>/dev/null
         local IFS=$'\n'
         COMPREPLY=($(sealpost complete-contacts -- "$cur" 2>/dev/null))

@@ -72,6 +72,17 @@ pub enum Command {
     Backup(Backup),
     /// Restore a backup into an empty home
     Restore(Restore),
+    /// List the audit log (who did what, when; never content), or check
+    /// its hash chain with --verify
+    Audit(Audit),
+    /// List each contact's retention: the period, when it ends, holds
+    Retention(Retention),
+    /// Write one contact's whole record as one signed file, or check one
+    /// with --verify
+    Export(Export),
+    /// Dispose of one contact's records: crypto-erase every local copy,
+    /// optionally delete their messages on the server; leaves a tombstone
+    Forget(Forget),
     /// Unlock once: an agent keeps the keys in memory until idle, then locks itself
     Unlock(Unlock),
     /// Lock now: end the unlock agent, wiping the keys from memory
@@ -199,6 +210,35 @@ pub enum Contact {
     Show {
         /// Alias or address
         who: String,
+    },
+    /// Record the client's consent to electronic messaging
+    Consent {
+        /// Alias or address
+        who: String,
+        /// The day they consented (YYYY-MM-DD)
+        #[arg(long, value_name = "DATE")]
+        date: String,
+        /// The terms, or where the signed form is kept
+        #[arg(long, value_name = "TEXT")]
+        note: Option<String>,
+    },
+    /// Put a contact's records on legal hold: `forget` refuses them
+    Hold {
+        /// Alias or address
+        who: String,
+    },
+    /// End a legal hold
+    Release {
+        /// Alias or address
+        who: String,
+    },
+    /// Set how long this contact's records are kept (7y, 18m, 90d, none),
+    /// or `practice` for the practice's period
+    Retention {
+        /// Alias or address
+        who: String,
+        /// The period
+        period: String,
     },
     /// Verify a contact's key: compare the safety code, or check the fingerprint
     Verify {
@@ -349,6 +389,72 @@ pub enum SentAction {
         #[arg(long, value_name = "DIR")]
         save_attachments: Option<PathBuf>,
     },
+}
+
+#[derive(Args, Debug)]
+pub struct Audit {
+    /// Only the entries about this contact (alias or address)
+    #[arg(long, value_name = "WHO")]
+    pub contact: Option<String>,
+    /// Only the entries from this day on (YYYY-MM-DD, UTC)
+    #[arg(long, value_name = "DATE")]
+    pub since: Option<String>,
+    /// Recompute the hash chain and name the first entry that breaks it (exit 4)
+    #[arg(long, conflicts_with_all = ["contact", "since"])]
+    pub verify: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct Export {
+    /// The contact (alias or address) whose record is exported
+    #[arg(long, value_name = "WHO", required_unless_present = "verify")]
+    pub contact: Option<String>,
+    /// The file to write (never overwritten)
+    #[arg(long, value_name = "FILE", required_unless_present = "verify")]
+    pub out: Option<PathBuf>,
+    /// Encrypt it with a passphrase (asked twice on the terminal, or read
+    /// from --export-passphrase-file)
+    #[arg(long, conflicts_with_all = ["to", "plaintext"])]
+    pub to_passphrase: bool,
+    /// Encrypt it to this age recipient (age1...); repeat for more
+    #[arg(long, value_name = "RECIPIENT", conflicts_with = "plaintext")]
+    pub to: Vec<String>,
+    /// Write it unencrypted (a client's health record in the clear: only
+    /// onto media you control)
+    #[arg(long)]
+    pub plaintext: bool,
+    /// The file holding the export's passphrase (for --to-passphrase and
+    /// --verify)
+    #[arg(long, value_name = "PATH")]
+    pub export_passphrase_file: Option<PathBuf>,
+    /// An age identity file to open an export encrypted to a recipient (--verify)
+    #[arg(long, value_name = "FILE")]
+    pub identity: Option<PathBuf>,
+    /// Check an export: every file against the signed manifest
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["contact", "out"])]
+    pub verify: Option<PathBuf>,
+}
+
+#[derive(Args, Debug)]
+pub struct Retention {
+    /// Only the contacts whose records are past their retention period
+    #[arg(long)]
+    pub due: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct Forget {
+    /// The contact (alias or address) whose records are disposed of
+    #[arg(long, value_name = "WHO")]
+    pub contact: String,
+    /// Also delete their messages from the IMAP inbox and sent folder (or
+    /// the local Maildir)
+    #[arg(long)]
+    pub server: bool,
+    /// Do not ask: for scripts (without a terminal, nothing is disposed of
+    /// unless this is given)
+    #[arg(long)]
+    pub yes: bool,
 }
 
 #[derive(Args, Debug)]

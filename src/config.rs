@@ -20,6 +20,15 @@ pub struct Config {
     /// --no-receipt` turns it off for one message).
     #[serde(default = "yes")]
     pub request_receipts: bool,
+    /// How long the practice keeps a contact's records, counted from the
+    /// last message with them (`7y`, `6y`, `90d`; none when unset). A
+    /// contact may have its own (`contact retention`). See `records`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retention: Option<String>,
+    /// `send` refuses a contact without recorded consent to electronic
+    /// messaging (`contact consent`).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub require_consent: bool,
     /// How long the unlock agent keeps the keys without a request (`15m`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub agent_idle: Option<String>,

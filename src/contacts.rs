@@ -158,6 +158,50 @@ pub struct Contact {
     /// Every key event, oldest first.
     #[serde(default)]
     pub history: Vec<KeyEvent>,
+    /// The client's consent to electronic messaging, as recorded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub consent: Option<Consent>,
+    /// A legal hold (when it was set): `forget` refuses the contact.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hold: Option<u64>,
+    /// How long this contact's records are kept (`10y`, `none`), instead
+    /// of the practice's `retention`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retention: Option<String>,
+}
+
+/// A client's consent to electronic messaging.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+pub struct Consent {
+    /// The day the client consented (YYYY-MM-DD), as the user gave it.
+    pub date: String,
+    /// The terms or a reference to the signed form.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+    /// When it was recorded (Unix time).
+    pub recorded_at: u64,
+}
+
+/// What is left of a contact whose records were disposed of (`forget`):
+/// nothing that names them, only what shows that records existed and when
+/// they were destroyed.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+pub struct Tombstone {
+    /// SHA-256 (hex) of the normalized address: a practice asked about an
+    /// address can tell whether it disposed of its records.
+    pub address_sha256: String,
+    /// When the contact was added, and the first and last message (Unix).
+    pub added_at: u64,
+    pub first_message_at: Option<u64>,
+    pub last_message_at: Option<u64>,
+    pub received: u64,
+    pub sent: u64,
+    /// When, and by whom (the clinician's key fingerprint).
+    pub forgotten_at: u64,
+    pub forgotten_by: String,
+    /// Messages deleted from the mail server too (`forget --server`).
+    #[serde(default)]
+    pub deleted_on_server: u64,
 }
 
 /// A contact as the user's other device has it (see `crate::devices`).
@@ -245,6 +289,9 @@ pub struct Contacts {
     /// A mutex, not a cell, so that contacts stay shareable between threads.
     #[serde(skip)]
     parsed: std::sync::Mutex<std::collections::HashMap<String, (String, Option<Cert>)>>,
+    /// Contacts whose records were disposed of.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tombstones: Vec<Tombstone>,
 }
 
 impl Contacts {
@@ -286,6 +333,24 @@ impl Contacts {
         store.write(CONTACTS, self)
     }
 
+    /// A contact to change, by alias or address.
+    pub fn get_mut(&mut self, who: &str) -> Result<&mut Contact> {
+        let address = keys::normalize_address(who);
+        self.contacts
+            .iter_mut()
+            .find(|c| c.alias == who || c.address == address)
+            .with_context(|| format!("no contact {who}; `sealpost contact list` shows your contacts"))
+    }
+
+    /// Removes a contact (its records are disposed of by `records::forget`).
+    pub fn remove(&mut self, address: &str) -> Option<Contact> {
+        let at = self.contacts.iter().position(|c| c.address == address)?;
+        if let Ok(mut parsed) = self.parsed.lock() {
+            parsed.clear();
+        }
+        Some(self.contacts.remove(at))
+    }
+
     pub fn iter(&self) -> impl Iterator<Item = &Contact> {
         self.contacts.iter()
     }
@@ -325,6 +390,9 @@ impl Contacts {
                 fingerprint: cert.fingerprint().to_hex(),
                 event: "pinned".to_string(),
             }],
+            consent: None,
+            hold: None,
+            retention: None,
         });
         Ok(self.contacts.last().expect("just pushed"))
     }
@@ -598,14 +666,6 @@ impl Contacts {
             group_hex(&fingerprint),
             group_hex(&previous)
         )))
-    }
-
-    fn get_mut(&mut self, who: &str) -> Result<&mut Contact> {
-        let address = keys::normalize_address(who);
-        self.contacts
-            .iter_mut()
-            .find(|c| c.alias == who || c.address == address)
-            .with_context(|| format!("no contact {who}; `sealpost contact list` shows your contacts"))
     }
 
     pub fn by_fingerprint(&self, fingerprint: &Fingerprint) -> Option<&Contact> {

@@ -432,6 +432,20 @@ fn data_key_holder(sender: Option<&str>) -> String {
     sender.unwrap_or("(no sender)").to_string()
 }
 
+/// Every stored row, of every kind (messages, receipts, join steps), in
+/// order: for the records of one contact (`records`).
+pub fn all_entries(store: &Store) -> Result<Vec<Entry>> {
+    parse(store.db().inbox_entries(InboxQuery::All)?)
+}
+
+/// Removes a stored message: its row and the message as received.
+pub fn remove(store: &Store, id: u64) -> Result<()> {
+    store.transaction(|| {
+        store.db().inbox_delete(id)?;
+        store.remove(&raw_name(id))
+    })
+}
+
 fn raw_name(id: u64) -> String {
     format!("inbox/{id}.eml.age")
 }

@@ -32,6 +32,7 @@ use anyhow::{Context, Result};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+use crate::audit::{self, Action, Event};
 use crate::contacts::now;
 use crate::store::SentQuery;
 use crate::store::Store;
@@ -715,6 +716,32 @@ pub fn sent_copy(store: &Store, sent: &Sent) -> Result<Option<Vec<u8>>> {
     store.read_bytes(&sent_copy_name(&sent.message_id))
 }
 
+/// Removes a sent message from the sent list, with the store's copy.
+pub fn remove_sent(store: &Store, message_id: &str) -> Result<()> {
+    store.transaction(|| {
+        store.db().sent_delete(message_id)?;
+        store.remove(&sent_copy_name(message_id))
+    })
+}
+
+/// Drops what waits in the outbox for `address` (queued or accepted but
+/// not recorded), with its wire message; returns how many.
+pub fn drop_for(store: &Store, address: &str) -> Result<usize> {
+    let address = crate::keys::normalize_address(address);
+    store.transaction(|| {
+        let mut dropped = 0;
+        for (queued, _) in entries(store)?.into_iter().filter(|(q, _)| crate::keys::normalize_address(&q.to) == address)
+        {
+            store.remove(&entry_name(&queued.message_id))?;
+            store.remove(&accepted_name(&queued.message_id))?;
+            store.remove(&wire_name(&queued.message_id))?;
+            set_refused(store, &queued.message_id, None)?;
+            dropped += 1;
+        }
+        Ok(dropped)
+    })
+}
+
 /// Where the store keeps its own copy of a sent message.
 fn sent_copy_name(message_id: &str) -> String {
     format!("sent/{}.eml.age", entry_stem(message_id))
@@ -739,6 +766,13 @@ fn record_sent_now(store: &Store, queued: &Queued, sent_copy: bool) -> Result<()
         store.remove(&wire_name(&queued.message_id))?;
     }
     let outer_message_id = store.read_stream(&copy, |wire| Ok(outer_message_id_of(wire)))?.flatten();
+    let (action, about) = match &queued.receipt_for {
+        Some(original) => (Action::ReceiptSent, original.as_str()),
+        None => (Action::Sent, queued.message_id.as_str()),
+    };
+    let kind = serde_json::to_value(queued.kind).ok().and_then(|v| v.as_str().map(str::to_string));
+    let event = Event::new(action).contact(&queued.to).message(about).sha256(queued.content_sha256.as_deref());
+    audit::record(store, event.detail(format!("accepted by the server ({})", kind.unwrap_or_default())))?;
     list.add(Sent {
         id: 0,
         message_id: queued.message_id.clone(),

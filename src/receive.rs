@@ -30,6 +30,7 @@ use std::io::IsTerminal;
 use anyhow::Result;
 use sequoia_openpgp::Cert;
 
+use crate::audit::{self, Action, Event};
 use crate::config::Config;
 use crate::contacts::Contacts;
 use crate::inbox::{Inbox, Kind};
@@ -156,6 +157,7 @@ impl<'a> Receiver<'a> {
             self.contacts_changed();
             let kind = Kind::Handshake(outcome.clone());
             self.inbox.add(&message.source_id, &message.raw, &raw_sha256, &opened, kind)?;
+            self.audit(Action::JoinStep, &opened, format!("from your other device: {outcome}"))?;
             self.report.devices.push(sanitize::line(&outcome));
             return Ok(());
         }
@@ -170,6 +172,7 @@ impl<'a> Receiver<'a> {
             self.contacts_changed();
             let kind = Kind::Handshake(outcome.clone());
             self.inbox.add(&message.source_id, &message.raw, &raw_sha256, &opened, kind)?;
+            self.audit(Action::JoinStep, &opened, outcome.clone())?;
             self.report.handshakes.push(sanitize::line(&outcome));
             return Ok(());
         }
@@ -178,6 +181,16 @@ impl<'a> Receiver<'a> {
             self.contacts_changed();
             // A revocation just seen changes what this message is.
             opened.status = judge(&opened.seal, opened.sender(), &self.contacts);
+            for (action, contacts) in [
+                (Action::KeySighted, &noticed.sighted),
+                (Action::KeyAnnounced, &noticed.announced),
+                (Action::KeyRevoked, &noticed.revoked),
+            ] {
+                for contact in contacts {
+                    let event = Event::new(action).contact(&contact.address);
+                    audit::record(self.store, event.detail(format!("pinned key {}", contact.fingerprint)))?;
+                }
+            }
             self.report.noticed.extend(noticed);
         }
         let find = |id: &str| self.sent.find(id);
@@ -187,6 +200,18 @@ impl<'a> Receiver<'a> {
         };
         let kind = verdict.as_ref().map_or(Kind::Message, |v| Kind::Receipt(v.record()));
         self.inbox.add(&message.source_id, &message.raw, &raw_sha256, &opened, kind)?;
+        let status = opened.status.name();
+        match &verdict {
+            Some(Verdict::Accepted { original, .. }) => {
+                let event = Event::new(Action::ReceiptAccepted).message(original).detail("read receipt accepted");
+                audit::record(self.store, with_sender(event, &opened))?;
+            }
+            Some(Verdict::Rejected { reason, .. }) => {
+                let event = Event::new(Action::ReceiptRejected).detail(format!("read receipt rejected: {reason}"));
+                audit::record(self.store, with_sender(event, &opened))?;
+            }
+            None => self.audit(Action::Received, &opened, status.to_string())?,
+        }
         match verdict {
             Some(Verdict::Accepted { original, receipt }) => {
                 if self.sent.mark_read(&original, receipt.clone())? {
@@ -202,6 +227,16 @@ impl<'a> Receiver<'a> {
             None => self.report.unverified += 1,
         }
         Ok(())
+    }
+
+    /// Writes an entry about a received message: its sender, protected
+    /// Message-ID and content digest.
+    fn audit(&self, action: Action, opened: &Opened, detail: String) -> Result<()> {
+        let mut event = with_sender(Event::new(action), opened).sha256(opened.content_sha256.as_deref()).detail(detail);
+        if let Some(id) = opened.content.as_ref().and_then(|c| c.message_id.as_deref()) {
+            event = event.message(id);
+        }
+        audit::record(self.store, event)
     }
 
     fn contacts_changed(&mut self) {
@@ -378,6 +413,14 @@ impl Sink for Receiver<'_> {
         })?;
         self.show_progress(batch.len());
         Ok(())
+    }
+}
+
+/// `event` naming the sender of `opened`, when it names one.
+fn with_sender<'e>(event: Event<'e>, opened: &'e Opened) -> Event<'e> {
+    match opened.sender() {
+        Some(sender) => event.contact(sender),
+        None => event,
     }
 }
 

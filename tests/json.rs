@@ -153,6 +153,28 @@ fn every_command_prints_json_as_documented() {
     assert_eq!(locked["locked"], true);
     check.seen.extend(["sealpost unlock", "sealpost unlock --status", "sealpost lock"].map(String::from));
 
+    check.ok("sealpost contact consent", &ada, &["contact", "consent", "sam", "--date", "2026-01-15"], "");
+    check.ok("sealpost contact hold", &ada, &["contact", "hold", "sam"], "");
+    check.ok("sealpost contact release", &ada, &["contact", "release", "sam"], "");
+    check.ok("sealpost contact retention", &ada, &["contact", "retention", "sam", "7y"], "");
+    let shown = check.ok("sealpost contact show", &ada, &["contact", "show", "sam"], "");
+    assert_eq!(shown["consent"]["date"], "2026-01-15");
+    check.ok("sealpost retention", &ada, &["retention"], "");
+    let audit = check.ok("sealpost audit", &ada, &["audit", "--contact", "sam"], "");
+    assert!(audit["entries"].as_array().unwrap().iter().any(|e| e["action"] == "consent"), "{audit}");
+    check.ok("sealpost audit --verify", &ada, &["audit", "--verify"], "");
+    let record = world.path().join("sam.record");
+    check.ok(
+        "sealpost export",
+        &ada,
+        &["export", "--contact", "sam", "--out", record.to_str().unwrap(), "--plaintext"],
+        "",
+    );
+    check.ok("sealpost export --verify", &ada, &["export", "--verify", record.to_str().unwrap()], "");
+    let gone = world.person("gone", "Gone Away", "gone@client.example");
+    ada.trust("gone", &gone, world.path());
+    check.ok("sealpost forget", &ada, &["forget", "--contact", "gone", "--yes"], "");
+
     let backup = world.path().join("ada.backup");
     let made = check.ok("sealpost backup", &ada, &["backup", backup.to_str().unwrap()], "");
     assert_eq!(made["counts"]["messages"], 1, "{made}");

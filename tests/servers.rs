@@ -1336,3 +1336,40 @@ fn a_receipt_that_came_before_its_note_reached_the_sent_folder_is_accepted_once_
     assert_eq!(status["digest_matches"], true, "{status}");
     assert!(sent_rows(&laptop).iter().all(|r| r["state"] == "read"));
 }
+
+/// `forget --server` deletes the client's messages in the IMAP inbox and
+/// the copy of what was sent to them in the sent folder, and nothing else.
+#[test]
+fn forget_with_server_deletes_exactly_that_clients_mail_on_the_server() {
+    let Some(stack) = mail_stack::start("forget_with_server_deletes_exactly_that_clients_mail_on_the_server") else {
+        return;
+    };
+    let world = World::new();
+    let (ada, sam) = server_pair(&world, &stack);
+    let eve = world.server_person(&stack, "eve", "Eve Park", "eve@client.example");
+    ada.trust("eve", &eve, world.path());
+    eve.trust("ada", &ada, world.path());
+    ada.ok(&["send", "--to", "sam", "--subject", "To Sam", "--no-receipt"], "FORGET-TO-SAM\n");
+    ada.ok(&["send", "--to", "eve", "--subject", "To Eve", "--no-receipt"], "FORGET-TO-EVE\n");
+    sam.ok(&["send", "--to", "ada", "--subject", "From Sam", "--no-receipt"], "FORGET-FROM-SAM\n");
+    eve.ok(&["send", "--to", "ada", "--subject", "From Eve", "--no-receipt"], "FORGET-FROM-EVE\n");
+    stack.wait_delivered("ada@practice.example", 2);
+    ada.ok(&["sync"], "");
+    assert_eq!(sent_folder(&stack, "ada@practice.example").len(), 2, "both sent copies are on the server");
+
+    let forgotten: serde_json::Value =
+        serde_json::from_str(&ada.ok(&["forget", "--contact", "sam", "--server", "--yes", "--json"], "").stdout)
+            .unwrap();
+    assert_eq!(forgotten["deleted_on_server"], 2, "Sam's message in the inbox and the copy to Sam: {forgotten}");
+    let outer_of = |file: &std::path::PathBuf| std::fs::read(file).unwrap();
+    let inbox: Vec<Vec<u8>> = stack.delivered("ada@practice.example").iter().map(outer_of).collect();
+    assert_eq!(inbox.len(), 1, "only Eve's message is left in the inbox");
+    assert!(!inbox[0].windows(18).any(|w| w == b"sam@client.example"));
+    let sent: Vec<Vec<u8>> = sent_folder(&stack, "ada@practice.example").iter().map(outer_of).collect();
+    assert_eq!(sent.len(), 1, "only the copy to Eve is left in the sent folder");
+    assert!(sent[0].windows(18).any(|w| w == b"eve@client.example"));
+    // The next sync fetches nothing back, and Eve's records read as before.
+    ada.ok(&["sync"], "");
+    let listed = ada.ok(&["inbox", "--all"], "").stdout;
+    assert!(listed.contains("From Eve") && !listed.contains("From Sam"), "{listed}");
+}

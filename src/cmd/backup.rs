@@ -30,6 +30,9 @@ impl Run for Backup {
         let store = session.unlock()?;
         let config = config_without_secrets(&session.home);
         let counts = counts(&store);
+        // Written first, so the backup carries its own entry.
+        let event = crate::audit::Event::new(crate::audit::Action::Backup);
+        crate::audit::record(&store, event.detail(format!("to {}", self.file.display())))?;
         let manifest = backup::write(&store, config.as_deref(), counts, &to, &self.file, self.force)?;
         let size = std::fs::metadata(&self.file).map(|m| m.len()).unwrap_or(0);
         if session.json {

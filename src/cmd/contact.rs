@@ -5,8 +5,9 @@ use sequoia_openpgp::parse::Parse;
 use sequoia_openpgp::Cert;
 
 use super::{format_local, format_time, Run, Session};
+use crate::audit::{self, Action, Event};
 use crate::cli::Contact as ContactCmd;
-use crate::contacts::{group_hex, Contact, Contacts, SeenIn, Sighting, Verification};
+use crate::contacts::{group_hex, now, Consent, Contact, Contacts, SeenIn, Sighting, Verification};
 use crate::error::Refusal;
 use crate::invite::{Invite, Invites, Join, Joins};
 use crate::keys;
@@ -47,7 +48,11 @@ impl Run for ContactCmd {
                     return Ok(());
                 }
                 let contact = contacts.add(alias, address, &cert).context("nothing was added")?.clone();
-                contacts.save(&store)?;
+                store.transaction(|| {
+                    contacts.save(&store)?;
+                    let event = Event::new(Action::ContactAdded).contact(&contact.address);
+                    audit::record(&store, event.detail(format!("pinned key {}", contact.fingerprint)))
+                })?;
                 if session.json {
                     return session.print_json(&brief(&contact));
                 }
@@ -99,6 +104,65 @@ impl Run for ContactCmd {
                     println!("invite:      {stage}");
                 }
             }
+            ContactCmd::Consent { who, date, note } => {
+                super::parse_day(date)?;
+                let contact = contacts.get_mut(who)?;
+                contact.consent =
+                    Some(Consent { date: date.clone(), note: note.as_deref().map(sanitize::line), recorded_at: now() });
+                let (alias, address) = (contact.alias.clone(), contact.address.clone());
+                store.transaction(|| {
+                    contacts.save(&store)?;
+                    audit::record(
+                        &store,
+                        Event::new(Action::Consent).contact(&address).detail(format!("consent of {date}")),
+                    )
+                })?;
+                if session.json {
+                    return session.print_json(&serde_json::json!({ "contact": alias, "consent": date }));
+                }
+                println!("recorded the consent of {alias} <{address}> to electronic messaging, given {date}");
+            }
+            ContactCmd::Hold { who } | ContactCmd::Release { who } => {
+                let hold = matches!(self, ContactCmd::Hold { .. });
+                let contact = contacts.get_mut(who)?;
+                contact.hold = hold.then(now);
+                let (alias, address) = (contact.alias.clone(), contact.address.clone());
+                let action = if hold { Action::Hold } else { Action::Release };
+                store.transaction(|| {
+                    contacts.save(&store)?;
+                    audit::record(&store, Event::new(action).contact(&address))
+                })?;
+                if session.json {
+                    return session.print_json(&serde_json::json!({ "contact": alias, "hold": hold }));
+                }
+                match hold {
+                    true => println!("{alias} <{address}> is on legal hold: `forget` refuses their records"),
+                    false => println!("the legal hold on {alias} <{address}> has ended"),
+                }
+            }
+            ContactCmd::Retention { who, period } => {
+                let own = match period.as_str() {
+                    "practice" => None,
+                    other => {
+                        crate::records::parse_period(other)?;
+                        Some(other.to_string())
+                    }
+                };
+                let contact = contacts.get_mut(who)?;
+                contact.retention = own.clone();
+                let (alias, address) = (contact.alias.clone(), contact.address.clone());
+                store.transaction(|| {
+                    contacts.save(&store)?;
+                    audit::record(&store, Event::new(Action::Retention).contact(&address).detail(period.clone()))
+                })?;
+                if session.json {
+                    return session.print_json(&serde_json::json!({ "contact": alias, "retention": own }));
+                }
+                match own {
+                    Some(own) => println!("the records of {alias} are kept for {own} after the last message"),
+                    None => println!("the records of {alias} are kept for the practice's period"),
+                }
+            }
             ContactCmd::Verify { who, fingerprint, code } => {
                 let contact = contacts.get(who)?.clone();
                 if session.json && fingerprint.is_none() && code.is_none() {
@@ -115,7 +179,12 @@ impl Run for ContactCmd {
                         }
                     }
                 }
-                contacts.save(&store)?;
+                store.transaction(|| {
+                    contacts.save(&store)?;
+                    let verified = contacts.get(&contact.alias)?;
+                    let event = Event::new(Action::ContactVerified).contact(&contact.address);
+                    audit::record(&store, event.detail(format!("key {}", verified.fingerprint)))
+                })?;
                 if session.json {
                     return session.print_json(&brief(contacts.get(&contact.alias)?));
                 }
@@ -160,6 +229,13 @@ fn detailed(store: &Store, contact: &Contact) -> Result<serde_json::Value> {
         "at": format_time(r.at as i64),
         "reason": sanitize::line(&r.reason),
     })));
+    value["consent"] = serde_json::json!(contact.consent.as_ref().map(|c| serde_json::json!({
+        "date": c.date,
+        "note": c.note,
+        "recorded_at": format_time(c.recorded_at as i64),
+    })));
+    value["hold"] = serde_json::json!(contact.hold.is_some());
+    value["retention"] = serde_json::json!(contact.retention);
     value["history"] = contact
         .key_history()
         .iter()
@@ -192,6 +268,20 @@ fn show(store: &Store, contact: &Contact) -> Result<()> {
     println!("added:       {}", format_local(contact.added_at as i64));
     if let (Some(at), Some(how)) = (contact.verified_at, contact.verified_by) {
         println!("verified:    {} by {}", format_local(at as i64), how.describe());
+    }
+    match &contact.consent {
+        Some(consent) => println!(
+            "consent:     given {}{}",
+            consent.date,
+            consent.note.as_deref().map(|n| format!(" ({})", sanitize::line(n))).unwrap_or_default()
+        ),
+        None => println!("consent:     not recorded (`sealpost contact consent {} --date YYYY-MM-DD`)", contact.alias),
+    }
+    if contact.hold.is_some() {
+        println!("hold:        on legal hold: `forget` refuses these records");
+    }
+    if let Some(period) = &contact.retention {
+        println!("retention:   {period} after the last message (the contact's own)");
     }
     if let Some(revoked) = &contact.revoked {
         println!(

@@ -35,7 +35,8 @@ pub fn write_docs(out: &std::path::Path) -> Result<()> {
 }
 
 /// clap's scripts complete file names where a contact is wanted (`send
-/// --to`, `reply --from`, `contact show|verify`); these edits make them ask
+/// --to`, `reply --from`, `--contact` of `audit`, `export` and `forget`,
+/// `contact show|verify|consent|hold|release|retention`); these edits make them ask
 /// `sealpost complete-contacts`, which never prompts. An edit that no longer
 /// finds its place fails here rather than shipping a script without it.
 fn complete_contacts(shell: Shell, script: &str) -> Result<String> {
@@ -46,12 +47,12 @@ fn complete_contacts(shell: Shell, script: &str) -> Result<String> {
             Ok(format!("{}{BASH_CONTACTS}\n{}", &script[..at], &script[at..]))
         }
         Shell::Zsh => {
-            let script = edit(script, ":WHO:_default'", ":WHO:_sealpost_contacts'", 2)?;
+            let script = edit(script, ":WHO:_default'", ":WHO:_sealpost_contacts'", 5)?;
             let script = edit(
                 &script,
                 "':who -- Alias or address:_default'",
                 "':who -- Alias or address:_sealpost_contacts'",
-                2,
+                6,
             )?;
             let at =
                 script.rfind("if [ \"$funcstack[1]\" = \"_sealpost\" ]").context("the end of the zsh completion")?;
@@ -59,7 +60,9 @@ fn complete_contacts(shell: Shell, script: &str) -> Result<String> {
         }
         Shell::Fish => {
             let mut script = script.to_string();
-            for (command, option) in [("send", "to"), ("reply", "from")] {
+            for (command, option) in
+                [("send", "to"), ("reply", "from"), ("audit", "contact"), ("export", "contact"), ("forget", "contact")]
+            {
                 let start =
                     format!("complete -c sealpost -n \"__fish_sealpost_using_subcommand {command}\" -l {option} ");
                 let line = script
@@ -83,14 +86,15 @@ fn edit(text: &str, from: &str, to: &str, count: usize) -> Result<String> {
     Ok(text.replace(from, to))
 }
 
-const BASH_CONTACTS: &str = r#"# Contact aliases for `send --to`, `reply --from` and `contact show|verify`
+const BASH_CONTACTS: &str = r#"# Contact aliases for `send --to`, `reply --from`, `--contact` and `contact show|verify|...`
 # (added by `sealpost generate-docs`; `complete-contacts` never prompts).
 _sealpost_with_contacts() {
     local cur="${COMP_WORDS[COMP_CWORD]}" prev="${COMP_WORDS[COMP_CWORD-1]}"
     local before=" ${COMP_WORDS[*]:1:COMP_CWORD-1} " two_back=""
     [[ $COMP_CWORD -ge 2 ]] && two_back="${COMP_WORDS[COMP_CWORD-2]}"
     if [[ ($prev == --to && $before == *" send "*) || ($prev == --from && $before == *" reply "*) ||
-        ($two_back == contact && ($prev == show || $prev == verify) && $cur != -*) ]]; then
+        ($prev == --contact && ($before == *" audit "* || $before == *" export "* || $before == *" forget "*)) ||
+        ($two_back == contact && $prev =~ ^(show|verify|consent|hold|release|retention)$ && $cur != -*) ]]; then
         compopt +o default +o bashdefault 2>/dev/null
         local IFS=$'\n'
         COMPREPLY=($(sealpost complete-contacts -- "$cur" 2>/dev/null))
@@ -110,5 +114,5 @@ _sealpost_contacts() {
 "#;
 
 const FISH_CONTACTS: &str = r#"# Contact aliases (added by `sealpost generate-docs`; never prompts).
-complete -c sealpost -n "__fish_sealpost_using_subcommand contact; and __fish_seen_subcommand_from show verify" -f -a "(sealpost complete-contacts 2>/dev/null)"
+complete -c sealpost -n "__fish_sealpost_using_subcommand contact; and __fish_seen_subcommand_from show verify consent hold release retention" -f -a "(sealpost complete-contacts 2>/dev/null)"
 "#;

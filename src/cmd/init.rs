@@ -65,6 +65,8 @@ impl Run for Init {
         Config {
             receipts: ReceiptPolicy::Send,
             request_receipts: true,
+            retention: None,
+            require_consent: false,
             agent_idle: None,
             account: Account { name, address: address.clone() },
             maildir,

@@ -3,6 +3,7 @@ use qrcode::render::unicode::Dense1x2;
 use qrcode::QrCode;
 
 use super::{format_local, format_time, Run, Session};
+use crate::audit::{self, Action, Event};
 use crate::cli::Invite as InviteCmd;
 use crate::contacts::now;
 use crate::invite::{parse_duration, Invite, InviteCode, InviteState, Invites};
@@ -80,7 +81,14 @@ impl Run for InviteCmd {
             requests: Vec::new(),
             refusals: 0,
         });
-        invites.save(&store)?;
+        store.transaction(|| {
+            invites.save(&store)?;
+            let mut event = Event::new(Action::Invite).detail(format!("invite {} made", code.token));
+            if let Some(address) = &for_address {
+                event = event.contact(address);
+            }
+            audit::record(&store, event)
+        })?;
         let text = code.to_string();
         if session.json {
             return session.print_json(&serde_json::json!({

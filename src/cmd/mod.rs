@@ -4,10 +4,13 @@
 
 mod account;
 mod agent;
+mod audit;
 mod backup;
 mod complete_contacts;
 mod contact;
 mod demo;
+mod export;
+mod forget;
 mod generate_docs;
 mod inbox;
 mod init;
@@ -19,6 +22,7 @@ mod outbox;
 mod read;
 mod reply;
 mod restore;
+mod retention;
 mod send;
 mod sent;
 mod status;
@@ -63,22 +67,39 @@ impl Session {
     pub fn unlock(&self) -> Result<Store> {
         // Nothing to unlock: say so before asking for a passphrase.
         Store::ensure_present(&self.home)?;
-        if let Some(keyring) = self.agent_keyring() {
-            return Store::from_keyring(&self.home, &keyring);
-        }
-        let passphrase = self.passphrase.existing()?;
-        Store::unlock(&self.home, &passphrase)
+        let (store, how) = match self.agent_keyring() {
+            Some(keyring) => (Store::from_keyring(&self.home, &keyring)?, "the unlock agent"),
+            None => {
+                let passphrase = self.passphrase.existing()?;
+                (self.noting_failure(Store::unlock(&self.home, &passphrase))?, "the passphrase")
+            }
+        };
+        record_unlock(&store, how);
+        Ok(store)
     }
 
     /// The store opened to read only, without waiting for a command that
     /// writes (see `Store::from_keyring_to_read`): for commands that show.
+    /// The unlock is noted for the audit log (see `audit::note_pending`).
     pub fn unlock_to_read(&self) -> Result<Store> {
         Store::ensure_present(&self.home)?;
         let keyring = match self.agent_keyring() {
             Some(keyring) => keyring,
-            None => Store::open_keyring(&self.home, &self.passphrase.existing()?)?,
+            None => self.noting_failure(Store::open_keyring(&self.home, &self.passphrase.existing()?))?,
         };
-        Store::from_keyring_to_read(&self.home, &keyring)
+        let store = Store::from_keyring_to_read(&self.home, &keyring)?;
+        crate::audit::note_pending(&self.home, crate::audit::Action::UnlockToRead);
+        Ok(store)
+    }
+
+    /// A wrong passphrase is noted for the audit log.
+    fn noting_failure<T>(&self, unlocked: Result<T>) -> Result<T> {
+        if let Err(e) = &unlocked {
+            if crate::error::exit_code_of(e) == crate::error::ExitCode::Locked {
+                crate::audit::note_pending(&self.home, crate::audit::Action::UnlockFailed);
+            }
+        }
+        unlocked
     }
 
     /// The keyring from the unlock agent, when one runs and has it; an agent
@@ -99,8 +120,10 @@ impl Session {
     pub fn unlock_with_passphrase(&self) -> Result<(Store, crate::store::Keyring)> {
         Store::ensure_present(&self.home)?;
         let passphrase = self.passphrase.existing()?;
-        let keyring = Store::open_keyring(&self.home, &passphrase)?;
-        Ok((Store::from_keyring(&self.home, &keyring)?, keyring))
+        let keyring = self.noting_failure(Store::open_keyring(&self.home, &passphrase))?;
+        let store = Store::from_keyring(&self.home, &keyring)?;
+        record_unlock(&store, "the passphrase");
+        Ok((store, keyring))
     }
 
     pub fn config(&self) -> Result<Config> {
@@ -224,6 +247,10 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Status(c) => c.run(&session),
         Command::Backup(c) => c.run(&session),
         Command::Restore(c) => c.run(&session),
+        Command::Audit(c) => c.run(&session),
+        Command::Retention(c) => c.run(&session),
+        Command::Forget(c) => c.run(&session),
+        Command::Export(c) => c.run(&session),
         Command::Unlock(c) => c.run(&session),
         Command::Lock(c) => c.run(&session),
         Command::AgentServe(c) => c.run(&session),
@@ -235,6 +262,31 @@ pub fn run(cli: Cli) -> Result<()> {
 
 /// A Unix time as an RFC 3339 date in UTC: for `--json` and for what is
 /// written into messages.
+/// Writes the unlock, and those noted while the log could not be written,
+/// into the audit log. An unlock is not itself an action on the records:
+/// when the log cannot be written (a full disk), the command goes on with
+/// a warning, and every action it takes is refused or recorded on its own.
+fn record_unlock(store: &Store, how: &str) {
+    use crate::audit::{self, Action, Event};
+    let recorded = audit::take_pending(store)
+        .and_then(|()| audit::record(store, Event::new(Action::Unlock).detail(format!("with {how}"))));
+    if let Err(e) = recorded {
+        crate::error::warn(&format!("the unlock could not be written into the audit log: {e:#}"));
+    }
+}
+
+/// A day as the user writes it (`YYYY-MM-DD`), as the Unix time of its
+/// start (UTC).
+pub fn parse_day(text: &str) -> Result<i64> {
+    let well_formed = text.len() == 10
+        && text.bytes().enumerate().all(|(i, b)| if i == 4 || i == 7 { b == b'-' } else { b.is_ascii_digit() });
+    let parsed = well_formed.then(|| mail_parser::DateTime::parse_rfc3339(&format!("{text}T00:00:00Z"))).flatten();
+    match parsed.filter(|d| d.is_valid()) {
+        Some(day) => Ok(day.to_timestamp()),
+        None => anyhow::bail!("{text:?} is not a day like 2026-11-26"),
+    }
+}
+
 pub fn format_time(timestamp: i64) -> String {
     mail_parser::DateTime::from_timestamp(timestamp).to_rfc3339()
 }

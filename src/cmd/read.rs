@@ -5,6 +5,7 @@ use anyhow::{Context, Result};
 use serde_json::Value;
 
 use super::{format_local, format_time, Run, Session};
+use crate::audit::{self, Action, Event};
 use crate::cli::Read;
 use crate::config::{Config, ReceiptPolicy};
 use crate::contacts::{group_hex, now, Contact, Contacts, PinState};
@@ -66,6 +67,20 @@ impl Run for Read {
             _ => None,
         };
         let notice = opened.sender().and_then(|s| contacts.by_address(s)).and_then(|c| c.sighting_notice());
+        // Written before anything is shown: nothing is read without its entry.
+        let mut event = Event::new(Action::Read).sha256(opened.content_sha256.as_deref()).detail(format!(
+            "message {}, {}, content {}",
+            entry.id,
+            opened.status.name(),
+            if shown.is_some() { "shown" } else { "withheld" }
+        ));
+        if let Some(sender) = opened.sender() {
+            event = event.contact(sender);
+        }
+        if let Some(id) = entry.message_id.as_deref() {
+            event = event.message(id);
+        }
+        audit::record(&store, event)?;
         if !session.json {
             print_status(&opened, &entry, &contacts);
             match (shown, &sender) {

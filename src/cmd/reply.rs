@@ -44,7 +44,7 @@ impl Run for Reply {
         }
         let signer = pinned_sender(&opened.seal, opened.sender(), &contacts)
             .context("a verified message has a pinned sender")?;
-        let (contact, cert) = contacts.recipient(&signer.address)?;
+        let (contact, cert) = super::send::recipient(&config, &store, &contacts, &signer.address)?;
         let content = opened.content.as_ref().context("a verified message has content")?;
         let attachments = self.attach.iter().map(|p| read_attachment(p)).collect::<Result<Vec<_>>>()?;
         let to_name = keys::name_for(&cert, &contact.address);
@@ -59,7 +59,7 @@ impl Run for Reply {
         let mut body = store.without_lock(|| read_body(session, &to))??;
         // Checked again: the contact may have changed while the user wrote.
         let contacts = Contacts::load(&store)?;
-        let (contact, cert) = contacts.recipient(&contact.address)?;
+        let (contact, cert) = super::send::recipient(&config, &store, &contacts, &contact.address)?;
         let to_name = keys::name_for(&cert, &contact.address);
         if self.quote {
             if !body.ends_with('\n') {

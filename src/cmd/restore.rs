@@ -53,5 +53,8 @@ fn tell_other_devices(session: &Session, unlock: &Unlock) -> Result<()> {
         Unlock::StoreKey(_) => return Ok(()),
     };
     let store = Store::from_keyring(&session.home, &keyring)?;
+    let event =
+        crate::audit::Event::new(crate::audit::Action::Restore).detail("restored from a backup onto this device");
+    crate::audit::record(&store, event)?;
     crate::devices::restored(&store)
 }

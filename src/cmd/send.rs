@@ -5,6 +5,7 @@ use sequoia_openpgp::Cert;
 
 use super::input::{read_attachment, read_body, Addressee};
 use super::{Run, Session};
+use crate::audit::{self, Action, Event};
 use crate::cli::Send;
 use crate::config::Config;
 use crate::contacts::{now, Contact, Contacts};
@@ -21,7 +22,7 @@ impl Run for Send {
         let contacts = Contacts::load(&store)?;
         // Refuse before asking for a body: nothing is written for a recipient
         // that cannot be verified.
-        let (contact, cert) = contacts.recipient(&self.to)?;
+        let (contact, cert) = recipient(&config, &store, &contacts, &self.to)?;
         let attachments = self.attach.iter().map(|p| read_attachment(p)).collect::<Result<Vec<_>>>()?;
         let to_name = keys::name_for(&cert, &contact.address);
         let to = Addressee {
@@ -34,7 +35,7 @@ impl Run for Send {
         let body = store.without_lock(|| read_body(session, &to))??;
         // Checked again: the contact may have changed while the user wrote.
         let contacts = Contacts::load(&store)?;
-        let (contact, cert) = contacts.recipient(&contact.address)?;
+        let (contact, cert) = recipient(&config, &store, &contacts, &contact.address)?;
         let to_name = keys::name_for(&cert, &contact.address);
         let draft = Draft {
             from_name: config.account.name.clone(),
@@ -54,6 +55,37 @@ impl Run for Send {
     }
 }
 
+/// The contact `who` and the key to encrypt to, when a message may go to
+/// them: verified (see `Contacts::recipient`) and, when the practice
+/// requires it (`require_consent`), with recorded consent. A refusal
+/// (exit 3) is written into the audit log.
+pub(super) fn recipient<'c>(
+    config: &Config,
+    store: &Store,
+    contacts: &'c Contacts,
+    who: &str,
+) -> Result<(&'c Contact, Cert)> {
+    let refused = |e: anyhow::Error| {
+        let address = contacts.find(who).map(|c| c.address.clone());
+        let mut event = Event::new(Action::SendRefused).detail(format!("{e:#}"));
+        if let Some(address) = &address {
+            event = event.contact(address);
+        }
+        if let Err(written) = audit::record(store, event) {
+            crate::error::warn(&format!("the refusal could not be written into the audit log: {written:#}"));
+        }
+        e
+    };
+    let (contact, cert) = contacts.recipient(who).map_err(refused)?;
+    if config.require_consent && contact.consent.is_none() {
+        return Err(refused(Refusal::recipient(format!(
+            "refusing to send to {} <{}>: the practice requires the client's consent to electronic messaging              (`require_consent` in the config) and none is recorded; record it with `sealpost contact consent {}              --date YYYY-MM-DD`",
+            contact.alias, contact.address, contact.alias
+        ))));
+    }
+    Ok((contact, cert))
+}
+
 /// Seals `draft` for `contact` into the outbox, as a stream (see
 /// `compose_to`), and tries to deliver it; a failed delivery keeps it
 /// queued (exit 6). The attachments are let go once sealed.
@@ -68,21 +100,30 @@ pub(super) fn send_draft(
     if let Some(notice) = contact.sighting_notice() {
         crate::error::warn(&notice);
     }
-    outbox::enqueue_streamed(store, &draft.message_id, &contact.address, |wire| {
-        let content_sha256 = compose_to(&draft, store.secret_cert(), cert, wire)?;
-        Ok(Queued {
-            message_id: draft.message_id.clone(),
-            to: contact.address.clone(),
-            subject: draft.subject.clone(),
-            created_at: now(),
-            attempts: 0,
-            last_error: None,
-            raw: String::new(),
-            content_sha256: Some(content_sha256),
-            receipt_requested: draft.request_receipt,
-            receipt_for: None,
-            kind: Outgoing::Message,
-        })
+    // The message and its audit entry are written together.
+    store.transaction(|| {
+        let mut content_sha256 = String::new();
+        outbox::enqueue_streamed(store, &draft.message_id, &contact.address, |wire| {
+            content_sha256 = compose_to(&draft, store.secret_cert(), cert, wire)?;
+            Ok(Queued {
+                message_id: draft.message_id.clone(),
+                to: contact.address.clone(),
+                subject: draft.subject.clone(),
+                created_at: now(),
+                attempts: 0,
+                last_error: None,
+                raw: String::new(),
+                content_sha256: Some(content_sha256.clone()),
+                receipt_requested: draft.request_receipt,
+                receipt_for: None,
+                kind: Outgoing::Message,
+            })
+        })?;
+        let event = Event::new(Action::Send).contact(&contact.address).message(&draft.message_id);
+        audit::record(
+            store,
+            event.sha256(Some(&content_sha256)).detail(format!("{} attachment(s)", draft.attachments.len())),
+        )
     })?;
     draft.attachments = Vec::new();
     let flushed = session.deliver_outbox(config, store, Some(&draft.message_id))?;

@@ -400,6 +400,8 @@ pub enum InboxQuery<'a> {
     },
     /// The read receipts naming this Message-ID.
     ReceiptsFor(&'a str),
+    /// Every row, of every kind, in order.
+    All,
 }
 
 /// One row of the `sent` table (see `SCHEMA`).
@@ -774,6 +776,7 @@ impl Database {
             InboxQuery::ReceiptsFor(message_id) => {
                 ("SELECT entry FROM inbox WHERE receipt_for = ?1 ORDER BY id", vec![message_id.to_string().into()])
             }
+            InboxQuery::All => ("SELECT entry FROM inbox ORDER BY id", Vec::new()),
         };
         let mut statement = self.conn.prepare_cached(sql)?;
         let rows = statement.query_map(rusqlite::params_from_iter(args), |r| r.get::<_, Vec<u8>>(0))?;
@@ -823,6 +826,28 @@ impl Database {
             .execute([source_id])
             .map_err(|e| self.fault(e, "writing the inbox".into()))?;
         Ok(())
+    }
+
+    /// Removes an inbox row.
+    pub fn inbox_delete(&self, id: u64) -> Result<()> {
+        self.conn.prepare_cached("DELETE FROM inbox WHERE id = ?1")?.execute([id as i64])?;
+        Ok(())
+    }
+
+    /// Removes a sent row.
+    pub fn sent_delete(&self, message_id: &str) -> Result<()> {
+        self.conn.prepare_cached("DELETE FROM sent WHERE message_id = ?1")?.execute([message_id])?;
+        Ok(())
+    }
+
+    /// Removes every document kept under the data key of `contact`, then
+    /// the key itself: what is left anywhere of those documents (in the log,
+    /// in freed pages, in blocks the disk kept) cannot be opened any more.
+    /// Returns how many documents were removed.
+    pub fn destroy_data_key(&self, contact: &str) -> Result<usize> {
+        let removed = self.conn.prepare_cached("DELETE FROM documents WHERE contact = ?1")?.execute([contact])?;
+        self.conn.prepare_cached("DELETE FROM data_keys WHERE contact = ?1")?.execute([contact])?;
+        Ok(removed)
     }
 
     /// Writes a sent row, replacing the one with its Message-ID (which

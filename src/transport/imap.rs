@@ -110,6 +110,46 @@ impl Source for Imap {
         let Some(folder) = self.sent_folder.clone() else { return Ok(()) };
         self.fetch_folder(&folder, cursor, sink, true)
     }
+
+    /// Marks the messages `\Deleted` and expunges exactly those (UID
+    /// EXPUNGE, RFC 4315), never anything else marked in the folder.
+    fn delete(&mut self, source_ids: &[String], sent_outer_ids: &[String]) -> Result<u64> {
+        let folder = self.folder.clone();
+        let mailbox = self.session.select(&folder).with_context(|| format!("opening folder {folder}"))?;
+        let validity = mailbox.uid_validity.unwrap_or(0);
+        let uids: Vec<u32> = source_ids
+            .iter()
+            .filter_map(|id| {
+                let (v, uid) = id.strip_prefix("imap:")?.split_once(':')?;
+                (v.parse::<u32>().ok()? == validity).then(|| uid.parse().ok())?
+            })
+            .collect();
+        let mut deleted = self.delete_uids(&folder, &uids)?;
+        if let Some(sent) = self.sent_folder.clone().filter(|_| !sent_outer_ids.is_empty()) {
+            if self.session.select(&sent).is_ok() {
+                let mut found = Vec::new();
+                for outer_id in sent_outer_ids {
+                    let query = format!("HEADER Message-ID {}", quoted(outer_id));
+                    found.extend(self.session.uid_search(&query).with_context(|| format!("searching {sent}"))?);
+                }
+                deleted += self.delete_uids(&sent, &found)?;
+            }
+        }
+        Ok(deleted)
+    }
+}
+
+impl Imap {
+    /// Deletes these UIDs of the selected `folder`; how many there were.
+    fn delete_uids(&mut self, folder: &str, uids: &[u32]) -> Result<u64> {
+        if uids.is_empty() {
+            return Ok(0);
+        }
+        let set = uids.iter().map(u32::to_string).collect::<Vec<_>>().join(",");
+        self.session.uid_store(&set, "+FLAGS.SILENT (\\Deleted)").with_context(|| format!("marking in {folder}"))?;
+        self.session.uid_expunge(&set).with_context(|| format!("expunging in {folder}"))?;
+        Ok(uids.len() as u64)
+    }
 }
 
 impl Imap {

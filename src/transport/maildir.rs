@@ -44,7 +44,48 @@ impl Maildir {
     }
 }
 
+impl Maildir {
+    /// The files of `new/` and `cur/` with their source ids.
+    fn files(&self) -> Result<Vec<(String, PathBuf)>> {
+        let mut found = Vec::new();
+        for sub in ["new", "cur"] {
+            let dir = self.path.join(sub);
+            let entries = match fs::read_dir(&dir) {
+                Ok(entries) => entries,
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+                Err(e) => return Err(e).with_context(|| format!("reading {}", dir.display())),
+            };
+            for entry in entries {
+                let entry = entry?;
+                let name = entry.file_name().to_string_lossy().into_owned();
+                if !name.starts_with('.') {
+                    found.push((source_id(&name), entry.path()));
+                }
+            }
+        }
+        Ok(found)
+    }
+}
+
+/// The unique part of a Maildir name survives moves from new/ to cur/ and
+/// flag changes after ':'.
+fn source_id(name: &str) -> String {
+    format!("maildir:{}", name.split(':').next().unwrap_or(name))
+}
+
 impl Source for Maildir {
+    fn delete(&mut self, source_ids: &[String], _sent_outer_ids: &[String]) -> Result<u64> {
+        let wanted: std::collections::HashSet<&String> = source_ids.iter().collect();
+        let mut deleted = 0;
+        for (id, path) in self.files()? {
+            if wanted.contains(&id) {
+                home::remove_durably(&path)?;
+                deleted += 1;
+            }
+        }
+        Ok(deleted)
+    }
+
     fn fetch_new(&mut self, cursor: &mut super::imap::Cursor, sink: &mut dyn Sink) -> Result<()> {
         let mut found = Vec::new();
         for sub in ["new", "cur"] {

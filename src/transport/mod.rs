@@ -71,7 +71,8 @@ pub struct Incoming {
     pub raw: Vec<u8>,
 }
 
-/// Where new mail is read from. Nothing is ever deleted at the source.
+/// Where new mail is read from. Nothing is ever deleted at the source,
+/// except by `delete` (`forget --server`).
 pub trait Source {
     /// Hands every message past `cursor` that `sink` does not know to
     /// `sink`, in batches bounded by `BATCH_MESSAGES` and `BATCH_BYTES` (or
@@ -88,6 +89,12 @@ pub trait Source {
     fn fetch_sent(&mut self, _cursor: &mut imap::Cursor, _sink: &mut dyn Sink) -> Result<()> {
         Ok(())
     }
+
+    /// Deletes the messages with these source ids (as `fetch_new` named
+    /// them) and, in the sent folder, those with these outer Message-IDs,
+    /// for good; returns how many were deleted. One whose id is not of
+    /// this source (another server, an older UIDVALIDITY) is left alone.
+    fn delete(&mut self, source_ids: &[String], sent_outer_ids: &[String]) -> Result<u64>;
 }
 
 /// Takes fetched messages, batch by batch.

@@ -528,3 +528,113 @@ impl Person {
         run_command(&mut cmd, "")
     }
 }
+
+impl Person {
+    /// The store's database opened with its key (derived from the
+    /// keyring's store key as `store::database` documents), for tests that
+    /// look at or damage what is stored.
+    pub fn database(&self) -> rusqlite::Connection {
+        use age::secrecy::ExposeSecret;
+        use sha2::Digest;
+        let home = sealpost::home::Home::at(&self.home);
+        let passphrase = std::fs::read_to_string(&self.passphrase_file).unwrap();
+        let keyring = sealpost::store::Store::open_keyring(&home, &passphrase.trim_end().to_string().into()).unwrap();
+        let store_key = keyring.store_identity().unwrap().to_string().expose_secret().to_string();
+        let mut hasher = sha2::Sha256::new();
+        hasher.update(b"sealpost store database key v1\0");
+        hasher.update(store_key.as_bytes());
+        let key: String = hasher.finalize().iter().map(|b| format!("{b:02x}")).collect();
+        let conn = rusqlite::Connection::open(home.data_dir.join("store.db")).unwrap();
+        conn.execute_batch(&format!("PRAGMA key = \"x'{key}'\";")).unwrap();
+        conn
+    }
+
+    /// Every text the store's database holds, opened: its rows as text, and
+    /// the bodies that are not under a data key, decoded as far as possible.
+    pub fn database_text(&self) -> String {
+        let conn = self.database();
+        let mut all = String::new();
+        let tables: Vec<String> = conn
+            .prepare("SELECT name FROM sqlite_master WHERE type = 'table'")
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect();
+        for table in tables {
+            let mut statement = conn.prepare(&format!("SELECT * FROM \"{table}\"")).unwrap();
+            let columns = statement.column_count();
+            let mut rows = statement.query([]).unwrap();
+            while let Some(row) = rows.next().unwrap() {
+                for i in 0..columns {
+                    match row.get_ref(i).unwrap() {
+                        rusqlite::types::ValueRef::Text(t) | rusqlite::types::ValueRef::Blob(t) => {
+                            all.push_str(&String::from_utf8_lossy(t));
+                        }
+                        other => all.push_str(&format!("{other:?}")),
+                    }
+                    all.push('\n');
+                }
+            }
+        }
+        all
+    }
+}
+
+/// Stores `count` received notes from Ada in Sam's store, as a sync would
+/// (one transaction per 1,000), and as many sent ones, and marks the last
+/// one read.
+pub fn fill_store(ada: &Person, sam: &Person, count: usize) {
+    let note = sealed_notes(ada, "sam", 1, &"Notes from today's session. ".repeat(70)).remove(0);
+    use sealpost::contacts::Contacts;
+    use sealpost::inbox::{Inbox, Kind};
+    use sealpost::outbox::{Outgoing, Sent, SentList};
+    let store = sam.unlocked();
+    let contacts = Contacts::load(&store).unwrap();
+    let opened = sealpost::message::open(&note, store.my_keys(), &contacts);
+    let mut inbox = Inbox::load(&store).unwrap();
+    let sent = SentList::load(&store).unwrap();
+    for chunk in 0..count.div_ceil(1000) {
+        store
+            .transaction(|| {
+                for i in chunk * 1000..((chunk + 1) * 1000).min(count) {
+                    let mut raw = format!("X-Copy: {i}\r\n").into_bytes();
+                    raw.extend_from_slice(&note);
+                    let digest = format!("{:064x}", i);
+                    inbox.add(&format!("bench:{i}"), &raw, &digest, &opened, Kind::Message)?;
+                    let note = Sent {
+                        id: 0,
+                        message_id: format!("<sent-{i}@client.example>"),
+                        to: "ada@practice.example".into(),
+                        subject: "Thursday".into(),
+                        created_at: 1,
+                        sent_at: 1,
+                        content_sha256: Some(digest),
+                        receipt_requested: true,
+                        receipt_for: None,
+                        kind: Outgoing::Message,
+                        read: None,
+                        sent_copy: None,
+                        outer_message_id: Some(format!("<outer-{i}@client.example>")),
+                    };
+                    sent.add_from_folder(note, &raw)?;
+                }
+                inbox.save()
+            })
+            .unwrap();
+    }
+    drop(store);
+    sam.ok(&["read", "--last"], "");
+}
+
+/// The median wall time (seconds) and peak RSS (KiB) of `runs` runs.
+pub fn median(person: &Person, runs: usize, args: &[&str], stdin: &str) -> (f64, u64) {
+    let mut all: Vec<(f64, u64)> = (0..runs)
+        .map(|_| {
+            let (secs, kib, _) = timed(person, args, stdin);
+            (secs, kib)
+        })
+        .collect();
+    all.sort_by(|a, b| a.0.total_cmp(&b.0));
+    all[runs / 2]
+}

@@ -1,0 +1,235 @@
+//! The practice's records of one contact: what is kept, for how long, and
+//! their disposal.
+//!
+//! A contact's record is every message with them, both ways: the inbox
+//! rows whose sender they are (messages, receipts, join steps) with the
+//! messages as received, and the sent list's rows to them with the sent
+//! copies. Retention is counted from the last of those messages (the last
+//! session's correspondence), or from when the contact was added when
+//! there is none. The period is the contact's own (`contact retention`) or
+//! the practice's (`retention` in the config); without either, records are
+//! kept until the user decides. A contact on legal hold is never disposed
+//! of.
+//!
+//! Disposal (`forget`) crypto-erases: every body of the contact (messages
+//! as received, sent copies, the outbox's wire messages) is sealed under
+//! the contact's data key (see `store::database`), and `forget` removes
+//! those bodies and then destroys the key, so any copy left in the
+//! database's log, in freed pages or in blocks the disk kept cannot be
+//! opened. The rows that list the messages are deleted (SQLite overwrites
+//! what it frees: `secure_delete`). What stays is a tombstone (an address
+//! digest, dates and counts, who disposed and when) and the audit log's
+//! entries, which name the contact only by a tag keyed with the destroyed
+//! key. Backups made before the disposal hold the record as it was then:
+//! they are records of their own, and `forget` says so.
+
+use anyhow::{bail, Context, Result};
+use sha2::{Digest, Sha256};
+
+use crate::audit::{self, Action, Event};
+use crate::config::Config;
+use crate::contacts::{now, Contact, Contacts, Tombstone};
+use crate::inbox::{self, Entry};
+use crate::keys;
+use crate::outbox::{self, Sent, SentList};
+use crate::store::Store;
+
+const YEAR: u64 = 365 * 86_400 + 86_400 / 4;
+
+/// A retention period: `7y`, `6y`, `18m` (months), `90d`, or `none`
+/// (kept until the user decides). Seconds, or `None` for `none`.
+pub fn parse_period(text: &str) -> Result<Option<u64>> {
+    let text = text.trim();
+    if text.eq_ignore_ascii_case("none") {
+        return Ok(None);
+    }
+    let (number, unit) = text.split_at(text.find(|c: char| !c.is_ascii_digit()).unwrap_or(text.len()));
+    let n: u64 = number
+        .parse()
+        .ok()
+        .filter(|n| *n > 0 && *n <= 100 * 365)
+        .with_context(|| format!("{text:?} is not a retention period like 7y, 18m, 90d or none"))?;
+    let seconds = match unit {
+        "y" => n * YEAR,
+        "m" => n * YEAR / 12,
+        "d" => n * 86_400,
+        _ => bail!("{text:?} is not a retention period like 7y, 18m, 90d or none"),
+    };
+    Ok(Some(seconds))
+}
+
+/// One contact's record as the store has it.
+pub struct Record {
+    pub contact: Contact,
+    /// Inbox rows from them (messages, receipts, join steps), in order.
+    pub received: Vec<Entry>,
+    /// What left for them, in order.
+    pub sent: Vec<Sent>,
+}
+
+impl Record {
+    /// When the last message with them was (received or sent; Unix time).
+    pub fn last_message_at(&self) -> Option<u64> {
+        let received = self.received.iter().map(|e| e.received_at);
+        let sent = self.sent.iter().map(|s| s.sent_at);
+        received.chain(sent).max()
+    }
+
+    pub fn first_message_at(&self) -> Option<u64> {
+        let received = self.received.iter().map(|e| e.received_at);
+        let sent = self.sent.iter().map(|s| s.sent_at);
+        received.chain(sent).min()
+    }
+}
+
+/// The record of `contact`.
+pub fn record_of(store: &Store, contact: &Contact) -> Result<Record> {
+    let address = &contact.address;
+    let received = inbox::all_entries(store)?
+        .into_iter()
+        .filter(|e| e.sender.as_deref().map(keys::normalize_address).as_deref() == Some(address))
+        .collect();
+    let sent =
+        SentList::load(store)?.all()?.into_iter().filter(|s| keys::normalize_address(&s.to) == *address).collect();
+    Ok(Record { contact: contact.clone(), received, sent })
+}
+
+/// Where a contact's record stands against its retention period.
+pub struct Retention {
+    pub alias: String,
+    pub address: String,
+    /// The period in force, as written (`7y`), and where it comes from.
+    pub period: Option<String>,
+    pub from_contact: bool,
+    /// Counted from: the last message, or when the contact was added.
+    pub since: u64,
+    /// When the period ends (`None`: kept until the user decides).
+    pub ends_at: Option<u64>,
+    pub hold: bool,
+    pub received: usize,
+    pub sent: usize,
+}
+
+impl Retention {
+    /// Past its period (and not on hold): it may be disposed of.
+    pub fn due(&self, now: u64) -> bool {
+        !self.hold && self.ends_at.is_some_and(|end| end <= now)
+    }
+}
+
+/// Every contact's retention, in the contact list's order.
+pub fn retention(store: &Store, config: &Config, contacts: &Contacts) -> Result<Vec<Retention>> {
+    let practice = config.retention.as_deref().map(|p| (p, parse_period(p))).map(|(p, parsed)| {
+        parsed.with_context(|| format!("`retention = \"{p}\"` in the config")).map(|s| (p.to_string(), s))
+    });
+    let practice = practice.transpose()?;
+    let mut all = Vec::new();
+    for contact in contacts.iter() {
+        let record = record_of(store, contact)?;
+        let (period, seconds, from_contact) = match (&contact.retention, &practice) {
+            (Some(own), _) => (Some(own.clone()), parse_period(own)?, true),
+            (None, Some((text, seconds))) => (Some(text.clone()), *seconds, false),
+            (None, None) => (None, None, false),
+        };
+        let since = record.last_message_at().unwrap_or(contact.added_at);
+        all.push(Retention {
+            alias: contact.alias.clone(),
+            address: contact.address.clone(),
+            period,
+            from_contact,
+            since,
+            ends_at: seconds.map(|s| since.saturating_add(s)),
+            hold: contact.hold.is_some(),
+            received: record.received.len(),
+            sent: record.sent.len(),
+        });
+    }
+    Ok(all)
+}
+
+/// What `forget` removed.
+pub struct Forgotten {
+    pub tombstone: Tombstone,
+    pub received: usize,
+    pub sent: usize,
+    /// Messages still waiting in the outbox for them, dropped.
+    pub queued: usize,
+    /// Bodies removed with the data key.
+    pub documents: usize,
+}
+
+/// Disposes of the record of `who` (see the module's doc), in one
+/// transaction with its audit entry; `deleted_on_server` says how many of
+/// their messages were deleted on the server before. Refuses a contact on
+/// legal hold.
+pub fn forget(store: &Store, who: &str, deleted_on_server: u64) -> Result<Forgotten> {
+    store.transaction(|| {
+        let mut contacts = Contacts::load(store)?;
+        let contact = contacts.get(who)?.clone();
+        if contact.hold.is_some() {
+            bail!(
+                "{} <{}> is on legal hold: nothing was disposed of (`sealpost contact release {}` ends the hold)",
+                contact.alias,
+                contact.address,
+                contact.alias
+            );
+        }
+        let record = record_of(store, &contact)?;
+        let address = contact.address.clone();
+        for entry in &record.received {
+            inbox::remove(store, entry.id)?;
+        }
+        for sent in &record.sent {
+            outbox::remove_sent(store, &sent.message_id)?;
+        }
+        let queued = outbox::drop_for(store, &address)?;
+        let tombstone = Tombstone {
+            address_sha256: address_digest(&address),
+            added_at: contact.added_at,
+            first_message_at: record.first_message_at(),
+            last_message_at: record.last_message_at(),
+            received: record.received.len() as u64,
+            sent: record.sent.len() as u64,
+            forgotten_at: now(),
+            forgotten_by: store.secret_cert().fingerprint().to_hex(),
+            deleted_on_server,
+        };
+        // Written while the contact's tag can still be made: afterwards
+        // nothing links it to them.
+        audit::record(
+            store,
+            Event::new(Action::Forget).contact(&address).sha256(Some(&tombstone.address_sha256)).detail(format!(
+                "{} received and {} sent message(s) disposed of, {queued} queued dropped, {deleted_on_server} deleted \
+                 on the server",
+                record.received.len(),
+                record.sent.len()
+            )),
+        )?;
+        let documents = store.db().destroy_data_key(&address)?;
+        contacts.remove(&address);
+        contacts.tombstones.push(tombstone.clone());
+        contacts.save(store)?;
+        Ok(Forgotten { tombstone, received: record.received.len(), sent: record.sent.len(), queued, documents })
+    })
+}
+
+/// SHA-256 (hex) of a normalized address, as tombstones keep it.
+pub fn address_digest(address: &str) -> String {
+    Sha256::digest(keys::normalize_address(address).as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn periods_read_as_a_practice_writes_them() {
+        assert_eq!(parse_period("7y").unwrap(), Some(7 * YEAR));
+        assert_eq!(parse_period("18m").unwrap(), Some(18 * YEAR / 12));
+        assert_eq!(parse_period("90d").unwrap(), Some(90 * 86_400));
+        assert_eq!(parse_period("none").unwrap(), None);
+        for bad in ["", "7", "7 years", "0y", "-1y", "7w"] {
+            assert!(parse_period(bad).is_err(), "{bad:?}");
+        }
+    }
+}
