@@ -1645,7 +1645,7 @@ _sealpost() {
             return 0
             ;;
         sealpost__subcmd__init)
-            opts="-h --name --email --import-key --key-passphrase-file --maildir --smtp-host --smtp-port --smtp-security --imap-host --imap-port --imap-security --username --password-command --ca-file --kdf-work-factor --passphrase-file --json --help"
+            opts="-h --name --email --import-key --key-passphrase-file --maildir --smtp-host --smtp-port --smtp-security --imap-host --imap-port --imap-security --username --password-command --ca-file --kdf-work-factor --yes --passphrase-file --json --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

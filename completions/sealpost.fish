@@ -73,6 +73,7 @@ complete -c sealpost -n "__fish_sealpost_using_subcommand init" -l password-comm
 complete -c sealpost -n "__fish_sealpost_using_subcommand init" -l ca-file -d 'A private CA (PEM) to trust for both servers instead of the system roots' -r -F
 complete -c sealpost -n "__fish_sealpost_using_subcommand init" -l kdf-work-factor -d 'Lower the passphrase work factor (log2 of scrypt\'s cost) for tests and demos; the default takes about a second' -r
 complete -c sealpost -n "__fish_sealpost_using_subcommand init" -l passphrase-file -d 'Read the store passphrase from this file instead of prompting' -r -F
+complete -c sealpost -n "__fish_sealpost_using_subcommand init" -l yes -d 'Use the mail settings found for a known provider without asking (for scripts; without a terminal they are otherwise refused)'
 complete -c sealpost -n "__fish_sealpost_using_subcommand init" -l json -d 'Print one JSON document instead of text; errors become JSON on stderr (schema: docs/json.md)'
 complete -c sealpost -n "__fish_sealpost_using_subcommand init" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c sealpost -n "__fish_sealpost_using_subcommand key; and not __fish_seen_subcommand_from show export recovery passphrase rotate help" -l passphrase-file -d 'Read the store passphrase from this file instead of prompting' -r -F

@@ -147,6 +147,10 @@ pub struct Init {
     /// Lower the passphrase work factor (log2 of scrypt's cost) for tests and demos; the default takes about a second
     #[arg(long, value_name = "N")]
     pub kdf_work_factor: Option<u8>,
+    /// Use the mail settings found for a known provider without asking
+    /// (for scripts; without a terminal they are otherwise refused)
+    #[arg(long)]
+    pub yes: bool,
 }
 
 #[derive(Subcommand, Debug)]

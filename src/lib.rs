@@ -18,6 +18,7 @@ pub mod keys;
 pub mod message;
 pub mod outbox;
 pub mod passphrase;
+pub mod provider;
 pub mod receipt;
 pub mod receive;
 pub mod records;

@@ -333,3 +333,50 @@ fn a_write_cut_off_by_a_crash_leaves_no_temp_file_behind() {
     }
     assert_eq!(ada.outbox_len(), 0);
 }
+
+/// `init --email` at a big provider fills in its TLS settings, once the
+/// user confirms them: `--yes` in a script; without a terminal and without
+/// it, nothing is created.
+#[test]
+fn init_at_a_known_provider_fills_its_settings_once_confirmed() {
+    let world = common::World::new();
+    let sam = world.bare_person("sam", "sam.lee@gmail.com");
+    let init = ["init", "--name", "Sam Lee", "--email", "Sam.Lee@gmail.com", "--kdf-work-factor", "10"];
+    let refused = sam.run(&init, "");
+    assert_ne!(refused.code, 0, "{refused:?}");
+    assert!(
+        refused.stderr.contains("imap.gmail.com port 993 (TLS)") && refused.stderr.contains("--yes"),
+        "{refused:?}"
+    );
+    assert!(refused.stderr.contains("app password"), "{refused:?}");
+    assert!(!sam.home.exists() || common::files_under(&sam.home).is_empty(), "nothing was created");
+    let made = sam.run(&[&init[..], &["--yes"]].concat(), "");
+    assert_eq!(made.code, 0, "{made:?}");
+    let config: toml::Value = toml::from_str(&std::fs::read_to_string(sam.config_path()).unwrap()).unwrap();
+    assert_eq!(config["imap"]["host"].as_str(), Some("imap.gmail.com"));
+    assert_eq!(config["imap"]["port"].as_integer(), Some(993));
+    assert_eq!(config["imap"]["security"].as_str(), Some("tls"));
+    assert_eq!(config["imap"]["sent_folder"].as_str(), Some("[Gmail]/Sent Mail"));
+    assert_eq!(config["smtp"]["host"].as_str(), Some("smtp.gmail.com"));
+    assert_eq!(config["smtp"]["port"].as_integer(), Some(465));
+    // Servers given by hand are used as given; the table is not consulted.
+    let kim = world.bare_person("kim", "kim@gmail.com");
+    kim.ok(
+        &[
+            "init",
+            "--name",
+            "Kim",
+            "--email",
+            "kim@gmail.com",
+            "--imap-host",
+            "imap.example.org",
+            "--smtp-host",
+            "smtp.example.org",
+            "--kdf-work-factor",
+            "10",
+        ],
+        "",
+    );
+    let config = std::fs::read_to_string(kim.config_path()).unwrap();
+    assert!(config.contains("imap.example.org") && !config.contains("imap.gmail.com"), "{config}");
+}

@@ -5,6 +5,7 @@ use super::{Run, Session};
 use crate::cli::Init;
 use crate::config::{Account, Config, MaildirAccount, ReceiptPolicy, Security, Server};
 use crate::keys;
+use crate::provider::{self, Provider};
 use crate::store::Store;
 use crate::transport::maildir::Maildir;
 
@@ -34,6 +35,7 @@ impl Run for Init {
         }
         keys::check_address(&self.email)?;
         let address = keys::normalize_address(&self.email);
+        let provider = self.provider(&address)?;
         let cert = match &self.import_key {
             Some(path) => {
                 let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
@@ -70,8 +72,8 @@ impl Run for Init {
             agent_idle: None,
             account: Account { name, address: address.clone() },
             maildir,
-            smtp: self.smtp(),
-            imap: self.imap(),
+            smtp: self.smtp().or_else(|| provider.map(|p| self.known(p.smtp, None))),
+            imap: self.imap().or_else(|| provider.map(|p| self.known(p.imap, p.sent_folder))),
         }
         .save(home)?;
         let fingerprint = store.secret_cert().fingerprint();
@@ -100,6 +102,47 @@ impl Run for Init {
 }
 
 impl Init {
+    /// The settings of the address's provider (see `provider`), when no
+    /// way of sending or receiving was given: shown, and confirmed on the
+    /// terminal (or by `--yes`). Declined, nothing is created.
+    fn provider(&self, address: &str) -> Result<Option<Provider>> {
+        if self.maildir.is_some() || self.smtp_host.is_some() || self.imap_host.is_some() {
+            return Ok(None);
+        }
+        let Some(provider) = provider::for_address(address) else { return Ok(None) };
+        let shown = format!(
+            "{} settings for {address}:\n  IMAP {} port {} ({})\n  SMTP {} port {} ({})\n  note: {}",
+            provider.name,
+            provider.imap.0,
+            provider.imap.1,
+            security_name(provider.imap.2),
+            provider.smtp.0,
+            provider.smtp.1,
+            security_name(provider.smtp.2),
+            provider.note
+        );
+        if self.yes {
+            eprintln!("{shown}");
+            return Ok(Some(provider));
+        }
+        if !crate::passphrase::has_terminal() {
+            bail!("{shown}\nthere is no terminal to confirm them on: add --yes to use them, or give --imap-host and --smtp-host; nothing was created");
+        }
+        eprint!("{shown}\nuse these settings? [y/N] ");
+        let mut answer = String::new();
+        std::io::stdin().read_line(&mut answer)?;
+        if !answer.trim().eq_ignore_ascii_case("y") && !answer.trim().eq_ignore_ascii_case("yes") {
+            bail!("not confirmed: nothing was created (give --imap-host and --smtp-host for other settings)");
+        }
+        Ok(Some(provider))
+    }
+
+    /// A server of the provider table, with the login flags given.
+    fn known(&self, (host, port, security): (&str, u16, Security), sent_folder: Option<&str>) -> Server {
+        let server = self.server(&Some(host.to_string()), Some(port), security, (port, port));
+        Server { sent_folder: sent_folder.map(str::to_string), ..server.expect("a host is given") }
+    }
+
     fn server(
         &self,
         host: &Option<String>,
@@ -146,5 +189,12 @@ impl Init {
         }
         let entered = rpassword::prompt_password("passphrase of the imported key: ")?;
         Ok(Password::from(entered))
+    }
+}
+
+fn security_name(security: Security) -> &'static str {
+    match security {
+        Security::Tls => "TLS",
+        Security::Starttls => "STARTTLS",
     }
 }
