@@ -111,6 +111,12 @@ fn retention_is_listed_per_contact_with_the_practice_default_and_overrides() {
     let years = (time(&row["ends_at"]) - time(&row["since"])) as f64 / (365.25 * 86_400.0);
     assert!((years - 7.0).abs() < 0.01, "{years}");
     assert_eq!(row["due"], false);
+    let changed = actions(&ada, &[]);
+    assert_eq!(
+        changed.iter().filter(|a| *a == "retention").count(),
+        1,
+        "the config's new period is logged: {changed:?}"
+    );
     ada.ok(&["contact", "retention", "sam", "10y"], "");
     assert_eq!(json(&ada, &["retention"])["contacts"][0]["period_from"], "contact");
     assert!(ada.run(&["contact", "retention", "sam", "forever"], "").code != 0);

@@ -14,8 +14,14 @@ impl Run for JoinCmd {
         let code = InviteCode::parse(&self.code).map_err(|e| Refusal::verification(format!("{e:#}")))?;
         let store = session.unlock()?;
         let contacts = Contacts::load(&store)?;
-        let queued =
-            join::start(&store, &config, &contacts, &code).map_err(|e| Refusal::verification(format!("{e:#}")))?;
+        let queued = store.transaction(|| {
+            let queued =
+                join::start(&store, &config, &contacts, &code).map_err(|e| Refusal::verification(format!("{e:#}")))?;
+            let event = crate::audit::Event::new(crate::audit::Action::JoinStep).contact(&code.address);
+            let detail = format!("join request to the key {}", code.fingerprint);
+            crate::audit::record(&store, event.message(&queued.message_id).detail(detail))?;
+            Ok(queued)
+        })?;
         if !session.json {
             println!("joining {} (key {})", code.address, group_hex(&code.fingerprint));
         }

@@ -74,7 +74,7 @@ impl Session {
                 (self.noting_failure(Store::unlock(&self.home, &passphrase))?, "the passphrase")
             }
         };
-        record_unlock(&store, how);
+        record_unlock(&store, how, &self.home);
         Ok(store)
     }
 
@@ -122,7 +122,7 @@ impl Session {
         let passphrase = self.passphrase.existing()?;
         let keyring = self.noting_failure(Store::open_keyring(&self.home, &passphrase))?;
         let store = Store::from_keyring(&self.home, &keyring)?;
-        record_unlock(&store, "the passphrase");
+        record_unlock(&store, "the passphrase", &self.home);
         Ok((store, keyring))
     }
 
@@ -266,13 +266,33 @@ pub fn run(cli: Cli) -> Result<()> {
 /// into the audit log. An unlock is not itself an action on the records:
 /// when the log cannot be written (a full disk), the command goes on with
 /// a warning, and every action it takes is refused or recorded on its own.
-fn record_unlock(store: &Store, how: &str) {
+fn record_unlock(store: &Store, how: &str, home: &Home) {
     use crate::audit::{self, Action, Event};
     let recorded = audit::take_pending(store)
-        .and_then(|()| audit::record(store, Event::new(Action::Unlock).detail(format!("with {how}"))));
+        .and_then(|()| audit::record(store, Event::new(Action::Unlock).detail(format!("with {how}"))))
+        .and_then(|()| record_practice_retention(store, home));
     if let Err(e) = recorded {
         crate::error::warn(&format!("the unlock could not be written into the audit log: {e:#}"));
     }
+}
+
+/// The practice's retention period is set in the config, which is edited
+/// by hand: a change is written into the audit log at the first unlock
+/// that sees it (with the period seen before), so the log shows when the
+/// policy changed.
+fn record_practice_retention(store: &Store, home: &Home) -> Result<()> {
+    const SEEN: &str = "records/practice-retention";
+    let Ok(config) = Config::load(home) else { return Ok(()) };
+    let now = config.retention.unwrap_or_else(|| "none".to_string());
+    let before: Option<String> = store.read(SEEN)?;
+    if before.as_deref() == Some(now.as_str()) || (before.is_none() && now == "none") {
+        return Ok(());
+    }
+    store.transaction(|| {
+        let detail = format!("practice retention {} (was {})", now, before.as_deref().unwrap_or("none"));
+        crate::audit::record(store, crate::audit::Event::new(crate::audit::Action::Retention).detail(detail))?;
+        store.write(SEEN, &now)
+    })
 }
 
 /// A day as the user writes it (`YYYY-MM-DD`), as the Unix time of its

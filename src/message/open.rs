@@ -677,9 +677,16 @@ fn dearmored(payload: &[u8]) -> Vec<u8> {
         return payload.to_vec();
     }
     let mut binary = Vec::with_capacity(payload.len() / 4 * 3);
-    match Reader::from_bytes(payload, ReaderMode::Tolerant(Some(Kind::Message))).read_to_end(&mut binary) {
-        Ok(_) => binary,
-        Err(_) => payload.to_vec(),
+    // Small reads: the reader allocates (and zeroes) a buffer as large as
+    // each read asks for, which `read_to_end` makes the whole message.
+    let mut reader = Reader::from_bytes(payload, ReaderMode::Tolerant(Some(Kind::Message)));
+    let mut piece = vec![0u8; 64 * 1024];
+    loop {
+        match reader.read(&mut piece) {
+            Ok(0) => return binary,
+            Ok(n) => binary.extend_from_slice(&piece[..n]),
+            Err(_) => return payload.to_vec(),
+        }
     }
 }
 
