@@ -166,14 +166,7 @@ pub fn forget(store: &Store, who: &str, deleted_on_server: u64) -> Result<Forgot
     store.transaction(|| {
         let mut contacts = Contacts::load(store)?;
         let contact = contacts.get(who)?.clone();
-        if contact.hold.is_some() {
-            bail!(
-                "{} <{}> is on legal hold: nothing was disposed of (`sealpost contact release {}` ends the hold)",
-                contact.alias,
-                contact.address,
-                contact.alias
-            );
-        }
+        refuse_held(&contact)?;
         let record = record_of(store, &contact)?;
         let address = contact.address.clone();
         for entry in &record.received {
@@ -211,6 +204,19 @@ pub fn forget(store: &Store, who: &str, deleted_on_server: u64) -> Result<Forgot
         contacts.save(store)?;
         Ok(Forgotten { tombstone, received: record.received.len(), sent: record.sent.len(), queued, documents })
     })
+}
+
+/// Refuses a contact on legal hold: nothing of theirs is disposed of.
+pub fn refuse_held(contact: &Contact) -> Result<()> {
+    if contact.hold.is_some() {
+        bail!(
+            "{} <{}> is on legal hold: nothing was disposed of (`sealpost contact release {}` ends the hold)",
+            contact.alias,
+            contact.address,
+            contact.alias
+        );
+    }
+    Ok(())
 }
 
 /// SHA-256 (hex) of a normalized address, as tombstones keep it.

@@ -13,14 +13,7 @@ impl Run for Forget {
         let store = session.unlock()?;
         let contacts = Contacts::load(&store)?;
         let contact = contacts.get(&self.contact)?.clone();
-        if contact.hold.is_some() {
-            bail!(
-                "{} <{}> is on legal hold: nothing was disposed of (`sealpost contact release {}` ends the hold)",
-                contact.alias,
-                contact.address,
-                contact.alias
-            );
-        }
+        records::refuse_held(&contact)?;
         let record = records::record_of(&store, &contact)?;
         let source_ids: Vec<String> = record.received.iter().map(|e| e.source_id.clone()).collect();
         let outer_ids: Vec<String> = record.sent.iter().filter_map(|s| s.outer_message_id.clone()).collect();

@@ -88,28 +88,12 @@ impl Source for Maildir {
 
     fn fetch_new(&mut self, cursor: &mut super::imap::Cursor, sink: &mut dyn Sink) -> Result<()> {
         let mut found = Vec::new();
-        for sub in ["new", "cur"] {
-            let dir = self.path.join(sub);
-            let entries = match fs::read_dir(&dir) {
-                Ok(entries) => entries,
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
-                Err(e) => return Err(e).with_context(|| format!("reading {}", dir.display())),
-            };
-            for entry in entries {
-                let entry = entry?;
-                let name = entry.file_name().to_string_lossy().into_owned();
-                if name.starts_with('.') {
-                    continue;
-                }
-                // The unique part of a Maildir name survives moves from new/
-                // to cur/ and flag changes after ':'.
-                let source_id = format!("maildir:{}", name.split(':').next().unwrap_or(&name));
-                if sink.is_known(&source_id) {
-                    continue;
-                }
-                let size = entry.metadata().map(|m| m.len()).unwrap_or(0);
-                found.push(((source_id, entry.path()), size));
+        for (source_id, path) in self.files()? {
+            if sink.is_known(&source_id) {
+                continue;
             }
+            let size = fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
+            found.push(((source_id, path), size));
         }
         found.sort_by(|a, b| a.0 .0.cmp(&b.0 .0));
         sink.expect(found.len());
