@@ -25,6 +25,7 @@
 //! command that writes moves those lines into the log.
 
 use std::io::Write;
+use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
@@ -199,21 +200,11 @@ pub fn note_pending(home: &Home, action: Action) {
     let written = std::fs::OpenOptions::new()
         .create(true)
         .append(true)
-        .mode_private()
+        .mode(0o600)
         .open(&path)
         .and_then(|mut file| writeln!(file, "{line}"));
     if let Err(e) = written {
         crate::error::warn(&format!("noting the unlock for the audit log in {}: {e}", path.display()));
-    }
-}
-
-trait PrivateMode {
-    fn mode_private(&mut self) -> &mut Self;
-}
-
-impl PrivateMode for std::fs::OpenOptions {
-    fn mode_private(&mut self) -> &mut Self {
-        std::os::unix::fs::OpenOptionsExt::mode(self, 0o600)
     }
 }
 
@@ -347,11 +338,11 @@ pub fn ensure_whole(store: &Store) -> Result<u64> {
 }
 
 fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+    data_encoding::HEXLOWER.encode(bytes)
 }
 
 fn now() -> i64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64)
+    crate::contacts::now() as i64
 }
 
 #[cfg(test)]

@@ -34,11 +34,11 @@ use sequoia_openpgp::parse::Parse;
 use sequoia_openpgp::serialize::stream::{Armorer, Message, Signer};
 use sequoia_openpgp::serialize::SerializeInto;
 use sequoia_openpgp::{Cert, KeyHandle};
-use sha2::{Digest, Sha256};
 
 use crate::audit::{self, Filter};
-use crate::contacts::Contacts;
+use crate::contacts::{Contact, Contacts};
 use crate::keys::{self, POLICY};
+use crate::message::compose::sha256_hex;
 use crate::message::{open, open_with, Content};
 use crate::records;
 use crate::store::Store;
@@ -49,6 +49,8 @@ pub const CLINICIAN_KEY: &str = "keys/clinician.asc";
 
 /// The files of one contact's record, by path in the archive, in order.
 pub struct Archive {
+    /// Whose record it is.
+    pub contact: Contact,
     pub files: BTreeMap<String, Vec<u8>>,
     pub received: usize,
     pub sent: usize,
@@ -148,7 +150,7 @@ pub fn build(store: &Store, who: &str) -> Result<Archive> {
     let manifest = manifest(&files);
     files.insert(SIGNATURE.to_string(), sign(store.secret_cert(), manifest.as_bytes())?);
     files.insert(MANIFEST.to_string(), manifest.into_bytes());
-    Ok(Archive { files, received: record.received.len(), sent: record.sent.len() })
+    Ok(Archive { contact, files, received: record.received.len(), sent: record.sent.len() })
 }
 
 const README: &str = "\
@@ -209,7 +211,7 @@ fn describe(
 
 /// `sha256sum`'s lines for `files`, sorted by path.
 fn manifest(files: &BTreeMap<String, Vec<u8>>) -> String {
-    files.iter().map(|(path, bytes)| format!("{}  {path}\n", hex(&Sha256::digest(bytes)))).collect()
+    files.iter().map(|(path, bytes)| format!("{}  {path}\n", sha256_hex(bytes))).collect()
 }
 
 /// A detached, armored OpenPGP signature of `data` by `signer`.
@@ -269,7 +271,7 @@ pub fn check(tar_bytes: &[u8]) -> Result<Checked> {
         let (digest, path) =
             line.split_once("  ").with_context(|| format!("a line of the manifest is not a digest: {line:?}"))?;
         let bytes = files.get(path).with_context(|| format!("{path} is listed but missing"))?;
-        if hex(&Sha256::digest(bytes)) != digest {
+        if sha256_hex(bytes) != digest {
             bail!("{path} does not match its digest in the manifest: it was changed");
         }
         seen += 1;
@@ -325,8 +327,4 @@ pub fn write_new(path: &Path, bytes: &[u8]) -> Result<()> {
 
 fn time(unix: i64) -> String {
     mail_parser::DateTime::from_timestamp(unix).to_rfc3339()
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }

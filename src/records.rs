@@ -24,13 +24,13 @@
 //! they are records of their own, and `forget` says so.
 
 use anyhow::{bail, Context, Result};
-use sha2::{Digest, Sha256};
 
 use crate::audit::{self, Action, Event};
 use crate::config::Config;
 use crate::contacts::{now, Contact, Contacts, Tombstone};
 use crate::inbox::{self, Entry};
 use crate::keys;
+use crate::message::compose::sha256_hex;
 use crate::outbox::{self, Sent, SentList};
 use crate::store::Store;
 
@@ -82,16 +82,34 @@ impl Record {
     }
 }
 
+/// Every message both ways, read once, to take each contact's record from.
+pub struct History {
+    received: Vec<Entry>,
+    sent: Vec<Sent>,
+}
+
+impl History {
+    pub fn load(store: &Store) -> Result<History> {
+        Ok(History { received: inbox::all_entries(store)?, sent: SentList::load(store)?.all()? })
+    }
+
+    /// The record of `contact`.
+    pub fn record(&self, contact: &Contact) -> Record {
+        let address = &contact.address;
+        let received = self
+            .received
+            .iter()
+            .filter(|e| e.sender.as_deref().map(keys::normalize_address).as_deref() == Some(address))
+            .cloned()
+            .collect();
+        let sent = self.sent.iter().filter(|s| keys::normalize_address(&s.to) == *address).cloned().collect();
+        Record { contact: contact.clone(), received, sent }
+    }
+}
+
 /// The record of `contact`.
 pub fn record_of(store: &Store, contact: &Contact) -> Result<Record> {
-    let address = &contact.address;
-    let received = inbox::all_entries(store)?
-        .into_iter()
-        .filter(|e| e.sender.as_deref().map(keys::normalize_address).as_deref() == Some(address))
-        .collect();
-    let sent =
-        SentList::load(store)?.all()?.into_iter().filter(|s| keys::normalize_address(&s.to) == *address).collect();
-    Ok(Record { contact: contact.clone(), received, sent })
+    Ok(History::load(store)?.record(contact))
 }
 
 /// Where a contact's record stands against its retention period.
@@ -119,13 +137,18 @@ impl Retention {
 
 /// Every contact's retention, in the contact list's order.
 pub fn retention(store: &Store, config: &Config, contacts: &Contacts) -> Result<Vec<Retention>> {
-    let practice = config.retention.as_deref().map(|p| (p, parse_period(p))).map(|(p, parsed)| {
-        parsed.with_context(|| format!("`retention = \"{p}\"` in the config")).map(|s| (p.to_string(), s))
-    });
-    let practice = practice.transpose()?;
+    let practice = match &config.retention {
+        Some(text) => {
+            let seconds = parse_period(text).with_context(|| format!("`retention = \"{text}\"` in the config"))?;
+            Some((text.clone(), seconds))
+        }
+        None => None,
+    };
+    // Every message is read once, not once per contact.
+    let history = History::load(store)?;
     let mut all = Vec::new();
     for contact in contacts.iter() {
-        let record = record_of(store, contact)?;
+        let record = history.record(contact);
         let (period, seconds, from_contact) = match (&contact.retention, &practice) {
             (Some(own), _) => (Some(own.clone()), parse_period(own)?, true),
             (None, Some((text, seconds))) => (Some(text.clone()), *seconds, false),
@@ -158,16 +181,15 @@ pub struct Forgotten {
     pub documents: usize,
 }
 
-/// Disposes of the record of `who` (see the module's doc), in one
-/// transaction with its audit entry; `deleted_on_server` says how many of
-/// their messages were deleted on the server before. Refuses a contact on
-/// legal hold.
-pub fn forget(store: &Store, who: &str, deleted_on_server: u64) -> Result<Forgotten> {
+/// Disposes of `record` (see the module's doc), taken by `record_of`
+/// under the same writer's lock, in one transaction with its audit entry;
+/// `deleted_on_server` says how many of their messages were deleted on the
+/// server before. Refuses a contact on legal hold.
+pub fn forget(store: &Store, record: &Record, deleted_on_server: u64) -> Result<Forgotten> {
+    let contact = &record.contact;
+    refuse_held(contact)?;
     store.transaction(|| {
         let mut contacts = Contacts::load(store)?;
-        let contact = contacts.get(who)?.clone();
-        refuse_held(&contact)?;
-        let record = record_of(store, &contact)?;
         let address = contact.address.clone();
         for entry in &record.received {
             inbox::remove(store, entry.id)?;
@@ -221,7 +243,7 @@ pub fn refuse_held(contact: &Contact) -> Result<()> {
 
 /// SHA-256 (hex) of a normalized address, as tombstones keep it.
 pub fn address_digest(address: &str) -> String {
-    Sha256::digest(keys::normalize_address(address).as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
+    sha256_hex(keys::normalize_address(address).as_bytes())
 }
 
 #[cfg(test)]

@@ -58,12 +58,8 @@ impl Run for Export {
                 tar
             }
         };
-        let digest: String = sha2::Digest::finalize(<sha2::Sha256 as sha2::Digest>::new_with_prefix(&bytes))
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect();
-        let contacts = crate::contacts::Contacts::load(&store)?;
-        let contact = contacts.get(who)?;
+        let digest = crate::message::compose::sha256_hex(&bytes);
+        let contact = &archive.contact;
         // The entry first, then the file: an export is never made without it.
         let how = if passphrase.is_some() {
             "passphrase"

@@ -44,7 +44,7 @@ impl Run for Forget {
         // The server first: the ids to delete there are in the rows that
         // the local disposal removes. Run again after a failure here.
         let deleted = if self.server { session.source(&config, &store)?.delete(&source_ids, &outer_ids)? } else { 0 };
-        let forgotten = records::forget(&store, &contact.address, deleted)?;
+        let forgotten = records::forget(&store, &record, deleted)?;
         if session.json {
             return session.print_json(&serde_json::json!({
                 "contact": contact.alias,

@@ -569,13 +569,8 @@ impl Database {
 
     /// The data key of `contact`, made now if it has none.
     fn data_key(&self, contact: &str) -> Result<Zeroizing<Vec<u8>>> {
-        let found: Option<Vec<u8>> = self
-            .conn
-            .prepare_cached("SELECT key FROM data_keys WHERE contact = ?1")?
-            .query_row([contact], |r| r.get(0))
-            .optional()?;
-        if let Some(key) = found {
-            return Ok(Zeroizing::new(key));
+        if let Some(key) = self.stored_data_key(contact)? {
+            return Ok(key);
         }
         let mut key = Zeroizing::new(vec![0u8; 32]);
         sequoia_openpgp::crypto::random(&mut key[..])?;
@@ -585,25 +580,26 @@ impl Database {
         Ok(key)
     }
 
+    /// The data key of `contact`, if it has one.
+    fn stored_data_key(&self, contact: &str) -> Result<Option<Zeroizing<Vec<u8>>>> {
+        let found: Option<Vec<u8>> = self
+            .conn
+            .prepare_cached("SELECT key FROM data_keys WHERE contact = ?1")?
+            .query_row([contact], |r| r.get(0))
+            .optional()?;
+        Ok(found.map(Zeroizing::new))
+    }
+
     /// A tag that names `contact` in the audit log: a digest keyed with
     /// the contact's data key (made at its first use), so once that key is
     /// destroyed (`forget`) nothing links the contact's entries to them.
     pub fn contact_tag(&self, contact: &str) -> Result<String> {
-        let key = self.data_key(contact)?;
-        let mut hasher = Sha256::new();
-        hasher.update(b"sealpost audit contact tag v1\0");
-        hasher.update(&key[..]);
-        Ok(hasher.finalize()[..16].iter().map(|b| format!("{b:02x}")).collect())
+        Ok(tag_of_key(&self.data_key(contact)?))
     }
 
     /// The tag of `contact` if it has a data key, without making one.
     pub fn existing_contact_tag(&self, contact: &str) -> Result<Option<String>> {
-        let found: Option<i64> = self
-            .conn
-            .prepare_cached("SELECT 1 FROM data_keys WHERE contact = ?1")?
-            .query_row([contact], |r| r.get(0))
-            .optional()?;
-        found.map(|_| self.contact_tag(contact)).transpose()
+        Ok(self.stored_data_key(contact)?.map(|key| tag_of_key(&key)))
     }
 
     /// The last entry of the audit log: its number and hash.
@@ -1114,6 +1110,14 @@ fn open_with(key: &[u8], aad: &[u8], rest: &[u8]) -> Result<Vec<u8>> {
     }
     let (nonce, ciphertext) = rest.split_at(24);
     cipher.decrypt(nonce.into(), Payload { msg: ciphertext, aad }).map_err(|_| anyhow!("it does not authenticate"))
+}
+
+/// The audit tag of a contact with this data key (see `contact_tag`).
+fn tag_of_key(key: &[u8]) -> String {
+    let mut hasher = Sha256::new();
+    hasher.update(b"sealpost audit contact tag v1\0");
+    hasher.update(key);
+    data_encoding::HEXLOWER.encode(&hasher.finalize()[..16])
 }
 
 /// The form of a chunk under a data key: this byte, a random 24-byte
