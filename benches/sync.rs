@@ -44,8 +44,11 @@ fn main() {
     // SEALPOST_BENCH_PERF=FILE: the first sync is also recorded by
     // `perf record -g` (into FILE), from a copy of the store made before.
     let perf = std::env::var_os("SEALPOST_BENCH_PERF");
+    // SEALPOST_BENCH_COMPARE=BIN: the first sync is also timed side by side
+    // (this build, BIN, three rounds) from copies of the store made before.
+    let compare = std::env::var_os("SEALPOST_BENCH_COMPARE");
     let before = world.path().join("sam-before-sync");
-    if perf.is_some() {
+    if perf.is_some() || compare.is_some() {
         Command::new("cp").arg("-a").arg(&sam.home).arg(&before).status().unwrap();
     }
     let raw = (0..3).map(|_| raw_fetch(&sam, messages)).min_by(f64::total_cmp).unwrap();
@@ -53,10 +56,38 @@ fn main() {
     let (secs, kib, out) = common::timed(&sam, &["sync"], "");
     assert!(out.contains(&format!("{messages} new message(s): {messages} verified")), "{out}");
     println!(
-        "first sync of {messages} messages:  {secs:.3} s wall, {:.1} MiB peak RSS ({:.1}x the raw fetch)",
+        "first sync of {messages} messages:  {secs:.3} s wall, {:.2} s CPU, {:.1} MiB peak RSS ({:.1}x the raw fetch)",
+        common::last_cpu(),
         kib as f64 / 1024.0,
         secs / raw
     );
+    if let Some(other) = &compare {
+        let this = std::path::PathBuf::from(env!("CARGO_BIN_EXE_sealpost"));
+        let mut times: [Vec<(f64, f64)>; 2] = [Vec::new(), Vec::new()];
+        for _ in 0..3 {
+            for (i, binary) in [this.as_path(), std::path::Path::new(other)].into_iter().enumerate() {
+                let trial = world.path().join("sam-trial");
+                let _ = std::fs::remove_dir_all(&trial);
+                Command::new("cp").arg("-a").arg(&before).arg(&trial).status().unwrap();
+                times[i].push(first_sync_with(binary, &trial, &sam.passphrase_file, messages));
+            }
+        }
+        let median = |runs: &mut Vec<(f64, f64)>| {
+            runs.sort_by(|a, b| a.0.total_cmp(&b.0));
+            runs[runs.len() / 2]
+        };
+        let (a, b) = (median(&mut times[0]), median(&mut times[1]));
+        println!(
+            "first sync, side by side (median of 3, A B A B): this build {:.3} s wall / {:.2} s CPU, {} {:.3} s \
+             wall / {:.2} s CPU ({:.2}x)",
+            a.0,
+            a.1,
+            std::path::Path::new(other).display(),
+            b.0,
+            b.1,
+            a.0 / b.0
+        );
+    }
     if let Some(file) = &perf {
         let status = Command::new("perf")
             .args(["record", "--call-graph", "dwarf", "-F", "250", "-o"])
@@ -131,4 +162,38 @@ fn raw_fetch(person: &common::Person, expected: usize) -> f64 {
     assert_eq!(fetched.len(), expected, "{bytes} bytes");
     let _ = session.logout();
     start.elapsed().as_secs_f64()
+}
+
+/// Wall and CPU seconds of a first sync by `binary` of the store at `home`.
+fn first_sync_with(
+    binary: &std::path::Path,
+    home: &std::path::Path,
+    passphrase: &std::path::Path,
+    n: usize,
+) -> (f64, f64) {
+    let report = home.with_extension("time");
+    let start = Instant::now();
+    let out = Command::new("/usr/bin/time")
+        .arg("-v")
+        .arg("-o")
+        .arg(&report)
+        .arg(binary)
+        .arg("sync")
+        .env("SEALPOST_HOME", home)
+        .env("SEALPOST_PASSPHRASE_FILE", passphrase)
+        .output()
+        .unwrap();
+    let wall = start.elapsed().as_secs_f64();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains(&format!("{n} new message(s): {n} verified")), "{stdout}");
+    let text = std::fs::read_to_string(&report).unwrap();
+    let cpu = text
+        .lines()
+        .filter_map(|l| {
+            let l = l.trim();
+            l.strip_prefix("User time (seconds): ").or_else(|| l.strip_prefix("System time (seconds): "))
+        })
+        .map(|v| v.parse::<f64>().unwrap())
+        .sum();
+    (wall, cpu)
 }

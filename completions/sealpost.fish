@@ -62,11 +62,11 @@ complete -c sealpost -n "__fish_sealpost_using_subcommand init" -l key-passphras
 complete -c sealpost -n "__fish_sealpost_using_subcommand init" -l maildir -d 'Deliver and read mail locally: read ROOT/<your address>, deliver into ROOT/<recipient>' -r -F
 complete -c sealpost -n "__fish_sealpost_using_subcommand init" -l smtp-host -d 'SMTP submission server host' -r
 complete -c sealpost -n "__fish_sealpost_using_subcommand init" -l smtp-port -d 'SMTP port (default 587 for starttls, 465 for tls)' -r
-complete -c sealpost -n "__fish_sealpost_using_subcommand init" -l smtp-security -d 'How the SMTP connection is secured' -r -f -a "tls\t'TLS from the first byte (SMTP 465, IMAP 993)'
+complete -c sealpost -n "__fish_sealpost_using_subcommand init" -l smtp-security -d 'How the SMTP connection is secured [default: starttls]' -r -f -a "tls\t'TLS from the first byte (SMTP 465, IMAP 993)'
 starttls\t'Plain connection upgraded with STARTTLS before anything else (SMTP 587, IMAP 143); a server that does not offer it is refused'"
 complete -c sealpost -n "__fish_sealpost_using_subcommand init" -l imap-host -d 'IMAP server host' -r
 complete -c sealpost -n "__fish_sealpost_using_subcommand init" -l imap-port -d 'IMAP port (default 993 for tls, 143 for starttls)' -r
-complete -c sealpost -n "__fish_sealpost_using_subcommand init" -l imap-security -d 'How the IMAP connection is secured' -r -f -a "tls\t'TLS from the first byte (SMTP 465, IMAP 993)'
+complete -c sealpost -n "__fish_sealpost_using_subcommand init" -l imap-security -d 'How the IMAP connection is secured [default: tls]' -r -f -a "tls\t'TLS from the first byte (SMTP 465, IMAP 993)'
 starttls\t'Plain connection upgraded with STARTTLS before anything else (SMTP 587, IMAP 143); a server that does not offer it is refused'"
 complete -c sealpost -n "__fish_sealpost_using_subcommand init" -l username -d 'Login name for both servers (default: your address)' -r
 complete -c sealpost -n "__fish_sealpost_using_subcommand init" -l password-command -d 'Command printing the mail password, e.g. "pass show mail"' -r
@@ -222,9 +222,27 @@ complete -c sealpost -n "__fish_sealpost_using_subcommand invite" -l list -d 'Li
 complete -c sealpost -n "__fish_sealpost_using_subcommand invite" -l qr -d 'Also draw the code as a QR code, for a phone\'s camera'
 complete -c sealpost -n "__fish_sealpost_using_subcommand invite" -l json -d 'Print one JSON document instead of text; errors become JSON on stderr (schema: docs/json.md)'
 complete -c sealpost -n "__fish_sealpost_using_subcommand invite" -s h -l help -d 'Print help'
+complete -c sealpost -n "__fish_sealpost_using_subcommand join" -l import-key -d 'Adopt an existing OpenPGP secret key (armored or binary) instead of creating one' -r -F
+complete -c sealpost -n "__fish_sealpost_using_subcommand join" -l key-passphrase-file -d 'File holding the passphrase of the imported key, if it has one' -r -F
+complete -c sealpost -n "__fish_sealpost_using_subcommand join" -l maildir -d 'Deliver and read mail locally: read ROOT/<your address>, deliver into ROOT/<recipient>' -r -F
+complete -c sealpost -n "__fish_sealpost_using_subcommand join" -l smtp-host -d 'SMTP submission server host' -r
+complete -c sealpost -n "__fish_sealpost_using_subcommand join" -l smtp-port -d 'SMTP port (default 587 for starttls, 465 for tls)' -r
+complete -c sealpost -n "__fish_sealpost_using_subcommand join" -l smtp-security -d 'How the SMTP connection is secured [default: starttls]' -r -f -a "tls\t'TLS from the first byte (SMTP 465, IMAP 993)'
+starttls\t'Plain connection upgraded with STARTTLS before anything else (SMTP 587, IMAP 143); a server that does not offer it is refused'"
+complete -c sealpost -n "__fish_sealpost_using_subcommand join" -l imap-host -d 'IMAP server host' -r
+complete -c sealpost -n "__fish_sealpost_using_subcommand join" -l imap-port -d 'IMAP port (default 993 for tls, 143 for starttls)' -r
+complete -c sealpost -n "__fish_sealpost_using_subcommand join" -l imap-security -d 'How the IMAP connection is secured [default: tls]' -r -f -a "tls\t'TLS from the first byte (SMTP 465, IMAP 993)'
+starttls\t'Plain connection upgraded with STARTTLS before anything else (SMTP 587, IMAP 143); a server that does not offer it is refused'"
+complete -c sealpost -n "__fish_sealpost_using_subcommand join" -l username -d 'Login name for both servers (default: your address)' -r
+complete -c sealpost -n "__fish_sealpost_using_subcommand join" -l password-command -d 'Command printing the mail password, e.g. "pass show mail"' -r
+complete -c sealpost -n "__fish_sealpost_using_subcommand join" -l ca-file -d 'A private CA (PEM) to trust for both servers instead of the system roots' -r -F
+complete -c sealpost -n "__fish_sealpost_using_subcommand join" -l kdf-work-factor -d 'Lower the passphrase work factor (log2 of scrypt\'s cost) for tests and demos; the default takes about a second' -r
+complete -c sealpost -n "__fish_sealpost_using_subcommand join" -l email -d 'Your email address' -r
+complete -c sealpost -n "__fish_sealpost_using_subcommand join" -l name -d 'Your name, as contacts will see it (required unless --import-key gives a key with one)' -r
 complete -c sealpost -n "__fish_sealpost_using_subcommand join" -l passphrase-file -d 'Read the store passphrase from this file instead of prompting' -r -F
+complete -c sealpost -n "__fish_sealpost_using_subcommand join" -l yes -d 'Use the mail settings found for a known provider without asking (for scripts; without a terminal they are otherwise refused)'
 complete -c sealpost -n "__fish_sealpost_using_subcommand join" -l json -d 'Print one JSON document instead of text; errors become JSON on stderr (schema: docs/json.md)'
-complete -c sealpost -n "__fish_sealpost_using_subcommand join" -s h -l help -d 'Print help'
+complete -c sealpost -n "__fish_sealpost_using_subcommand join" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c sealpost -n "__fish_sealpost_using_subcommand sent; and not __fish_seen_subcommand_from show help" -l passphrase-file -d 'Read the store passphrase from this file instead of prompting' -r -F
 complete -c sealpost -n "__fish_sealpost_using_subcommand sent; and not __fish_seen_subcommand_from show help" -l json -d 'Print one JSON document instead of text; errors become JSON on stderr (schema: docs/json.md)'
 complete -c sealpost -n "__fish_sealpost_using_subcommand sent; and not __fish_seen_subcommand_from show help" -s h -l help -d 'Print help'

@@ -62,6 +62,11 @@ pub enum Command {
     /// Make an invite code that lets someone join and verify keys in one step
     Invite(Invite),
     /// Join with an invite code: exchange and verify keys over mail
+    ///
+    /// On a machine without a sealpost identity, `join` first creates one, as
+    /// `init` does with the same options (on a terminal it asks for your name
+    /// and address when they are not given): a client's first command can be
+    /// `sealpost join CODE`.
     Join(Join),
     /// List sent messages: queued, sent, or read (with a signed receipt);
     /// `sent show N` shows one as it was sent
@@ -100,14 +105,14 @@ pub enum Command {
     CompleteContacts(CompleteContacts),
 }
 
-#[derive(Args, Debug)]
+#[derive(Args, Debug, Clone)]
 pub struct Init {
     /// Your name, as contacts will see it (required unless --import-key gives a key with one)
     #[arg(long, required_unless_present = "import_key")]
     pub name: Option<String>,
     /// Your email address
-    #[arg(long)]
-    pub email: String,
+    #[arg(long, required = true)]
+    pub email: Option<String>,
     /// Adopt an existing OpenPGP secret key (armored or binary) instead of creating one
     #[arg(long, value_name = "FILE")]
     pub import_key: Option<PathBuf>,
@@ -123,18 +128,18 @@ pub struct Init {
     /// SMTP port (default 587 for starttls, 465 for tls)
     #[arg(long, value_name = "PORT", requires = "smtp_host")]
     pub smtp_port: Option<u16>,
-    /// How the SMTP connection is secured
-    #[arg(long, value_enum, default_value = "starttls")]
-    pub smtp_security: Security,
+    /// How the SMTP connection is secured [default: starttls]
+    #[arg(long, value_enum)]
+    pub smtp_security: Option<Security>,
     /// IMAP server host
     #[arg(long, value_name = "HOST")]
     pub imap_host: Option<String>,
     /// IMAP port (default 993 for tls, 143 for starttls)
     #[arg(long, value_name = "PORT", requires = "imap_host")]
     pub imap_port: Option<u16>,
-    /// How the IMAP connection is secured
-    #[arg(long, value_enum, default_value = "tls")]
-    pub imap_security: Security,
+    /// How the IMAP connection is secured [default: tls]
+    #[arg(long, value_enum)]
+    pub imap_security: Option<Security>,
     /// Login name for both servers (default: your address)
     #[arg(long, value_name = "NAME")]
     pub username: Option<String>,
@@ -371,9 +376,17 @@ pub struct Invite {
 }
 
 #[derive(Args, Debug)]
+// With no identity here yet, `join` first creates one, as `init` does with
+// init's options (on a terminal it asks for the name and address not given).
+#[command(
+    mut_arg("email", |a| a.required(false)),
+    mut_arg("name", |a| a.required_unless_present(clap::builder::Resettable::Reset))
+)]
 pub struct Join {
     /// The invite code, as `sealpost invite` printed it
     pub code: String,
+    #[command(flatten)]
+    pub init: Init,
 }
 
 #[derive(Args, Debug)]

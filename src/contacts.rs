@@ -294,6 +294,19 @@ pub struct Contacts {
     pub tombstones: Vec<Tombstone>,
 }
 
+/// A copy as the contacts stand, parsed certificates included (a sync
+/// opens the next batch against one while it stores the batch before).
+impl Clone for Contacts {
+    fn clone(&self) -> Contacts {
+        let parsed = self.parsed.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).clone();
+        Contacts {
+            contacts: self.contacts.clone(),
+            parsed: std::sync::Mutex::new(parsed),
+            tombstones: self.tombstones.clone(),
+        }
+    }
+}
+
 impl Contacts {
     pub fn load(store: &Store) -> Result<Contacts> {
         let mut contacts: Contacts = store.read(CONTACTS)?.unwrap_or_default();
@@ -497,6 +510,13 @@ impl Contacts {
         let address = keys::normalize_address(address);
         let contact = self.contacts.iter_mut().find(|c| c.address == address)?;
         if contact.state == PinState::Revoked || cert.fingerprint().to_hex() != contact.fingerprint {
+            return None;
+        }
+        // Only a revocation signature the message carries can revoke: a key
+        // without one (nearly every message's) needs no merge (which checks
+        // every signature again).
+        let primary = cert.primary_key();
+        if primary.self_revocations().next().is_none() && primary.other_revocations().next().is_none() {
             return None;
         }
         let pinned = contact.cert().ok()?;

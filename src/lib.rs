@@ -1,6 +1,7 @@
 pub mod account;
 pub mod agent;
 pub mod audit;
+pub mod autoconfig;
 pub mod backup;
 pub mod cli;
 pub mod cmd;

@@ -5,30 +5,64 @@
 //! servers, always with TLS (implicit TLS, or STARTTLS where the provider
 //! offers only that on submission), the login name (the address for all of
 //! them), and what the user must know first (an app password; a provider
-//! whose basic logins are switched off). Nothing here is fetched from the
-//! network; the user sees what was found and confirms it (see `init`).
+//! whose basic logins are switched off). The table is asked after what the
+//! domain publishes itself (see `autoconfig`); the user sees what was found
+//! and confirms it (see `init`).
 
 use crate::config::Security;
 
-/// What `init` fills in for an address at a known provider.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// A server: host, port, and how the connection is secured (TLS always).
+pub type Endpoint = (String, u16, Security);
+
+/// What `init` fills in for an address: from the table here, or published
+/// by the address's domain.
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Provider {
-    pub name: &'static str,
-    pub imap: (&'static str, u16, Security),
-    pub smtp: (&'static str, u16, Security),
+    /// The provider's name, and where the settings come from.
+    pub name: String,
+    pub imap: Endpoint,
+    pub smtp: Endpoint,
+    /// The login names, when not the address.
+    pub imap_username: Option<String>,
+    pub smtp_username: Option<String>,
     /// The IMAP folder sent copies go to, when not `Sent`.
-    pub sent_folder: Option<&'static str>,
+    pub sent_folder: Option<String>,
     /// What the user must do or know before it works.
-    pub note: &'static str,
+    pub note: Option<String>,
+}
+
+/// An entry of the built-in table.
+#[derive(Clone, Copy)]
+struct Known {
+    name: &'static str,
+    imap: (&'static str, u16, Security),
+    smtp: (&'static str, u16, Security),
+    sent_folder: Option<&'static str>,
+    note: &'static str,
+}
+
+impl From<&Known> for Provider {
+    fn from(known: &Known) -> Provider {
+        let endpoint = |(host, port, security): (&str, u16, Security)| (host.to_string(), port, security);
+        Provider {
+            name: format!("{} (built-in settings)", known.name),
+            imap: endpoint(known.imap),
+            smtp: endpoint(known.smtp),
+            imap_username: None,
+            smtp_username: None,
+            sent_folder: known.sent_folder.map(str::to_string),
+            note: Some(known.note.to_string()),
+        }
+    }
 }
 
 const APP_PASSWORD: &str = "it needs an app password (made in the account's security settings), not your \
                             usual password; store it with `sealpost account set-password`";
 
-const PROVIDERS: &[(&[&str], Provider)] = &[
+const PROVIDERS: &[(&[&str], Known)] = &[
     (
         &["gmail.com", "googlemail.com"],
-        Provider {
+        Known {
             name: "Gmail",
             imap: ("imap.gmail.com", 993, Security::Tls),
             smtp: ("smtp.gmail.com", 465, Security::Tls),
@@ -38,7 +72,7 @@ const PROVIDERS: &[(&[&str], Provider)] = &[
     ),
     (
         &["icloud.com", "me.com", "mac.com"],
-        Provider {
+        Known {
             name: "iCloud Mail",
             imap: ("imap.mail.me.com", 993, Security::Tls),
             smtp: ("smtp.mail.me.com", 587, Security::Starttls),
@@ -48,7 +82,7 @@ const PROVIDERS: &[(&[&str], Provider)] = &[
     ),
     (
         &["outlook.com", "hotmail.com", "live.com", "msn.com"],
-        Provider {
+        Known {
             name: "Outlook.com",
             imap: ("outlook.office365.com", 993, Security::Tls),
             smtp: ("smtp-mail.outlook.com", 587, Security::Starttls),
@@ -59,7 +93,7 @@ const PROVIDERS: &[(&[&str], Provider)] = &[
     ),
     (
         &["fastmail.com", "fastmail.fm"],
-        Provider {
+        Known {
             name: "Fastmail",
             imap: ("imap.fastmail.com", 993, Security::Tls),
             smtp: ("smtp.fastmail.com", 465, Security::Tls),
@@ -69,7 +103,7 @@ const PROVIDERS: &[(&[&str], Provider)] = &[
     ),
     (
         &["yahoo.com", "ymail.com"],
-        Provider {
+        Known {
             name: "Yahoo Mail",
             imap: ("imap.mail.yahoo.com", 993, Security::Tls),
             smtp: ("smtp.mail.yahoo.com", 465, Security::Tls),
@@ -79,7 +113,7 @@ const PROVIDERS: &[(&[&str], Provider)] = &[
     ),
     (
         &["gmx.net", "gmx.de", "gmx.at", "gmx.ch"],
-        Provider {
+        Known {
             name: "GMX",
             imap: ("imap.gmx.net", 993, Security::Tls),
             smtp: ("mail.gmx.net", 465, Security::Tls),
@@ -89,7 +123,7 @@ const PROVIDERS: &[(&[&str], Provider)] = &[
     ),
     (
         &["posteo.de", "posteo.net"],
-        Provider {
+        Known {
             name: "Posteo",
             imap: ("posteo.de", 993, Security::Tls),
             smtp: ("posteo.de", 465, Security::Tls),
@@ -99,7 +133,7 @@ const PROVIDERS: &[(&[&str], Provider)] = &[
     ),
     (
         &["mailbox.org"],
-        Provider {
+        Known {
             name: "mailbox.org",
             imap: ("imap.mailbox.org", 993, Security::Tls),
             smtp: ("smtp.mailbox.org", 465, Security::Tls),
@@ -112,7 +146,7 @@ const PROVIDERS: &[(&[&str], Provider)] = &[
 /// The provider of `address`, when the table knows its domain.
 pub fn for_address(address: &str) -> Option<Provider> {
     let domain = address.rsplit_once('@')?.1.to_ascii_lowercase();
-    PROVIDERS.iter().find(|(domains, _)| domains.contains(&domain.as_str())).map(|(_, p)| *p)
+    PROVIDERS.iter().find(|(domains, _)| domains.contains(&domain.as_str())).map(|(_, known)| known.into())
 }
 
 #[cfg(test)]
@@ -122,8 +156,8 @@ mod tests {
     #[test]
     fn known_domains_get_tls_settings_and_others_none() {
         let gmail = for_address("Sam.Lee@GMAIL.com").unwrap();
-        assert_eq!(gmail.imap, ("imap.gmail.com", 993, Security::Tls));
-        assert_eq!(for_address("kim@me.com").unwrap().name, "iCloud Mail");
+        assert_eq!(gmail.imap, ("imap.gmail.com".to_string(), 993, Security::Tls));
+        assert_eq!(for_address("kim@me.com").unwrap().name, "iCloud Mail (built-in settings)");
         assert!(for_address("ada@practice.example").is_none());
         assert!(for_address("not an address").is_none());
         // Only TLS ever: the configuration has no plaintext setting at all,

@@ -11,6 +11,9 @@
 //! contacts first, then the inbox with the fetch cursor. A sync killed half
 //! way keeps every batch it finished; a batch it did not finish is fetched
 //! again, and the inbox's duplicate check keeps it from being stored twice.
+//! The work overlaps: while one batch is stored, the next is opened on
+//! other threads and the one after it is fetched (`Receiver::finish` stores
+//! the last). At most three batches are in memory at once.
 //!
 //! The IMAP sent folder is read here too (`SentFolder`), for what the user
 //! sent from another device of theirs (a second device restored from a
@@ -26,6 +29,8 @@
 //! the note is taken.
 
 use std::io::IsTerminal;
+use std::sync::Arc;
+use std::thread::JoinHandle;
 
 use anyhow::Result;
 use sequoia_openpgp::Cert;
@@ -37,6 +42,7 @@ use crate::inbox::{Inbox, Kind};
 use crate::join::Handshaker;
 use crate::key_change::{self, Noticed};
 use crate::message::compose::sha256_hex;
+use crate::message::decryption_key::HeldKeys;
 use crate::message::{judge, open, open_with, Opened, Seal, Status};
 use crate::outbox::{Outgoing, ReadReceipt, Sent, SentCopy, SentList};
 use crate::receipt::{self, Verdict};
@@ -89,6 +95,14 @@ pub struct Receiver<'a> {
     contacts_generation: u64,
     /// Whether a message was handled since the last commit.
     inbox_changed: bool,
+    /// The user's keys and the contacts as of `contacts_generation`, for
+    /// threads opening messages.
+    keys: Arc<Vec<Cert>>,
+    snapshot: Option<(u64, Arc<Contacts>)>,
+    /// How many threads open a batch: one per core, at most 4.
+    threads: usize,
+    /// The batch being opened, not yet stored.
+    opening: Option<Opening>,
     /// Messages announced by the source and handled so far, for progress.
     progress: Option<(usize, usize)>,
 }
@@ -107,6 +121,10 @@ impl<'a> Receiver<'a> {
             contacts_changed: false,
             contacts_generation: 0,
             inbox_changed: false,
+            keys: Arc::new(store.my_keys().to_vec()),
+            snapshot: None,
+            threads: std::thread::available_parallelism().map_or(1, |n| n.get()).min(4),
+            opening: None,
             progress: None,
         })
     }
@@ -394,22 +412,86 @@ impl Sink for Receiver<'_> {
     }
 
     fn take(&mut self, batch: Vec<Incoming>, cursor: &Cursor) -> Result<()> {
-        // One transaction per batch: its messages, what they changed and
-        // the cursor are committed together or not at all.
-        // The batch's messages are opened side by side on every core (the
-        // decryption and signature checks are most of a sync's work), then
-        // judged and stored in order. One opened before a message of the
-        // batch changed the contacts (a join step, a device's note, a key
-        // seen) is opened again with the contacts as they are then.
-        let opened = open_all(&batch, self.store.my_keys(), &self.contacts);
+        // This batch is opened on other threads while the one before it is
+        // stored here, and the transport then fetches the next. A failure
+        // to store drops this batch unstored: its cursor never passes a
+        // batch that was not stored.
+        let next = self.start_opening(batch, cursor);
+        if let Some(previous) = self.opening.take() {
+            self.store_opened(previous)?;
+        }
+        self.opening = Some(next);
+        Ok(())
+    }
+}
+
+/// A batch whose messages are being opened on other threads.
+struct Opening {
+    batch: Arc<Vec<Incoming>>,
+    /// Where fetching stands once the batch is stored.
+    cursor: Cursor,
+    /// The contacts the messages are opened against (see `contacts_generation`).
+    generation: u64,
+    /// Each thread opens a consecutive part of the batch.
+    workers: Vec<JoinHandle<Vec<Opened>>>,
+}
+
+impl Receiver<'_> {
+    /// Stores the batch still being opened, if any. A sync calls this once
+    /// the transport is done, also when the transport failed: what was
+    /// fetched before the failure is kept.
+    pub fn finish(&mut self) -> Result<()> {
+        match self.opening.take() {
+            Some(opening) => self.store_opened(opening),
+            None => Ok(()),
+        }
+    }
+
+    /// Starts opening `batch` on as many threads as there are cores (at
+    /// most 4), against the contacts as they stand now.
+    fn start_opening(&mut self, batch: Vec<Incoming>, cursor: &Cursor) -> Opening {
         let generation = self.contacts_generation;
+        let contacts = match &self.snapshot {
+            Some((at, contacts)) if *at == generation => contacts.clone(),
+            _ => {
+                let contacts = Arc::new(self.contacts.clone());
+                self.snapshot = Some((generation, contacts.clone()));
+                contacts
+            }
+        };
+        let batch = Arc::new(batch);
+        let per_thread = batch.len().div_ceil(self.threads).max(1);
+        let workers = (0..batch.len())
+            .step_by(per_thread)
+            .map(|start| {
+                let (batch, keys, contacts) = (batch.clone(), self.keys.clone(), contacts.clone());
+                std::thread::spawn(move || {
+                    let _held = HeldKeys::hold();
+                    let end = (start + per_thread).min(batch.len());
+                    batch[start..end].iter().map(|m| open(&m.raw, &keys, &contacts)).collect()
+                })
+            })
+            .collect();
+        Opening { batch, cursor: cursor.clone(), generation, workers }
+    }
+
+    /// Judges and stores an opened batch in order, in one transaction with
+    /// what it changed and its cursor. A message opened before an earlier
+    /// one changed the contacts (a join step, a device's note, a key seen)
+    /// is opened again with the contacts as they are then.
+    fn store_opened(&mut self, opening: Opening) -> Result<()> {
+        let Opening { batch, cursor, generation, workers } = opening;
+        // `open` catches a parser's panic itself; a thread that still
+        // panicked is a defect, and stops the sync.
+        let opened: Vec<Opened> =
+            workers.into_iter().flat_map(|w| w.join().expect("a thread opening messages panicked")).collect();
         let store = self.store;
         store.transaction(|| {
             for (message, opened) in batch.iter().zip(opened) {
                 let opened = (self.contacts_generation == generation).then_some(opened);
                 self.accept_opened(message, opened)?;
             }
-            self.commit(cursor)
+            self.commit(&cursor)
         })?;
         self.show_progress(batch.len());
         Ok(())
@@ -422,25 +504,6 @@ fn with_sender<'e>(event: Event<'e>, opened: &'e Opened) -> Event<'e> {
         Some(sender) => event.contact(sender),
         None => event,
     }
-}
-
-/// `open` of each message, in order, on as many threads as there are
-/// cores (at most 4).
-fn open_all(batch: &[Incoming], me: &[Cert], contacts: &Contacts) -> Vec<Opened> {
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(4);
-    if threads < 2 || batch.len() < 2 {
-        return batch.iter().map(|m| open(&m.raw, me, contacts)).collect();
-    }
-    let per_thread = batch.len().div_ceil(threads);
-    std::thread::scope(|scope| {
-        let workers: Vec<_> = batch
-            .chunks(per_thread)
-            .map(|part| scope.spawn(move || part.iter().map(|m| open(&m.raw, me, contacts)).collect::<Vec<_>>()))
-            .collect();
-        // `open` catches a parser's panic itself; a thread that still
-        // panicked is a defect, and stops the sync.
-        workers.into_iter().flat_map(|w| w.join().expect("a thread opening messages panicked")).collect()
-    })
 }
 
 /// The sent list entry for `opened`, a message from the sent folder, when

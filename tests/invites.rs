@@ -497,3 +497,75 @@ fn the_qr_code_is_drawn_only_when_asked() {
     assert!(drawn.contains('█') || drawn.contains('▀'), "{drawn}");
     assert!(drawn.contains("SEALPOST2:"), "the code is printed too: {drawn}");
 }
+
+/// `join` on a machine without an identity creates one first, from
+/// `init`'s options: a client's first command can be the join.
+#[test]
+fn join_creates_the_identity_first_on_an_empty_machine_and_only_there() {
+    let world = World::new();
+    let ada = world.person("ada", "Dr. Ada Moss", ADA);
+    let code = code_of(&ada.ok(&["invite", "--for", SAM], "").stdout);
+    let mail = world.mail();
+    let sam = world.bare_person("sam", SAM);
+
+    // Without an identity, options or a terminal: told how, nothing made.
+    let bare = sam.run(&["join", &code], "");
+    assert_ne!(bare.code, 0);
+    assert!(bare.stderr.contains("there is no identity here yet"), "{}", bare.stderr);
+    assert!(bare.stderr.contains("--name"), "{}", bare.stderr);
+    assert!(!sam.home.join("data").exists() && !sam.config_path().exists());
+    // An address whose provider is unknown, with no servers: nothing made.
+    let unknown = sam.run(&["join", &code, "--name", "Sam Lee", "--email", SAM, "--kdf-work-factor", "10"], "");
+    assert_ne!(unknown.code, 0);
+    assert!(unknown.stderr.contains("no mail settings are known for sam@client.example"), "{}", unknown.stderr);
+    assert!(!sam.home.join("data").exists() && !sam.config_path().exists());
+    // A malformed code: checked before anything is created.
+    let bad = sam.run(
+        &["join", "SEALPOST2:nonsense", "--name", "Sam Lee", "--email", SAM, "--maildir", mail.to_str().unwrap()],
+        "",
+    );
+    assert_ne!(bad.code, 0);
+    assert!(!sam.home.join("data").exists() && !sam.config_path().exists());
+
+    let joined = sam.ok(
+        &[
+            "join",
+            &code,
+            "--name",
+            "Sam Lee",
+            "--email",
+            SAM,
+            "--maildir",
+            mail.to_str().unwrap(),
+            "--kdf-work-factor",
+            "10",
+        ],
+        "",
+    );
+    assert!(joined.stdout.contains("created identity sam@client.example, fingerprint"), "{}", joined.stdout);
+    assert!(joined.stdout.contains("sent the join request"), "{}", joined.stdout);
+    assert!(sam.ok(&["key", "show"], "").stdout.contains(SAM));
+    assert!(ada.ok(&["sync"], "").stdout.contains("answered"));
+    assert!(sam.ok(&["sync"], "").stdout.contains("their key matches the invite code"));
+
+    // With an identity, the options for a new one are refused: the store
+    // and its config stay as they were.
+    let config = std::fs::read(sam.config_path()).unwrap();
+    let again = sam.run(
+        &[
+            "join",
+            &code,
+            "--name",
+            "Someone Else",
+            "--email",
+            "other@client.example",
+            "--maildir",
+            mail.to_str().unwrap(),
+        ],
+        "",
+    );
+    assert_ne!(again.code, 0);
+    assert!(again.stderr.contains("an identity already exists here"), "{}", again.stderr);
+    assert_eq!(std::fs::read(sam.config_path()).unwrap(), config);
+    assert!(sam.ok(&["key", "show"], "").stdout.contains(SAM));
+}

@@ -874,6 +874,58 @@ fn invite_and_join_through_the_servers_end_verified_both_ways() {
     assert!(ada.ok(&["read", "--last"], "").stdout.starts_with("Status:  verified: signed by sam"));
 }
 
+/// A client's first five minutes (docs/clients.md), counted: from a machine
+/// with no sealpost identity to reading the therapist's first note, shown
+/// as verified: four commands (`join`, `sync`, `sync`, `read --last`) and
+/// one passphrase (here a file; on a terminal `join` keeps the store
+/// unlocked). The second `sync` is the handshake's: the inviter pins the
+/// client only after the client's proof (step 3), so the note can only be
+/// sent after the client's first sync.
+#[test]
+fn a_client_reads_the_first_verified_note_in_four_commands_from_nothing() {
+    let Some(stack) = mail_stack::start("a_client_reads_the_first_verified_note_in_four_commands_from_nothing") else {
+        return;
+    };
+    let world = World::new();
+    let ada = world.server_person(&stack, "ada", "Dr. Ada Moss", "ada@practice.example");
+    let invite = ada.ok(&["invite", "--for", "sam@client.example"], "").stdout;
+    let code = invite.lines().map(str::trim).find(|l| l.starts_with("SEALPOST2:")).unwrap().to_string();
+    let sam = world.bare_person("sam", "sam@client.example");
+    assert!(!sam.home.exists(), "nothing of Sam's is there yet");
+    let mut commands = 0;
+
+    // 1. join, creating the identity on the way.
+    let mut join: Vec<String> =
+        ["join", &code, "--name", "Sam Lee", "--email", "sam@client.example"].map(String::from).to_vec();
+    join.extend(common::server_options(&stack));
+    let joined = sam.ok(&join.iter().map(String::as_str).collect::<Vec<_>>(), "");
+    commands += 1;
+    assert!(joined.stdout.contains("created identity sam@client.example, fingerprint"), "{}", joined.stdout);
+    assert!(joined.stdout.contains("sent the join request"), "{}", joined.stdout);
+
+    stack.wait_delivered("ada@practice.example", 1);
+    assert!(ada.ok(&["sync"], "").stdout.contains("answered"));
+    // 2. sync: the answer; the client's proof goes out.
+    stack.wait_delivered("sam@client.example", 1);
+    assert!(sam.ok(&["sync"], "").stdout.contains("their key matches the invite code"));
+    commands += 1;
+    stack.wait_delivered("ada@practice.example", 2);
+    assert!(ada.ok(&["sync"], "").stdout.contains("join of sam@client.example completed"));
+    ada.ok(&["send", "--to", "sam@client.example", "--subject", "Welcome"], "See you on Tuesday.\n");
+    // 3. sync: the confirmation and the note.
+    stack.wait_delivered("sam@client.example", 3);
+    let synced = sam.ok(&["sync"], "");
+    commands += 1;
+    assert!(synced.stdout.contains("join with ada@practice.example completed"), "{}", synced.stdout);
+    assert!(synced.stdout.contains("1 verified"), "{}", synced.stdout);
+    // 4. read.
+    let read = sam.ok(&["read", "--last"], "");
+    commands += 1;
+    assert!(read.stdout.starts_with("Status:  verified: signed by ada"), "{}", read.stdout);
+    assert!(read.stdout.contains("See you on Tuesday."), "{}", read.stdout);
+    assert_eq!(commands, 4);
+}
+
 /// Writes messages straight into `user`'s Maildir on the server, as
 /// delivery would, owned by the mail user.
 fn put_on_server(stack: &MailStack, user: &str, messages: impl IntoIterator<Item = Vec<u8>>) {

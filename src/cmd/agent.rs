@@ -57,6 +57,28 @@ impl Run for Unlock {
 }
 
 /// `unlock --status`: locked, or unlocked until when (without use).
+/// After `join` created an identity at a terminal: the unlock agent keeps
+/// the keys (as `sealpost unlock` does, for the configured or default idle
+/// time), so the `sync` and `read` that follow do not ask for the passphrase
+/// just chosen. Not with a passphrase file (scripts need no agent); a
+/// failure is only told, and the next command asks.
+pub fn keep_unlocked(session: &Session, passphrase: &age::secrecy::SecretString) {
+    if session.passphrase.file.is_some() || !crate::passphrase::has_terminal() {
+        return;
+    }
+    let started = (|| {
+        let idle = agent::parse_idle(agent::DEFAULT_IDLE)?;
+        let keyring = Store::open_keyring(&session.home, passphrase)?;
+        agent::start(&session.home, &keyring, idle).map(|_| idle)
+    })();
+    match started {
+        Ok(idle) => {
+            eprintln!("unlocked: the keys stay in memory until {} without use, or `sealpost lock`", human(idle))
+        }
+        Err(e) => crate::error::warn(&format!("could not keep the store unlocked ({e:#}); the next command asks")),
+    }
+}
+
 fn status(session: &Session) -> Result<()> {
     let locks_in = agent::status(&session.home)?;
     let until = locks_in.map(|s| super::format_time(crate::contacts::now() as i64 + s as i64));

@@ -1,16 +1,38 @@
-use anyhow::{bail, Context, Result};
+use anyhow::{anyhow, bail, Context, Result};
 use sequoia_openpgp::crypto::Password;
 
 use super::{Run, Session};
 use crate::cli::Init;
 use crate::config::{Account, Config, MaildirAccount, ReceiptPolicy, Security, Server};
 use crate::keys;
-use crate::provider::{self, Provider};
+use crate::provider::{self, Endpoint, Provider};
 use crate::store::Store;
 use crate::transport::maildir::Maildir;
 
 impl Run for Init {
     fn run(&self, session: &Session) -> Result<()> {
+        self.create(session, Purpose::Init).map(|_| ())
+    }
+}
+
+/// Why an identity is created: by `init`, or by `join` on a machine that
+/// has none yet (which then sends its request at once, so it needs a way to
+/// send, and says what comes next itself).
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Purpose {
+    Init,
+    Join,
+}
+
+/// A new identity, its store open.
+pub struct Created {
+    pub store: Store,
+    pub passphrase: age::secrecy::SecretString,
+}
+
+impl Init {
+    /// Creates the identity, its store and its config (what `init` does).
+    pub fn create(&self, session: &Session, purpose: Purpose) -> Result<Created> {
         let home = &session.home;
         // Never over an existing store, even one whose config is gone: a
         // new key would make every stored record unreadable for good.
@@ -33,9 +55,16 @@ impl Run for Init {
                 home.config_file().display()
             );
         }
-        keys::check_address(&self.email)?;
-        let address = keys::normalize_address(&self.email);
+        let email = self.email.as_deref().context("--email is required")?;
+        keys::check_address(email)?;
+        let address = keys::normalize_address(email);
         let provider = self.provider(&address)?;
+        if purpose == Purpose::Join && self.maildir.is_none() && self.smtp_host.is_none() && provider.is_none() {
+            bail!(
+                "no mail settings are known for {address}: give your provider's --imap-host and --smtp-host \
+                 (docs/clients.md says where to find them); nothing was created"
+            );
+        }
         let cert = match &self.import_key {
             Some(path) => {
                 let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
@@ -72,19 +101,28 @@ impl Run for Init {
             agent_idle: None,
             account: Account { name, address: address.clone() },
             maildir,
-            smtp: self.smtp().or_else(|| provider.map(|p| self.known(p.smtp, None))),
-            imap: self.imap().or_else(|| provider.map(|p| self.known(p.imap, p.sent_folder))),
+            smtp: self.smtp().or_else(|| provider.as_ref().map(|p| self.known(&p.smtp, &p.smtp_username, None))),
+            imap: self
+                .imap()
+                .or_else(|| provider.as_ref().map(|p| self.known(&p.imap, &p.imap_username, p.sent_folder.as_deref()))),
         }
         .save(home)?;
         let fingerprint = store.secret_cert().fingerprint();
+        if purpose == Purpose::Join {
+            if !session.json {
+                println!("created identity {address}, fingerprint {}", keys::grouped(&fingerprint));
+            }
+            return Ok(Created { store, passphrase });
+        }
         if session.json {
-            return session.print_json(&serde_json::json!({
+            session.print_json(&serde_json::json!({
                 "address": address,
                 "fingerprint": fingerprint.to_hex(),
                 "store": home.data_dir,
                 "config": home.config_file(),
                 "kdf_lowered": self.kdf_work_factor.is_some(),
-            }));
+            }))?;
+            return Ok(Created { store, passphrase });
         }
         println!("created identity {address}");
         println!("fingerprint: {}", keys::grouped(&fingerprint));
@@ -97,11 +135,9 @@ impl Run for Init {
             "then make a backup, and keep it off this machine: `sealpost backup FILE` (a recovery key for emergency \
              access: `sealpost key recovery`)"
         );
-        Ok(())
+        Ok(Created { store, passphrase })
     }
-}
 
-impl Init {
     /// The settings of the address's provider (see `provider`), when no
     /// way of sending or receiving was given: shown, and confirmed on the
     /// terminal (or by `--yes`). Declined, nothing is created.
@@ -109,17 +145,27 @@ impl Init {
         if self.maildir.is_some() || self.smtp_host.is_some() || self.imap_host.is_some() {
             return Ok(None);
         }
-        let Some(provider) = provider::for_address(address) else { return Ok(None) };
+        // What the domain publishes first, then the built-in table.
+        let found = crate::autoconfig::lookup(address, self.ca_file.as_deref())
+            .map_err(|e| anyhow!("{e:#}; give --imap-host and --smtp-host instead. Nothing was created"))?;
+        let Some(provider) = found.or_else(|| provider::for_address(address)) else { return Ok(None) };
+        let login = |username: &Option<String>| match (&self.username, username) {
+            (Some(given), _) => format!(", login {given}"),
+            (None, Some(published)) => format!(", login {published}"),
+            (None, None) => String::new(),
+        };
         let shown = format!(
-            "{} settings for {address}:\n  IMAP {} port {} ({})\n  SMTP {} port {} ({})\n  note: {}",
+            "{} for {address}:\n  IMAP {} port {} ({}{})\n  SMTP {} port {} ({}{}){}",
             provider.name,
             provider.imap.0,
             provider.imap.1,
             security_name(provider.imap.2),
+            login(&provider.imap_username),
             provider.smtp.0,
             provider.smtp.1,
             security_name(provider.smtp.2),
-            provider.note
+            login(&provider.smtp_username),
+            provider.note.as_deref().map(|note| format!("\n  note: {note}")).unwrap_or_default()
         );
         if self.yes {
             eprintln!("{shown}");
@@ -137,10 +183,15 @@ impl Init {
         Ok(Some(provider))
     }
 
-    /// A server of the provider table, with the login flags given.
-    fn known(&self, (host, port, security): (&str, u16, Security), sent_folder: Option<&str>) -> Server {
-        let server = self.server(&Some(host.to_string()), Some(port), security, (port, port));
-        Server { sent_folder: sent_folder.map(str::to_string), ..server.expect("a host is given") }
+    /// A server the provider's settings name, with the login flags given
+    /// (a login name given wins over the one published).
+    fn known(&self, (host, port, security): &Endpoint, username: &Option<String>, sent_folder: Option<&str>) -> Server {
+        let server = self.server(&Some(host.clone()), Some(*port), *security, (*port, *port));
+        Server {
+            sent_folder: sent_folder.map(str::to_string),
+            username: self.username.clone().or_else(|| username.clone()),
+            ..server.expect("a host is given")
+        }
     }
 
     fn server(
@@ -169,11 +220,11 @@ impl Init {
     }
 
     fn smtp(&self) -> Option<Server> {
-        self.server(&self.smtp_host, self.smtp_port, self.smtp_security, (465, 587))
+        self.server(&self.smtp_host, self.smtp_port, self.smtp_security.unwrap_or(Security::Starttls), (465, 587))
     }
 
     fn imap(&self) -> Option<Server> {
-        self.server(&self.imap_host, self.imap_port, self.imap_security, (993, 143))
+        self.server(&self.imap_host, self.imap_port, self.imap_security.unwrap_or(Security::Tls), (993, 143))
     }
 
     fn key_passphrase(&self) -> Result<Password> {

@@ -1,18 +1,28 @@
-use anyhow::Result;
+use anyhow::{bail, Result};
 
+use super::init::{Created, Purpose};
 use super::{Run, Session};
 use crate::cli::Join as JoinCmd;
 use crate::contacts::{group_hex, Contacts};
 use crate::error::Refusal;
 use crate::invite::InviteCode;
 use crate::join;
+use crate::passphrase::has_terminal;
 
 impl Run for JoinCmd {
     fn run(&self, session: &Session) -> Result<()> {
-        let config = session.config()?;
-        // The code's form is checked before anything is unlocked or written.
+        // The code's form is checked before anything is created, unlocked
+        // or written.
         let code = InviteCode::parse(&self.code).map_err(|e| Refusal::verification(format!("{e:#}")))?;
-        let store = session.unlock()?;
+        let created = self.identity(session)?;
+        let config = session.config()?;
+        let store = match created {
+            Some(created) => {
+                super::agent::keep_unlocked(session, &created.passphrase);
+                created.store
+            }
+            None => session.unlock()?,
+        };
         let contacts = Contacts::load(&store)?;
         let queued = store.transaction(|| {
             let queued =
@@ -43,4 +53,53 @@ impl Run for JoinCmd {
         println!("sent the join request; run `sealpost sync` until it says verified (both of you)");
         Ok(())
     }
+}
+
+impl JoinCmd {
+    /// The identity created for this join when the machine has none yet
+    /// (`None`: the existing one joins). A client's first command can be
+    /// `join`: from the options given, or on a terminal from their name
+    /// and address asked for there.
+    fn identity(&self, session: &Session) -> Result<Option<Created>> {
+        let exists = !session.home.store_parts().is_empty() || session.home.config_file().exists();
+        let given = self.init.email.is_some() || self.init.name.is_some();
+        if exists {
+            if given {
+                bail!(
+                    "an identity already exists here ({}); `sealpost join CODE` joins with it. The options for a \
+                     new identity (--name, --email, ...) are for a machine without one; nothing was changed",
+                    session.home.config_file().display()
+                );
+            }
+            return Ok(None);
+        }
+        let mut init = self.init.clone();
+        if init.email.is_none() {
+            if !has_terminal() {
+                bail!(
+                    "there is no identity here yet: `sealpost join CODE --name \"Your Name\" --email \
+                     you@example.org` creates one and joins (add --yes to accept your provider's settings without \
+                     a terminal)"
+                );
+            }
+            eprintln!("There is no identity here yet; sealpost creates one for you first.");
+            if init.name.is_none() && init.import_key.is_none() {
+                init.name = Some(ask("your name, as your contacts will see it: ")?);
+            }
+            init.email = Some(ask("your email address: ")?);
+        }
+        init.create(session, Purpose::Join).map(Some)
+    }
+}
+
+/// One line read from the terminal after `prompt`, not empty.
+fn ask(prompt: &str) -> Result<String> {
+    eprint!("{prompt}");
+    let mut line = String::new();
+    std::io::stdin().read_line(&mut line)?;
+    let line = line.trim().to_string();
+    if line.is_empty() {
+        bail!("nothing entered; nothing was created");
+    }
+    Ok(line)
 }

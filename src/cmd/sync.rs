@@ -46,7 +46,11 @@ impl Run for Sync {
             warnings.push(format!("the IMAP sent folder could not be read ({e:#}); the next sync tries again"));
         }
         let mut cursor = receiver.cursor();
-        source.fetch_new(&mut cursor, &mut receiver)?;
+        let fetched = source.fetch_new(&mut cursor, &mut receiver);
+        // The last batch fetched is stored also when the fetch failed after it.
+        let finished = receiver.finish();
+        fetched?;
+        finished?;
         // Nothing new still records where fetching stands.
         receiver.commit(&cursor)?;
         receiver.end_progress();

@@ -14,6 +14,7 @@
 
 pub mod announcement;
 pub mod compose;
+pub mod decryption_key;
 pub mod device_sync;
 pub mod handshake;
 pub mod open;

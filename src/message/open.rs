@@ -1032,8 +1032,14 @@ impl DecryptionHelper for Helper<'_> {
                 if !matches {
                     continue;
                 }
-                let Ok(mut keypair) = ka.key().clone().into_keypair() else { continue };
-                if let Some((algo, session_key)) = pkesk.decrypt(&mut keypair, sym_algo) {
+                let decrypted = match super::decryption_key::held(ka.key()) {
+                    Some(mut held) => pkesk.decrypt(&mut held, sym_algo),
+                    None => {
+                        let Ok(mut keypair) = ka.key().clone().into_keypair() else { continue };
+                        pkesk.decrypt(&mut keypair, sym_algo)
+                    }
+                };
+                if let Some((algo, session_key)) = decrypted {
                     if decrypt(algo, &session_key) {
                         return Ok(None);
                     }

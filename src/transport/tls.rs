@@ -36,7 +36,7 @@ pub fn read_ca_file(path: &Path) -> Result<Vec<CertificateDer<'static>>> {
     Ok(certs)
 }
 
-fn client_config(ca_file: Option<&Path>) -> Result<Arc<ClientConfig>> {
+pub fn client_config(ca_file: Option<&Path>) -> Result<Arc<ClientConfig>> {
     let mut roots = RootCertStore::empty();
     match ca_file {
         Some(path) => {

@@ -371,39 +371,39 @@ impl World {
     /// A person whose account is on the real mail stack.
     pub fn server_person(&self, stack: &mail_stack::MailStack, role: &str, name: &str, address: &str) -> Person {
         let person = self.bare_person(role, address);
-        let smtp_port = stack.submission_port.to_string();
-        let imap_port = stack.imaps_port.to_string();
-        let password_command = format!("echo {}", mail_stack::PASSWORD);
-        person.ok(
-            &[
-                "init",
-                "--name",
-                name,
-                "--email",
-                address,
-                "--kdf-work-factor",
-                "10",
-                "--smtp-host",
-                "localhost",
-                "--smtp-port",
-                &smtp_port,
-                "--smtp-security",
-                "starttls",
-                "--imap-host",
-                "localhost",
-                "--imap-port",
-                &imap_port,
-                "--imap-security",
-                "tls",
-                "--ca-file",
-                stack.ca.to_str().unwrap(),
-                "--password-command",
-                &password_command,
-            ],
-            "",
-        );
+        let mut args: Vec<String> = ["init", "--name", name, "--email", address].map(String::from).to_vec();
+        args.extend(server_options(stack));
+        person.ok(&args.iter().map(String::as_str).collect::<Vec<_>>(), "");
         person
     }
+}
+
+/// The options of `init` for an account on the test mail stack (with a
+/// lowered passphrase work factor).
+pub fn server_options(stack: &mail_stack::MailStack) -> Vec<String> {
+    let password_command = format!("echo {}", mail_stack::PASSWORD);
+    [
+        "--kdf-work-factor",
+        "10",
+        "--smtp-host",
+        "localhost",
+        "--smtp-port",
+        &stack.submission_port.to_string(),
+        "--smtp-security",
+        "starttls",
+        "--imap-host",
+        "localhost",
+        "--imap-port",
+        &stack.imaps_port.to_string(),
+        "--imap-security",
+        "tls",
+        "--ca-file",
+        stack.ca.to_str().unwrap(),
+        "--password-command",
+        &password_command,
+    ]
+    .map(String::from)
+    .to_vec()
 }
 
 impl Person {
@@ -468,7 +468,26 @@ pub fn timed(person: &Person, args: &[&str], stdin: &str) -> (f64, u64, String) 
         .unwrap()
         .parse()
         .unwrap();
+    let cpu: f64 = text
+        .lines()
+        .filter_map(|l| {
+            let l = l.trim();
+            l.strip_prefix("User time (seconds): ").or_else(|| l.strip_prefix("System time (seconds): "))
+        })
+        .map(|v| v.parse::<f64>().unwrap())
+        .sum();
+    LAST_CPU.with(|c| c.set(cpu));
     (secs, kib, String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+thread_local! {
+    static LAST_CPU: std::cell::Cell<f64> = const { std::cell::Cell::new(0.0) };
+}
+
+/// The CPU time (user and system, seconds) of the last `timed` command.
+#[allow(dead_code)]
+pub fn last_cpu() -> f64 {
+    LAST_CPU.with(|c| c.get())
 }
 
 /// Ada has verified Sam, whose key lives in gpg (so tests can write with it
