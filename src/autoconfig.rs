@@ -158,8 +158,12 @@ impl Offered {
                 })
                 .collect()
         };
+        // Shown on the terminal: one line, no control or direction
+        // characters, not long (a document must not draw other settings).
         let name = text_of(provider, "displayName")
             .or_else(|| provider.attribute("id").map(str::to_string))
+            .map(|name| crate::sanitize::line(&name).chars().take(60).collect::<String>())
+            .filter(|name| !name.trim().is_empty())
             .unwrap_or_else(|| "your provider".to_string());
         Ok(Offered { name, incoming: offers("incomingServer"), outgoing: offers("outgoingServer") })
     }
@@ -188,6 +192,13 @@ impl Offered {
                 bail!("the {role} server's port is 0");
             }
             let username = offer.username.as_deref().map(fill).filter(|u| !u.is_empty() && u != address);
+            // A login name is shown and kept in the config: printable, no
+            // spaces, not long.
+            if let Some(name) = &username {
+                if name.len() > 254 || !name.chars().all(|c| c.is_ascii_graphic()) {
+                    bail!("the {role} login name offered is not one sealpost uses");
+                }
+            }
             let oauth_only = !offer.authentication.is_empty()
                 && offer.authentication.iter().all(|a| a == "oauth2" || a == "oauthbearer" || a == "xoauth2");
             Ok(((host, offer.port, security), username, oauth_only))
@@ -272,6 +283,23 @@ mod tests {
         assert!(Offered::parse(&odd).unwrap().choose("sam", "client.example", "sam@client.example").is_err());
         assert!(Offered::parse("<html><body>Not found</body></html>").is_err());
         assert!(Offered::parse("not xml at all").is_err());
+    }
+
+    #[test]
+    fn what_a_document_says_is_shown_on_one_line_and_odd_login_names_are_refused() {
+        let drawn = document(
+            &server("incomingServer", "imap", "imap.client.example", 993, "SSL", "%EMAILADDRESS%"),
+            &server("outgoingServer", "smtp", "smtp.client.example", 465, "SSL", "%EMAILADDRESS%"),
+        )
+        .replace("Client Mail", "Client Mail&#10;  IMAP evil.example port 993 (TLS)\u{202e}");
+        let provider = Offered::parse(&drawn).unwrap().choose("sam", "client.example", "sam@client.example").unwrap();
+        assert!(!provider.name.contains('\n') && !provider.name.contains('\u{202e}'), "{:?}", provider.name);
+        let spaced = document(
+            &server("incomingServer", "imap", "imap.client.example", 993, "SSL", "sam&#10;IMAP evil"),
+            &server("outgoingServer", "smtp", "smtp.client.example", 465, "SSL", "%EMAILADDRESS%"),
+        );
+        let err = Offered::parse(&spaced).unwrap().choose("sam", "client.example", "sam@client.example").unwrap_err();
+        assert!(err.to_string().contains("login name"), "{err}");
     }
 
     #[test]

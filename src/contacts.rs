@@ -514,7 +514,9 @@ impl Contacts {
         }
         // Only a revocation signature the message carries can revoke: a key
         // without one (nearly every message's) needs no merge (which checks
-        // every signature again).
+        // every signature again). A revocation already in the pinned
+        // certificate was there when it was pinned, and is seen again when
+        // a message carries it.
         let primary = cert.primary_key();
         if primary.self_revocations().next().is_none() && primary.other_revocations().next().is_none() {
             return None;

@@ -246,7 +246,7 @@ mod tests {
         let config = config();
         let mut receiver = Receiver::load(store, &config).unwrap();
         receiver.accept(&Incoming { source_id: id.to_string(), raw: raw.to_vec() }).unwrap();
-        receiver.commit(&Cursor::default()).unwrap();
+        receiver.finish(Some(&Cursor::default())).unwrap();
         receiver.report.devices.clone()
     }
 

@@ -359,7 +359,7 @@ impl<'a> Receiver<'a> {
     /// Makes everything received so far durable, with the fetch cursor.
     /// The sent list first: a crash before the inbox is saved fetches the
     /// receipts again, and marking a message read twice changes nothing.
-    pub fn commit(&mut self, cursor: &Cursor) -> Result<()> {
+    fn commit(&mut self, cursor: &Cursor) -> Result<()> {
         if self.sent_changed {
             self.sent.save()?;
             self.sent_changed = false;
@@ -437,12 +437,19 @@ struct Opening {
 }
 
 impl Receiver<'_> {
-    /// Stores the batch still being opened, if any. A sync calls this once
-    /// the transport is done, also when the transport failed: what was
-    /// fetched before the failure is kept.
-    pub fn finish(&mut self) -> Result<()> {
-        match self.opening.take() {
-            Some(opening) => self.store_opened(opening),
+    /// Stores the batch still being opened, if any, and then records
+    /// `cursor` (where the transport's fetch ended; `None` when it failed:
+    /// its cursor may then point past what was never handed over). A sync
+    /// calls this once the transport is done, also when it failed: what
+    /// was fetched before the failure is kept. The only way to record a
+    /// cursor from outside, so none can pass a batch still being opened.
+    pub fn finish(&mut self, cursor: Option<&Cursor>) -> Result<()> {
+        if let Some(opening) = self.opening.take() {
+            self.store_opened(opening)?;
+        }
+        match cursor {
+            // Nothing new still records where fetching stands.
+            Some(cursor) => self.commit(cursor),
             None => Ok(()),
         }
     }

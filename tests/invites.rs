@@ -567,5 +567,10 @@ fn join_creates_the_identity_first_on_an_empty_machine_and_only_there() {
     assert_ne!(again.code, 0);
     assert!(again.stderr.contains("an identity already exists here"), "{}", again.stderr);
     assert_eq!(std::fs::read(sam.config_path()).unwrap(), config);
+    // Any of them, not only the name and address.
+    let maildir_only = sam.run(&["join", &code, "--maildir", mail.to_str().unwrap()], "");
+    assert_ne!(maildir_only.code, 0);
+    assert!(maildir_only.stderr.contains("(--maildir, ...)"), "{}", maildir_only.stderr);
+    assert_eq!(std::fs::read(sam.config_path()).unwrap(), config);
     assert!(sam.ok(&["key", "show"], "").stdout.contains(SAM));
 }

@@ -56,10 +56,8 @@ impl Run for Unlock {
     }
 }
 
-/// `unlock --status`: locked, or unlocked until when (without use).
 /// After `join` created an identity at a terminal: the unlock agent keeps
-/// the keys (as `sealpost unlock` does, for the configured or default idle
-/// time), so the `sync` and `read` that follow do not ask for the passphrase
+/// the keys (as `sealpost unlock` does, for the default idle time), so the `sync` and `read` that follow do not ask for the passphrase
 /// just chosen. Not with a passphrase file (scripts need no agent); a
 /// failure is only told, and the next command asks.
 pub fn keep_unlocked(session: &Session, passphrase: &age::secrecy::SecretString) {
@@ -79,6 +77,7 @@ pub fn keep_unlocked(session: &Session, passphrase: &age::secrecy::SecretString)
     }
 }
 
+/// `unlock --status`: locked, or unlocked until when (without use).
 fn status(session: &Session) -> Result<()> {
     let locks_in = agent::status(&session.home)?;
     let until = locks_in.map(|s| super::format_time(crate::contacts::now() as i64 + s as i64));

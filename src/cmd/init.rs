@@ -138,6 +138,34 @@ impl Init {
         Ok(Created { store, passphrase })
     }
 
+    /// The options given on the command line, by name (for `join`, which
+    /// takes them only where there is no identity yet).
+    pub fn given(&self) -> Vec<&'static str> {
+        let mut given = Vec::new();
+        let mut note = |present: bool, name: &'static str| {
+            if present {
+                given.push(name);
+            }
+        };
+        note(self.name.is_some(), "--name");
+        note(self.email.is_some(), "--email");
+        note(self.import_key.is_some(), "--import-key");
+        note(self.key_passphrase_file.is_some(), "--key-passphrase-file");
+        note(self.maildir.is_some(), "--maildir");
+        note(self.smtp_host.is_some(), "--smtp-host");
+        note(self.smtp_port.is_some(), "--smtp-port");
+        note(self.smtp_security.is_some(), "--smtp-security");
+        note(self.imap_host.is_some(), "--imap-host");
+        note(self.imap_port.is_some(), "--imap-port");
+        note(self.imap_security.is_some(), "--imap-security");
+        note(self.username.is_some(), "--username");
+        note(self.password_command.is_some(), "--password-command");
+        note(self.ca_file.is_some(), "--ca-file");
+        note(self.kdf_work_factor.is_some(), "--kdf-work-factor");
+        note(self.yes, "--yes");
+        given
+    }
+
     /// The settings of the address's provider (see `provider`), when no
     /// way of sending or receiving was given: shown, and confirmed on the
     /// terminal (or by `--yes`). Declined, nothing is created.

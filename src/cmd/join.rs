@@ -62,41 +62,44 @@ impl JoinCmd {
     /// and address asked for there.
     fn identity(&self, session: &Session) -> Result<Option<Created>> {
         let exists = !session.home.store_parts().is_empty() || session.home.config_file().exists();
-        let given = self.init.email.is_some() || self.init.name.is_some();
         if exists {
-            if given {
+            if let Some(option) = self.init.given().first() {
                 bail!(
                     "an identity already exists here ({}); `sealpost join CODE` joins with it. The options for a \
-                     new identity (--name, --email, ...) are for a machine without one; nothing was changed",
+                     new identity ({option}, ...) are for a machine without one; nothing was changed",
                     session.home.config_file().display()
                 );
             }
             return Ok(None);
         }
         let mut init = self.init.clone();
-        if init.email.is_none() {
-            if !has_terminal() {
-                bail!(
-                    "there is no identity here yet: `sealpost join CODE --name \"Your Name\" --email \
-                     you@example.org` creates one and joins (add --yes to accept your provider's settings without \
-                     a terminal)"
-                );
-            }
+        if init.email.is_none() && !has_terminal() {
+            bail!(
+                "there is no identity here yet: `sealpost join CODE --name \"Your Name\" --email you@example.org` \
+                 creates one and joins (add --yes to accept your provider's settings without a terminal)"
+            );
+        }
+        if (init.email.is_none() || init.name.is_none() && init.import_key.is_none()) && has_terminal() {
             eprintln!("There is no identity here yet; sealpost creates one for you first.");
             if init.name.is_none() && init.import_key.is_none() {
                 init.name = Some(ask("your name, as your contacts will see it: ")?);
             }
-            init.email = Some(ask("your email address: ")?);
+            if init.email.is_none() {
+                init.email = Some(ask("your email address: ")?);
+            }
         }
         init.create(session, Purpose::Join).map(Some)
     }
 }
 
-/// One line read from the terminal after `prompt`, not empty.
+/// One line read from the terminal (not from stdin, which a script may
+/// have redirected) after `prompt`, not empty.
 fn ask(prompt: &str) -> Result<String> {
-    eprint!("{prompt}");
+    use std::io::{BufRead, Write};
+    let mut tty = std::fs::OpenOptions::new().read(true).write(true).open("/dev/tty")?;
+    tty.write_all(prompt.as_bytes())?;
     let mut line = String::new();
-    std::io::stdin().read_line(&mut line)?;
+    std::io::BufReader::new(tty).read_line(&mut line)?;
     let line = line.trim().to_string();
     if line.is_empty() {
         bail!("nothing entered; nothing was created");

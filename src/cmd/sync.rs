@@ -48,11 +48,14 @@ impl Run for Sync {
         let mut cursor = receiver.cursor();
         let fetched = source.fetch_new(&mut cursor, &mut receiver);
         // The last batch fetched is stored also when the fetch failed after it.
-        let finished = receiver.finish();
-        fetched?;
-        finished?;
-        // Nothing new still records where fetching stands.
-        receiver.commit(&cursor)?;
+        let finished = receiver.finish(fetched.is_ok().then_some(&cursor));
+        match (fetched, finished) {
+            (Err(fetch), Err(store)) => {
+                return Err(fetch.context(format!("and what was fetched before could not be stored: {store:#}")))
+            }
+            (Err(e), _) | (_, Err(e)) => return Err(e),
+            (Ok(()), Ok(())) => {}
+        }
         receiver.end_progress();
         // Contacts changed here go to the user's other devices, if any.
         let noted = crate::devices::share_changes(&store, &config, &receiver.contacts)?;

@@ -78,7 +78,8 @@ pub trait Source {
     /// `sink`, in batches bounded by `BATCH_MESSAGES` and `BATCH_BYTES` (or
     /// one message, when it alone is larger), advancing `cursor` past each
     /// batch before handing it over (sources that need no cursor ignore it).
-    /// Memory is bounded by a batch, never by the backlog.
+    /// Memory is bounded by a few batches (see `Sink::take`), never by the
+    /// backlog.
     fn fetch_new(&mut self, cursor: &mut imap::Cursor, sink: &mut dyn Sink) -> Result<()>;
 
     /// Like `fetch_new`, for the folder where sent messages are kept (the
@@ -110,7 +111,9 @@ pub trait Sink {
     /// How many messages are about to come (for progress).
     fn expect(&mut self, _count: usize) {}
     /// Handles a batch and makes it durable together with `cursor`, which
-    /// already points past it.
+    /// already points past it: at once, or (the sync's `Receiver`) while the
+    /// next batch is fetched, its owner then storing the last one itself
+    /// (`Receiver::finish`). A batch not yet durable is fetched again.
     fn take(&mut self, batch: Vec<Incoming>, cursor: &imap::Cursor) -> Result<()>;
 }
 
