@@ -186,14 +186,6 @@ fn first_sync_with(
     let wall = start.elapsed().as_secs_f64();
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(stdout.contains(&format!("{n} new message(s): {n} verified")), "{stdout}");
-    let text = std::fs::read_to_string(&report).unwrap();
-    let cpu = text
-        .lines()
-        .filter_map(|l| {
-            let l = l.trim();
-            l.strip_prefix("User time (seconds): ").or_else(|| l.strip_prefix("System time (seconds): "))
-        })
-        .map(|v| v.parse::<f64>().unwrap())
-        .sum();
+    let cpu = common::cpu_seconds(&std::fs::read_to_string(&report).unwrap());
     (wall, cpu)
 }

@@ -468,20 +468,25 @@ pub fn timed(person: &Person, args: &[&str], stdin: &str) -> (f64, u64, String) 
         .unwrap()
         .parse()
         .unwrap();
-    let cpu: f64 = text
+    LAST_CPU.with(|c| c.set(cpu_seconds(&text)));
+    (secs, kib, String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+thread_local! {
+    static LAST_CPU: std::cell::Cell<f64> = const { std::cell::Cell::new(0.0) };
+}
+
+/// The CPU time (user and system, seconds) in a `/usr/bin/time -v` report.
+#[allow(dead_code)]
+pub fn cpu_seconds(report: &str) -> f64 {
+    report
         .lines()
         .filter_map(|l| {
             let l = l.trim();
             l.strip_prefix("User time (seconds): ").or_else(|| l.strip_prefix("System time (seconds): "))
         })
         .map(|v| v.parse::<f64>().unwrap())
-        .sum();
-    LAST_CPU.with(|c| c.set(cpu));
-    (secs, kib, String::from_utf8_lossy(&out.stdout).into_owned())
-}
-
-thread_local! {
-    static LAST_CPU: std::cell::Cell<f64> = const { std::cell::Cell::new(0.0) };
+        .sum()
 }
 
 /// The CPU time (user and system, seconds) of the last `timed` command.
