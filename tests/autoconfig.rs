@@ -15,45 +15,7 @@ const SAM: &str = "sam@client.example";
 
 /// A CA, and a server certificate it signed for the domain's hosts.
 fn certificates(dir: &Path) -> PathBuf {
-    let openssl = |args: &[&str]| {
-        let out = Command::new("openssl").current_dir(dir).args(args).output().expect("openssl is installed");
-        assert!(out.status.success(), "openssl {args:?}: {}", String::from_utf8_lossy(&out.stderr));
-    };
-    openssl(
-        &["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca.key", "-out", "ca.pem"]
-            .into_iter()
-            .chain(["-days", "2", "-subj", "/CN=autoconfig test CA"])
-            .collect::<Vec<_>>(),
-    );
-    openssl(
-        &["req", "-newkey", "rsa:2048", "-nodes", "-keyout", "server.key", "-out", "server.csr"]
-            .into_iter()
-            .chain(["-subj", "/CN=client.example"])
-            .collect::<Vec<_>>(),
-    );
-    std::fs::write(
-        dir.join("ext.cnf"),
-        "subjectAltName=DNS:autoconfig.client.example,DNS:client.example\nbasicConstraints=CA:FALSE\n\
-         extendedKeyUsage=serverAuth\n",
-    )
-    .unwrap();
-    openssl(&[
-        "x509",
-        "-req",
-        "-in",
-        "server.csr",
-        "-CA",
-        "ca.pem",
-        "-CAkey",
-        "ca.key",
-        "-CAcreateserial",
-        "-out",
-        "server.pem",
-        "-days",
-        "2",
-        "-extfile",
-        "ext.cnf",
-    ]);
+    common::mail_stack::ca_and_server_certificate(dir, &["client.example", "autoconfig.client.example"]);
     dir.join("ca.pem")
 }
 

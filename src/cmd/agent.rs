@@ -7,7 +7,7 @@ use anyhow::Result;
 use super::{Run, Session};
 use crate::agent;
 use crate::cli::{AgentServe, Lock, Unlock};
-use crate::store::Store;
+use crate::store::{Keyring, Store};
 
 impl Run for Unlock {
     fn run(&self, session: &Session) -> Result<()> {
@@ -57,18 +57,16 @@ impl Run for Unlock {
 }
 
 /// After `join` created an identity at a terminal: the unlock agent keeps
-/// the keys (as `sealpost unlock` does, for the default idle time), so the `sync` and `read` that follow do not ask for the passphrase
-/// just chosen. Not with a passphrase file (scripts need no agent); a
-/// failure is only told, and the next command asks.
-pub fn keep_unlocked(session: &Session, passphrase: &age::secrecy::SecretString) {
+/// the keys (as `sealpost unlock` does, for the default idle time), so the
+/// `sync` and `read` that follow do not ask for the passphrase just chosen.
+/// Not with a passphrase file (scripts need no agent); a failure is only
+/// told, and the next command asks.
+pub fn keep_unlocked(session: &Session, keyring: &Keyring) {
     if session.passphrase.file.is_some() || !crate::passphrase::has_terminal() {
         return;
     }
-    let started = (|| {
-        let idle = agent::parse_idle(agent::DEFAULT_IDLE)?;
-        let keyring = Store::open_keyring(&session.home, passphrase)?;
-        agent::start(&session.home, &keyring, idle).map(|_| idle)
-    })();
+    let started = agent::parse_idle(agent::DEFAULT_IDLE)
+        .and_then(|idle| agent::start(&session.home, keyring, idle).map(|_| idle));
     match started {
         Ok(idle) => {
             eprintln!("unlocked: the keys stay in memory until {} without use, or `sealpost lock`", human(idle))

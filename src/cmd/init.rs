@@ -6,7 +6,7 @@ use crate::cli::Init;
 use crate::config::{Account, Config, MaildirAccount, ReceiptPolicy, Security, Server};
 use crate::keys;
 use crate::provider::{self, Endpoint, Provider};
-use crate::store::Store;
+use crate::store::{Keyring, Store};
 use crate::transport::maildir::Maildir;
 
 impl Run for Init {
@@ -24,10 +24,10 @@ pub enum Purpose {
     Join,
 }
 
-/// A new identity, its store open.
+/// A new identity, its store open, and the keyring sealed into it.
 pub struct Created {
     pub store: Store,
-    pub passphrase: age::secrecy::SecretString,
+    pub keyring: Keyring,
 }
 
 impl Init {
@@ -92,7 +92,7 @@ impl Init {
             }
             None => None,
         };
-        let store = Store::create(home, &passphrase, &cert, self.kdf_work_factor)?;
+        let (store, keyring) = Store::create_with_keyring(home, &passphrase, &cert, self.kdf_work_factor)?;
         Config {
             receipts: ReceiptPolicy::Send,
             request_receipts: true,
@@ -112,7 +112,7 @@ impl Init {
             if !session.json {
                 println!("created identity {address}, fingerprint {}", keys::grouped(&fingerprint));
             }
-            return Ok(Created { store, passphrase });
+            return Ok(Created { store, keyring });
         }
         if session.json {
             session.print_json(&serde_json::json!({
@@ -122,7 +122,7 @@ impl Init {
                 "config": home.config_file(),
                 "kdf_lowered": self.kdf_work_factor.is_some(),
             }))?;
-            return Ok(Created { store, passphrase });
+            return Ok(Created { store, keyring });
         }
         println!("created identity {address}");
         println!("fingerprint: {}", keys::grouped(&fingerprint));
@@ -135,7 +135,7 @@ impl Init {
             "then make a backup, and keep it off this machine: `sealpost backup FILE` (a recovery key for emergency \
              access: `sealpost key recovery`)"
         );
-        Ok(Created { store, passphrase })
+        Ok(Created { store, keyring })
     }
 
     /// The options given on the command line, by name (for `join`, which

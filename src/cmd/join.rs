@@ -18,7 +18,7 @@ impl Run for JoinCmd {
         let config = session.config()?;
         let store = match created {
             Some(created) => {
-                super::agent::keep_unlocked(session, &created.passphrase);
+                super::agent::keep_unlocked(session, &created.keyring);
                 created.store
             }
             None => session.unlock()?,
@@ -61,8 +61,8 @@ impl JoinCmd {
     /// `join`: from the options given, or on a terminal from their name
     /// and address asked for there.
     fn identity(&self, session: &Session) -> Result<Option<Created>> {
-        let exists = !session.home.store_parts().is_empty() || session.home.config_file().exists();
-        if exists {
+        // Any part of a store, its config included, is an identity here.
+        if !session.home.store_parts().is_empty() {
             if let Some(option) = self.init.given().first() {
                 bail!(
                     "an identity already exists here ({}); `sealpost join CODE` joins with it. The options for a \
@@ -79,9 +79,10 @@ impl JoinCmd {
                  creates one and joins (add --yes to accept your provider's settings without a terminal)"
             );
         }
-        if (init.email.is_none() || init.name.is_none() && init.import_key.is_none()) && has_terminal() {
+        let name_missing = init.name.is_none() && init.import_key.is_none();
+        if (init.email.is_none() || name_missing) && has_terminal() {
             eprintln!("There is no identity here yet; sealpost creates one for you first.");
-            if init.name.is_none() && init.import_key.is_none() {
+            if name_missing {
                 init.name = Some(ask("your name, as your contacts will see it: ")?);
             }
             if init.email.is_none() {

@@ -283,6 +283,17 @@ pub struct Store {
 impl Store {
     /// Creates a new store for `secret` (a certificate with secret keys).
     pub fn create(home: &Home, passphrase: &SecretString, secret: &Cert, work_factor: Option<u8>) -> Result<Store> {
+        Store::create_with_keyring(home, passphrase, secret, work_factor).map(|(store, _)| store)
+    }
+
+    /// `create`, also giving the keyring it sealed (for an unlock agent
+    /// started at once, without deriving the passphrase's key again).
+    pub fn create_with_keyring(
+        home: &Home,
+        passphrase: &SecretString,
+        secret: &Cert,
+        work_factor: Option<u8>,
+    ) -> Result<(Store, Keyring)> {
         home.create()?;
         let lock = Lock::acquire(&home.data_dir, Duration::from_secs(10))?;
         let store_key = age::x25519::Identity::generate();
@@ -308,7 +319,9 @@ impl Store {
             &secret.armored().to_vec().context("armoring the certificate")?,
         )?;
         home::write_atomic(&home.data_dir.join(KEYRING), &sealed)?;
-        Ok(Store { home: home.clone(), store_key, mine: vec![secret.clone()], lock: Some(lock), db: Mutex::new(db) })
+        let store =
+            Store { home: home.clone(), store_key, mine: vec![secret.clone()], lock: Some(lock), db: Mutex::new(db) };
+        Ok((store, keyring))
     }
 
     /// Unlocks with the passphrase. A wrong passphrase is a `Locked` refusal.

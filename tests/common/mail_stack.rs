@@ -345,8 +345,10 @@ fn wait_for_port(port: u16, stack: &MailStack) {
     }
 }
 
-/// A CA, a server certificate for `localhost` only, and an expired one.
-fn make_certificates(base: &Path) {
+/// In `base`: a test CA (`ca.pem`, `ca.key`) and a server certificate it
+/// signed (`server.pem`, `server.key`) for the host `names` (the first is
+/// its common name).
+pub fn ca_and_server_certificate(base: &Path, names: &[&str]) {
     let openssl = |args: &[&str]| sh(Command::new("openssl").current_dir(base).args(args));
     openssl(&[
         "req",
@@ -381,11 +383,14 @@ fn make_certificates(base: &Path) {
         "-out",
         "server.csr",
         "-subj",
-        "/CN=localhost",
+        &format!("/CN={}", names[0]),
     ]);
     std::fs::write(
         base.join("ext.cnf"),
-        "subjectAltName=DNS:localhost\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n",
+        format!(
+            "subjectAltName={}\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n",
+            names.iter().map(|n| format!("DNS:{n}")).collect::<Vec<_>>().join(",")
+        ),
     )
     .unwrap();
     openssl(&[
@@ -405,6 +410,12 @@ fn make_certificates(base: &Path) {
         "-extfile",
         "ext.cnf",
     ]);
+}
+
+/// A CA, a server certificate for `localhost` only, and an expired one.
+fn make_certificates(base: &Path) {
+    let openssl = |args: &[&str]| sh(Command::new("openssl").current_dir(base).args(args));
+    ca_and_server_certificate(base, &["localhost"]);
     // An expired certificate needs explicit dates: `openssl ca` takes them.
     std::fs::create_dir_all(base.join("ca-db")).unwrap();
     std::fs::write(base.join("ca-db/index.txt"), "").unwrap();
