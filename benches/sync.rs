@@ -154,8 +154,15 @@ fn raw_fetch(person: &common::Person, expected: usize) -> f64 {
     let config = sealpost::config::Config::load(&sealpost::home::Home::at(&person.home)).unwrap();
     let server = config.imap.unwrap();
     let start = Instant::now();
-    let (mut session, _) =
-        sealpost::transport::imap::login(&server, &person.address, common::mail_stack::PASSWORD).unwrap();
+    let (mut session, _) = sealpost::transport::imap::login(
+        &server,
+        &sealpost::account::Login {
+            username: person.address.clone(),
+            secret: common::mail_stack::PASSWORD.to_string().into(),
+            method: sealpost::account::Method::Password,
+        },
+    )
+    .unwrap();
     session.select("INBOX").unwrap();
     let fetched = session.uid_fetch("1:*", "BODY.PEEK[]").unwrap();
     let bytes: usize = fetched.iter().map(|m| m.body().map_or(0, <[u8]>::len)).sum();

@@ -103,6 +103,12 @@ _sealpost() {
             sealpost__subcmd__account,help)
                 cmd="sealpost__subcmd__account__subcmd__help"
                 ;;
+            sealpost__subcmd__account,login)
+                cmd="sealpost__subcmd__account__subcmd__login"
+                ;;
+            sealpost__subcmd__account,logout)
+                cmd="sealpost__subcmd__account__subcmd__logout"
+                ;;
             sealpost__subcmd__account,set-password)
                 cmd="sealpost__subcmd__account__subcmd__set__subcmd__password"
                 ;;
@@ -111,6 +117,12 @@ _sealpost() {
                 ;;
             sealpost__subcmd__account__subcmd__help,help)
                 cmd="sealpost__subcmd__account__subcmd__help__subcmd__help"
+                ;;
+            sealpost__subcmd__account__subcmd__help,login)
+                cmd="sealpost__subcmd__account__subcmd__help__subcmd__login"
+                ;;
+            sealpost__subcmd__account__subcmd__help,logout)
+                cmd="sealpost__subcmd__account__subcmd__help__subcmd__logout"
                 ;;
             sealpost__subcmd__account__subcmd__help,set-password)
                 cmd="sealpost__subcmd__account__subcmd__help__subcmd__set__subcmd__password"
@@ -253,6 +265,12 @@ _sealpost() {
             sealpost__subcmd__help__subcmd__account,check)
                 cmd="sealpost__subcmd__help__subcmd__account__subcmd__check"
                 ;;
+            sealpost__subcmd__help__subcmd__account,login)
+                cmd="sealpost__subcmd__help__subcmd__account__subcmd__login"
+                ;;
+            sealpost__subcmd__help__subcmd__account,logout)
+                cmd="sealpost__subcmd__help__subcmd__account__subcmd__logout"
+                ;;
             sealpost__subcmd__help__subcmd__account,set-password)
                 cmd="sealpost__subcmd__help__subcmd__account__subcmd__set__subcmd__password"
                 ;;
@@ -371,7 +389,7 @@ _sealpost() {
             return 0
             ;;
         sealpost__subcmd__account)
-            opts="-h --passphrase-file --json --help check set-password help"
+            opts="-h --passphrase-file --json --help check set-password login logout help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -407,7 +425,7 @@ _sealpost() {
             return 0
             ;;
         sealpost__subcmd__account__subcmd__help)
-            opts="check set-password help"
+            opts="check set-password login logout help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -448,6 +466,34 @@ _sealpost() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        sealpost__subcmd__account__subcmd__help__subcmd__login)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        sealpost__subcmd__account__subcmd__help__subcmd__logout)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         sealpost__subcmd__account__subcmd__help__subcmd__set__subcmd__password)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
@@ -455,6 +501,42 @@ _sealpost() {
                 return 0
             fi
             case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        sealpost__subcmd__account__subcmd__login)
+            opts="-h --passphrase-file --json --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --passphrase-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        sealpost__subcmd__account__subcmd__logout)
+            opts="-h --passphrase-file --json --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --passphrase-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1021,7 +1103,7 @@ _sealpost() {
             return 0
             ;;
         sealpost__subcmd__help__subcmd__account)
-            opts="check set-password"
+            opts="check set-password login logout"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1035,6 +1117,34 @@ _sealpost() {
             return 0
             ;;
         sealpost__subcmd__help__subcmd__account__subcmd__check)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        sealpost__subcmd__help__subcmd__account__subcmd__login)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        sealpost__subcmd__help__subcmd__account__subcmd__logout)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -1645,7 +1755,7 @@ _sealpost() {
             return 0
             ;;
         sealpost__subcmd__init)
-            opts="-h --name --email --import-key --key-passphrase-file --maildir --smtp-host --smtp-port --smtp-security --imap-host --imap-port --imap-security --username --password-command --ca-file --kdf-work-factor --yes --passphrase-file --json --help"
+            opts="-h --name --email --import-key --key-passphrase-file --maildir --smtp-host --smtp-port --smtp-security --imap-host --imap-port --imap-security --username --password-command --ca-file --kdf-work-factor --yes --oauth2-client-id --oauth2-device-url --oauth2-token-url --oauth2-scope --passphrase-file --json --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1711,6 +1821,22 @@ _sealpost() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --oauth2-client-id)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --oauth2-device-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --oauth2-token-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --oauth2-scope)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --passphrase-file)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -1753,7 +1879,7 @@ _sealpost() {
             return 0
             ;;
         sealpost__subcmd__join)
-            opts="-h --import-key --key-passphrase-file --maildir --smtp-host --smtp-port --smtp-security --imap-host --imap-port --imap-security --username --password-command --ca-file --kdf-work-factor --yes --email --name --passphrase-file --json --help"
+            opts="-h --import-key --key-passphrase-file --maildir --smtp-host --smtp-port --smtp-security --imap-host --imap-port --imap-security --username --password-command --ca-file --kdf-work-factor --yes --oauth2-client-id --oauth2-device-url --oauth2-token-url --oauth2-scope --email --name --passphrase-file --json --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1808,6 +1934,22 @@ _sealpost() {
                     return 0
                     ;;
                 --kdf-work-factor)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --oauth2-client-id)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --oauth2-device-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --oauth2-token-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --oauth2-scope)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

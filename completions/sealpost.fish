@@ -72,6 +72,10 @@ complete -c sealpost -n "__fish_sealpost_using_subcommand init" -l username -d '
 complete -c sealpost -n "__fish_sealpost_using_subcommand init" -l password-command -d 'Command printing the mail password, e.g. "pass show mail"' -r
 complete -c sealpost -n "__fish_sealpost_using_subcommand init" -l ca-file -d 'A private CA (PEM) to trust for both servers instead of the system roots' -r -F
 complete -c sealpost -n "__fish_sealpost_using_subcommand init" -l kdf-work-factor -d 'Lower the passphrase work factor (log2 of scrypt\'s cost) for tests and demos; the default takes about a second' -r
+complete -c sealpost -n "__fish_sealpost_using_subcommand init" -l oauth2-client-id -d 'Sign in to both servers with OAuth2 as this application (client) id, registered by your practice with the provider, instead of passwords; then run `sealpost account login`' -r
+complete -c sealpost -n "__fish_sealpost_using_subcommand init" -l oauth2-device-url -d 'The provider\'s OAuth2 device authorization endpoint (known for Microsoft)' -r
+complete -c sealpost -n "__fish_sealpost_using_subcommand init" -l oauth2-token-url -d 'The provider\'s OAuth2 token endpoint (known for Microsoft)' -r
+complete -c sealpost -n "__fish_sealpost_using_subcommand init" -l oauth2-scope -d 'A scope to ask for (repeat for several; known for Microsoft)' -r
 complete -c sealpost -n "__fish_sealpost_using_subcommand init" -l passphrase-file -d 'Read the store passphrase from this file instead of prompting' -r -F
 complete -c sealpost -n "__fish_sealpost_using_subcommand init" -l yes -d 'Use the mail settings found for a known provider without asking (for scripts; without a terminal they are otherwise refused)'
 complete -c sealpost -n "__fish_sealpost_using_subcommand init" -l json -d 'Print one JSON document instead of text; errors become JSON on stderr (schema: docs/json.md)'
@@ -162,12 +166,14 @@ complete -c sealpost -n "__fish_sealpost_using_subcommand contact; and __fish_se
 complete -c sealpost -n "__fish_sealpost_using_subcommand contact; and __fish_seen_subcommand_from help" -f -a "retention" -d 'Set how long this contact\'s records are kept (7y, 18m, 90d, none), or `practice` for the practice\'s period'
 complete -c sealpost -n "__fish_sealpost_using_subcommand contact; and __fish_seen_subcommand_from help" -f -a "verify" -d 'Verify a contact\'s key: compare the safety code, or check the fingerprint'
 complete -c sealpost -n "__fish_sealpost_using_subcommand contact; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c sealpost -n "__fish_sealpost_using_subcommand account; and not __fish_seen_subcommand_from check set-password help" -l passphrase-file -d 'Read the store passphrase from this file instead of prompting' -r -F
-complete -c sealpost -n "__fish_sealpost_using_subcommand account; and not __fish_seen_subcommand_from check set-password help" -l json -d 'Print one JSON document instead of text; errors become JSON on stderr (schema: docs/json.md)'
-complete -c sealpost -n "__fish_sealpost_using_subcommand account; and not __fish_seen_subcommand_from check set-password help" -s h -l help -d 'Print help'
-complete -c sealpost -n "__fish_sealpost_using_subcommand account; and not __fish_seen_subcommand_from check set-password help" -f -a "check" -d 'Connect to both servers and report TLS, certificate, login and folders'
-complete -c sealpost -n "__fish_sealpost_using_subcommand account; and not __fish_seen_subcommand_from check set-password help" -f -a "set-password" -d 'Store a server password in the encrypted store (read from stdin, or prompted)'
-complete -c sealpost -n "__fish_sealpost_using_subcommand account; and not __fish_seen_subcommand_from check set-password help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c sealpost -n "__fish_sealpost_using_subcommand account; and not __fish_seen_subcommand_from check set-password login logout help" -l passphrase-file -d 'Read the store passphrase from this file instead of prompting' -r -F
+complete -c sealpost -n "__fish_sealpost_using_subcommand account; and not __fish_seen_subcommand_from check set-password login logout help" -l json -d 'Print one JSON document instead of text; errors become JSON on stderr (schema: docs/json.md)'
+complete -c sealpost -n "__fish_sealpost_using_subcommand account; and not __fish_seen_subcommand_from check set-password login logout help" -s h -l help -d 'Print help'
+complete -c sealpost -n "__fish_sealpost_using_subcommand account; and not __fish_seen_subcommand_from check set-password login logout help" -f -a "check" -d 'Connect to both servers and report TLS, certificate, login and folders'
+complete -c sealpost -n "__fish_sealpost_using_subcommand account; and not __fish_seen_subcommand_from check set-password login logout help" -f -a "set-password" -d 'Store a server password in the encrypted store (read from stdin, or prompted)'
+complete -c sealpost -n "__fish_sealpost_using_subcommand account; and not __fish_seen_subcommand_from check set-password login logout help" -f -a "login" -d 'Sign in to the mail account with OAuth2 (the config\'s [oauth2] section): shows a web address and a code to enter on any browser'
+complete -c sealpost -n "__fish_sealpost_using_subcommand account; and not __fish_seen_subcommand_from check set-password login logout help" -f -a "logout" -d 'Forget the OAuth2 sign-in kept in the store'
+complete -c sealpost -n "__fish_sealpost_using_subcommand account; and not __fish_seen_subcommand_from check set-password login logout help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c sealpost -n "__fish_sealpost_using_subcommand account; and __fish_seen_subcommand_from check" -l passphrase-file -d 'Read the store passphrase from this file instead of prompting' -r -F
 complete -c sealpost -n "__fish_sealpost_using_subcommand account; and __fish_seen_subcommand_from check" -l json -d 'Print one JSON document instead of text; errors become JSON on stderr (schema: docs/json.md)'
 complete -c sealpost -n "__fish_sealpost_using_subcommand account; and __fish_seen_subcommand_from check" -s h -l help -d 'Print help'
@@ -176,8 +182,16 @@ imap\t''"
 complete -c sealpost -n "__fish_sealpost_using_subcommand account; and __fish_seen_subcommand_from set-password" -l passphrase-file -d 'Read the store passphrase from this file instead of prompting' -r -F
 complete -c sealpost -n "__fish_sealpost_using_subcommand account; and __fish_seen_subcommand_from set-password" -l json -d 'Print one JSON document instead of text; errors become JSON on stderr (schema: docs/json.md)'
 complete -c sealpost -n "__fish_sealpost_using_subcommand account; and __fish_seen_subcommand_from set-password" -s h -l help -d 'Print help'
+complete -c sealpost -n "__fish_sealpost_using_subcommand account; and __fish_seen_subcommand_from login" -l passphrase-file -d 'Read the store passphrase from this file instead of prompting' -r -F
+complete -c sealpost -n "__fish_sealpost_using_subcommand account; and __fish_seen_subcommand_from login" -l json -d 'Print one JSON document instead of text; errors become JSON on stderr (schema: docs/json.md)'
+complete -c sealpost -n "__fish_sealpost_using_subcommand account; and __fish_seen_subcommand_from login" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c sealpost -n "__fish_sealpost_using_subcommand account; and __fish_seen_subcommand_from logout" -l passphrase-file -d 'Read the store passphrase from this file instead of prompting' -r -F
+complete -c sealpost -n "__fish_sealpost_using_subcommand account; and __fish_seen_subcommand_from logout" -l json -d 'Print one JSON document instead of text; errors become JSON on stderr (schema: docs/json.md)'
+complete -c sealpost -n "__fish_sealpost_using_subcommand account; and __fish_seen_subcommand_from logout" -s h -l help -d 'Print help'
 complete -c sealpost -n "__fish_sealpost_using_subcommand account; and __fish_seen_subcommand_from help" -f -a "check" -d 'Connect to both servers and report TLS, certificate, login and folders'
 complete -c sealpost -n "__fish_sealpost_using_subcommand account; and __fish_seen_subcommand_from help" -f -a "set-password" -d 'Store a server password in the encrypted store (read from stdin, or prompted)'
+complete -c sealpost -n "__fish_sealpost_using_subcommand account; and __fish_seen_subcommand_from help" -f -a "login" -d 'Sign in to the mail account with OAuth2 (the config\'s [oauth2] section): shows a web address and a code to enter on any browser'
+complete -c sealpost -n "__fish_sealpost_using_subcommand account; and __fish_seen_subcommand_from help" -f -a "logout" -d 'Forget the OAuth2 sign-in kept in the store'
 complete -c sealpost -n "__fish_sealpost_using_subcommand account; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c sealpost -n "__fish_sealpost_using_subcommand send" -l to -d 'Recipient: a verified contact\'s alias or address' -r -f -a "(sealpost complete-contacts 2>/dev/null)"
 complete -c sealpost -n "__fish_sealpost_using_subcommand send" -s s -l subject -d 'Subject (encrypted; the outside shows "...")' -r
@@ -237,6 +251,10 @@ complete -c sealpost -n "__fish_sealpost_using_subcommand join" -l username -d '
 complete -c sealpost -n "__fish_sealpost_using_subcommand join" -l password-command -d 'Command printing the mail password, e.g. "pass show mail"' -r
 complete -c sealpost -n "__fish_sealpost_using_subcommand join" -l ca-file -d 'A private CA (PEM) to trust for both servers instead of the system roots' -r -F
 complete -c sealpost -n "__fish_sealpost_using_subcommand join" -l kdf-work-factor -d 'Lower the passphrase work factor (log2 of scrypt\'s cost) for tests and demos; the default takes about a second' -r
+complete -c sealpost -n "__fish_sealpost_using_subcommand join" -l oauth2-client-id -d 'Sign in to both servers with OAuth2 as this application (client) id, registered by your practice with the provider, instead of passwords; then run `sealpost account login`' -r
+complete -c sealpost -n "__fish_sealpost_using_subcommand join" -l oauth2-device-url -d 'The provider\'s OAuth2 device authorization endpoint (known for Microsoft)' -r
+complete -c sealpost -n "__fish_sealpost_using_subcommand join" -l oauth2-token-url -d 'The provider\'s OAuth2 token endpoint (known for Microsoft)' -r
+complete -c sealpost -n "__fish_sealpost_using_subcommand join" -l oauth2-scope -d 'A scope to ask for (repeat for several; known for Microsoft)' -r
 complete -c sealpost -n "__fish_sealpost_using_subcommand join" -l email -d 'Your email address' -r
 complete -c sealpost -n "__fish_sealpost_using_subcommand join" -l name -d 'Your name, as contacts will see it (required unless --import-key gives a key with one)' -r
 complete -c sealpost -n "__fish_sealpost_using_subcommand join" -l passphrase-file -d 'Read the store passphrase from this file instead of prompting' -r -F
@@ -361,6 +379,8 @@ complete -c sealpost -n "__fish_sealpost_using_subcommand help; and __fish_seen_
 complete -c sealpost -n "__fish_sealpost_using_subcommand help; and __fish_seen_subcommand_from contact" -f -a "verify" -d 'Verify a contact\'s key: compare the safety code, or check the fingerprint'
 complete -c sealpost -n "__fish_sealpost_using_subcommand help; and __fish_seen_subcommand_from account" -f -a "check" -d 'Connect to both servers and report TLS, certificate, login and folders'
 complete -c sealpost -n "__fish_sealpost_using_subcommand help; and __fish_seen_subcommand_from account" -f -a "set-password" -d 'Store a server password in the encrypted store (read from stdin, or prompted)'
+complete -c sealpost -n "__fish_sealpost_using_subcommand help; and __fish_seen_subcommand_from account" -f -a "login" -d 'Sign in to the mail account with OAuth2 (the config\'s [oauth2] section): shows a web address and a code to enter on any browser'
+complete -c sealpost -n "__fish_sealpost_using_subcommand help; and __fish_seen_subcommand_from account" -f -a "logout" -d 'Forget the OAuth2 sign-in kept in the store'
 complete -c sealpost -n "__fish_sealpost_using_subcommand help; and __fish_seen_subcommand_from sent" -f -a "show" -d 'Show a note as it was sent: recipient, the key it was encrypted to, receipt state, body and attachments'
 # Contact aliases (added by `sealpost generate-docs`; never prompts).
 complete -c sealpost -n "__fish_sealpost_using_subcommand contact; and __fish_seen_subcommand_from show verify consent hold release retention" -f -a "(sealpost complete-contacts 2>/dev/null)"

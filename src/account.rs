@@ -5,6 +5,9 @@
 //! `sealpost account set-password`, or a prompt on a terminal. A plaintext
 //! password in the config file is refused when the config is read.
 //!
+//! An account with an `[oauth2]` section logs in to both servers with an
+//! OAuth2 access token instead (see `sign_in`).
+//!
 //! A command asks for each password at most once: [`Credentials`] keeps what
 //! it got, in memory and wiped when the command ends. Servers with the same
 //! host, username and `password_command` are one account, whose password is
@@ -63,6 +66,8 @@ pub fn store_password(store: &Store, role: Role, password: &str) -> Result<()> {
 #[derive(Default)]
 pub struct Credentials {
     known: RefCell<Vec<(Account, Zeroizing<String>)>>,
+    /// The OAuth2 access token, renewed at most once per command.
+    token: RefCell<Option<Zeroizing<String>>>,
 }
 
 /// What makes two servers one account: the host, the login name, and where
@@ -80,38 +85,57 @@ enum Source {
     Prompt,
 }
 
+/// How a command logs in to a server.
+pub struct Login {
+    pub username: String,
+    pub secret: Zeroizing<String>,
+    pub method: Method,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Method {
+    /// `secret` is the password (IMAP LOGIN, SMTP PLAIN/LOGIN).
+    Password,
+    /// `secret` is an OAuth2 access token (XOAUTH2), see `sign_in`.
+    OAuth2,
+}
+
 impl Credentials {
-    /// The login name and password for a server, asked for (or its command
-    /// run) at most once per account in the life of this cache.
-    pub fn get(
-        &self,
-        store: &Store,
-        config: &Config,
-        role: Role,
-        server: &Server,
-    ) -> Result<(String, Zeroizing<String>)> {
+    /// How to log in to a server: with an OAuth2 access token when the
+    /// config has an `[oauth2]` section, else with the password, asked for
+    /// (or its command run) at most once per account in the life of this
+    /// cache.
+    pub fn get(&self, store: &Store, config: &Config, role: Role, server: &Server) -> Result<Login> {
         let username = server.username.clone().unwrap_or_else(|| config.account.address.clone());
+        if let Some(oauth2) = &config.oauth2 {
+            let mut token = self.token.borrow_mut();
+            if token.is_none() {
+                *token = Some(crate::sign_in::access_token(oauth2, store)?);
+            }
+            let secret = token.clone().unwrap_or_default();
+            return Ok(Login { username, secret, method: Method::OAuth2 });
+        }
         let source = match &server.password_command {
             Some(command) => Source::Command(command.clone()),
             None => {
                 // Stored per server, as `set-password --server` stores it.
                 let stored: Passwords = store.read(PASSWORDS)?.unwrap_or_default();
                 if let Some(password) = stored.by_server.get(role.name()) {
-                    return Ok((username, Zeroizing::new(password.clone())));
+                    return Ok(Login { username, secret: Zeroizing::new(password.clone()), method: Method::Password });
                 }
                 Source::Prompt
             }
         };
         let account = Account { host: server.host.to_ascii_lowercase(), username, source };
         if let Some((_, password)) = self.known.borrow().iter().find(|(a, _)| *a == account) {
-            return Ok((account.username, password.clone()));
+            return Ok(Login { username: account.username, secret: password.clone(), method: Method::Password });
         }
         let password = Zeroizing::new(match &account.source {
             Source::Command(command) => run_password_command(role, command)?,
             Source::Prompt => prompt(role, &account.username)?,
         });
         self.known.borrow_mut().push((account.clone(), password.clone()));
-        Ok((account.username, password))
+        Ok(Login { username: account.username, secret: password, method: Method::Password })
     }
 }
 

@@ -206,11 +206,27 @@ impl Offered {
         let (imap, imap_username, imap_oauth) = pick(&self.incoming, "imap", "IMAP")?;
         let (smtp, smtp_username, smtp_oauth) = pick(&self.outgoing, "smtp", "SMTP")?;
         let note = (imap_oauth || smtp_oauth).then(|| {
-            "the provider allows only OAuth2 logins, which sealpost cannot do yet: the login will most likely be \
-             refused"
+            "the provider allows only OAuth2 logins: give --oauth2-client-id (and, unless the provider is \
+             Microsoft, its --oauth2-device-url and --oauth2-token-url; see the README), then run \
+             `sealpost account login`"
                 .to_string()
         });
-        Ok(Provider { name: self.name.clone(), imap, smtp, imap_username, smtp_username, sent_folder: None, note })
+        // Microsoft 365 domains publish Microsoft's servers; its sign-in
+        // endpoints are known.
+        let microsoft = [&imap.0, &smtp.0].iter().any(|host| {
+            let host = host.to_ascii_lowercase();
+            host.ends_with(".office365.com") || host.ends_with(".outlook.com")
+        });
+        Ok(Provider {
+            name: self.name.clone(),
+            imap,
+            smtp,
+            imap_username,
+            smtp_username,
+            sent_folder: None,
+            note,
+            oauth2: microsoft.then_some(crate::provider::MICROSOFT),
+        })
     }
 }
 

@@ -156,6 +156,20 @@ pub struct Init {
     /// (for scripts; without a terminal they are otherwise refused)
     #[arg(long)]
     pub yes: bool,
+    /// Sign in to both servers with OAuth2 as this application (client) id,
+    /// registered by your practice with the provider, instead of passwords;
+    /// then run `sealpost account login`
+    #[arg(long, value_name = "ID")]
+    pub oauth2_client_id: Option<String>,
+    /// The provider's OAuth2 device authorization endpoint (known for Microsoft)
+    #[arg(long, value_name = "URL", requires = "oauth2_client_id")]
+    pub oauth2_device_url: Option<String>,
+    /// The provider's OAuth2 token endpoint (known for Microsoft)
+    #[arg(long, value_name = "URL", requires = "oauth2_client_id")]
+    pub oauth2_token_url: Option<String>,
+    /// A scope to ask for (repeat for several; known for Microsoft)
+    #[arg(long = "oauth2-scope", value_name = "SCOPE", requires = "oauth2_client_id")]
+    pub oauth2_scopes: Vec<String>,
 }
 
 #[derive(Subcommand, Debug)]
@@ -272,6 +286,16 @@ pub enum Account {
         #[arg(long, value_enum)]
         server: Option<Role>,
     },
+    /// Sign in to the mail account with OAuth2 (the config's [oauth2]
+    /// section): shows a web address and a code to enter on any browser
+    ///
+    /// For providers that switched off passwords (Microsoft 365,
+    /// Outlook.com). The tokens are kept encrypted in the store and renewed
+    /// by every command that connects; run this again when the provider
+    /// ends the sign-in.
+    Login,
+    /// Forget the OAuth2 sign-in kept in the store
+    Logout,
 }
 
 #[derive(Args, Debug)]

@@ -40,6 +40,30 @@ pub struct Config {
     pub smtp: Option<Server>,
     /// Mailbox server (IMAP).
     pub imap: Option<Server>,
+    /// Sign in to both servers with OAuth2 instead of passwords (Microsoft
+    /// 365, Outlook.com): `sealpost account login` (see `sign_in`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub oauth2: Option<OAuth2>,
+}
+
+/// The provider's OAuth2 endpoints and the client sealpost signs in as. The
+/// tokens live in the store, never here.
+#[derive(Serialize, Deserialize, Clone, Debug)]
+#[serde(deny_unknown_fields)]
+pub struct OAuth2 {
+    /// The application (client) id registered with the provider, as a public
+    /// client allowed the device code flow.
+    pub client_id: String,
+    /// Where the sign-in code is asked for (RFC 8628).
+    pub device_authorization_url: String,
+    /// Where tokens are issued and renewed.
+    pub token_url: String,
+    /// What the token may be used for, e.g. IMAP, SMTP and `offline_access`.
+    #[serde(default)]
+    pub scopes: Vec<String>,
+    /// A private CA to trust for the endpoints instead of the system roots.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ca_file: Option<PathBuf>,
 }
 
 fn yes() -> bool {

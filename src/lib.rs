@@ -26,5 +26,6 @@ pub mod records;
 pub mod recovery;
 pub mod safety_code;
 pub mod sanitize;
+pub mod sign_in;
 pub mod store;
 pub mod transport;

@@ -29,7 +29,31 @@ pub struct Provider {
     pub sent_folder: Option<String>,
     /// What the user must do or know before it works.
     pub note: Option<String>,
+    /// Where the provider signs in with OAuth2 (`init --oauth2-client-id`).
+    pub oauth2: Option<SignIn>,
 }
+
+/// A provider's OAuth2 endpoints and the scopes IMAP and SMTP need. The
+/// client id is the practice's own: sealpost has no application registered
+/// with any provider (README, "OAuth2").
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SignIn {
+    pub device_authorization_url: &'static str,
+    pub token_url: &'static str,
+    pub scopes: &'static [&'static str],
+}
+
+/// Microsoft's identity platform, for Outlook.com and Microsoft 365 ("common"
+/// takes work and personal accounts alike).
+pub const MICROSOFT: SignIn = SignIn {
+    device_authorization_url: "https://login.microsoftonline.com/common/oauth2/v2.0/devicecode",
+    token_url: "https://login.microsoftonline.com/common/oauth2/v2.0/token",
+    scopes: &[
+        "https://outlook.office.com/IMAP.AccessAsUser.All",
+        "https://outlook.office.com/SMTP.Send",
+        "offline_access",
+    ],
+};
 
 /// An entry of the built-in table.
 #[derive(Clone, Copy)]
@@ -39,6 +63,7 @@ struct Known {
     smtp: (&'static str, u16, Security),
     sent_folder: Option<&'static str>,
     note: &'static str,
+    oauth2: Option<SignIn>,
 }
 
 impl From<&Known> for Provider {
@@ -52,6 +77,7 @@ impl From<&Known> for Provider {
             smtp_username: None,
             sent_folder: known.sent_folder.map(str::to_string),
             note: Some(known.note.to_string()),
+            oauth2: known.oauth2,
         }
     }
 }
@@ -68,6 +94,7 @@ const PROVIDERS: &[(&[&str], Known)] = &[
             smtp: ("smtp.gmail.com", 465, Security::Tls),
             sent_folder: Some("[Gmail]/Sent Mail"),
             note: APP_PASSWORD,
+            oauth2: None,
         },
     ),
     (
@@ -78,6 +105,7 @@ const PROVIDERS: &[(&[&str], Known)] = &[
             smtp: ("smtp.mail.me.com", 587, Security::Starttls),
             sent_folder: Some("Sent Messages"),
             note: APP_PASSWORD,
+            oauth2: None,
         },
     ),
     (
@@ -87,8 +115,9 @@ const PROVIDERS: &[(&[&str], Known)] = &[
             imap: ("outlook.office365.com", 993, Security::Tls),
             smtp: ("smtp-mail.outlook.com", 587, Security::Starttls),
             sent_folder: Some("Sent Items"),
-            note: "Microsoft switched off password logins (it wants OAuth2), which sealpost cannot do yet: the \
-                   login will most likely be refused",
+            note: "Microsoft switched off password logins: sign in with OAuth2. Give --oauth2-client-id (an \
+                   application registered for your practice, see the README), then run `sealpost account login`",
+            oauth2: Some(MICROSOFT),
         },
     ),
     (
@@ -99,6 +128,7 @@ const PROVIDERS: &[(&[&str], Known)] = &[
             smtp: ("smtp.fastmail.com", 465, Security::Tls),
             sent_folder: None,
             note: APP_PASSWORD,
+            oauth2: None,
         },
     ),
     (
@@ -109,6 +139,7 @@ const PROVIDERS: &[(&[&str], Known)] = &[
             smtp: ("smtp.mail.yahoo.com", 465, Security::Tls),
             sent_folder: None,
             note: APP_PASSWORD,
+            oauth2: None,
         },
     ),
     (
@@ -119,6 +150,7 @@ const PROVIDERS: &[(&[&str], Known)] = &[
             smtp: ("mail.gmx.net", 465, Security::Tls),
             sent_folder: Some("Gesendet"),
             note: "IMAP access must be switched on in the GMX web settings first",
+            oauth2: None,
         },
     ),
     (
@@ -129,6 +161,7 @@ const PROVIDERS: &[(&[&str], Known)] = &[
             smtp: ("posteo.de", 465, Security::Tls),
             sent_folder: None,
             note: "your usual Posteo password works",
+            oauth2: None,
         },
     ),
     (
@@ -139,6 +172,7 @@ const PROVIDERS: &[(&[&str], Known)] = &[
             smtp: ("smtp.mailbox.org", 465, Security::Tls),
             sent_folder: None,
             note: "your usual mailbox.org password works",
+            oauth2: None,
         },
     ),
 ];

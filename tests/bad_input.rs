@@ -380,3 +380,65 @@ fn init_at_a_known_provider_fills_its_settings_once_confirmed() {
     let config = std::fs::read_to_string(kim.config_path()).unwrap();
     assert!(config.contains("imap.example.org") && !config.contains("imap.gmail.com"), "{config}");
 }
+
+/// `init --oauth2-client-id` at Microsoft fills in Microsoft's sign-in
+/// endpoints; elsewhere they must be given, as HTTPS; until `account login`
+/// ran, commands that connect say so and change nothing.
+#[test]
+fn init_with_an_oauth2_client_id_uses_the_providers_endpoints_and_asks_for_a_sign_in() {
+    let world = common::World::new();
+    let pat = world.bare_person("pat", "pat@outlook.com");
+    let init = ["init", "--name", "Pat", "--email", "pat@outlook.com", "--kdf-work-factor", "10", "--yes"];
+    let made = pat.run(&[&init[..], &["--oauth2-client-id", "0f1e2d3c-practice-app"]].concat(), "");
+    assert_eq!(made.code, 0, "{made:?}");
+    assert!(made.stdout.contains("sealpost account login"), "{made:?}");
+    let config: toml::Value = toml::from_str(&std::fs::read_to_string(pat.config_path()).unwrap()).unwrap();
+    let oauth2 = &config["oauth2"];
+    assert_eq!(oauth2["client_id"].as_str(), Some("0f1e2d3c-practice-app"));
+    assert_eq!(
+        oauth2["device_authorization_url"].as_str(),
+        Some("https://login.microsoftonline.com/common/oauth2/v2.0/devicecode")
+    );
+    assert_eq!(oauth2["token_url"].as_str(), Some("https://login.microsoftonline.com/common/oauth2/v2.0/token"));
+    let scopes: Vec<&str> = oauth2["scopes"].as_array().unwrap().iter().map(|s| s.as_str().unwrap()).collect();
+    assert!(scopes.contains(&"https://outlook.office.com/IMAP.AccessAsUser.All") && scopes.contains(&"offline_access"));
+    let synced = pat.run(&["sync"], "");
+    assert_eq!(synced.code, 5, "{synced:?}");
+    assert!(synced.stderr.contains("not signed in yet: run `sealpost account login`"), "{synced:?}");
+    // A password account has no sign-in to run.
+    let kim = world.person("kim", "Kim", "kim@practice.example");
+    let login = kim.run(&["account", "login"], "");
+    assert_eq!(login.code, 1, "{login:?}");
+    assert!(login.stderr.contains("account set-password"), "{login:?}");
+
+    // Servers given by hand: the endpoints must be given too, and be HTTPS.
+    let lee = world.bare_person("lee", "lee@practice.example");
+    let by_hand = [
+        "init",
+        "--name",
+        "Lee",
+        "--email",
+        "lee@practice.example",
+        "--imap-host",
+        "imap.example.org",
+        "--smtp-host",
+        "smtp.example.org",
+        "--kdf-work-factor",
+        "10",
+        "--oauth2-client-id",
+        "app",
+    ];
+    let refused = lee.run(&by_hand, "");
+    assert_ne!(refused.code, 0, "{refused:?}");
+    assert!(refused.stderr.contains("--oauth2-device-url"), "{refused:?}");
+    let plain = [
+        "--oauth2-device-url",
+        "https://login.example.org/device",
+        "--oauth2-token-url",
+        "http://login.example.org/token",
+    ];
+    let refused = lee.run(&[&by_hand[..], &plain[..]].concat(), "");
+    assert_ne!(refused.code, 0, "{refused:?}");
+    assert!(refused.stderr.contains("token_url must be an https:// address"), "{refused:?}");
+    assert!(!lee.home.exists() || common::files_under(&lee.home).is_empty(), "nothing was created");
+}

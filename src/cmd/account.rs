@@ -52,19 +52,19 @@ impl Run for Account {
                 if let Some(server) = &config.smtp {
                     say(format!("smtp {}:{} ({})", server.host, server.port, server.security.name()));
                     let checked = smtp::probe(server).and_then(|handshake| {
-                        let (user, pass) = session.credentials.get(&store, &config, Role::Smtp, server)?;
-                        smtp::Smtp::new(server, &config.account.address, user.clone(), pass.to_string())?
-                            .check_login()?;
-                        Ok((handshake, user))
+                        let login = session.credentials.get(&store, &config, Role::Smtp, server)?;
+                        smtp::Smtp::new(server, &config.account.address, &login)?.check_login()?;
+                        Ok((handshake, login))
                     });
                     match checked {
-                        Ok((handshake, user)) => {
+                        Ok((handshake, login)) => {
                             say(format!("  tls:         {}", handshake.version));
                             say(format!("  certificate: verified, sha256 {}", handshake.certificate_sha256));
-                            say(format!("  login:       ok as {user}"));
+                            say(format!("  login:       ok as {}{}", login.username, how(&login)));
                             report["smtp"] = serde_json::json!({
                                 "host": server.host, "port": server.port, "tls": handshake.version,
-                                "certificate_sha256": handshake.certificate_sha256, "username": user,
+                                "certificate_sha256": handshake.certificate_sha256, "username": login.username,
+                                "login": method_name(&login),
                             });
                         }
                         Err(e) => failures.push(format!("smtp: {e:#}")),
@@ -75,19 +75,19 @@ impl Run for Account {
                     let checked = session
                         .credentials
                         .get(&store, &config, Role::Imap, server)
-                        .and_then(|(user, pass)| Ok((imap::login(server, &user, &pass)?, user)));
+                        .and_then(|login| Ok((imap::login(server, &login)?, login)));
                     match checked {
-                        Ok(((mut imap_session, handshake), user)) => {
+                        Ok(((mut imap_session, handshake), login)) => {
                             say(format!("  tls:         {}", handshake.version));
                             say(format!("  certificate: verified, sha256 {}", handshake.certificate_sha256));
-                            say(format!("  login:       ok as {user}"));
+                            say(format!("  login:       ok as {}{}", login.username, how(&login)));
                             let folders = imap::folders(&mut imap_session)?;
                             say(format!("  folders:     {}", folders.join(", ")));
                             let _ = imap_session.logout();
                             report["imap"] = serde_json::json!({
                                 "host": server.host, "port": server.port, "tls": handshake.version,
-                                "certificate_sha256": handshake.certificate_sha256, "username": user,
-                                "folders": folders,
+                                "certificate_sha256": handshake.certificate_sha256, "username": login.username,
+                                "login": method_name(&login), "folders": folders,
                             });
                         }
                         Err(e) => failures.push(format!("imap: {e:#}")),
@@ -101,7 +101,78 @@ impl Run for Account {
                 }
                 println!("account ok");
             }
+            Account::Login => {
+                let Some(oauth2) = &config.oauth2 else {
+                    bail!(
+                        "this account logs in with passwords: `account login` is for an account with an [oauth2] \
+                         section in the config (see README, \"OAuth2\"); for a password, use `account set-password`"
+                    );
+                };
+                sign_in(session, oauth2, &store)?;
+                if session.json {
+                    return session.print_json(&serde_json::json!({ "signed_in": true }));
+                }
+                println!("signed in; the tokens are stored encrypted. Check with `sealpost account check`.");
+            }
+            Account::Logout => {
+                let had = crate::sign_in::sign_out(&store)?;
+                if json_or(session, &serde_json::json!({ "signed_out": had }))? {
+                    return Ok(());
+                }
+                println!(
+                    "{}",
+                    if had { "signed out: the OAuth2 tokens were removed from the store" } else { "not signed in" }
+                );
+            }
         }
         Ok(())
     }
+}
+
+/// Runs the OAuth2 device sign-in, showing the address and the code on
+/// stderr (so `--json` keeps stdout to its one object; a person sees them
+/// either way).
+pub fn sign_in(session: &Session, oauth2: &crate::config::OAuth2, store: &crate::store::Store) -> Result<()> {
+    crate::sign_in::sign_in(oauth2, store, |prompt| {
+        eprintln!("To let sealpost use your mail account, open this address in any browser:");
+        eprintln!();
+        eprintln!("    {}", prompt.address);
+        eprintln!();
+        eprintln!("and enter the code   {}", prompt.code);
+        if let Some(direct) = prompt.address_with_code {
+            eprintln!("(or open {direct}, which has the code in it)");
+        }
+        eprintln!(
+            "The code is good for {} minutes. Waiting for you to sign in…",
+            prompt.expires_in.as_secs().div_ceil(60)
+        );
+        if session.json {
+            let shown = serde_json::json!({
+                "sign_in": { "address": prompt.address, "code": prompt.code, "expires_in": prompt.expires_in.as_secs() }
+            });
+            eprintln!("{shown}");
+        }
+    })
+}
+
+fn how(login: &account::Login) -> &'static str {
+    match login.method {
+        account::Method::Password => "",
+        account::Method::OAuth2 => " (OAuth2)",
+    }
+}
+
+fn method_name(login: &account::Login) -> &'static str {
+    match login.method {
+        account::Method::Password => "password",
+        account::Method::OAuth2 => "oauth2",
+    }
+}
+
+/// Prints `value` when the output is JSON; says whether it did.
+fn json_or(session: &Session, value: &serde_json::Value) -> Result<bool> {
+    if session.json {
+        session.print_json(value)?;
+    }
+    Ok(session.json)
 }

@@ -3,7 +3,7 @@ use sequoia_openpgp::crypto::Password;
 
 use super::{Run, Session};
 use crate::cli::Init;
-use crate::config::{Account, Config, MaildirAccount, ReceiptPolicy, Security, Server};
+use crate::config::{Account, Config, MaildirAccount, OAuth2, ReceiptPolicy, Security, Server};
 use crate::keys;
 use crate::provider::{self, Endpoint, Provider};
 use crate::store::{Keyring, Store};
@@ -65,6 +65,8 @@ impl Init {
                  (docs/clients.md says where to find them); nothing was created"
             );
         }
+        let oauth2 = self.oauth2(provider.as_ref())?;
+        let signs_in = oauth2.clone();
         let cert = match &self.import_key {
             Some(path) => {
                 let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
@@ -105,12 +107,38 @@ impl Init {
             imap: self
                 .imap()
                 .or_else(|| provider.as_ref().map(|p| self.known(&p.imap, &p.imap_username, p.sent_folder.as_deref()))),
+            oauth2,
         }
         .save(home)?;
+        // An OAuth2 account signs in now when someone is at the terminal
+        // (one command for a client); else, or when it fails, later with
+        // `account login`. The identity stands either way.
+        let signed_in = match &signs_in {
+            Some(oauth2) if crate::passphrase::has_terminal() && !session.json => {
+                eprintln!("this mail account signs in with OAuth2 instead of a password.");
+                match super::account::sign_in(session, oauth2, &store) {
+                    Ok(()) => {
+                        eprintln!("signed in to the mail account");
+                        true
+                    }
+                    Err(e) => {
+                        crate::error::warn(&format!(
+                            "not signed in to the mail account ({e:#}); run `sealpost account login` when ready"
+                        ));
+                        false
+                    }
+                }
+            }
+            Some(_) => false,
+            None => true,
+        };
         let fingerprint = store.secret_cert().fingerprint();
         if purpose == Purpose::Join {
             if !session.json {
                 println!("created identity {address}, fingerprint {}", keys::grouped(&fingerprint));
+                if !signed_in {
+                    println!("next: sign in to your mail account with `sealpost account login` (OAuth2)");
+                }
             }
             return Ok(Created { store, keyring });
         }
@@ -128,6 +156,9 @@ impl Init {
         println!("fingerprint: {}", keys::grouped(&fingerprint));
         println!("store: {}", home.data_dir.display());
         println!("config: {}", home.config_file().display());
+        if !signed_in {
+            println!("next: sign in to your mail account with `sealpost account login` (OAuth2)");
+        }
         println!(
             "next: give your key to a contact (`sealpost key export`), or invite them in person (`sealpost invite`)"
         );
@@ -163,6 +194,10 @@ impl Init {
         note(self.ca_file.is_some(), "--ca-file");
         note(self.kdf_work_factor.is_some(), "--kdf-work-factor");
         note(self.yes, "--yes");
+        note(self.oauth2_client_id.is_some(), "--oauth2-client-id");
+        note(self.oauth2_device_url.is_some(), "--oauth2-device-url");
+        note(self.oauth2_token_url.is_some(), "--oauth2-token-url");
+        note(!self.oauth2_scopes.is_empty(), "--oauth2-scope");
         given
     }
 
@@ -209,6 +244,36 @@ impl Init {
             bail!("not confirmed: nothing was created (give --imap-host and --smtp-host for other settings)");
         }
         Ok(Some(provider))
+    }
+
+    /// The `[oauth2]` section, with `--oauth2-client-id`: the endpoints and
+    /// scopes given, else the provider's.
+    fn oauth2(&self, provider: Option<&Provider>) -> Result<Option<OAuth2>> {
+        let Some(client_id) = &self.oauth2_client_id else { return Ok(None) };
+        let known = provider.and_then(|p| p.oauth2);
+        let (Some(device_authorization_url), Some(token_url)) = (
+            self.oauth2_device_url.clone().or_else(|| known.map(|k| k.device_authorization_url.to_string())),
+            self.oauth2_token_url.clone().or_else(|| known.map(|k| k.token_url.to_string())),
+        ) else {
+            bail!(
+                "the provider's OAuth2 endpoints are not known here: give --oauth2-device-url and \
+                 --oauth2-token-url (and --oauth2-scope); nothing was created"
+            );
+        };
+        let scopes = if self.oauth2_scopes.is_empty() {
+            known.map(|k| k.scopes.iter().map(|s| s.to_string()).collect()).unwrap_or_default()
+        } else {
+            self.oauth2_scopes.clone()
+        };
+        let oauth2 = OAuth2 {
+            client_id: client_id.clone(),
+            device_authorization_url,
+            token_url,
+            scopes,
+            ca_file: self.ca_file.as_deref().map(std::path::absolute).transpose()?,
+        };
+        oauth2.check().context("nothing was created")?;
+        Ok(Some(oauth2))
     }
 
     /// A server the provider's settings name, with the login flags given

@@ -133,15 +133,15 @@ impl Session {
     /// The configured way out: SMTP when configured, else the local drop.
     pub fn transport(&self, config: &Config, store: &Store) -> Result<Box<dyn Transport>> {
         if let Some(server) = &config.smtp {
-            let (username, password) = self.credentials.get(store, config, Role::Smtp, server)?;
-            let smtp = Smtp::new(server, &config.account.address, username, password.to_string())?;
+            let login = self.credentials.get(store, config, Role::Smtp, server)?;
+            let smtp = Smtp::new(server, &config.account.address, &login)?;
             let sent_copy = match &config.imap {
                 Some(imap) => {
-                    let (user, pass) = self.credentials.get(store, config, Role::Imap, imap)?;
+                    let login = self.credentials.get(store, config, Role::Imap, imap)?;
                     let imap = imap.clone();
                     Some(SentCopy {
                         folder: imap.sent_folder.clone().unwrap_or_else(|| SENT_FOLDER.to_string()),
-                        open: Box::new(move || Ok(crate::transport::imap::login(&imap, &user, &pass)?.0)),
+                        open: Box::new(move || Ok(crate::transport::imap::login(&imap, &login)?.0)),
                         session: None,
                     })
                 }
@@ -203,8 +203,8 @@ impl Session {
     /// The configured way in: IMAP when configured, else the local Maildir.
     pub fn source(&self, config: &Config, store: &Store) -> Result<Box<dyn Source>> {
         if let Some(server) = &config.imap {
-            let (username, password) = self.credentials.get(store, config, Role::Imap, server)?;
-            let (session, _) = crate::transport::imap::login(server, &username, &password)?;
+            let login = self.credentials.get(store, config, Role::Imap, server)?;
+            let (session, _) = crate::transport::imap::login(server, &login)?;
             let folder = server.folder.as_deref().unwrap_or("INBOX");
             // The folder sent copies go to (see `transport`), unless it is
             // the one read as the inbox.

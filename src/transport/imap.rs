@@ -13,8 +13,10 @@ use serde::{Deserialize, Serialize};
 
 use super::tls::{self, Handshake, TlsStream};
 use super::{Incoming, Sink, Source};
+use crate::account::{Login, Method};
 use crate::config::{Security, Server};
 use crate::error::Refusal;
+use crate::sign_in;
 
 /// Where incremental fetching stands.
 #[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq, Eq)]
@@ -26,7 +28,7 @@ pub struct Cursor {
 pub type Session = imap::Session<TlsStream>;
 
 /// A logged-in IMAP session over verified TLS.
-pub fn login(server: &Server, username: &str, password: &str) -> Result<(Session, Handshake)> {
+pub fn login(server: &Server, login: &Login) -> Result<(Session, Handshake)> {
     // Unreachable is "try again later" (exit 6), as for SMTP: the server may
     // be down or the network away, and nothing is lost by waiting.
     let tcp = tls::connect_tcp(&server.host, server.port).map_err(|e| {
@@ -63,8 +65,38 @@ pub fn login(server: &Server, username: &str, password: &str) -> Result<(Session
     if !greeted {
         client.read_greeting().context("reading the IMAP greeting")?;
     }
-    let session = client.login(username, password).map_err(|(e, _)| anyhow!("IMAP login as {username} failed: {e}"))?;
+    let username = &login.username;
+    let session = match login.method {
+        Method::Password => {
+            client.login(username, &*login.secret).map_err(|(e, _)| anyhow!("IMAP login as {username} failed: {e}"))?
+        }
+        Method::OAuth2 => {
+            client.authenticate("XOAUTH2", &XOAuth2(sign_in::xoauth2(username, &login.secret))).map_err(|(e, _)| {
+                anyhow!(
+                    "IMAP sign-in as {username} with the OAuth2 token failed: {e}; if the sign-in was revoked, run \
+                     `sealpost account login`"
+                )
+            })?
+        }
+    };
     Ok((session, handshake))
+}
+
+/// XOAUTH2: the whole answer goes with the first response; to the error
+/// challenge a failed login gets, the answer is empty, so the server ends
+/// the exchange with NO.
+struct XOAuth2(zeroize::Zeroizing<String>);
+
+impl imap::Authenticator for XOAuth2 {
+    type Response = Vec<u8>;
+
+    fn process(&self, challenge: &[u8]) -> Vec<u8> {
+        if challenge.is_empty() {
+            self.0.as_bytes().to_vec()
+        } else {
+            Vec::new()
+        }
+    }
 }
 
 /// Lines of a reply up to the tagged one, which must be OK.

@@ -39,6 +39,8 @@ pub struct Refused {
     pub code: u16,
     /// The server's reply text.
     pub reply: String,
+    /// The login was with an OAuth2 token, not a password.
+    pub oauth2: bool,
 }
 
 impl Refused {
@@ -46,6 +48,10 @@ impl Refused {
     pub fn advice(&self) -> String {
         let (code, reply, server) = (self.code, self.reply.trim(), &self.server);
         match code {
+            530 | 534 | 535 | 538 if self.oauth2 => format!(
+                "the SMTP server {server} refused the OAuth2 sign-in ({code} {reply}); run `sealpost account login` \
+                 to sign in again"
+            ),
             530 | 534 | 535 | 538 => format!(
                 "the SMTP server {server} refused the login ({code} {reply}); set the right password with \
                  `sealpost account set-password --server smtp` (or fix `password_command` in the config)"

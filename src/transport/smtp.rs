@@ -11,12 +11,13 @@
 
 use anyhow::{anyhow, Context, Result};
 use lettre::address::Envelope;
-use lettre::transport::smtp::authentication::Credentials;
+use lettre::transport::smtp::authentication::{Credentials, Mechanism};
 use lettre::transport::smtp::client::{Certificate, CertificateStore, Tls, TlsParameters};
 use lettre::{SmtpTransport, Transport as _};
 
 use super::tls::{self, Handshake};
 use super::{Refused, Transport};
+use crate::account::{Login, Method};
 use crate::config::{Security, Server};
 
 pub struct Smtp {
@@ -24,10 +25,12 @@ pub struct Smtp {
     from: String,
     /// `host:port`, for messages.
     server: String,
+    /// How it logs in, for the advice on a refused login.
+    method: Method,
 }
 
 impl Smtp {
-    pub fn new(server: &Server, from: &str, username: String, password: String) -> Result<Smtp> {
+    pub fn new(server: &Server, from: &str, login: &Login) -> Result<Smtp> {
         let mut params = TlsParameters::builder(server.host.clone());
         if let Some(ca) = &server.ca_file {
             params = params.certificate_store(CertificateStore::None);
@@ -41,13 +44,25 @@ impl Smtp {
             Security::Tls => Tls::Wrapper(params),
             Security::Starttls => Tls::Required(params),
         };
+        // XOAUTH2 carries the access token; a password goes with PLAIN or
+        // LOGIN (lettre's default), always inside TLS.
+        let mechanisms = match login.method {
+            Method::Password => vec![Mechanism::Plain, Mechanism::Login],
+            Method::OAuth2 => vec![Mechanism::Xoauth2],
+        };
         let transport = SmtpTransport::builder_dangerous(&server.host)
             .port(server.port)
             .tls(tls)
-            .credentials(Credentials::new(username, password))
+            .credentials(Credentials::new(login.username.clone(), login.secret.to_string()))
+            .authentication(mechanisms)
             .timeout(Some(tls::TIMEOUT))
             .build();
-        Ok(Smtp { transport, from: from.to_string(), server: format!("{}:{}", server.host, server.port) })
+        Ok(Smtp {
+            transport,
+            from: from.to_string(),
+            server: format!("{}:{}", server.host, server.port),
+            method: login.method,
+        })
     }
 
     /// Connects, secures, logs in and quits, for `account check`.
@@ -63,7 +78,7 @@ impl Smtp {
             Some(code) if e.is_permanent() => {
                 let code = code.to_string().parse().unwrap_or(500);
                 let reply = std::error::Error::source(e).map(|s| s.to_string()).unwrap_or_default();
-                Refused { server: self.server.clone(), code, reply }.into()
+                Refused { server: self.server.clone(), code, reply, oauth2: self.method == Method::OAuth2 }.into()
             }
             _ => anyhow!("SMTP submission failed at {}: {}", self.server, describe(e)),
         }

@@ -26,6 +26,9 @@ pub struct MailStack {
     dovecots: Vec<PathBuf>,
     postfix_dir: PathBuf,
     postfix_running: bool,
+    /// The port of the OAuth2 provider Dovecot asks about tokens, when the
+    /// stack takes OAuth2 sign-ins (`start_with_oauth2`).
+    oauth2_port: Option<u16>,
 }
 
 /// A free port below the kernel's ephemeral range (32768 and up), so that an
@@ -87,6 +90,12 @@ fn have(binary: &str) -> bool {
 /// Starts the stack, or returns `None` (after saying so loudly) when the
 /// servers are not installed and the stack is not required.
 pub fn start(test: &str) -> Option<MailStack> {
+    available(test).then(|| MailStack::launch(None))
+}
+
+/// Whether the stack can run here; when it cannot and is not required,
+/// says so loudly.
+fn available(test: &str) -> bool {
     let required = std::env::var("SEALPOST_REQUIRE_MAIL_STACK").is_ok_and(|v| v == "1");
     let installed = have("dovecot") && have("postfix") && have("openssl");
     let root = unsafe_is_root();
@@ -100,9 +109,22 @@ pub fn start(test: &str) -> Option<MailStack> {
             panic!("{test}: the real mail server suite is required here, but {why}");
         }
         eprintln!("\n*** SKIPPED {test}: {why}. The real-server suite did NOT run. ***\n");
+        return false;
+    }
+    true
+}
+
+/// The stack with an OAuth2 provider beside it: Dovecot (and Postfix through
+/// it) also takes XOAUTH2 and OAUTHBEARER logins, and asks the provider's
+/// introspection endpoint whose each token is.
+pub fn start_with_oauth2(test: &str) -> Option<(MailStack, super::oauth_provider::Provider)> {
+    if !available(test) {
         return None;
     }
-    Some(MailStack::launch())
+    let port = free_port();
+    let stack = MailStack::launch(Some(port));
+    let provider = super::oauth_provider::Provider::start(stack.path(), port);
+    Some((stack, provider))
 }
 
 fn unsafe_is_root() -> bool {
@@ -110,7 +132,7 @@ fn unsafe_is_root() -> bool {
 }
 
 impl MailStack {
-    fn launch() -> MailStack {
+    fn launch(oauth2_port: Option<u16>) -> MailStack {
         let dir = tempfile::Builder::new().prefix("sealpost-mail-").tempdir().unwrap();
         let base = dir.path().to_path_buf();
         sh(Command::new("chmod").arg("755").arg(&base));
@@ -124,6 +146,7 @@ impl MailStack {
             dovecots: Vec::new(),
             postfix_dir: base.join("postfix"),
             postfix_running: false,
+            oauth2_port,
             dir,
         };
         let lmtp = free_port();
@@ -188,6 +211,26 @@ impl MailStack {
             lmtp = if lmtp_auth.is_some() { " lmtp" } else { "" },
             plain = starttls.unwrap_or(0),
         );
+        if let (Some(port), Some(_)) = (self.oauth2_port, lmtp_auth) {
+            conf =
+                conf.replace("auth_mechanisms = plain login\n", "auth_mechanisms = plain login xoauth2 oauthbearer\n");
+            conf =
+                conf.replace("  driver = passwd-file\n", "  driver = passwd-file\n  mechanisms = plain login none\n");
+            conf.push_str(&format!(
+                "passdb {{\n  driver = oauth2\n  mechanisms = xoauth2 oauthbearer\n  args = {d}/oauth2.conf.ext\n}}\n",
+                d = dir.display()
+            ));
+            std::fs::write(
+                dir.join("oauth2.conf.ext"),
+                format!(
+                    "introspection_mode = post\nintrospection_url = https://localhost:{port}/introspect\n\
+                     force_introspection = yes\nusername_attribute = email\nactive_attribute = active\n\
+                     active_value = true\ntls_ca_cert_file = {b}/ca.pem\n",
+                    b = base.display()
+                ),
+            )
+            .unwrap();
+        }
         if let Some((lmtp, auth)) = lmtp_auth {
             conf.push_str(&format!(
                 "service lmtp {{\n  inet_listener lmtp {{\n    address = 127.0.0.1\n    port = {lmtp}\n  }}\n}}\n\

@@ -366,6 +366,7 @@ pub fn armored_part(wire: &str) -> String {
 }
 
 pub mod mail_stack;
+pub mod oauth_provider;
 
 impl World {
     /// A person whose account is on the real mail stack.
