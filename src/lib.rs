@@ -8,6 +8,7 @@ pub mod cmd;
 pub mod config;
 pub mod contacts;
 pub mod devices;
+pub mod dns_settings;
 pub mod error;
 pub mod export;
 pub mod home;

@@ -184,3 +184,114 @@ fn init_takes_the_tls_settings_the_domain_publishes_and_refuses_plaintext() {
     assert!(!std::fs::read_to_string(max.config_path()).unwrap().contains("[imap]"));
     drop((first, second));
 }
+
+/// A real nameserver on loopback (dnsmasq) answering with `records`
+/// (`--srv-host` values), until dropped; `None` (said loudly) where dnsmasq
+/// is not installed and the suite is not required.
+struct Nameserver {
+    child: Child,
+    port: u16,
+}
+
+impl Nameserver {
+    fn start(records: &[&str]) -> Option<Nameserver> {
+        if !Path::new("/usr/sbin/dnsmasq").exists() {
+            if std::env::var("SEALPOST_REQUIRE_MAIL_STACK").is_ok_and(|v| v == "1") {
+                panic!(
+                    "the SRV lookup test is required here, but dnsmasq is not installed (apt-get install dnsmasq-base)"
+                );
+            }
+            eprintln!("\n*** SKIPPED: the SRV lookup test needs dnsmasq (apt-get install dnsmasq-base). ***\n");
+            return None;
+        }
+        let port = std::net::UdpSocket::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let mut command = Command::new("/usr/sbin/dnsmasq");
+        command.args([
+            "--keep-in-foreground",
+            "--no-resolv",
+            "--no-hosts",
+            "--bind-interfaces",
+            "--conf-file=/dev/null",
+        ]);
+        command.args(["--listen-address=127.0.0.1", &format!("--port={port}"), "--pid-file="]);
+        if unsafe_is_root() {
+            command.arg("--user=root");
+        }
+        for record in records {
+            command.arg(format!("--srv-host={record}"));
+        }
+        let child = command.stdin(Stdio::null()).stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap();
+        let server = Nameserver { child, port };
+        // Ready once it answers over TCP on the same port.
+        for _ in 0..100 {
+            if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+                return Some(server);
+            }
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        panic!("dnsmasq did not start");
+    }
+}
+
+impl Drop for Nameserver {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn unsafe_is_root() -> bool {
+    Command::new("id").arg("-u").output().is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
+}
+
+/// No autoconfig document and no table entry: the domain's DNS SRV records
+/// (RFC 6186) give the servers, implicit TLS first, by priority and
+/// weight; a service marked "not offered" leaves the other one.
+#[test]
+fn init_takes_the_servers_the_domains_srv_records_name() {
+    let Some(dns) = Nameserver::start(&[
+        "_imaps._tcp.srv.example,imap-backup.srv.example,993,20,0",
+        "_imaps._tcp.srv.example,imap.srv.example,993,10,0",
+        "_imap._tcp.srv.example,plain.srv.example,143,0,0",
+        "_submissions._tcp.srv.example",
+        "_submission._tcp.srv.example,smtp.srv.example,587,0,0",
+    ]) else {
+        return;
+    };
+    let world = World::new();
+    let closed = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let pat = world.bare_person("pat", "pat@srv.example");
+    let mut command = pat.command();
+    command.env("SEALPOST_DNS_SERVER", format!("127.0.0.1:{}", dns.port));
+    command.env(
+        "SEALPOST_AUTOCONFIG_HOSTS",
+        format!("autoconfig.srv.example=127.0.0.1:{closed} srv.example=127.0.0.1:{closed}"),
+    );
+    command.args(["init", "--name", "Pat", "--email", "pat@srv.example", "--yes", "--kdf-work-factor", "10"]);
+    let run = run_command(&mut command, "");
+    assert_eq!(run.code, 0, "{run:?}");
+    assert!(run.stderr.contains("DNS SRV records of srv.example"), "{run:?}");
+    assert!(run.stderr.contains("not authenticated"), "{run:?}");
+    let config: toml::Value = toml::from_str(&std::fs::read_to_string(pat.config_path()).unwrap()).unwrap();
+    assert_eq!(config["imap"]["host"].as_str(), Some("imap.srv.example"), "{config}");
+    assert_eq!(config["imap"]["port"].as_integer(), Some(993));
+    assert_eq!(config["imap"]["security"].as_str(), Some("tls"));
+    assert_eq!(config["smtp"]["host"].as_str(), Some("smtp.srv.example"));
+    assert_eq!(config["smtp"]["port"].as_integer(), Some(587));
+    assert_eq!(config["smtp"]["security"].as_str(), Some("starttls"));
+
+    // A domain with no records: nothing is found, nothing is filled in.
+    let kim = world.bare_person("kim", "kim@nothing.example");
+    let mut command = kim.command();
+    command.env("SEALPOST_DNS_SERVER", format!("127.0.0.1:{}", dns.port));
+    command.env(
+        "SEALPOST_AUTOCONFIG_HOSTS",
+        format!("autoconfig.nothing.example=127.0.0.1:{closed} nothing.example=127.0.0.1:{closed}"),
+    );
+    command.args(["init", "--name", "Kim", "--email", "kim@nothing.example", "--yes", "--kdf-work-factor", "10"]);
+    let run = run_command(&mut command, "");
+    assert_eq!(run.code, 0, "{run:?}");
+    assert!(!run.stderr.contains("SRV"), "{run:?}");
+    let config: toml::Value = toml::from_str(&std::fs::read_to_string(kim.config_path()).unwrap()).unwrap();
+    assert!(config.get("imap").is_none() && config.get("smtp").is_none(), "{config}");
+}

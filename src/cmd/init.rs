@@ -208,10 +208,18 @@ impl Init {
         if self.maildir.is_some() || self.smtp_host.is_some() || self.imap_host.is_some() {
             return Ok(None);
         }
-        // What the domain publishes first, then the built-in table.
+        // What the domain publishes in its autoconfig document first, then
+        // the built-in table, then the domain's DNS SRV records.
         let found = crate::autoconfig::lookup(address, self.ca_file.as_deref())
             .map_err(|e| anyhow!("{e:#}; give --imap-host and --smtp-host instead. Nothing was created"))?;
-        let Some(provider) = found.or_else(|| provider::for_address(address)) else { return Ok(None) };
+        // The table knows more of its providers than their DNS says (the
+        // sent folder, app passwords, the sign-in), so it comes before SRV.
+        let found = match found.or_else(|| provider::for_address(address)) {
+            Some(found) => Some(found),
+            None => crate::dns_settings::lookup(address)
+                .map_err(|e| anyhow!("{e:#}; give --imap-host and --smtp-host instead. Nothing was created"))?,
+        };
+        let Some(provider) = found else { return Ok(None) };
         let login = |username: &Option<String>| match (&self.username, username) {
             (Some(given), _) => format!(", login {given}"),
             (None, Some(published)) => format!(", login {published}"),
