@@ -1879,12 +1879,16 @@ _sealpost() {
             return 0
             ;;
         sealpost__subcmd__join)
-            opts="-h --import-key --key-passphrase-file --maildir --smtp-host --smtp-port --smtp-security --imap-host --imap-port --imap-security --username --password-command --ca-file --kdf-work-factor --yes --oauth2-client-id --oauth2-device-url --oauth2-token-url --oauth2-scope --email --name --passphrase-file --json --help"
+            opts="-h --wait --import-key --key-passphrase-file --maildir --smtp-host --smtp-port --smtp-security --imap-host --imap-port --imap-security --username --password-command --ca-file --kdf-work-factor --yes --oauth2-client-id --oauth2-device-url --oauth2-token-url --oauth2-scope --email --name --passphrase-file --json --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --wait)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --import-key)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0

@@ -409,6 +409,11 @@ pub struct Invite {
 pub struct Join {
     /// The invite code, as `sealpost invite` printed it
     pub code: String,
+    /// Keep syncing until the join completes, for at most SECONDS [default:
+    /// 300]: in a session together, the inviter's sync answers while you
+    /// wait, and the next `sync` brings their first note
+    #[arg(long, value_name = "SECONDS", num_args = 0..=1, default_missing_value = "300")]
+    pub wait: Option<u64>,
     #[command(flatten)]
     pub init: Init,
 }

@@ -926,6 +926,68 @@ fn a_client_reads_the_first_verified_note_in_four_commands_from_nothing() {
     assert_eq!(commands, 4);
 }
 
+/// In session together, `join --wait` answers the inviter while the client
+/// waits: from nothing to the therapist's verified note in three commands
+/// (`join --wait`, `sync`, `read --last`) and one passphrase.
+#[test]
+fn in_session_a_client_reads_the_first_verified_note_in_three_commands() {
+    let Some(stack) = mail_stack::start("in_session_a_client_reads_the_first_verified_note_in_three_commands") else {
+        return;
+    };
+    let world = World::new();
+    let ada = world.server_person(&stack, "ada", "Dr. Ada Moss", "ada@practice.example");
+    let invite = ada.ok(&["invite", "--for", "sam@client.example"], "").stdout;
+    let code = invite.lines().map(str::trim).find(|l| l.starts_with("SEALPOST2:")).unwrap().to_string();
+    let sam = world.bare_person("sam", "sam@client.example");
+    let mut commands = 0;
+
+    // 1. join --wait, creating the identity on the way; meanwhile the
+    // therapist syncs, as they would in the session.
+    let mut join: Vec<String> = ["join", &code, "--wait", "90", "--name", "Sam Lee", "--email", "sam@client.example"]
+        .map(String::from)
+        .to_vec();
+    join.extend(common::server_options(&stack));
+    let joining = {
+        let mut command = sam.command();
+        command.args(&join).stdin(std::process::Stdio::null());
+        command.stdout(std::process::Stdio::piped()).stderr(std::process::Stdio::piped());
+        command.spawn().unwrap()
+    };
+    stack.wait_delivered("ada@practice.example", 1);
+    assert!(ada.ok(&["sync"], "").stdout.contains("answered"));
+    stack.wait_delivered("ada@practice.example", 2);
+    assert!(ada.ok(&["sync"], "").stdout.contains("join of sam@client.example completed"));
+    let joined = joining.wait_with_output().unwrap();
+    commands += 1;
+    let (stdout, stderr) = (String::from_utf8_lossy(&joined.stdout), String::from_utf8_lossy(&joined.stderr));
+    assert_eq!(joined.status.code(), Some(0), "{stdout}{stderr}");
+    assert!(stdout.contains("their key matches the invite code"), "{stdout}");
+    assert!(stdout.contains("verified both ways with ada@practice.example"), "{stdout}");
+    ada.ok(&["send", "--to", "sam@client.example", "--subject", "Welcome"], "See you on Tuesday.\n");
+
+    // 2. sync: the note.
+    stack.wait_delivered("sam@client.example", 3);
+    let synced = sam.ok(&["sync"], "");
+    commands += 1;
+    assert!(synced.stdout.contains("1 verified"), "{}", synced.stdout);
+    // 3. read.
+    let read = sam.ok(&["read", "--last"], "");
+    commands += 1;
+    assert!(read.stdout.starts_with("Status:  verified: signed by ada"), "{}", read.stdout);
+    assert!(read.stdout.contains("See you on Tuesday."), "{}", read.stdout);
+    assert_eq!(commands, 3);
+
+    // Waiting for an inviter who does not answer ends when the time is up,
+    // with the join still under way for the next sync.
+    let kim = world.server_person(&stack, "kim", "Kim", "eve@client.example");
+    let invite = ada.ok(&["invite", "--for", "eve@client.example"], "").stdout;
+    let code = invite.lines().map(str::trim).find(|l| l.starts_with("SEALPOST2:")).unwrap().to_string();
+    let waited = kim.ok(&["join", &code, "--wait", "4", "--json"], "");
+    let stage: serde_json::Value = serde_json::from_str(&waited.stdout).unwrap();
+    common::json_schema::Schema::load().check("sealpost join", &stage);
+    assert_eq!(stage["stage"], "request-sent", "{waited:?}");
+}
+
 /// Writes messages straight into `user`'s Maildir on the server, as
 /// delivery would, owned by the mail user.
 fn put_on_server(stack: &MailStack, user: &str, messages: impl IntoIterator<Item = Vec<u8>>) {

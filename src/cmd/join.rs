@@ -1,13 +1,16 @@
 use anyhow::{bail, Result};
 
 use super::init::{Created, Purpose};
+use super::sync::Summary;
 use super::{Run, Session};
 use crate::cli::Join as JoinCmd;
 use crate::contacts::{group_hex, Contacts};
 use crate::error::Refusal;
-use crate::invite::InviteCode;
+use crate::invite::{InviteCode, JoinStage, Joins};
 use crate::join;
 use crate::passphrase::has_terminal;
+use crate::sanitize;
+use std::time::{Duration, Instant};
 
 impl Run for JoinCmd {
     fn run(&self, session: &Session) -> Result<()> {
@@ -43,15 +46,93 @@ impl Run for JoinCmd {
                 code.address
             )));
         }
+        let stage = match self.wait {
+            Some(seconds) => self.wait_for(session, &config, &store, &code, Duration::from_secs(seconds))?,
+            None => JoinStage::RequestSent { at: 0 },
+        };
         if session.json {
             return session.print_json(&serde_json::json!({
                 "inviter": code.address,
                 "fingerprint": code.fingerprint,
-                "stage": "request-sent",
+                "stage": stage_name(&stage),
             }));
         }
-        println!("sent the join request; run `sealpost sync` until it says verified (both of you)");
+        match stage {
+            JoinStage::Completed { .. } => println!(
+                "verified both ways with {}: their notes to you are readable after your next `sealpost sync`",
+                code.address
+            ),
+            JoinStage::AuthSent { .. } => println!(
+                "their key matched the code and your proof is sent; run `sealpost sync` until it says verified"
+            ),
+            _ if self.wait.is_some() => {
+                println!("no answer from {} yet; run `sealpost sync` until it says verified", code.address)
+            }
+            _ => println!("sent the join request; run `sealpost sync` until it says verified (both of you)"),
+        }
         Ok(())
+    }
+}
+
+/// How often `join --wait` fetches.
+const POLL: Duration = Duration::from_secs(3);
+
+fn stage_name(stage: &JoinStage) -> &'static str {
+    match stage {
+        JoinStage::RequestSent { .. } => "request-sent",
+        JoinStage::AuthSent { .. } => "auth-sent",
+        JoinStage::Completed { .. } => "completed",
+        JoinStage::Refused { .. } => "refused",
+    }
+}
+
+impl JoinCmd {
+    /// Syncs every few seconds until the join with `code` completes or is
+    /// refused, or `wait` has passed; returns where it stands. Each round
+    /// is a whole `sync` (the inviter's answer is answered at once, other
+    /// mail is stored as usual); a round that could not reach the server is
+    /// said and the next one tries again.
+    fn wait_for(
+        &self,
+        session: &Session,
+        config: &crate::config::Config,
+        store: &crate::store::Store,
+        code: &InviteCode,
+        wait: Duration,
+    ) -> Result<JoinStage> {
+        let deadline = Instant::now() + wait;
+        if !session.json {
+            eprintln!(
+                "waiting up to {} s for {} to answer (Ctrl-C stops waiting; nothing is lost)",
+                wait.as_secs(),
+                code.address
+            );
+        }
+        loop {
+            let stage = Joins::load(store)?
+                .joins
+                .iter()
+                .rev()
+                .find(|j| j.token == code.token)
+                .map(|j| j.stage.clone())
+                .unwrap_or(JoinStage::RequestSent { at: 0 });
+            match &stage {
+                JoinStage::Completed { .. } => return Ok(stage),
+                JoinStage::Refused { reason, .. } => {
+                    return Err(Refusal::verification(format!("the join was refused: {}", sanitize::line(reason))))
+                }
+                _ if Instant::now() >= deadline => return Ok(stage),
+                _ => {}
+            }
+            std::thread::sleep(POLL.min(deadline.saturating_duration_since(Instant::now())));
+            let quiet = crate::cli::Sync {};
+            if let Err(e) = quiet.exchange(session, config, store, Summary::HandshakesOnly) {
+                if crate::error::exit_code_of(&e) != crate::error::ExitCode::Queued {
+                    return Err(e);
+                }
+                crate::error::warn(&format!("{e:#}; trying again"));
+            }
+        }
     }
 }
 

@@ -2,17 +2,34 @@ use anyhow::Result;
 
 use super::{format_local, Run, Session};
 use crate::cli::Sync;
+use crate::config::Config;
 use crate::contacts::group_hex;
 use crate::receive::Receiver;
 use crate::sanitize;
+use crate::store::Store;
 
 impl Run for Sync {
     fn run(&self, session: &Session) -> Result<()> {
         let config = session.config()?;
         let store = session.unlock()?;
+        self.exchange(session, &config, &store, Summary::Shown)
+    }
+}
 
+/// Whether a sync says what it fetched, or only its handshake steps and
+/// warnings (a `join --wait` round).
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Summary {
+    Shown,
+    HandshakesOnly,
+}
+
+impl Sync {
+    /// Delivers the outbox and fetches, decrypts, verifies and stores new
+    /// mail (what `sealpost sync` does), with `store` open.
+    pub fn exchange(&self, session: &Session, config: &Config, store: &Store, summary: Summary) -> Result<()> {
         // A refusal for good does not stop the fetch; it is the error at the end.
-        let flushed = session.try_deliver_outbox(&config, &store)?;
+        let flushed = session.try_deliver_outbox(config, store)?;
         if !flushed.delivered.is_empty() && !session.json {
             println!("delivered {} queued message(s)", flushed.delivered.len());
         }
@@ -35,8 +52,8 @@ impl Run for Sync {
             ));
         }
 
-        let mut receiver = Receiver::load(&store, &config)?;
-        let mut source = session.source(&config, &store)?;
+        let mut receiver = Receiver::load(store, config)?;
+        let mut source = session.source(config, store)?;
         // The sent folder before the inbox: a read receipt in the inbox for
         // a note sent from the user's other device is accepted only once
         // that note is in the sent list. Reading it is not what the user ran
@@ -58,10 +75,10 @@ impl Run for Sync {
         }
         receiver.end_progress();
         // Contacts changed here go to the user's other devices, if any.
-        let noted = crate::devices::share_changes(&store, &config, &receiver.contacts)?;
+        let noted = crate::devices::share_changes(store, config, &receiver.contacts)?;
         // Handshake steps answered just now go out in this sync, and so does the note.
         let answered = if receiver.handshaker.queued || noted.is_some() {
-            session.try_deliver_outbox(&config, &store)?
+            session.try_deliver_outbox(config, store)?
         } else {
             Default::default()
         };
@@ -118,7 +135,11 @@ impl Run for Sync {
         let (accepted, rejected, handshakes) = (&report.accepted, &report.rejected, &report.handshakes);
         let key_changes: Vec<String> =
             noticed.sighted.iter().chain(&noticed.announced).chain(&noticed.revoked).map(|c| c.alias.clone()).collect();
-        if session.json {
+        if summary == Summary::HandshakesOnly {
+            for line in handshakes {
+                println!("{line}");
+            }
+        } else if session.json {
             let summary = serde_json::json!({
                 "delivered": flushed.delivered.len(),
                 "not_recorded": unrecorded,
@@ -188,9 +209,7 @@ impl Run for Sync {
         }
         Ok(())
     }
-}
 
-impl Sync {
     fn print(&self, verified: usize, unverified: usize, plain: usize, duplicates: usize, receipts: usize) {
         println!("fetched {} new message(s): {verified} verified, {unverified} not verified", verified + unverified);
         if receipts > 0 {
