@@ -236,7 +236,7 @@ complete -c sealpost -n "__fish_sealpost_using_subcommand invite" -l list -d 'Li
 complete -c sealpost -n "__fish_sealpost_using_subcommand invite" -l qr -d 'Also draw the code as a QR code, for a phone\'s camera'
 complete -c sealpost -n "__fish_sealpost_using_subcommand invite" -l json -d 'Print one JSON document instead of text; errors become JSON on stderr (schema: docs/json.md)'
 complete -c sealpost -n "__fish_sealpost_using_subcommand invite" -s h -l help -d 'Print help'
-complete -c sealpost -n "__fish_sealpost_using_subcommand join" -l wait -d 'Keep syncing until the join completes, for at most SECONDS [default: 300]: in a session together, the inviter\'s sync answers while you wait, and the next `sync` brings their first note' -r
+complete -c sealpost -n "__fish_sealpost_using_subcommand join" -l wait -d 'Keep syncing until the join completes, for at most SECONDS (1 to 3600) [default: 300]: in a session together, the inviter\'s sync answers while you wait, and the next `sync` brings their first note' -r
 complete -c sealpost -n "__fish_sealpost_using_subcommand join" -l import-key -d 'Adopt an existing OpenPGP secret key (armored or binary) instead of creating one' -r -F
 complete -c sealpost -n "__fish_sealpost_using_subcommand join" -l key-passphrase-file -d 'File holding the passphrase of the imported key, if it has one' -r -F
 complete -c sealpost -n "__fish_sealpost_using_subcommand join" -l maildir -d 'Deliver and read mail locally: read ROOT/<your address>, deliver into ROOT/<recipient>' -r -F

@@ -48,11 +48,14 @@ struct Passwords {
     by_server: BTreeMap<String, String>,
 }
 
-/// When the account last changed: the config file or the stored passwords.
+/// When the account last changed: the config file, the stored passwords or
+/// the OAuth2 sign-in.
 /// A message the server refused for good is tried again only after this.
 pub fn changed_at(home: &crate::home::Home, store: &Store) -> std::time::SystemTime {
     let config = std::fs::metadata(home.config_file()).and_then(|m| m.modified()).ok();
-    config.into_iter().chain(store.modified(PASSWORDS)).max().unwrap_or(std::time::UNIX_EPOCH)
+    // A sign-in (`account login`, or a renewal) counts as a change too.
+    let stored = store.modified(PASSWORDS).into_iter().chain(store.modified(crate::sign_in::TOKENS));
+    config.into_iter().chain(stored).max().unwrap_or(std::time::UNIX_EPOCH)
 }
 
 /// Stores a password for a server, encrypted.
@@ -66,8 +69,8 @@ pub fn store_password(store: &Store, role: Role, password: &str) -> Result<()> {
 #[derive(Default)]
 pub struct Credentials {
     known: RefCell<Vec<(Account, Zeroizing<String>)>>,
-    /// The OAuth2 access token, renewed at most once per command.
-    token: RefCell<Option<Zeroizing<String>>>,
+    /// The OAuth2 access token and when it ends (seconds since the epoch).
+    token: RefCell<Option<(Zeroizing<String>, u64)>>,
 }
 
 /// What makes two servers one account: the host, the login name, and where
@@ -108,11 +111,17 @@ impl Credentials {
     pub fn get(&self, store: &Store, config: &Config, role: Role, server: &Server) -> Result<Login> {
         let username = server.username.clone().unwrap_or_else(|| config.account.address.clone());
         if let Some(oauth2) = &config.oauth2 {
+            // Kept for the command while it is good: a long command (`join
+            // --wait`, a big outbox) renews it when it is about to end.
             let mut token = self.token.borrow_mut();
-            if token.is_none() {
-                *token = Some(crate::sign_in::access_token(oauth2, store)?);
-            }
-            let secret = token.clone().unwrap_or_default();
+            let secret = match token.as_ref() {
+                Some((secret, expires_at)) if crate::sign_in::good_for_now(*expires_at) => secret.clone(),
+                _ => {
+                    let (secret, expires_at) = crate::sign_in::access_token(oauth2, store)?;
+                    *token = Some((secret.clone(), expires_at));
+                    secret
+                }
+            };
             return Ok(Login { username, secret, method: Method::OAuth2 });
         }
         let source = match &server.password_command {

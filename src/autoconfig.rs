@@ -213,7 +213,8 @@ impl Offered {
         });
         // Microsoft 365 domains publish Microsoft's servers; its sign-in
         // endpoints are known.
-        let microsoft = [&imap.0, &smtp.0].iter().any(|host| {
+        // Both: a token for the mailbox goes to every server named.
+        let microsoft = [&imap.0, &smtp.0].iter().all(|host| {
             let host = host.to_ascii_lowercase();
             host.ends_with(".office365.com") || host.ends_with(".outlook.com")
         });
@@ -226,6 +227,7 @@ impl Offered {
             sent_folder: None,
             note,
             oauth2: microsoft.then_some(crate::provider::MICROSOFT),
+            confirm_in_person: None,
         })
     }
 }

@@ -409,10 +409,16 @@ pub struct Invite {
 pub struct Join {
     /// The invite code, as `sealpost invite` printed it
     pub code: String,
-    /// Keep syncing until the join completes, for at most SECONDS [default:
-    /// 300]: in a session together, the inviter's sync answers while you
+    /// Keep syncing until the join completes, for at most SECONDS (1 to 3600)
+    /// [default: 300]: in a session together, the inviter's sync answers while you
     /// wait, and the next `sync` brings their first note
-    #[arg(long, value_name = "SECONDS", num_args = 0..=1, default_missing_value = "300")]
+    #[arg(
+        long,
+        value_name = "SECONDS",
+        num_args = 0..=1,
+        default_missing_value = "300",
+        value_parser = clap::value_parser!(u64).range(1..=3600)
+    )]
     pub wait: Option<u64>,
     #[command(flatten)]
     pub init: Init,

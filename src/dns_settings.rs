@@ -1,6 +1,6 @@
 //! Mail settings a domain publishes in DNS: the SRV records of RFC 6186
 //! (with RFC 8314's implicit-TLS submission), asked after the autoconfig
-//! document and before the built-in table (see `init`).
+//! document and the built-in table (see `init`).
 //!
 //! Only the services with TLS exist here: `_imaps._tcp` (implicit TLS) or
 //! `_imap._tcp` (STARTTLS, which sealpost then requires), and
@@ -11,7 +11,9 @@
 //!
 //! DNS answers are not authenticated: what was found is shown as coming
 //! from DNS and must be confirmed, and the servers' certificates are then
-//! verified for the names found, as always.
+//! verified for the names found, as always. Servers outside the address's
+//! domain (RFC 6186 section 6) must be confirmed by a person: `--yes` is
+//! not enough for them.
 //!
 //! The query goes to the first nameservers of `/etc/resolv.conf` over UDP
 //! (TCP when the answer is truncated), with a random id and the question
@@ -21,7 +23,7 @@
 
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream, UdpSocket};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context, Result};
 use hickory_proto::op::{Message, MessageType, OpCode, Query, ResponseCode};
@@ -30,8 +32,10 @@ use hickory_proto::rr::{Name, RData, RecordType};
 use crate::config::Security;
 use crate::provider::{Endpoint, Provider};
 
-/// How long one query waits for its answer.
+/// How long one query waits for its answer…
 const TIMEOUT: Duration = Duration::from_secs(2);
+/// …and the whole lookup at most.
+const LOOKUP: Duration = Duration::from_secs(6);
 /// At most this many nameservers are asked.
 const SERVERS: usize = 2;
 
@@ -55,6 +59,18 @@ pub fn lookup(address: &str) -> Result<Option<Provider>> {
     let Some(smtp) = find([("_submissions", Security::Tls), ("_submission", Security::Starttls)])? else {
         return Ok(None);
     };
+    let mut outside: Vec<&str> = [imap.0.as_str(), smtp.0.as_str()]
+        .into_iter()
+        .filter(|host| *host != domain && !host.ends_with(&format!(".{domain}")))
+        .collect();
+    outside.dedup();
+    let confirm_in_person = (!outside.is_empty()).then(|| {
+        format!(
+            "the DNS answer (which nothing authenticates) names servers outside {domain} ({}); a password \
+             sent there leaves your provider",
+            outside.join(", ")
+        )
+    });
     Ok(Some(Provider {
         name: format!("DNS SRV records of {domain} (not authenticated: check the server names)"),
         imap,
@@ -64,6 +80,7 @@ pub fn lookup(address: &str) -> Result<Option<Provider>> {
         sent_folder: None,
         note: None,
         oauth2: None,
+        confirm_in_person,
     }))
 }
 
@@ -72,13 +89,19 @@ struct Resolver {
     /// Servers that did not answer are not asked again: without a network,
     /// the whole lookup costs one timeout per server.
     silent: std::cell::RefCell<Vec<SocketAddr>>,
+    /// When the lookup gives up, however the servers answer.
+    deadline: Instant,
 }
 
 impl Resolver {
     fn from_system() -> Result<Option<Resolver>> {
         if let Ok(server) = std::env::var("SEALPOST_DNS_SERVER") {
             let server = server.parse().context("reading SEALPOST_DNS_SERVER (expected ADDR:PORT)")?;
-            return Ok(Some(Resolver { servers: vec![server], silent: Default::default() }));
+            return Ok(Some(Resolver {
+                servers: vec![server],
+                silent: Default::default(),
+                deadline: Instant::now() + LOOKUP,
+            }));
         }
         let Ok(conf) = std::fs::read_to_string("/etc/resolv.conf") else { return Ok(None) };
         let servers: Vec<SocketAddr> = conf
@@ -88,7 +111,8 @@ impl Resolver {
             .map(|ip| SocketAddr::new(ip, 53))
             .take(SERVERS)
             .collect();
-        Ok((!servers.is_empty()).then_some(Resolver { servers, silent: Default::default() }))
+        let deadline = Instant::now() + LOOKUP;
+        Ok((!servers.is_empty()).then_some(Resolver { servers, silent: Default::default(), deadline }))
     }
 
     /// The best target of the SRV records at `name`: `None` when there are
@@ -99,7 +123,7 @@ impl Resolver {
             if self.silent.borrow().contains(server) {
                 continue;
             }
-            match ask(*server, name) {
+            match ask(*server, name, self.deadline) {
                 Ok(answer) => return best(&answer),
                 Err(_) => self.silent.borrow_mut().push(*server),
             }
@@ -130,8 +154,18 @@ fn best(answer: &Message) -> Result<Option<Option<(String, u16)>>> {
     Ok(Some(Some((target, srv.port))))
 }
 
-/// Asks `server` for the SRV records at `name`.
-fn ask(server: SocketAddr, name: &str) -> Result<Message> {
+/// The time left before `deadline` (at most one query's timeout), or an
+/// error once it passed.
+fn left(deadline: Instant) -> Result<Duration> {
+    let left = deadline.saturating_duration_since(Instant::now()).min(TIMEOUT);
+    if left.is_zero() {
+        bail!("the DNS lookup took too long");
+    }
+    Ok(left)
+}
+
+/// Asks `server` for the SRV records at `name`, giving up at `deadline`.
+fn ask(server: SocketAddr, name: &str, deadline: Instant) -> Result<Message> {
     let mut id = [0u8; 2];
     openssl::rand::rand_bytes(&mut id)?;
     let id = u16::from_be_bytes(id);
@@ -143,11 +177,11 @@ fn ask(server: SocketAddr, name: &str) -> Result<Message> {
 
     let local: SocketAddr = if server.is_ipv4() { "0.0.0.0:0" } else { "[::]:0" }.parse()?;
     let socket = UdpSocket::bind(local)?;
-    socket.set_read_timeout(Some(TIMEOUT))?;
     socket.connect(server)?;
     socket.send(&bytes)?;
     let mut buffer = [0u8; 4096];
     let answer = loop {
+        socket.set_read_timeout(Some(left(deadline)?))?;
         let n = socket.recv(&mut buffer)?;
         // Anything that is not the answer to this question is ignored.
         match Message::from_vec(&buffer[..n]) {
@@ -155,7 +189,8 @@ fn ask(server: SocketAddr, name: &str) -> Result<Message> {
             _ => continue,
         }
     };
-    let answer = if answer.metadata.truncation { ask_over_tcp(server, &bytes, id, &question)? } else { answer };
+    let answer =
+        if answer.metadata.truncation { ask_over_tcp(server, &bytes, id, &question, deadline)? } else { answer };
     match answer.metadata.response_code {
         ResponseCode::NoError | ResponseCode::NXDomain => Ok(answer),
         code => bail!("the nameserver {server} answered {code}"),
@@ -170,15 +205,28 @@ fn answers(answer: &Message, id: u16, question: &Query) -> bool {
         && answer.queries[0].query_type() == RecordType::SRV
 }
 
-fn ask_over_tcp(server: SocketAddr, query: &[u8], id: u16, question: &Query) -> Result<Message> {
-    let mut stream = TcpStream::connect_timeout(&server, TIMEOUT)?;
-    stream.set_read_timeout(Some(TIMEOUT))?;
+fn ask_over_tcp(server: SocketAddr, query: &[u8], id: u16, question: &Query, deadline: Instant) -> Result<Message> {
+    let mut stream = TcpStream::connect_timeout(&server, left(deadline)?)?;
+    stream.set_write_timeout(Some(left(deadline)?))?;
     let length = u16::try_from(query.len())?.to_be_bytes();
     stream.write_all(&[&length[..], query].concat())?;
+    // Read piece by piece against the deadline: a server trickling its
+    // answer cannot hold the lookup.
+    let mut read_exactly = |buffer: &mut [u8]| -> Result<()> {
+        let mut filled = 0;
+        while filled < buffer.len() {
+            stream.set_read_timeout(Some(left(deadline)?))?;
+            match stream.read(&mut buffer[filled..])? {
+                0 => bail!("the nameserver {server} closed the connection"),
+                n => filled += n,
+            }
+        }
+        Ok(())
+    };
     let mut length = [0u8; 2];
-    stream.read_exact(&mut length)?;
+    read_exactly(&mut length)?;
     let mut buffer = vec![0u8; u16::from_be_bytes(length) as usize];
-    stream.read_exact(&mut buffer)?;
+    read_exactly(&mut buffer)?;
     let answer = Message::from_vec(&buffer)?;
     if !answers(&answer, id, question) {
         bail!("the nameserver {server} answered another question");

@@ -31,6 +31,10 @@ pub struct Provider {
     pub note: Option<String>,
     /// Where the provider signs in with OAuth2 (`init --oauth2-client-id`).
     pub oauth2: Option<SignIn>,
+    /// Why `--yes` is not enough to take these settings: they must be
+    /// confirmed by a person (DNS answers naming servers outside the
+    /// address's domain).
+    pub confirm_in_person: Option<String>,
 }
 
 /// A provider's OAuth2 endpoints and the scopes IMAP and SMTP need. The
@@ -78,6 +82,7 @@ impl From<&Known> for Provider {
             sent_folder: known.sent_folder.map(str::to_string),
             note: Some(known.note.to_string()),
             oauth2: known.oauth2,
+            confirm_in_person: None,
         }
     }
 }

@@ -32,13 +32,17 @@ use crate::error::Refusal;
 use crate::store::Store;
 
 /// The store document holding the tokens.
-const TOKENS: &str = "oauth2-tokens.age";
+pub const TOKENS: &str = "oauth2-tokens.age";
 /// At most this much of an endpoint's reply is read.
 const MAX_REPLY: u64 = 64 * 1024;
 /// An access token this close to its end is renewed first.
 const MARGIN: Duration = Duration::from_secs(120);
-/// How long a sign-in waits for the user, when the provider names no limit.
+/// How long a sign-in waits for the user, when the provider names no limit,
+/// and at most.
 const DEFAULT_WAIT: Duration = Duration::from_secs(15 * 60);
+const LONGEST_WAIT: Duration = Duration::from_secs(30 * 60);
+/// A token's lifetime is taken as at most this, whatever the provider says.
+const LONGEST_LIFETIME: Duration = Duration::from_secs(24 * 3600);
 
 /// What the store keeps of a sign-in. The endpoint and client are kept too:
 /// tokens of another client or provider (the config changed) are not used.
@@ -91,7 +95,10 @@ pub fn sign_in(config: &OAuth2, store: &Store, show: impl FnOnce(&Prompt)) -> Re
     let address_with_code = details.verification_uri_complete().map(|u| u.secret().as_str());
     for shown in std::iter::once(address).chain(address_with_code) {
         if !shown.starts_with("https://") {
-            bail!("the provider named a sign-in address that is not HTTPS ({shown}); not showing it");
+            bail!(
+                "the provider named a sign-in address that is not HTTPS ({}); not showing it",
+                crate::sanitize::line(shown)
+            );
         }
     }
     show(&Prompt {
@@ -100,10 +107,15 @@ pub fn sign_in(config: &OAuth2, store: &Store, show: impl FnOnce(&Prompt)) -> Re
         code: &crate::sanitize::line(details.user_code().secret()),
         expires_in: details.expires_in(),
     });
-    let wait = if details.expires_in().is_zero() { DEFAULT_WAIT } else { details.expires_in() };
+    let wait = if details.expires_in().is_zero() { DEFAULT_WAIT } else { details.expires_in().min(LONGEST_WAIT) };
+    // The provider's polling interval, within reason: never a busy loop,
+    // never an hour's sleep.
+    let pause =
+        |interval: Duration| std::thread::sleep(interval.clamp(Duration::from_secs(1), Duration::from_secs(60)));
     let token = client
         .exchange_device_access_token(&details)
-        .request(&http, std::thread::sleep, Some(wait))
+        .set_max_backoff_interval(Duration::from_secs(30))
+        .request(&http, pause, Some(wait))
         .map_err(|e| match &e {
             RequestTokenError::ServerResponse(r) => match r.error().as_ref() {
                 "access_denied" => anyhow!("the sign-in was declined in the browser; nothing was stored"),
@@ -138,10 +150,16 @@ pub fn sign_out(store: &Store) -> Result<bool> {
     Ok(had)
 }
 
-/// A current access token: the stored one, or a new one from the refresh
-/// token when it ends within two minutes (kept in the store when the store
-/// can be written).
-pub fn access_token(config: &OAuth2, store: &Store) -> Result<Zeroizing<String>> {
+/// Whether a token ending at `expires_at` (seconds since the epoch) is
+/// still good for more than two minutes.
+pub fn good_for_now(expires_at: u64) -> bool {
+    SystemTime::now() + MARGIN < UNIX_EPOCH + Duration::from_secs(expires_at)
+}
+
+/// A current access token and when it ends: the stored one, or a new one
+/// from the refresh token when it ends within two minutes (kept in the
+/// store when the store can be written).
+pub fn access_token(config: &OAuth2, store: &Store) -> Result<(Zeroizing<String>, u64)> {
     config.check()?;
     let tokens = store.read::<Tokens>(TOKENS)?.filter(|t| t.belong_to(config)).ok_or_else(|| {
         Refusal::locked(
@@ -149,8 +167,8 @@ pub fn access_token(config: &OAuth2, store: &Store) -> Result<Zeroizing<String>>
              (a web address and a code are shown; sign in on any browser)",
         )
     })?;
-    if SystemTime::now() + MARGIN < UNIX_EPOCH + Duration::from_secs(tokens.expires_at) {
-        return Ok(tokens.access_token);
+    if good_for_now(tokens.expires_at) {
+        return Ok((tokens.access_token, tokens.expires_at));
     }
     let http = Http::new(config.ca_file.as_deref())?;
     let client = BasicClient::new(ClientId::new(config.client_id.clone()))
@@ -174,13 +192,14 @@ pub fn access_token(config: &OAuth2, store: &Store) -> Result<Zeroizing<String>>
             _ => describe("renewing the OAuth2 access token", e),
         })?;
     let access = Zeroizing::new(renewed.access_token().secret().clone());
+    let expires_at = expiry(renewed.expires_in());
     let fresh = Tokens {
         refresh_token: renewed
             .refresh_token()
             .map(|r| Zeroizing::new(r.secret().clone()))
             .unwrap_or_else(|| tokens.refresh_token.clone()),
         access_token: access.clone(),
-        expires_at: expiry(renewed.expires_in()),
+        expires_at,
         ..tokens
     };
     // A provider that rotates refresh tokens may refuse the old one next
@@ -190,7 +209,7 @@ pub fn access_token(config: &OAuth2, store: &Store) -> Result<Zeroizing<String>>
             "the renewed OAuth2 tokens could not be stored ({e:#}); the next command may need `sealpost account login`"
         ));
     }
-    Ok(access)
+    Ok((access, expires_at))
 }
 
 /// The XOAUTH2 initial response (Google's and Microsoft's SASL mechanism).
@@ -201,7 +220,7 @@ pub fn xoauth2(username: &str, token: &str) -> Zeroizing<String> {
 fn expiry(expires_in: Option<Duration>) -> u64 {
     // Without a lifetime, assume the common hour; a refused token is
     // renewed at the next command all the same.
-    let lifetime = expires_in.unwrap_or(Duration::from_secs(3600));
+    let lifetime = expires_in.unwrap_or(Duration::from_secs(3600)).min(LONGEST_LIFETIME);
     (SystemTime::now() + lifetime).duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs())
 }
 
@@ -214,7 +233,9 @@ fn describe<RE: std::error::Error + 'static, T: oauth2::ErrorResponse + 'static>
             anyhow!("{doing}: the provider answered {}", crate::sanitize::line(&r.to_string()))
         }
         RequestTokenError::Request(e) => anyhow!("{doing}: {}", crate::sanitize::line(&format!("{e}"))),
-        RequestTokenError::Parse(e, _) => anyhow!("{doing}: the provider's reply is not understood ({e})"),
+        RequestTokenError::Parse(e, _) => {
+            anyhow!("{doing}: the provider's reply is not understood ({})", crate::sanitize::line(&e.to_string()))
+        }
         RequestTokenError::Other(e) => anyhow!("{doing}: {}", crate::sanitize::line(&e)),
     }
 }
@@ -304,6 +325,13 @@ mod tests {
     #[test]
     fn the_xoauth2_response_names_the_user_and_the_token() {
         assert_eq!(*xoauth2("ada@practice.example", "tok"), "user=ada@practice.example\x01auth=Bearer tok\x01\x01");
+    }
+
+    #[test]
+    fn a_providers_lifetime_is_taken_as_a_day_at_most() {
+        let day_ahead = expiry(Some(Duration::from_secs(24 * 3600)));
+        assert_eq!(expiry(Some(Duration::MAX)), day_ahead);
+        assert!(good_for_now(day_ahead) && !good_for_now(expiry(Some(Duration::from_secs(60)))));
     }
 
     #[test]

@@ -255,6 +255,8 @@ fn init_takes_the_servers_the_domains_srv_records_name() {
         "_imap._tcp.srv.example,plain.srv.example,143,0,0",
         "_submissions._tcp.srv.example",
         "_submission._tcp.srv.example,smtp.srv.example,587,0,0",
+        "_imaps._tcp.far.example,mail.elsewhere.example,993,0,0",
+        "_submissions._tcp.far.example,mail.elsewhere.example,465,0,0",
     ]) else {
         return;
     };
@@ -279,6 +281,22 @@ fn init_takes_the_servers_the_domains_srv_records_name() {
     assert_eq!(config["smtp"]["host"].as_str(), Some("smtp.srv.example"));
     assert_eq!(config["smtp"]["port"].as_integer(), Some(587));
     assert_eq!(config["smtp"]["security"].as_str(), Some("starttls"));
+
+    // Servers outside the domain, from an unauthenticated answer: `--yes`
+    // is not enough; a person must confirm them. Nothing is created.
+    let lee = world.bare_person("lee", "lee@far.example");
+    let mut command = lee.command();
+    command.env("SEALPOST_DNS_SERVER", format!("127.0.0.1:{}", dns.port));
+    command.env(
+        "SEALPOST_AUTOCONFIG_HOSTS",
+        format!("autoconfig.far.example=127.0.0.1:{closed} far.example=127.0.0.1:{closed}"),
+    );
+    command.args(["init", "--name", "Lee", "--email", "lee@far.example", "--yes", "--kdf-work-factor", "10"]);
+    let run = run_command(&mut command, "");
+    assert_ne!(run.code, 0, "{run:?}");
+    assert!(run.stderr.contains("outside far.example (mail.elsewhere.example)"), "{run:?}");
+    assert!(run.stderr.contains("without --yes"), "{run:?}");
+    assert!(!lee.home.exists() || common::files_under(&lee.home).is_empty(), "nothing was created");
 
     // A domain with no records: nothing is found, nothing is filled in.
     let kim = world.bare_person("kim", "kim@nothing.example");

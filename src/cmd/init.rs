@@ -238,6 +238,16 @@ impl Init {
             login(&provider.smtp_username),
             provider.note.as_deref().map(|note| format!("\n  note: {note}")).unwrap_or_default()
         );
+        let shown = match &provider.confirm_in_person {
+            Some(reason) => format!("{shown}\n  CHECK: {reason}"),
+            None => shown,
+        };
+        if self.yes && provider.confirm_in_person.is_some() {
+            bail!(
+                "{shown}\n--yes is not enough for these: confirm them on a terminal (without --yes), or give \
+                 --imap-host and --smtp-host; nothing was created"
+            );
+        }
         if self.yes {
             eprintln!("{shown}");
             return Ok(Some(provider));

@@ -19,7 +19,7 @@ impl Run for JoinCmd {
         let code = InviteCode::parse(&self.code).map_err(|e| Refusal::verification(format!("{e:#}")))?;
         let created = self.identity(session)?;
         let config = session.config()?;
-        let store = match created {
+        let mut store = match created {
             Some(created) => {
                 super::agent::keep_unlocked(session, &created.keyring);
                 created.store
@@ -47,7 +47,7 @@ impl Run for JoinCmd {
             )));
         }
         let stage = match self.wait {
-            Some(seconds) => self.wait_for(session, &config, &store, &code, Duration::from_secs(seconds))?,
+            Some(seconds) => self.wait_for(session, &config, &mut store, &code, Duration::from_secs(seconds))?,
             None => JoinStage::RequestSent { at: 0 },
         };
         if session.json {
@@ -87,16 +87,18 @@ fn stage_name(stage: &JoinStage) -> &'static str {
 }
 
 impl JoinCmd {
-    /// Syncs every few seconds until the join with `code` completes or is
-    /// refused, or `wait` has passed; returns where it stands. Each round
-    /// is a whole `sync` (the inviter's answer is answered at once, other
-    /// mail is stored as usual); a round that could not reach the server is
-    /// said and the next one tries again.
+    /// Syncs every few seconds until the join with `code` completes, is
+    /// refused or expires, or `wait` has passed; returns where it stands.
+    /// Each round is a whole `sync` (the inviter's answer is answered at
+    /// once, other mail is stored as usual); between rounds the store is
+    /// left to other commands. A round that fails is said (once for the
+    /// same reason) and the next one tries again; only a locked store or a
+    /// refusal to verify ends the wait.
     fn wait_for(
         &self,
         session: &Session,
         config: &crate::config::Config,
-        store: &crate::store::Store,
+        store: &mut crate::store::Store,
         code: &InviteCode,
         wait: Duration,
     ) -> Result<JoinStage> {
@@ -108,35 +110,41 @@ impl JoinCmd {
                 code.address
             );
         }
+        let mut said = String::new();
         loop {
-            let stage = Joins::load(store)?
-                .joins
-                .iter()
-                .rev()
-                .find(|j| j.token == code.token)
-                .map(|j| j.stage.clone())
-                .unwrap_or(JoinStage::RequestSent { at: 0 });
+            let join = Joins::load(store)?.joins.iter().rev().find(|j| j.token == code.token).cloned();
+            let stage = join.as_ref().map_or(JoinStage::RequestSent { at: 0 }, |j| j.stage.clone());
             match &stage {
                 JoinStage::Completed { .. } => return Ok(stage),
                 JoinStage::Refused { reason, .. } => {
                     return Err(Refusal::verification(format!("the join was refused: {}", sanitize::line(reason))))
                 }
                 _ if Instant::now() >= deadline => return Ok(stage),
+                _ if join.is_some_and(|j| j.expires_at <= crate::contacts::now()) => {
+                    return Err(Refusal::verification(format!(
+                        "the invite code expired before the join completed; ask {} for a new one",
+                        code.address
+                    )))
+                }
                 _ => {}
             }
-            std::thread::sleep(POLL.min(deadline.saturating_duration_since(Instant::now())));
-            let quiet = crate::cli::Sync {};
-            if let Err(e) = quiet.exchange(session, config, store, Summary::HandshakesOnly) {
-                if crate::error::exit_code_of(&e) != crate::error::ExitCode::Queued {
+            let pause = POLL.min(deadline.saturating_duration_since(Instant::now()));
+            store.without_lock(|| std::thread::sleep(pause))?;
+            let round = crate::cli::Sync {}.exchange(session, config, store, Summary::HandshakesOnly);
+            if let Err(e) = round {
+                use crate::error::ExitCode;
+                if matches!(crate::error::exit_code_of(&e), ExitCode::Locked | ExitCode::VerificationFailed) {
                     return Err(e);
                 }
-                crate::error::warn(&format!("{e:#}; trying again"));
+                let reason = format!("{e:#}");
+                if reason != said {
+                    crate::error::warn(&format!("{reason}; trying again while waiting"));
+                    said = reason;
+                }
             }
         }
     }
-}
 
-impl JoinCmd {
     /// The identity created for this join when the machine has none yet
     /// (`None`: the existing one joins). A client's first command can be
     /// `join`: from the options given, or on a terminal from their name

@@ -136,8 +136,13 @@ impl Sync {
         let key_changes: Vec<String> =
             noticed.sighted.iter().chain(&noticed.announced).chain(&noticed.revoked).map(|c| c.alias.clone()).collect();
         if summary == Summary::HandshakesOnly {
+            // With --json, stdout keeps to the command's one object.
             for line in handshakes {
-                println!("{line}");
+                if session.json {
+                    eprintln!("{line}");
+                } else {
+                    println!("{line}");
+                }
             }
         } else if session.json {
             let summary = serde_json::json!({
@@ -189,7 +194,7 @@ impl Sync {
                 );
             }
         }
-        if !session.json {
+        if !session.json || summary == Summary::HandshakesOnly {
             for warning in &warnings {
                 eprintln!("{warning}");
             }

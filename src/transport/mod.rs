@@ -123,8 +123,9 @@ pub trait Sink {
     fn take(&mut self, batch: Vec<Incoming>, cursor: &imap::Cursor) -> Result<()>;
 }
 
-/// At most this many messages are held in memory at once…
-pub const BATCH_MESSAGES: usize = 50;
+/// At most this many messages make a batch (one transaction: fewer, larger
+/// commits cost SQLCipher less page encryption per message)…
+pub const BATCH_MESSAGES: usize = 200;
 /// …and at most this many bytes of them, unless one message alone is larger.
 pub const BATCH_BYTES: u64 = 16 * 1024 * 1024;
 
