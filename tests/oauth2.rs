@@ -15,6 +15,14 @@ use common::{Person, World};
 /// Ada, on the stack, signing in with OAuth2: no password anywhere.
 fn oauth_person(world: &World, stack: &MailStack, provider: &Provider) -> Person {
     let ada = world.bare_person("ada", "ada@practice.example");
+    let args = oauth_init_args(stack, provider);
+    let made = ada.ok(&args.iter().map(String::as_str).collect::<Vec<_>>(), "");
+    assert!(made.stdout.contains("next: sign in to your mail account with `sealpost account login`"), "{made:?}");
+    ada
+}
+
+/// `init` for Ada on the stack with OAuth2 and no password.
+fn oauth_init_args(stack: &MailStack, provider: &Provider) -> Vec<String> {
     let mut args: Vec<String> =
         ["init", "--name", "Dr. Ada Moss", "--email", "ada@practice.example"].map(String::from).to_vec();
     let options = common::server_options(stack);
@@ -35,9 +43,7 @@ fn oauth_person(world: &World, stack: &MailStack, provider: &Provider) -> Person
         ]
         .map(String::from),
     );
-    let made = ada.ok(&args.iter().map(String::as_str).collect::<Vec<_>>(), "");
-    assert!(made.stdout.contains("next: sign in to your mail account with `sealpost account login`"), "{made:?}");
-    ada
+    args
 }
 
 /// Runs `account login` as a user would: reads the address and code it
@@ -213,4 +219,49 @@ fn a_revoked_or_declined_sign_in_is_a_clear_refusal_and_loses_nothing() {
     assert_ne!(eve_token.code, 0, "{eve_token:?}");
     assert!(eve_token.stderr.contains("IMAP sign-in as ada@practice.example"), "{eve_token:?}");
     assert!(eve_token.stderr.contains("refused the OAuth2 sign-in"), "{eve_token:?}");
+}
+
+/// On a terminal, `init` signs in at once: one command, then the account
+/// works. (`script` gives the command a terminal.)
+#[test]
+fn on_a_terminal_init_signs_in_to_the_mail_account_at_once() {
+    let test = "on_a_terminal_init_signs_in_to_the_mail_account_at_once";
+    let Some((stack, provider)) = mail_stack::start_with_oauth2(test) else { return };
+    let world = World::new();
+    let ada = world.bare_person("ada", "ada@practice.example");
+    let quoted: Vec<String> = std::iter::once(env!("CARGO_BIN_EXE_sealpost").to_string())
+        .chain(oauth_init_args(&stack, &provider))
+        .map(|arg| format!("'{}'", arg.replace('\'', r"'\''")))
+        .collect();
+    let mut child = std::process::Command::new("script")
+        .args(["-qefc", &quoted.join(" "), "/dev/null"])
+        .env("SEALPOST_HOME", &ada.home)
+        .env("SEALPOST_PASSPHRASE_FILE", &ada.passphrase_file)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut output = BufReader::new(child.stdout.take().unwrap());
+    let mut shown = String::new();
+    loop {
+        let mut line = String::new();
+        if output.read_line(&mut line).unwrap() == 0 {
+            panic!("init ended without showing a code: {shown}");
+        }
+        shown.push_str(&line);
+        if let Some(code) = line.trim().strip_prefix("and enter the code") {
+            provider.approve(code.trim(), "ada@practice.example");
+            break;
+        }
+    }
+    std::io::Read::read_to_string(&mut output, &mut shown).unwrap();
+    let status = child.wait().unwrap();
+    assert!(status.success(), "{shown}");
+    assert!(shown.contains("this mail account signs in with OAuth2"), "{shown}");
+    assert!(shown.contains("signed in to the mail account"), "{shown}");
+    assert!(!shown.contains("next: sign in"), "{shown}");
+    let check = ada.run(&["account", "check"], "");
+    assert_eq!(check.code, 0, "{check:?}\n{}", stack.logs());
+    assert_eq!(check.stdout.matches("(OAuth2)").count(), 2, "{check:?}");
 }
