@@ -103,6 +103,16 @@ pub enum Method {
     OAuth2,
 }
 
+impl Method {
+    /// As `account check --json` names it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Method::Password => "password",
+            Method::OAuth2 => "oauth2",
+        }
+    }
+}
+
 impl Credentials {
     /// How to log in to a server: with an OAuth2 access token when the
     /// config has an `[oauth2]` section, else with the password, asked for

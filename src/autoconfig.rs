@@ -78,8 +78,7 @@ fn agent(ca_file: Option<&Path>) -> Result<ureq::Agent> {
         })
         .collect::<Result<_>>()
         .context("reading SEALPOST_AUTOCONFIG_HOSTS")?;
-    Ok(ureq::AgentBuilder::new()
-        .tls_config(crate::transport::tls::client_config(ca_file)?)
+    Ok(crate::transport::tls::https_agent(ca_file)?
         .resolver(move |netloc: &str| -> std::io::Result<Vec<SocketAddr>> {
             let host = netloc.rsplit_once(':').map_or(netloc, |(host, _)| host).to_ascii_lowercase();
             match overrides.iter().find(|(h, _)| *h == host) {
@@ -87,11 +86,8 @@ fn agent(ca_file: Option<&Path>) -> Result<ureq::Agent> {
                 None => netloc.to_socket_addrs().map(Iterator::collect),
             }
         })
-        .https_only(true)
-        .redirects(0)
         .timeout_connect(Duration::from_secs(5))
         .timeout(Duration::from_secs(15))
-        .user_agent(concat!("sealpost/", env!("CARGO_PKG_VERSION")))
         .build())
 }
 

@@ -259,10 +259,7 @@ impl std::error::Error for HttpError {}
 impl Http {
     fn new(ca_file: Option<&Path>) -> Result<Http> {
         Ok(Http(
-            ureq::AgentBuilder::new()
-                .tls_config(crate::transport::tls::client_config(ca_file)?)
-                .https_only(true)
-                .redirects(0)
+            crate::transport::tls::https_agent(ca_file)?
                 .timeout_connect(Duration::from_secs(10))
                 .timeout(Duration::from_secs(30))
                 .build(),

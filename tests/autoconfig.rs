@@ -244,6 +244,23 @@ fn unsafe_is_root() -> bool {
     Command::new("id").arg("-u").output().is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
 }
 
+/// `init --yes` for `address` with `dns` as the nameserver, and no
+/// autoconfig document to be found (its hosts are sent to a closed port).
+fn init_by_dns(world: &World, dns: &Nameserver, role: &str, name: &str, address: &str) -> (Person, common::Run) {
+    let closed = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let domain = address.split_once('@').unwrap().1;
+    let person = world.bare_person(role, address);
+    let mut command = person.command();
+    command.env("SEALPOST_DNS_SERVER", format!("127.0.0.1:{}", dns.port));
+    command.env(
+        "SEALPOST_AUTOCONFIG_HOSTS",
+        format!("autoconfig.{domain}=127.0.0.1:{closed} {domain}=127.0.0.1:{closed}"),
+    );
+    command.args(["init", "--name", name, "--email", address, "--yes", "--kdf-work-factor", "10"]);
+    let run = run_command(&mut command, "");
+    (person, run)
+}
+
 /// No autoconfig document and no table entry: the domain's DNS SRV records
 /// (RFC 6186) give the servers, implicit TLS first, by priority and
 /// weight; a service marked "not offered" leaves the other one.
@@ -261,16 +278,7 @@ fn init_takes_the_servers_the_domains_srv_records_name() {
         return;
     };
     let world = World::new();
-    let closed = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let pat = world.bare_person("pat", "pat@srv.example");
-    let mut command = pat.command();
-    command.env("SEALPOST_DNS_SERVER", format!("127.0.0.1:{}", dns.port));
-    command.env(
-        "SEALPOST_AUTOCONFIG_HOSTS",
-        format!("autoconfig.srv.example=127.0.0.1:{closed} srv.example=127.0.0.1:{closed}"),
-    );
-    command.args(["init", "--name", "Pat", "--email", "pat@srv.example", "--yes", "--kdf-work-factor", "10"]);
-    let run = run_command(&mut command, "");
+    let (pat, run) = init_by_dns(&world, &dns, "pat", "Pat", "pat@srv.example");
     assert_eq!(run.code, 0, "{run:?}");
     assert!(run.stderr.contains("DNS SRV records of srv.example"), "{run:?}");
     assert!(run.stderr.contains("not authenticated"), "{run:?}");
@@ -284,30 +292,14 @@ fn init_takes_the_servers_the_domains_srv_records_name() {
 
     // Servers outside the domain, from an unauthenticated answer: `--yes`
     // is not enough; a person must confirm them. Nothing is created.
-    let lee = world.bare_person("lee", "lee@far.example");
-    let mut command = lee.command();
-    command.env("SEALPOST_DNS_SERVER", format!("127.0.0.1:{}", dns.port));
-    command.env(
-        "SEALPOST_AUTOCONFIG_HOSTS",
-        format!("autoconfig.far.example=127.0.0.1:{closed} far.example=127.0.0.1:{closed}"),
-    );
-    command.args(["init", "--name", "Lee", "--email", "lee@far.example", "--yes", "--kdf-work-factor", "10"]);
-    let run = run_command(&mut command, "");
+    let (lee, run) = init_by_dns(&world, &dns, "lee", "Lee", "lee@far.example");
     assert_ne!(run.code, 0, "{run:?}");
     assert!(run.stderr.contains("outside far.example (mail.elsewhere.example)"), "{run:?}");
     assert!(run.stderr.contains("without --yes"), "{run:?}");
     assert!(!lee.home.exists() || common::files_under(&lee.home).is_empty(), "nothing was created");
 
     // A domain with no records: nothing is found, nothing is filled in.
-    let kim = world.bare_person("kim", "kim@nothing.example");
-    let mut command = kim.command();
-    command.env("SEALPOST_DNS_SERVER", format!("127.0.0.1:{}", dns.port));
-    command.env(
-        "SEALPOST_AUTOCONFIG_HOSTS",
-        format!("autoconfig.nothing.example=127.0.0.1:{closed} nothing.example=127.0.0.1:{closed}"),
-    );
-    command.args(["init", "--name", "Kim", "--email", "kim@nothing.example", "--yes", "--kdf-work-factor", "10"]);
-    let run = run_command(&mut command, "");
+    let (kim, run) = init_by_dns(&world, &dns, "kim", "Kim", "kim@nothing.example");
     assert_eq!(run.code, 0, "{run:?}");
     assert!(!run.stderr.contains("SRV"), "{run:?}");
     let config: toml::Value = toml::from_str(&std::fs::read_to_string(kim.config_path()).unwrap()).unwrap();

@@ -5,7 +5,7 @@ mod common;
 
 use std::time::SystemTime;
 
-use common::{Person, World};
+use common::{code_of, Person, World};
 use sealpost::invite::InviteCode;
 use sealpost::keys;
 use sealpost::message::handshake::{self, HandshakeDraft, Step};
@@ -15,10 +15,6 @@ use sequoia_openpgp::Cert;
 
 const ADA: &str = "ada@practice.example";
 const SAM: &str = "sam@client.example";
-
-fn code_of(invite_output: &str) -> String {
-    invite_output.lines().map(str::trim).find(|l| l.starts_with("SEALPOST2:")).expect("a code is printed").to_string()
-}
 
 fn token_of(invite_output: &str) -> String {
     invite_output.lines().find_map(|l| l.strip_prefix("token ")).unwrap().split_whitespace().next().unwrap().into()

@@ -54,6 +54,21 @@ fn login(person: &Person, browser: impl FnOnce(&str)) -> (i32, String) {
     (code, shown)
 }
 
+/// Reads what a command shows (into `shown`) up to the sign-in code, and
+/// returns the code.
+fn code_shown(output: &mut impl BufRead, shown: &mut String) -> String {
+    loop {
+        let mut line = String::new();
+        if output.read_line(&mut line).unwrap() == 0 {
+            panic!("the command ended without showing a code: {shown}");
+        }
+        shown.push_str(&line);
+        if let Some(code) = line.trim().strip_prefix("and enter the code") {
+            return code.trim().to_string();
+        }
+    }
+}
+
 /// `login` with more options; also returns stdout alone.
 fn login_with(person: &Person, extra: &[&str], browser: impl FnOnce(&str)) -> (i32, String, String) {
     let mut child = person
@@ -67,16 +82,7 @@ fn login_with(person: &Person, extra: &[&str], browser: impl FnOnce(&str)) -> (i
         .unwrap();
     let mut stderr = BufReader::new(child.stderr.take().unwrap());
     let mut shown = String::new();
-    let code = loop {
-        let mut line = String::new();
-        if stderr.read_line(&mut line).unwrap() == 0 {
-            panic!("account login ended without showing a code: {shown}");
-        }
-        shown.push_str(&line);
-        if let Some(code) = line.trim().strip_prefix("and enter the code") {
-            break code.trim().to_string();
-        }
-    };
+    let code = code_shown(&mut stderr, &mut shown);
     browser(&code);
     let output = child.wait_with_output().unwrap();
     let mut rest = String::new();
@@ -244,17 +250,7 @@ fn on_a_terminal_init_signs_in_to_the_mail_account_at_once() {
         .unwrap();
     let mut output = BufReader::new(child.stdout.take().unwrap());
     let mut shown = String::new();
-    loop {
-        let mut line = String::new();
-        if output.read_line(&mut line).unwrap() == 0 {
-            panic!("init ended without showing a code: {shown}");
-        }
-        shown.push_str(&line);
-        if let Some(code) = line.trim().strip_prefix("and enter the code") {
-            provider.approve(code.trim(), "ada@practice.example");
-            break;
-        }
-    }
+    provider.approve(&code_shown(&mut output, &mut shown), "ada@practice.example");
     std::io::Read::read_to_string(&mut output, &mut shown).unwrap();
     let status = child.wait().unwrap();
     assert!(status.success(), "{shown}");

@@ -851,7 +851,7 @@ fn invite_and_join_through_the_servers_end_verified_both_ways() {
     let ada = world.server_person(&stack, "ada", "Dr. Ada Moss", "ada@practice.example");
     let sam = world.server_person(&stack, "sam", "Sam Lee", "sam@client.example");
     let invite = ada.ok(&["invite", "--for", "sam@client.example"], "").stdout;
-    let code = invite.lines().map(str::trim).find(|l| l.starts_with("SEALPOST2:")).unwrap().to_string();
+    let code = common::code_of(&invite);
 
     sam.ok(&["join", &code], "");
     stack.wait_delivered("ada@practice.example", 1);
@@ -889,7 +889,7 @@ fn a_client_reads_the_first_verified_note_in_four_commands_from_nothing() {
     let world = World::new();
     let ada = world.server_person(&stack, "ada", "Dr. Ada Moss", "ada@practice.example");
     let invite = ada.ok(&["invite", "--for", "sam@client.example"], "").stdout;
-    let code = invite.lines().map(str::trim).find(|l| l.starts_with("SEALPOST2:")).unwrap().to_string();
+    let code = common::code_of(&invite);
     let sam = world.bare_person("sam", "sam@client.example");
     assert!(!sam.home.exists(), "nothing of Sam's is there yet");
     let mut commands = 0;
@@ -937,7 +937,7 @@ fn in_session_a_client_reads_the_first_verified_note_in_three_commands() {
     let world = World::new();
     let ada = world.server_person(&stack, "ada", "Dr. Ada Moss", "ada@practice.example");
     let invite = ada.ok(&["invite", "--for", "sam@client.example"], "").stdout;
-    let code = invite.lines().map(str::trim).find(|l| l.starts_with("SEALPOST2:")).unwrap().to_string();
+    let code = common::code_of(&invite);
     let sam = world.bare_person("sam", "sam@client.example");
     let mut commands = 0;
 
@@ -981,7 +981,7 @@ fn in_session_a_client_reads_the_first_verified_note_in_three_commands() {
     // with the join still under way for the next sync.
     let kim = world.server_person(&stack, "kim", "Kim", "eve@client.example");
     let invite = ada.ok(&["invite", "--for", "eve@client.example"], "").stdout;
-    let code = invite.lines().map(str::trim).find(|l| l.starts_with("SEALPOST2:")).unwrap().to_string();
+    let code = common::code_of(&invite);
     let waited = kim.ok(&["join", &code, "--wait", "4", "--json"], "");
     let stage: serde_json::Value = serde_json::from_str(&waited.stdout).unwrap();
     common::json_schema::Schema::load().check("sealpost join", &stage);

@@ -64,7 +64,7 @@ impl Run for Account {
                             report["smtp"] = serde_json::json!({
                                 "host": server.host, "port": server.port, "tls": handshake.version,
                                 "certificate_sha256": handshake.certificate_sha256, "username": login.username,
-                                "login": method_name(&login),
+                                "login": login.method.name(),
                             });
                         }
                         Err(e) => failures.push(format!("smtp: {e:#}")),
@@ -87,7 +87,7 @@ impl Run for Account {
                             report["imap"] = serde_json::json!({
                                 "host": server.host, "port": server.port, "tls": handshake.version,
                                 "certificate_sha256": handshake.certificate_sha256, "username": login.username,
-                                "login": method_name(&login), "folders": folders,
+                                "login": login.method.name(), "folders": folders,
                             });
                         }
                         Err(e) => failures.push(format!("imap: {e:#}")),
@@ -116,8 +116,8 @@ impl Run for Account {
             }
             Account::Logout => {
                 let had = crate::sign_in::sign_out(&store)?;
-                if json_or(session, &serde_json::json!({ "signed_out": had }))? {
-                    return Ok(());
+                if session.json {
+                    return session.print_json(&serde_json::json!({ "signed_out": had }));
                 }
                 println!(
                     "{}",
@@ -160,19 +160,4 @@ fn how(login: &account::Login) -> &'static str {
         account::Method::Password => "",
         account::Method::OAuth2 => " (OAuth2)",
     }
-}
-
-fn method_name(login: &account::Login) -> &'static str {
-    match login.method {
-        account::Method::Password => "password",
-        account::Method::OAuth2 => "oauth2",
-    }
-}
-
-/// Prints `value` when the output is JSON; says whether it did.
-fn json_or(session: &Session, value: &serde_json::Value) -> Result<bool> {
-    if session.json {
-        session.print_json(value)?;
-    }
-    Ok(session.json)
 }

@@ -24,6 +24,9 @@ pub enum Purpose {
     Join,
 }
 
+/// What an OAuth2 account that is not signed in yet does next.
+const SIGN_IN_NEXT: &str = "next: sign in to your mail account with `sealpost account login` (OAuth2)";
+
 /// A new identity, its store open, and the keyring sealed into it.
 pub struct Created {
     pub store: Store,
@@ -66,7 +69,6 @@ impl Init {
             );
         }
         let oauth2 = self.oauth2(provider.as_ref())?;
-        let signs_in = oauth2.clone();
         let cert = match &self.import_key {
             Some(path) => {
                 let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
@@ -95,7 +97,7 @@ impl Init {
             None => None,
         };
         let (store, keyring) = Store::create_with_keyring(home, &passphrase, &cert, self.kdf_work_factor)?;
-        Config {
+        let config = Config {
             receipts: ReceiptPolicy::Send,
             request_receipts: true,
             retention: None,
@@ -108,12 +110,12 @@ impl Init {
                 .imap()
                 .or_else(|| provider.as_ref().map(|p| self.known(&p.imap, &p.imap_username, p.sent_folder.as_deref()))),
             oauth2,
-        }
-        .save(home)?;
+        };
+        config.save(home)?;
         // An OAuth2 account signs in now when someone is at the terminal
         // (one command for a client); else, or when it fails, later with
         // `account login`. The identity stands either way.
-        let signed_in = match &signs_in {
+        let signed_in = match &config.oauth2 {
             Some(oauth2) if crate::passphrase::has_terminal() && !session.json => {
                 eprintln!("this mail account signs in with OAuth2 instead of a password.");
                 match super::account::sign_in(session, oauth2, &store) {
@@ -137,7 +139,7 @@ impl Init {
             if !session.json {
                 println!("created identity {address}, fingerprint {}", keys::grouped(&fingerprint));
                 if !signed_in {
-                    println!("next: sign in to your mail account with `sealpost account login` (OAuth2)");
+                    println!("{SIGN_IN_NEXT}");
                 }
             }
             return Ok(Created { store, keyring });
@@ -157,7 +159,7 @@ impl Init {
         println!("store: {}", home.data_dir.display());
         println!("config: {}", home.config_file().display());
         if !signed_in {
-            println!("next: sign in to your mail account with `sealpost account login` (OAuth2)");
+            println!("{SIGN_IN_NEXT}");
         }
         println!(
             "next: give your key to a contact (`sealpost key export`), or invite them in person (`sealpost invite`)"

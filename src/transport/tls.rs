@@ -63,6 +63,17 @@ pub fn client_config(ca_file: Option<&Path>) -> Result<Arc<ClientConfig>> {
     Ok(Arc::new(config))
 }
 
+/// HTTPS as sealpost speaks it to web endpoints (a domain's autoconfig
+/// document, an OAuth2 provider): verified TLS with `client_config`, never
+/// plain HTTP, no redirects followed. Callers set their own time limits.
+pub fn https_agent(ca_file: Option<&Path>) -> Result<ureq::AgentBuilder> {
+    Ok(ureq::AgentBuilder::new()
+        .tls_config(client_config(ca_file)?)
+        .https_only(true)
+        .redirects(0)
+        .user_agent(concat!("sealpost/", env!("CARGO_PKG_VERSION"))))
+}
+
 /// A TCP connection with timeouts, so a silent server cannot hang a command.
 pub fn connect_tcp(host: &str, port: u16) -> Result<TcpStream> {
     let addrs: Vec<_> = (host, port).to_socket_addrs().with_context(|| format!("resolving {host}"))?.collect();

@@ -379,6 +379,11 @@ impl World {
     }
 }
 
+/// The invite code in what `sealpost invite` printed.
+pub fn code_of(invite_output: &str) -> String {
+    invite_output.lines().map(str::trim).find(|l| l.starts_with("SEALPOST2:")).expect("a code is printed").to_string()
+}
+
 /// The options of `init` for an account on the test mail stack (with a
 /// lowered passphrase work factor).
 pub fn server_options(stack: &mail_stack::MailStack) -> Vec<String> {
