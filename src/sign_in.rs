@@ -282,7 +282,8 @@ impl oauth2::SyncHttpClient for Http {
         }
         let reply = match call.send_bytes(request.body()) {
             Ok(reply) | Err(ureq::Error::Status(_, reply)) => reply,
-            Err(ureq::Error::Transport(e)) => return Err(HttpError(format!("cannot reach {url}: {e}"))),
+            // ureq's message names the address itself.
+            Err(ureq::Error::Transport(e)) => return Err(HttpError(format!("cannot reach the provider: {e}"))),
         };
         let mut builder = oauth2::http::Response::builder().status(reply.status());
         if let Some(kind) = reply.header("content-type") {

@@ -392,6 +392,8 @@ fn init_with_an_oauth2_client_id_uses_the_providers_endpoints_and_asks_for_a_sig
     let made = pat.run(&[&init[..], &["--oauth2-client-id", "0f1e2d3c-practice-app"]].concat(), "");
     assert_eq!(made.code, 0, "{made:?}");
     assert!(made.stdout.contains("sealpost account login"), "{made:?}");
+    // The settings shown say how it signs in, not to give the id given.
+    assert!(made.stderr.contains("note: signs in with OAuth2 as the application 0f1e2d3c-practice-app"), "{made:?}");
     let config: toml::Value = toml::from_str(&std::fs::read_to_string(pat.config_path()).unwrap()).unwrap();
     let oauth2 = &config["oauth2"];
     assert_eq!(oauth2["client_id"].as_str(), Some("0f1e2d3c-practice-app"));

@@ -238,7 +238,7 @@ impl Init {
             provider.smtp.1,
             security_name(provider.smtp.2),
             login(&provider.smtp_username),
-            provider.note.as_deref().map(|note| format!("\n  note: {note}")).unwrap_or_default()
+            self.sign_in_note(&provider).map(|note| format!("\n  note: {note}")).unwrap_or_default()
         );
         let shown = match &provider.confirm_in_person {
             Some(reason) => format!("{shown}\n  CHECK: {reason}"),
@@ -264,6 +264,15 @@ impl Init {
             bail!("not confirmed: nothing was created (give --imap-host and --smtp-host for other settings)");
         }
         Ok(Some(provider))
+    }
+
+    /// What to tell about these settings: the provider's note, unless it
+    /// asks for the OAuth2 sign-in that `--oauth2-client-id` already sets up.
+    fn sign_in_note(&self, provider: &Provider) -> Option<String> {
+        match (&self.oauth2_client_id, provider.oauth2) {
+            (Some(id), Some(_)) => Some(format!("signs in with OAuth2 as the application {id}")),
+            _ => provider.note.clone(),
+        }
     }
 
     /// The `[oauth2]` section, with `--oauth2-client-id`: the endpoints and
