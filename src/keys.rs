@@ -250,4 +250,77 @@ mod tests {
         assert_eq!(parse_fingerprint(&text.to_lowercase()).unwrap(), cert.fingerprint());
         assert!(parse_fingerprint("1234").is_err());
     }
+
+    /// Signs with the "signature" that an Ed25519 key of small order (here
+    /// the identity point) accepts for every message: R the identity, S 0.
+    /// Anyone can make it; no secret is involved.
+    struct Forger(Key<PublicParts, UnspecifiedRole>);
+
+    impl sequoia_openpgp::crypto::Signer for Forger {
+        fn public(&self) -> &Key<PublicParts, UnspecifiedRole> {
+            &self.0
+        }
+        fn sign(
+            &mut self,
+            _: sequoia_openpgp::types::HashAlgorithm,
+            _: &[u8],
+        ) -> sequoia_openpgp::Result<sequoia_openpgp::crypto::mpi::Signature> {
+            let mut r = [0u8; 32];
+            r[0] = 1;
+            Ok(sequoia_openpgp::crypto::mpi::Signature::EdDSA { r: r.to_vec().into(), s: vec![0u8; 32].into() })
+        }
+    }
+
+    /// A certificate for `address` whose primary key is the Ed25519
+    /// identity point, with every binding signature the forgery above.
+    fn certificate_anyone_can_sign_for(address: &str) -> Cert {
+        use sequoia_openpgp::packet::key::Key4;
+        use sequoia_openpgp::packet::signature::SignatureBuilder;
+        use sequoia_openpgp::packet::UserID;
+        use sequoia_openpgp::types::{KeyFlags, SignatureType};
+        let created = std::time::SystemTime::now() - std::time::Duration::from_secs(3600);
+        let mut identity = [0u8; 32];
+        identity[0] = 1;
+        let primary: Key<PublicParts, sequoia_openpgp::packet::key::PrimaryRole> =
+            Key4::import_public_ed25519(&identity, created).unwrap().into();
+        let subkey: Key<PublicParts, sequoia_openpgp::packet::key::SubordinateRole> =
+            Key4::import_public_cv25519(&[9u8; 32], None, None, created).unwrap().into();
+        let mut forger = Forger(primary.clone().role_into_unspecified());
+        let userid = UserID::from(format!("<{address}>"));
+        let userid_binding = SignatureBuilder::new(SignatureType::PositiveCertification)
+            .set_signature_creation_time(created)
+            .unwrap()
+            .set_key_flags(KeyFlags::empty().set_certification().set_signing())
+            .unwrap()
+            .sign_userid_binding(&mut forger, &primary, &userid)
+            .unwrap();
+        let subkey_binding = SignatureBuilder::new(SignatureType::SubkeyBinding)
+            .set_signature_creation_time(created)
+            .unwrap()
+            .set_key_flags(KeyFlags::empty().set_transport_encryption().set_storage_encryption())
+            .unwrap()
+            .sign_subkey_binding(&mut forger, &primary, &subkey)
+            .unwrap();
+        Cert::from_packets(
+            vec![
+                sequoia_openpgp::Packet::from(primary),
+                userid.into(),
+                userid_binding.into(),
+                subkey.into(),
+                subkey_binding.into(),
+            ]
+            .into_iter(),
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn a_key_whose_signatures_anyone_can_make_is_not_usable() {
+        // OpenSSL 3.0 accepts the forgery for the identity key; the strict
+        // check sealpost uses refuses it (vendor/sequoia-openpgp/SEALPOST.md),
+        // so no binding holds and the certificate cannot be pinned.
+        let cert = certificate_anyone_can_sign_for("mallory@example.org");
+        let refused = check_usable(&cert, "mallory@example.org").unwrap_err();
+        assert!(refused.to_string().contains("is not valid"), "{refused:#}");
+    }
 }
