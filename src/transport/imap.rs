@@ -231,28 +231,67 @@ impl Imap {
         // then pass what was left out as known.
         let highest = new.last().map(|(uid, _)| *uid);
         let validity = validity.unwrap_or(0);
-        let source_id = |uid: u32| format!("imap:{validity}:{uid}");
-        new.retain(|(uid, _)| !sink.is_known(&source_id(*uid)) && !has_copy.contains(uid));
+        new.retain(|(uid, _)| !sink.is_known(&source_id(validity, *uid)) && !has_copy.contains(uid));
         sink.expect(new.len());
-        for batch in super::batches(new) {
-            let set = batch.iter().map(u32::to_string).collect::<Vec<_>>().join(",");
-            let fetches = self.session.uid_fetch(&set, "(UID BODY.PEEK[])").context("fetching new messages")?;
-            let mut found = Vec::with_capacity(batch.len());
-            for fetch in fetches.iter() {
-                let Some(uid) = fetch.uid.filter(|uid| batch.contains(uid)) else { continue };
-                let raw = fetch.body().with_context(|| format!("message UID {uid} came without a body"))?.to_vec();
-                found.push(Incoming { source_id: source_id(uid), raw });
+        // Batch k+1 is fetched on a thread of its own while the sink takes
+        // batch k, so the network and the store's writes overlap. The
+        // channel holds nothing (each batch waits until the sink is ready
+        // for it), and after a batch larger than `BATCH_BYTES` the fetcher
+        // waits until the sink has taken it: memory holds one such
+        // message, not two.
+        let session = &mut self.session;
+        std::thread::scope(|scope| -> Result<()> {
+            let (batches, fetched) = std::sync::mpsc::sync_channel::<Result<(Vec<Incoming>, u32)>>(0);
+            let (taken, wait) = std::sync::mpsc::channel::<()>();
+            scope.spawn(move || {
+                for batch in super::batches(new) {
+                    let result = fetch_batch(session, &batch, validity);
+                    let large = result
+                        .as_ref()
+                        .is_ok_and(|found| found.iter().map(|m| m.raw.len() as u64).sum::<u64>() > super::BATCH_BYTES);
+                    let failed = result.is_err();
+                    let highest = *batch.iter().max().expect("batches are not empty");
+                    // A sink that stopped (an error) no longer listens.
+                    if batches.send(result.map(|found| (found, highest))).is_err() || failed {
+                        return;
+                    }
+                    if large && wait.recv().is_err() {
+                        return;
+                    }
+                }
+            });
+            for result in fetched {
+                let (found, highest) = result?;
+                cursor.last_uid = cursor.last_uid.max(highest);
+                sink.take(found, cursor)?;
+                let _ = taken.send(());
             }
-            drop(fetches);
-            cursor.last_uid = cursor.last_uid.max(*batch.iter().max().expect("batches are not empty"));
-            sink.take(found, cursor)?;
-        }
+            Ok(())
+        })?;
         if let Some(highest) = highest.filter(|uid| *uid > cursor.last_uid) {
             cursor.last_uid = highest;
             sink.take(Vec::new(), cursor)?;
         }
         Ok(())
     }
+}
+
+/// The messages with these UIDs, whole.
+fn fetch_batch(session: &mut Session, batch: &[u32], validity: u32) -> Result<Vec<Incoming>> {
+    let set = batch.iter().map(u32::to_string).collect::<Vec<_>>().join(",");
+    let fetches = session.uid_fetch(&set, "(UID BODY.PEEK[])").context("fetching new messages")?;
+    let mut found = Vec::with_capacity(batch.len());
+    for fetch in fetches.iter() {
+        let Some(uid) = fetch.uid.filter(|uid| batch.contains(uid)) else { continue };
+        let raw = fetch.body().with_context(|| format!("message UID {uid} came without a body"))?.to_vec();
+        found.push(Incoming { source_id: source_id(validity, uid), raw });
+    }
+    Ok(found)
+}
+
+/// The stable name of a message in a folder: UIDVALIDITY and UID.
+fn source_id(validity: u32, uid: u32) -> String {
+    format!("imap:{validity}:{uid}")
 }
 
 /// The Message-ID in a message's (outer) headers, with its angle brackets.
