@@ -279,6 +279,10 @@ impl Contact {
     }
 }
 
+/// Pinned certificates parsed so far, by fingerprint: the armored text
+/// they were parsed from (a new pin is parsed again), and the result.
+type ParsedCerts = std::collections::HashMap<String, (String, Option<Cert>)>;
+
 /// The user's contacts, loaded from and saved to the store.
 #[derive(Serialize, Deserialize, Default)]
 pub struct Contacts {
@@ -288,10 +292,15 @@ pub struct Contacts {
     /// messages are checked, and again only when its armored form changed.
     /// A mutex, not a cell, so that contacts stay shareable between threads.
     #[serde(skip)]
-    parsed: std::sync::Mutex<std::collections::HashMap<String, (String, Option<Cert>)>>,
+    parsed: std::sync::Mutex<ParsedCerts>,
     /// Contacts whose records were disposed of.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub tombstones: Vec<Tombstone>,
+    /// Only in a snapshot (`frozen`): the pinned certificates by the key ID
+    /// of each of their keys, so that finding a signature's issuer does not
+    /// scan every contact for every message.
+    #[serde(skip)]
+    by_key_id: Option<std::collections::HashMap<sequoia_openpgp::KeyID, Vec<Cert>>>,
 }
 
 /// A copy as the contacts stand, parsed certificates included (a sync
@@ -303,6 +312,8 @@ impl Clone for Contacts {
             contacts: self.contacts.clone(),
             parsed: std::sync::Mutex::new(parsed),
             tombstones: self.tombstones.clone(),
+            // A copy may change: it scans, as contacts that change do.
+            by_key_id: None,
         }
     }
 }
@@ -705,21 +716,57 @@ impl Contacts {
     /// copied: this runs for every message a sync opens.
     pub fn certs_for(&self, ids: &[sequoia_openpgp::KeyHandle]) -> Vec<Cert> {
         let holds = |cert: &Cert| cert.keys().any(|k| ids.iter().any(|id| id.aliases(k.key().key_handle())));
+        if let Some(index) = &self.by_key_id {
+            let mut found: Vec<Cert> = Vec::new();
+            for id in ids {
+                let candidates = index.get(&sequoia_openpgp::KeyID::from(id)).into_iter().flatten();
+                for cert in candidates.filter(|cert| holds(cert)) {
+                    if !found.iter().any(|f| f.fingerprint() == cert.fingerprint()) {
+                        found.push(cert.clone());
+                    }
+                }
+            }
+            return found;
+        }
+        // One lock for the whole scan: the threads opening a batch all ask.
+        let mut parsed = self.parsed.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         self.contacts
             .iter()
-            .filter_map(|c| self.with_parsed(c, |cert| holds(cert).then(|| cert.clone())).flatten())
+            .filter_map(|c| Self::parsed_in(&mut parsed, c).filter(|cert| holds(cert)).cloned())
             .collect()
+    }
+
+    /// A copy that will not change, for the threads opening a batch, with
+    /// the pinned certificates indexed by key ID for `certs_for`.
+    pub fn frozen(&self) -> Contacts {
+        let mut copy = self.clone();
+        let mut index: std::collections::HashMap<sequoia_openpgp::KeyID, Vec<Cert>> = Default::default();
+        for contact in &self.contacts {
+            if let Some(cert) = self.with_parsed(contact, Cert::clone) {
+                for key in cert.keys() {
+                    index.entry(key.key().keyid()).or_default().push(cert.clone());
+                }
+            }
+        }
+        copy.by_key_id = Some(index);
+        copy
     }
 
     /// `f` of the contact's pinned certificate, parsed once per command
     /// (`None` when it cannot be read).
     fn with_parsed<R>(&self, contact: &Contact, f: impl FnOnce(&Cert) -> R) -> Option<R> {
         let mut parsed = self.parsed.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        Self::parsed_in(&mut parsed, contact).map(f)
+    }
+
+    /// The contact's pinned certificate from `parsed`, parsed now when it
+    /// is not there or was pinned since.
+    fn parsed_in<'p>(parsed: &'p mut ParsedCerts, contact: &Contact) -> Option<&'p Cert> {
         let fresh = parsed.get(&contact.fingerprint).is_some_and(|(armored, _)| *armored == contact.cert);
         if !fresh {
             parsed.insert(contact.fingerprint.clone(), (contact.cert.clone(), contact.cert().ok()));
         }
-        parsed[&contact.fingerprint].1.as_ref().map(f)
+        parsed[&contact.fingerprint].1.as_ref()
     }
 
     /// Marks a contact's pinned key verified. Keys seen or announced for it
@@ -934,6 +981,29 @@ mod tests {
             contacts.mark_verified(alias, Verification::Fingerprint).unwrap();
         }
         contacts
+    }
+
+    #[test]
+    fn a_frozen_copy_finds_the_same_signers_as_a_scan() {
+        let contacts =
+            verified(&[("ada", "ada@practice.example"), ("sam", "sam@client.example"), ("eve", "eve@x.org")]);
+        let frozen = contacts.frozen();
+        let fingerprints = |certs: Vec<Cert>| certs.iter().map(Cert::fingerprint).collect::<Vec<_>>();
+        for contact in ["ada", "sam", "eve"] {
+            let cert = contacts.get(contact).unwrap().cert().unwrap();
+            for key in cert.keys() {
+                // By fingerprint and by key ID, as signatures name issuers.
+                for id in [key.key().key_handle(), key.key().keyid().into()] {
+                    let scanned = fingerprints(contacts.certs_for(std::slice::from_ref(&id)));
+                    assert_eq!(scanned, vec![cert.fingerprint()]);
+                    assert_eq!(fingerprints(frozen.certs_for(std::slice::from_ref(&id))), scanned);
+                }
+            }
+        }
+        let stranger = keys::generate("Mallory", "m@x.org").unwrap();
+        assert!(frozen.certs_for(&[stranger.key_handle()]).is_empty());
+        // A copy of a frozen copy may change, so it scans again.
+        assert!(frozen.clone().by_key_id.is_none());
     }
 
     #[test]

@@ -467,7 +467,7 @@ impl Receiver<'_> {
         let contacts = match &self.snapshot {
             Some((at, contacts)) if *at == generation => contacts.clone(),
             _ => {
-                let contacts = Arc::new(self.contacts.clone());
+                let contacts = Arc::new(self.contacts.frozen());
                 self.snapshot = Some((generation, contacts.clone()));
                 contacts
             }
