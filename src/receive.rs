@@ -413,17 +413,17 @@ impl Sink for Receiver<'_> {
 
     fn take(&mut self, batch: Vec<Incoming>, cursor: &Cursor) -> Result<()> {
         // This batch is opened on other threads while the one before it is
-        // stored here, and the transport then fetches the next. A failure
+        // stored here, and the transport meanwhile fetches the next. A failure
         // to store drops this batch unstored: its cursor never passes a
         // batch that was not stored.
-        let bytes: u64 = batch.iter().map(|m| m.raw.len() as u64).sum();
+        let large = crate::transport::is_large(&batch);
         let next = self.start_opening(batch, cursor);
         if let Some(previous) = self.opening.take() {
             self.store_opened(previous)?;
         }
         // A message larger than a batch is stored before the next one is
         // fetched: memory then holds one such message, not three.
-        if bytes > crate::transport::BATCH_BYTES {
+        if large {
             return self.store_opened(next);
         }
         self.opening = Some(next);

@@ -233,41 +233,15 @@ impl Imap {
         let validity = validity.unwrap_or(0);
         new.retain(|(uid, _)| !sink.is_known(&source_id(validity, *uid)) && !has_copy.contains(uid));
         sink.expect(new.len());
-        // Batch k+1 is fetched on a thread of its own while the sink takes
-        // batch k, so the network and the store's writes overlap. The
-        // channel holds nothing (each batch waits until the sink is ready
-        // for it), and after a batch larger than `BATCH_BYTES` the fetcher
-        // waits until the sink has taken it: memory holds one such
-        // message, not two.
         let session = &mut self.session;
-        std::thread::scope(|scope| -> Result<()> {
-            let (batches, fetched) = std::sync::mpsc::sync_channel::<Result<(Vec<Incoming>, u32)>>(0);
-            let (taken, wait) = std::sync::mpsc::channel::<()>();
-            scope.spawn(move || {
-                for batch in super::batches(new) {
-                    let result = fetch_batch(session, &batch, validity);
-                    let large = result
-                        .as_ref()
-                        .is_ok_and(|found| found.iter().map(|m| m.raw.len() as u64).sum::<u64>() > super::BATCH_BYTES);
-                    let failed = result.is_err();
-                    let highest = *batch.iter().max().expect("batches are not empty");
-                    // A sink that stopped (an error) no longer listens.
-                    if batches.send(result.map(|found| (found, highest))).is_err() || failed {
-                        return;
-                    }
-                    if large && wait.recv().is_err() {
-                        return;
-                    }
-                }
-            });
-            for result in fetched {
-                let (found, highest) = result?;
-                cursor.last_uid = cursor.last_uid.max(highest);
-                sink.take(found, cursor)?;
-                let _ = taken.send(());
-            }
-            Ok(())
-        })?;
+        super::fetch_ahead(
+            super::batches(new),
+            |batch| fetch_batch(session, batch, validity),
+            |batch, found| {
+                cursor.last_uid = cursor.last_uid.max(*batch.iter().max().expect("batches are not empty"));
+                sink.take(found, cursor)
+            },
+        )?;
         if let Some(highest) = highest.filter(|uid| *uid > cursor.last_uid) {
             cursor.last_uid = highest;
             sink.take(Vec::new(), cursor)?;

@@ -129,6 +129,53 @@ pub const BATCH_MESSAGES: usize = 200;
 /// …and at most this many bytes of them, unless one message alone is larger.
 pub const BATCH_BYTES: u64 = 16 * 1024 * 1024;
 
+/// Whether a fetched batch is larger than `BATCH_BYTES` (one message alone
+/// can be): such a batch is stored before the next is fetched, so memory
+/// holds one of them, not two.
+pub fn is_large(batch: &[Incoming]) -> bool {
+    batch.iter().map(|m| m.raw.len() as u64).sum::<u64>() > BATCH_BYTES
+}
+
+/// Fetches `batches` with `fetch` on a thread of its own while `take`
+/// handles the one before, so the network and the store's writes overlap.
+/// The channel between them holds nothing: a fetched batch waits until
+/// `take` is ready for it. After a large batch (`is_large`) the fetcher
+/// waits until `take` has returned, so memory holds one such batch, not
+/// two. The first error, of either side, ends both.
+pub fn fetch_ahead<B: Send>(
+    batches: Vec<B>,
+    mut fetch: impl FnMut(&B) -> Result<Vec<Incoming>> + Send,
+    mut take: impl FnMut(B, Vec<Incoming>) -> Result<()>,
+) -> Result<()> {
+    std::thread::scope(|scope| {
+        let (hand_over, fetched) = std::sync::mpsc::sync_channel::<(B, Result<Vec<Incoming>>, bool)>(0);
+        let (taken, wait) = std::sync::mpsc::channel::<()>();
+        scope.spawn(move || {
+            for batch in batches {
+                let result = fetch(&batch);
+                let (failed, large) = (result.is_err(), result.as_ref().is_ok_and(|found| is_large(found)));
+                // A `take` that failed no longer listens.
+                if hand_over.send((batch, result, large)).is_err() || failed {
+                    return;
+                }
+                if large && wait.recv().is_err() {
+                    return;
+                }
+            }
+        });
+        for (batch, result, large) in fetched {
+            take(batch, result?)?;
+            // Said only for a large batch, the only one waited for: a word
+            // for any other would end the wait after the next large one
+            // before that one was taken.
+            if large {
+                let _ = taken.send(());
+            }
+        }
+        Ok(())
+    })
+}
+
 /// Splits `(id, size)` pairs into consecutive batches within the bounds.
 pub fn batches<T>(items: Vec<(T, u64)>) -> Vec<Vec<T>> {
     let mut out: Vec<Vec<T>> = Vec::new();
@@ -185,5 +232,73 @@ impl Transport for Submission {
             copy.session = None;
         }
         stored.with_context(|| format!("the {} folder", copy.folder))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    use anyhow::bail;
+    use std::time::Duration;
+
+    use super::*;
+
+    #[test]
+    fn a_large_batch_is_taken_before_the_next_is_fetched_also_after_a_small_one() {
+        // Sizes of one-message batches: a small one before each pair of
+        // large ones. `take` holds a large batch a while, so a fetcher let
+        // go too early would fetch the next large one meanwhile.
+        let large = BATCH_BYTES as usize + 1;
+        let batches: Vec<usize> = (0..3).flat_map(|_| [10, large, large]).collect();
+        let (held, most_held) = (AtomicUsize::new(0), AtomicUsize::new(0));
+        let mut order = Vec::new();
+        fetch_ahead(
+            batches.clone(),
+            |&size| {
+                if size == large {
+                    let now = held.fetch_add(1, Ordering::SeqCst) + 1;
+                    most_held.fetch_max(now, Ordering::SeqCst);
+                }
+                Ok(vec![Incoming { source_id: format!("{size}"), raw: vec![0; size] }])
+            },
+            |size, found| {
+                assert_eq!(found[0].raw.len(), size);
+                order.push(size);
+                if size == large {
+                    std::thread::sleep(Duration::from_millis(50));
+                    held.fetch_sub(1, Ordering::SeqCst);
+                }
+                Ok(())
+            },
+        )
+        .unwrap();
+        assert_eq!(order, batches, "every batch is taken, in order");
+        assert_eq!(most_held.load(Ordering::SeqCst), 1, "large batches in memory at once");
+    }
+
+    #[test]
+    fn the_first_error_of_either_side_ends_both() {
+        let fetched = AtomicUsize::new(0);
+        let fetch = |_: &u32| {
+            fetched.fetch_add(1, Ordering::SeqCst);
+            Ok(Vec::new())
+        };
+        let failed = fetch_ahead((0..100).collect(), fetch, |n, _| if n == 3 { bail!("disk full") } else { Ok(()) });
+        assert_eq!(failed.unwrap_err().to_string(), "disk full");
+        // At most the batch being handed over and the one after it.
+        assert!(fetched.load(Ordering::SeqCst) <= 6, "{}", fetched.load(Ordering::SeqCst));
+
+        let mut taken = Vec::new();
+        let failed = fetch_ahead(
+            (0..100).collect(),
+            |&n: &u32| if n == 5 { bail!("connection reset") } else { Ok(Vec::new()) },
+            |n, _| {
+                taken.push(n);
+                Ok(())
+            },
+        );
+        assert_eq!(failed.unwrap_err().to_string(), "connection reset");
+        assert_eq!(taken, vec![0, 1, 2, 3, 4], "what came before the failure is taken");
     }
 }
