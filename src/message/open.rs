@@ -331,9 +331,7 @@ fn open_guarded(
     let binary = dearmored(ciphertext);
     drop(parsed);
     drop(raw);
-    let mut certs: Vec<Cert> = outer.autocrypt.clone().into_iter().collect();
-    certs.extend(extra_certs);
-    let signers = Signers { contacts, certs };
+    let signers = Signers { contacts, certs: outer.autocrypt.iter().chain(&extra_certs).collect() };
     let decrypted = match decrypt(&binary, me, &signers, passwords) {
         Ok(decrypted) => decrypted,
         Err(refusal) => return (failed(refusal, outer), None),
@@ -925,7 +923,7 @@ fn unreadable_version(pp: &PacketParser<'_>) -> Result<(), Refusal> {
 /// to the verifier.
 struct Signers<'a> {
     contacts: &'a Contacts,
-    certs: Vec<Cert>,
+    certs: Vec<&'a Cert>,
 }
 
 struct Helper<'a> {
@@ -999,7 +997,7 @@ impl VerificationHelper for Helper<'_> {
                 .certs
                 .iter()
                 .filter(|cert| cert.keys().any(|k| ids.iter().any(|id| id.aliases(k.key().key_handle()))))
-                .cloned(),
+                .map(|cert| Cert::clone(cert)),
         );
         Ok(found)
     }

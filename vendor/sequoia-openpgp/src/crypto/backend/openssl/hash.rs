@@ -14,14 +14,29 @@ struct OpenSslDigest {
 
 impl OpenSslDigest {
     fn new(algo: HashAlgorithm) -> Result<Self> {
-        if let Some(md) = get_md(algo) {
-            Ok(Self {
-                update_result: Ok(()),
-                hasher: Hasher::new(md)?,
-            })
-        } else {
-            Err(crate::Error::UnsupportedHashAlgorithm(algo).into())
+        // sealpost: a fresh context is a copy of one made once per thread
+        // and algorithm. Making one from scratch has OpenSSL 3 look the
+        // algorithm up in its provider tables (under a lock) every time;
+        // a copy shares what the first lookup found. See SEALPOST.md.
+        thread_local! {
+            static MADE: std::cell::RefCell<Vec<(HashAlgorithm, Hasher)>>
+                = const { std::cell::RefCell::new(Vec::new()) };
         }
+        let made = MADE.with(|made| {
+            made.borrow().iter().find(|(a, _)| *a == algo)
+                .map(|(_, hasher)| hasher.clone())
+        });
+        let hasher = match made {
+            Some(hasher) => hasher,
+            None => {
+                let md = get_md(algo).ok_or_else(
+                    || crate::Error::UnsupportedHashAlgorithm(algo))?;
+                let hasher = Hasher::new(md)?;
+                MADE.with(|made| made.borrow_mut().push((algo, hasher.clone())));
+                hasher
+            }
+        };
+        Ok(Self { update_result: Ok(()), hasher })
     }
 }
 
@@ -76,7 +91,21 @@ impl HashAlgorithm {
         // digest's Nid and tries to initialize OpenSSL hasher.  If
         // all of that succeeds the algorithm is supported by the
         // OpenSSL backend.
-        OpenSslDigest::new(self).is_ok()
+        //
+        // sealpost: the answer is kept per algorithm (0: not asked yet,
+        // 1: supported, 2: not); it cannot change while the process runs.
+        use std::sync::atomic::{AtomicU8, Ordering};
+        static KNOWN: [AtomicU8; 256] = [const { AtomicU8::new(0) }; 256];
+        let known = &KNOWN[usize::from(u8::from(self))];
+        match known.load(Ordering::Relaxed) {
+            1 => true,
+            2 => false,
+            _ => {
+                let supported = OpenSslDigest::new(self).is_ok();
+                known.store(if supported { 1 } else { 2 }, Ordering::Relaxed);
+                supported
+            }
+        }
     }
 
     /// Creates a new hash context for this algorithm.
