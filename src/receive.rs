@@ -101,6 +101,8 @@ pub struct Receiver<'a> {
     snapshot: Option<(u64, Arc<Contacts>)>,
     /// How many threads open a batch: one per core, at most 4.
     threads: usize,
+    /// Those threads, once the first batch came.
+    openers: Option<Openers>,
     /// The batch being opened, not yet stored.
     opening: Option<Opening>,
     /// Messages announced by the source and handled so far, for progress.
@@ -124,6 +126,7 @@ impl<'a> Receiver<'a> {
             keys: Arc::new(store.my_keys().to_vec()),
             snapshot: None,
             threads: std::thread::available_parallelism().map_or(1, |n| n.get()).min(4),
+            openers: None,
             opening: None,
             progress: None,
         })
@@ -439,7 +442,56 @@ struct Opening {
     /// The contacts the messages are opened against (see `contacts_generation`).
     generation: u64,
     /// Each thread opens a consecutive part of the batch.
-    workers: Vec<JoinHandle<Vec<Opened>>>,
+    parts: Vec<std::sync::mpsc::Receiver<Vec<Opened>>>,
+}
+
+/// The threads that open messages, one per core (at most 4), made at a
+/// sync's first batch and kept to its end, each opening the parts of
+/// batches it is given in the order given. Each holds the user's secret
+/// keys in the form it decrypts with (`HeldKeys`) until it ends: dropping
+/// `Openers` ends and joins them, so that form is gone when it returns.
+struct Openers {
+    jobs: Vec<std::sync::mpsc::Sender<Job>>,
+    threads: Vec<JoinHandle<()>>,
+}
+
+/// A part of a batch to open, against `contacts`; what was opened goes
+/// back through `opened`.
+struct Job {
+    batch: Arc<Vec<Incoming>>,
+    range: std::ops::Range<usize>,
+    contacts: Arc<Contacts>,
+    opened: std::sync::mpsc::Sender<Vec<Opened>>,
+}
+
+impl Openers {
+    fn start(threads: usize, keys: &Arc<Vec<Cert>>) -> Openers {
+        let (jobs, threads) = (0..threads)
+            .map(|_| {
+                let (jobs, given) = std::sync::mpsc::channel::<Job>();
+                let keys = keys.clone();
+                let thread = std::thread::spawn(move || {
+                    let _held = HeldKeys::hold();
+                    for job in given {
+                        let part = &job.batch[job.range.clone()];
+                        let opened = part.iter().map(|m| open(&m.raw, &keys, &job.contacts)).collect();
+                        let _ = job.opened.send(opened);
+                    }
+                });
+                (jobs, thread)
+            })
+            .unzip();
+        Openers { jobs, threads }
+    }
+}
+
+impl Drop for Openers {
+    fn drop(&mut self) {
+        self.jobs.clear();
+        for thread in self.threads.drain(..) {
+            let _ = thread.join();
+        }
+    }
 }
 
 impl Receiver<'_> {
@@ -474,18 +526,21 @@ impl Receiver<'_> {
         };
         let batch = Arc::new(batch);
         let per_thread = batch.len().div_ceil(self.threads).max(1);
-        let workers = (0..batch.len())
+        let (threads, keys) = (self.threads, &self.keys);
+        let openers = self.openers.get_or_insert_with(|| Openers::start(threads, keys));
+        let parts = (0..batch.len())
             .step_by(per_thread)
-            .map(|start| {
-                let (batch, keys, contacts) = (batch.clone(), self.keys.clone(), contacts.clone());
-                std::thread::spawn(move || {
-                    let _held = HeldKeys::hold();
-                    let end = (start + per_thread).min(batch.len());
-                    batch[start..end].iter().map(|m| open(&m.raw, &keys, &contacts)).collect()
-                })
+            .zip(&openers.jobs)
+            .map(|(start, jobs)| {
+                let (opened, part) = std::sync::mpsc::channel();
+                let range = start..(start + per_thread).min(batch.len());
+                let job = Job { batch: batch.clone(), range, contacts: contacts.clone(), opened };
+                // A thread that is gone panicked; `store_opened` says so.
+                let _ = jobs.send(job);
+                part
             })
             .collect();
-        Opening { batch, cursor: cursor.clone(), generation, workers }
+        Opening { batch, cursor: cursor.clone(), generation, parts }
     }
 
     /// Judges and stores an opened batch in order, in one transaction with
@@ -493,11 +548,11 @@ impl Receiver<'_> {
     /// one changed the contacts (a join step, a device's note, a key seen)
     /// is opened again with the contacts as they are then.
     fn store_opened(&mut self, opening: Opening) -> Result<()> {
-        let Opening { batch, cursor, generation, workers } = opening;
+        let Opening { batch, cursor, generation, parts } = opening;
         // `open` catches a parser's panic itself; a thread that still
         // panicked is a defect, and stops the sync.
         let opened: Vec<Opened> =
-            workers.into_iter().flat_map(|w| w.join().expect("a thread opening messages panicked")).collect();
+            parts.into_iter().flat_map(|part| part.recv().expect("a thread opening messages panicked")).collect();
         let store = self.store;
         store.transaction(|| {
             for (message, opened) in batch.iter().zip(opened) {
