@@ -11,9 +11,11 @@
 //! contacts first, then the inbox with the fetch cursor. A sync killed half
 //! way keeps every batch it finished; a batch it did not finish is fetched
 //! again, and the inbox's duplicate check keeps it from being stored twice.
-//! The work overlaps: while one batch is stored, the next is opened on
-//! other threads and the one after it is fetched (`Receiver::finish` stores
-//! the last). At most three batches are in memory at once.
+//! The work overlaps: while one batch is stored, the next one or two are
+//! opened on other threads and the one after them is fetched
+//! (`Receiver::finish` stores the last). Two are opened ahead only when
+//! the first of them and the one stored before it are within `BATCH_BYTES`
+//! together, so memory holds at most three batches' worth, as with one.
 //!
 //! The IMAP sent folder is read here too (`SentFolder`), for what the user
 //! sent from another device of theirs (a second device restored from a
@@ -29,7 +31,8 @@
 //! the note is taken.
 
 use std::io::IsTerminal;
-use std::sync::Arc;
+use std::sync::mpsc;
+use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 
 use anyhow::Result;
@@ -49,7 +52,7 @@ use crate::receipt::{self, Verdict};
 use crate::sanitize;
 use crate::store::Store;
 use crate::transport::imap::Cursor;
-use crate::transport::{Incoming, Sink};
+use crate::transport::{Incoming, Sink, BATCH_BYTES};
 
 /// What a sync found, for the command to print.
 #[derive(Default)]
@@ -103,8 +106,8 @@ pub struct Receiver<'a> {
     threads: usize,
     /// Those threads, once the first batch came.
     openers: Option<Openers>,
-    /// The batch being opened, not yet stored.
-    opening: Option<Opening>,
+    /// The batches being opened, not yet stored, in order.
+    opening: std::collections::VecDeque<Opening>,
     /// Messages announced by the source and handled so far, for progress.
     progress: Option<(usize, usize)>,
 }
@@ -127,7 +130,7 @@ impl<'a> Receiver<'a> {
             snapshot: None,
             threads: std::thread::available_parallelism().map_or(1, |n| n.get()).min(4),
             openers: None,
-            opening: None,
+            opening: std::collections::VecDeque::new(),
             progress: None,
         })
     }
@@ -415,21 +418,25 @@ impl Sink for Receiver<'_> {
     }
 
     fn take(&mut self, batch: Vec<Incoming>, cursor: &Cursor) -> Result<()> {
-        // This batch is opened on other threads while the one before it is
-        // stored here, and the transport meanwhile fetches the next. A failure
-        // to store drops this batch unstored: its cursor never passes a
-        // batch that was not stored.
+        // This batch is opened on other threads while the ones before it
+        // are stored here, and the transport meanwhile fetches the next.
+        // Two batches are opened ahead of the one stored when it and the
+        // first of them are small together (see the module's doc), so the
+        // threads opening them still have work while it is stored. A
+        // failure to store drops the batches behind unstored: a cursor
+        // never passes a batch that was not stored.
         let large = crate::transport::is_large(&batch);
         let next = self.start_opening(batch, cursor);
-        if let Some(previous) = self.opening.take() {
+        self.opening.push_back(next);
+        while self.opening.len() > 2 || (self.opening.len() > 1 && self.opening_bytes() > BATCH_BYTES) {
+            let previous = self.opening.pop_front().expect("more than one");
             self.store_opened(previous)?;
         }
         // A message larger than a batch is stored before the next one is
         // fetched: memory then holds one such message, not three.
         if large {
-            return self.store_opened(next);
+            return self.finish_opening();
         }
-        self.opening = Some(next);
         Ok(())
     }
 }
@@ -441,53 +448,82 @@ struct Opening {
     cursor: Cursor,
     /// The contacts the messages are opened against (see `contacts_generation`).
     generation: u64,
-    /// Each thread opens a consecutive part of the batch.
-    parts: Vec<std::sync::mpsc::Receiver<Vec<Opened>>>,
+    /// The opened chunks of the batch, each with where it starts, in the
+    /// order they were done.
+    opened: mpsc::Receiver<(usize, Vec<Opened>)>,
+    /// How many chunks the batch was cut into.
+    chunks: usize,
+}
+
+/// How many consecutive messages a thread opens at once. Small enough
+/// that the threads end a batch together (a thread takes the next chunk
+/// when it is done with one), large enough that taking one costs nothing.
+const CHUNK: usize = 10;
+
+/// Lowers the calling thread's priority a little (Linux; elsewhere
+/// nothing). The thread storing opened batches is the one a sync waits
+/// on; with the threads opening messages at a lower priority, it keeps a
+/// whole core while they take what is left, instead of a share of one.
+fn yield_to_storing() {
+    #[cfg(target_os = "linux")]
+    // SAFETY: setpriority with this thread's own id only changes the nice
+    // value of this thread (on Linux the value is per thread); raising it
+    // needs no privilege, and a failure changes nothing.
+    unsafe {
+        libc::setpriority(libc::PRIO_PROCESS, libc::gettid() as libc::id_t, 10);
+    }
 }
 
 /// The threads that open messages, one per core (at most 4), made at a
-/// sync's first batch and kept to its end, each opening the parts of
-/// batches it is given in the order given. Each holds the user's secret
+/// sync's first batch and kept to its end. They share one queue of chunks
+/// of batches, taken in the order given. Each holds the user's secret
 /// keys in the form it decrypts with (`HeldKeys`) until it ends: dropping
 /// `Openers` ends and joins them, so that form is gone when it returns.
 struct Openers {
-    jobs: Vec<std::sync::mpsc::Sender<Job>>,
+    queue: Option<mpsc::Sender<Chunk>>,
     threads: Vec<JoinHandle<()>>,
 }
 
-/// A part of a batch to open, against `contacts`; what was opened goes
+/// A chunk of a batch to open, against `contacts`; what was opened goes
 /// back through `opened`.
-struct Job {
+struct Chunk {
     batch: Arc<Vec<Incoming>>,
     range: std::ops::Range<usize>,
     contacts: Arc<Contacts>,
-    opened: std::sync::mpsc::Sender<Vec<Opened>>,
+    opened: mpsc::Sender<(usize, Vec<Opened>)>,
 }
 
 impl Openers {
     fn start(threads: usize, keys: &Arc<Vec<Cert>>) -> Openers {
-        let (jobs, threads) = (0..threads)
+        let (queue, taken) = mpsc::channel::<Chunk>();
+        let taken = Arc::new(Mutex::new(taken));
+        let threads = (0..threads)
             .map(|_| {
-                let (jobs, given) = std::sync::mpsc::channel::<Job>();
-                let keys = keys.clone();
-                let thread = std::thread::spawn(move || {
+                let (taken, keys) = (taken.clone(), keys.clone());
+                std::thread::spawn(move || {
+                    yield_to_storing();
                     let _held = HeldKeys::hold();
-                    for job in given {
-                        let part = &job.batch[job.range.clone()];
-                        let opened = part.iter().map(|m| open(&m.raw, &keys, &job.contacts)).collect();
-                        let _ = job.opened.send(opened);
+                    loop {
+                        // The lock is held only while a chunk is taken.
+                        let next = match taken.lock() {
+                            Ok(queue) => queue.recv(),
+                            Err(_) => return,
+                        };
+                        let Ok(chunk) = next else { return };
+                        let part = &chunk.batch[chunk.range.clone()];
+                        let opened = part.iter().map(|m| open(&m.raw, &keys, &chunk.contacts)).collect();
+                        let _ = chunk.opened.send((chunk.range.start, opened));
                     }
-                });
-                (jobs, thread)
+                })
             })
-            .unzip();
-        Openers { jobs, threads }
+            .collect();
+        Openers { queue: Some(queue), threads }
     }
 }
 
 impl Drop for Openers {
     fn drop(&mut self) {
-        self.jobs.clear();
+        self.queue = None;
         for thread in self.threads.drain(..) {
             let _ = thread.join();
         }
@@ -495,21 +531,32 @@ impl Drop for Openers {
 }
 
 impl Receiver<'_> {
-    /// Stores the batch still being opened, if any, and then records
+    /// Stores the batches still being opened, if any, and then records
     /// `cursor` (where the transport's fetch ended; `None` when it failed:
     /// its cursor may then point past what was never handed over). A sync
     /// calls this once the transport is done, also when it failed: what
     /// was fetched before the failure is kept. The only way to record a
     /// cursor from outside, so none can pass a batch still being opened.
     pub fn finish(&mut self, cursor: Option<&Cursor>) -> Result<()> {
-        if let Some(opening) = self.opening.take() {
-            self.store_opened(opening)?;
-        }
+        self.finish_opening()?;
         match cursor {
             // Nothing new still records where fetching stands.
             Some(cursor) => self.commit(cursor),
             None => Ok(()),
         }
+    }
+
+    /// Stores the batches being opened, in order.
+    fn finish_opening(&mut self) -> Result<()> {
+        while let Some(opening) = self.opening.pop_front() {
+            self.store_opened(opening)?;
+        }
+        Ok(())
+    }
+
+    /// The size of the batches being opened, as fetched.
+    fn opening_bytes(&self) -> u64 {
+        self.opening.iter().flat_map(|o| o.batch.iter()).map(|m| m.raw.len() as u64).sum()
     }
 
     /// Starts opening `batch` on as many threads as there are cores (at
@@ -525,22 +572,20 @@ impl Receiver<'_> {
             }
         };
         let batch = Arc::new(batch);
-        let per_thread = batch.len().div_ceil(self.threads).max(1);
         let (threads, keys) = (self.threads, &self.keys);
         let openers = self.openers.get_or_insert_with(|| Openers::start(threads, keys));
-        let parts = (0..batch.len())
-            .step_by(per_thread)
-            .zip(&openers.jobs)
-            .map(|(start, jobs)| {
-                let (opened, part) = std::sync::mpsc::channel();
-                let range = start..(start + per_thread).min(batch.len());
-                let job = Job { batch: batch.clone(), range, contacts: contacts.clone(), opened };
-                // A thread that is gone panicked; `store_opened` says so.
-                let _ = jobs.send(job);
-                part
-            })
-            .collect();
-        Opening { batch, cursor: cursor.clone(), generation, parts }
+        let (done, opened) = mpsc::channel();
+        let mut chunks = 0;
+        for start in (0..batch.len()).step_by(CHUNK) {
+            let range = start..(start + CHUNK).min(batch.len());
+            let chunk = Chunk { batch: batch.clone(), range, contacts: contacts.clone(), opened: done.clone() };
+            // With every thread gone (they panicked), `store_opened` says so.
+            if let Some(queue) = &openers.queue {
+                let _ = queue.send(chunk);
+            }
+            chunks += 1;
+        }
+        Opening { batch, cursor: cursor.clone(), generation, opened, chunks }
     }
 
     /// Judges and stores an opened batch in order, in one transaction with
@@ -548,11 +593,14 @@ impl Receiver<'_> {
     /// one changed the contacts (a join step, a device's note, a key seen)
     /// is opened again with the contacts as they are then.
     fn store_opened(&mut self, opening: Opening) -> Result<()> {
-        let Opening { batch, cursor, generation, parts } = opening;
+        let Opening { batch, cursor, generation, opened, chunks } = opening;
         // `open` catches a parser's panic itself; a thread that still
-        // panicked is a defect, and stops the sync.
-        let opened: Vec<Opened> =
-            parts.into_iter().flat_map(|part| part.recv().expect("a thread opening messages panicked")).collect();
+        // panicked is a defect, and stops the sync (the chunk it had is
+        // never sent, and the channel ends once the others are done).
+        let mut parts: Vec<(usize, Vec<Opened>)> =
+            (0..chunks).map(|_| opened.recv().expect("a thread opening messages panicked")).collect();
+        parts.sort_unstable_by_key(|(start, _)| *start);
+        let opened: Vec<Opened> = parts.into_iter().flat_map(|(_, part)| part).collect();
         let store = self.store;
         store.transaction(|| {
             for (message, opened) in batch.iter().zip(opened) {
