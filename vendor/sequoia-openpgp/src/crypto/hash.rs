@@ -295,6 +295,31 @@ impl HashAlgorithm {
         }))
     }
 
+    /// Creates a new hash context for the modification detection code
+    /// (MDC) of a SEIPDv1 packet: SHA-1 without collision detection.
+    ///
+    /// Patched for sealpost (see SEALPOST.md). The MDC is a hash of the
+    /// plaintext inside the encryption, not a signature: nobody without
+    /// the session key can see or change what is hashed, and whoever has
+    /// it can write any message with a matching MDC anyway, so detecting
+    /// crafted SHA-1 collisions there protects nothing. Everything else
+    /// that uses SHA-1 (signatures, fingerprints) keeps `context`.
+    pub(crate) fn mdc_context() -> Result<Builder> {
+        let algo = HashAlgorithm::SHA1;
+        if ! algo.is_supported() {
+            return Err(Error::UnsupportedHashAlgorithm(algo).into());
+        }
+        let mut hasher = algo.new_hasher()?;
+        if let Some(prefix) = DUMP_HASHED_VALUES {
+            hasher = Box::new(HashDumper::new(hasher, prefix))
+        }
+        Ok(Builder(Context {
+            algo,
+            for_signature: None,
+            ctx: hasher,
+        }))
+    }
+
     /// Returns the prefix of a serialized `DigestInfo` structure
     /// that contains the ASN.1 OID of this hash algorithm.
     ///

@@ -258,7 +258,15 @@ impl<R: BufferedReader<Cookie>> HashedReader<R> {
         for mode in algos {
             let salt = mode.salt().to_vec();
             let mode = mode.mapf(|algo| {
-                let mut ctx = algo.context()?
+                // Patched for sealpost: see `HashAlgorithm::mdc_context`.
+                let ctx = if hashes_for == HashesFor::MDC
+                    && algo == HashAlgorithm::SHA1
+                {
+                    HashAlgorithm::mdc_context()?
+                } else {
+                    algo.context()?
+                };
+                let mut ctx = ctx
                 // XXX: This is not quite correct, but since this is
                 // only important for hashing keys, which we don't do
                 // in streaming operation, we can get away with it.

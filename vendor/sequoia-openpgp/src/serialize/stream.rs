@@ -2564,7 +2564,8 @@ impl<'a, 'b> Encryptor<'a, 'b> {
             passwords: Vec::new(),
             sym_algo: Default::default(),
             aead_algo: Default::default(),
-            hash: HashAlgorithm::SHA1.context().unwrap().for_digest(),
+            // Patched for sealpost: see `HashAlgorithm::mdc_context`.
+            hash: HashAlgorithm::mdc_context().unwrap().for_digest(),
             cookie: Default::default(), // Will be fixed in build.
         }
     }
@@ -2606,7 +2607,8 @@ impl<'a, 'b> Encryptor<'a, 'b> {
             passwords: passwords.into_iter().map(|p| p.into()).collect(),
             sym_algo: Default::default(),
             aead_algo: Default::default(),
-            hash: HashAlgorithm::SHA1.context().unwrap().for_digest(),
+            // Patched for sealpost: see `HashAlgorithm::mdc_context`.
+            hash: HashAlgorithm::mdc_context().unwrap().for_digest(),
             cookie: Default::default(), // Will be fixed in build.
         }
     }
@@ -2777,7 +2779,8 @@ impl<'a, 'b> Encryptor<'a, 'b> {
             passwords: Vec::with_capacity(0),
             sym_algo,
             aead_algo: Default::default(),
-            hash: HashAlgorithm::SHA1.context().unwrap().for_digest(),
+            // Patched for sealpost: see `HashAlgorithm::mdc_context`.
+            hash: HashAlgorithm::mdc_context().unwrap().for_digest(),
             cookie: Default::default(), // Will be fixed in build.
         })
     }
