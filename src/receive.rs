@@ -428,7 +428,7 @@ impl Sink for Receiver<'_> {
         let large = crate::transport::is_large(&batch);
         let next = self.start_opening(batch, cursor);
         self.opening.push_back(next);
-        while self.opening.len() > 2 || (self.opening.len() > 1 && self.opening_bytes() > BATCH_BYTES) {
+        while too_many_ahead(&self.opening_sizes()) {
             let previous = self.opening.pop_front().expect("more than one");
             self.store_opened(previous)?;
         }
@@ -459,6 +459,15 @@ struct Opening {
 /// that the threads end a batch together (a thread takes the next chunk
 /// when it is done with one), large enough that taking one costs nothing.
 const CHUNK: usize = 10;
+
+/// Whether the first of the batches being opened (their sizes, in order)
+/// must be stored before `take` returns: when three are, or two that are
+/// larger than `BATCH_BYTES` together. The first is stored while the others
+/// are opened and the next is fetched, so memory holds at most three
+/// batches' worth (see the module's doc).
+fn too_many_ahead(opening: &[u64]) -> bool {
+    opening.len() > 2 || (opening.len() > 1 && opening.iter().sum::<u64>() > BATCH_BYTES)
+}
 
 /// Lowers the calling thread's priority a little (Linux; elsewhere
 /// nothing). The thread storing opened batches is the one a sync waits
@@ -554,9 +563,9 @@ impl Receiver<'_> {
         Ok(())
     }
 
-    /// The size of the batches being opened, as fetched.
-    fn opening_bytes(&self) -> u64 {
-        self.opening.iter().flat_map(|o| o.batch.iter()).map(|m| m.raw.len() as u64).sum()
+    /// The size of each batch being opened, as fetched, in order.
+    fn opening_sizes(&self) -> Vec<u64> {
+        self.opening.iter().map(|o| o.batch.iter().map(|m| m.raw.len() as u64).sum()).collect()
     }
 
     /// Starts opening `batch` on as many threads as there are cores (at
@@ -706,6 +715,34 @@ impl Sink for SentFolder<'_, '_> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn two_batches_are_opened_ahead_only_within_three_batches_of_memory() {
+        let (small, medium, full) = (BATCH_BYTES / 100, BATCH_BYTES / 2, BATCH_BYTES);
+        // One batch is always opened ahead.
+        assert!(!too_many_ahead(&[full]));
+        // Two small ones, or two that fill one batch together, are kept.
+        assert!(!too_many_ahead(&[small, small]));
+        assert!(!too_many_ahead(&[medium, medium]));
+        // Two larger together are not, nor three of any size.
+        assert!(too_many_ahead(&[medium, medium + 1]));
+        assert!(too_many_ahead(&[full, small]));
+        assert!(too_many_ahead(&[small, small, small]));
+        // What is in memory while the first is stored: it, the one or two
+        // behind it, and the next being fetched (at most `full`).
+        for sizes in [[small, small, full], [medium, medium, full], [full, full, full], [1, medium, full]] {
+            let mut opening = Vec::new();
+            let mut most = 0;
+            for size in sizes {
+                opening.push(size);
+                while too_many_ahead(&opening) {
+                    most = most.max(opening.iter().sum::<u64>() + full);
+                    opening.remove(0);
+                }
+            }
+            assert!(most <= 3 * full, "{sizes:?}: {most}");
+        }
+    }
+
     use super::*;
     use crate::contacts::Verification;
     use crate::home::Home;
