@@ -428,7 +428,7 @@ impl Sink for Receiver<'_> {
         let large = crate::transport::is_large(&batch);
         let next = self.start_opening(batch, cursor);
         self.opening.push_back(next);
-        while too_many_ahead(&self.opening_sizes()) {
+        while too_many_ahead(&self.opening.iter().map(|o| o.bytes).collect::<Vec<_>>()) {
             let previous = self.opening.pop_front().expect("more than one");
             self.store_opened(previous)?;
         }
@@ -444,6 +444,8 @@ impl Sink for Receiver<'_> {
 /// A batch whose messages are being opened on other threads.
 struct Opening {
     batch: Arc<Vec<Incoming>>,
+    /// Its size as fetched (`batch_bytes`).
+    bytes: u64,
     /// Where fetching stands once the batch is stored.
     cursor: Cursor,
     /// The contacts the messages are opened against (see `contacts_generation`).
@@ -563,11 +565,6 @@ impl Receiver<'_> {
         Ok(())
     }
 
-    /// The size of each batch being opened, as fetched, in order.
-    fn opening_sizes(&self) -> Vec<u64> {
-        self.opening.iter().map(|o| o.batch.iter().map(|m| m.raw.len() as u64).sum()).collect()
-    }
-
     /// Starts opening `batch` on as many threads as there are cores (at
     /// most 4), against the contacts as they stand now.
     fn start_opening(&mut self, batch: Vec<Incoming>, cursor: &Cursor) -> Opening {
@@ -580,6 +577,7 @@ impl Receiver<'_> {
                 contacts
             }
         };
+        let bytes = crate::transport::batch_bytes(&batch);
         let batch = Arc::new(batch);
         let (threads, keys) = (self.threads, &self.keys);
         let openers = self.openers.get_or_insert_with(|| Openers::start(threads, keys));
@@ -594,7 +592,7 @@ impl Receiver<'_> {
             }
             chunks += 1;
         }
-        Opening { batch, cursor: cursor.clone(), generation, opened, chunks }
+        Opening { batch, bytes, cursor: cursor.clone(), generation, opened, chunks }
     }
 
     /// Judges and stores an opened batch in order, in one transaction with
@@ -602,7 +600,7 @@ impl Receiver<'_> {
     /// one changed the contacts (a join step, a device's note, a key seen)
     /// is opened again with the contacts as they are then.
     fn store_opened(&mut self, opening: Opening) -> Result<()> {
-        let Opening { batch, cursor, generation, opened, chunks } = opening;
+        let Opening { batch, cursor, generation, opened, chunks, .. } = opening;
         // `open` catches a parser's panic itself; a thread that still
         // panicked is a defect, and stops the sync (the chunk it had is
         // never sent, and the channel ends once the others are done).
@@ -715,6 +713,12 @@ impl Sink for SentFolder<'_, '_> {
 
 #[cfg(test)]
 mod tests {
+    use super::*;
+    use crate::contacts::Verification;
+    use crate::home::Home;
+    use crate::keys;
+    use crate::message::{compose, Draft};
+
     #[test]
     fn two_batches_are_opened_ahead_only_within_three_batches_of_memory() {
         let (small, medium, full) = (BATCH_BYTES / 100, BATCH_BYTES / 2, BATCH_BYTES);
@@ -742,12 +746,6 @@ mod tests {
             assert!(most <= 3 * full, "{sizes:?}: {most}");
         }
     }
-
-    use super::*;
-    use crate::contacts::Verification;
-    use crate::home::Home;
-    use crate::keys;
-    use crate::message::{compose, Draft};
 
     /// A small deterministic PRNG (xorshift64*), so a failure is repeatable.
     struct Rng(u64);

@@ -133,7 +133,12 @@ pub const BATCH_BYTES: u64 = 16 * 1024 * 1024;
 /// can be): such a batch is stored before the next is fetched, so memory
 /// holds one of them, not two.
 pub fn is_large(batch: &[Incoming]) -> bool {
-    batch.iter().map(|m| m.raw.len() as u64).sum::<u64>() > BATCH_BYTES
+    batch_bytes(batch) > BATCH_BYTES
+}
+
+/// The size of a fetched batch: its messages as fetched.
+pub fn batch_bytes(batch: &[Incoming]) -> u64 {
+    batch.iter().map(|m| m.raw.len() as u64).sum()
 }
 
 /// Fetches `batches` with `fetch` on a thread of its own while `take`
