@@ -19,6 +19,7 @@
 //! The contact list itself is confidential (who is a client is health
 //! information), so it lives in the encrypted store.
 
+use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use anyhow::{bail, Context, Result};
@@ -281,7 +282,7 @@ impl Contact {
 
 /// Pinned certificates parsed so far, by fingerprint: the armored text
 /// they were parsed from (a new pin is parsed again), and the result.
-type ParsedCerts = std::collections::HashMap<String, (String, Option<Cert>)>;
+type ParsedCerts = std::collections::HashMap<String, (String, Option<Arc<Cert>>)>;
 
 /// The user's contacts, loaded from and saved to the store.
 #[derive(Serialize, Deserialize, Default)]
@@ -300,7 +301,7 @@ pub struct Contacts {
     /// of each of their keys, so that finding a signature's issuer does not
     /// scan every contact for every message.
     #[serde(skip)]
-    by_key_id: Option<std::collections::HashMap<sequoia_openpgp::KeyID, Vec<Cert>>>,
+    by_key_id: Option<std::collections::HashMap<sequoia_openpgp::KeyID, Vec<Arc<Cert>>>>,
 }
 
 /// A copy as the contacts stand, parsed certificates included (a sync
@@ -708,16 +709,16 @@ impl Contacts {
 
     /// All pinned certificates, whatever their state; the reader decides.
     pub fn certs(&self) -> Vec<Cert> {
-        self.contacts.iter().filter_map(|c| self.with_parsed(c, Cert::clone)).collect()
+        self.contacts.iter().filter_map(|c| self.with_parsed(c, |cert| Cert::clone(cert))).collect()
     }
 
     /// The pinned certificates holding a key named by one of `ids` (the
-    /// issuers a signature names), whatever their state. Only those are
-    /// copied: this runs for every message a sync opens.
-    pub fn certs_for(&self, ids: &[sequoia_openpgp::KeyHandle]) -> Vec<Cert> {
+    /// issuers a signature names), whatever their state. They are shared,
+    /// not copied: this runs for every message a sync opens.
+    pub fn certs_for(&self, ids: &[sequoia_openpgp::KeyHandle]) -> Vec<Arc<Cert>> {
         let holds = |cert: &Cert| cert.keys().any(|k| ids.iter().any(|id| id.aliases(k.key().key_handle())));
         if let Some(index) = &self.by_key_id {
-            let mut found: Vec<Cert> = Vec::new();
+            let mut found: Vec<Arc<Cert>> = Vec::new();
             for id in ids {
                 let candidates = index.get(&sequoia_openpgp::KeyID::from(id)).into_iter().flatten();
                 for cert in candidates.filter(|cert| holds(cert)) {
@@ -740,9 +741,9 @@ impl Contacts {
     /// the pinned certificates indexed by key ID for `certs_for`.
     pub fn frozen(&self) -> Contacts {
         let mut copy = self.clone();
-        let mut index: std::collections::HashMap<sequoia_openpgp::KeyID, Vec<Cert>> = Default::default();
+        let mut index: std::collections::HashMap<sequoia_openpgp::KeyID, Vec<Arc<Cert>>> = Default::default();
         for contact in &self.contacts {
-            if let Some(cert) = self.with_parsed(contact, Cert::clone) {
+            if let Some(cert) = self.with_parsed(contact, Arc::clone) {
                 for key in cert.keys() {
                     index.entry(key.key().keyid()).or_default().push(cert.clone());
                 }
@@ -754,17 +755,17 @@ impl Contacts {
 
     /// `f` of the contact's pinned certificate, parsed once per command
     /// (`None` when it cannot be read).
-    fn with_parsed<R>(&self, contact: &Contact, f: impl FnOnce(&Cert) -> R) -> Option<R> {
+    fn with_parsed<R>(&self, contact: &Contact, f: impl FnOnce(&Arc<Cert>) -> R) -> Option<R> {
         let mut parsed = self.parsed.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         Self::parsed_in(&mut parsed, contact).map(f)
     }
 
     /// The contact's pinned certificate from `parsed`, parsed now when it
     /// is not there or was pinned since.
-    fn parsed_in<'p>(parsed: &'p mut ParsedCerts, contact: &Contact) -> Option<&'p Cert> {
+    fn parsed_in<'p>(parsed: &'p mut ParsedCerts, contact: &Contact) -> Option<&'p Arc<Cert>> {
         let fresh = parsed.get(&contact.fingerprint).is_some_and(|(armored, _)| *armored == contact.cert);
         if !fresh {
-            parsed.insert(contact.fingerprint.clone(), (contact.cert.clone(), contact.cert().ok()));
+            parsed.insert(contact.fingerprint.clone(), (contact.cert.clone(), contact.cert().ok().map(Arc::new)));
         }
         parsed[&contact.fingerprint].1.as_ref()
     }
@@ -988,7 +989,7 @@ mod tests {
         let contacts =
             verified(&[("ada", "ada@practice.example"), ("sam", "sam@client.example"), ("eve", "eve@x.org")]);
         let frozen = contacts.frozen();
-        let fingerprints = |certs: Vec<Cert>| certs.iter().map(Cert::fingerprint).collect::<Vec<_>>();
+        let fingerprints = |certs: Vec<Arc<Cert>>| certs.iter().map(|c| c.fingerprint()).collect::<Vec<_>>();
         for contact in ["ada", "sam", "eve"] {
             let cert = contacts.get(contact).unwrap().cert().unwrap();
             for key in cert.keys() {

@@ -55,10 +55,10 @@ pub fn notice(contacts: &mut Contacts, opened: &Opened) -> Noticed {
     // a new key for the sender.
     let signer = signer.filter(|fpr| !contacts.iter().any(|c| &c.fingerprint == fpr));
     if let (Some(sender), Some(fingerprint)) = (opened.sender(), signer) {
-        let cert = opened.outer.autocrypt.as_ref().filter(|c| c.fingerprint().to_hex() == fingerprint);
+        let cert = opened.outer.autocrypt.as_deref().filter(|c| c.fingerprint().to_hex() == fingerprint);
         noticed.sighted.extend(contacts.observe(sender, &fingerprint, cert, SeenIn::Signature).cloned());
     }
-    if let (Some(from), Some(cert)) = (opened.outer.from_address.as_deref(), opened.outer.autocrypt.as_ref()) {
+    if let (Some(from), Some(cert)) = (opened.outer.from_address.as_deref(), opened.outer.autocrypt.as_deref()) {
         noticed.revoked.extend(contacts.check_revocation(from, cert).cloned());
         noticed
             .sighted

@@ -13,6 +13,7 @@
 use std::borrow::Cow;
 use std::io::Read;
 use std::panic::AssertUnwindSafe;
+use std::sync::Arc;
 
 use anyhow::{anyhow, Result};
 use base64::Engine;
@@ -228,7 +229,7 @@ pub struct Outer {
     /// The key in the `Autocrypt` header, when its `addr` is the From
     /// address. Never trusted: it only lets a signature by it be checked and
     /// a key change be noticed.
-    pub autocrypt: Option<Cert>,
+    pub autocrypt: Option<Arc<Cert>>,
     /// The whole message is a disposition notification report (a read
     /// receipt), outside any encryption.
     pub is_report: bool,
@@ -331,7 +332,8 @@ fn open_guarded(
     let binary = dearmored(ciphertext);
     drop(parsed);
     drop(raw);
-    let signers = Signers { contacts, certs: outer.autocrypt.iter().chain(&extra_certs).collect() };
+    let certs = outer.autocrypt.iter().cloned().chain(extra_certs.into_iter().map(Arc::new)).collect();
+    let signers = Signers { contacts, certs };
     let decrypted = match decrypt(&binary, me, &signers, passwords) {
         Ok(decrypted) => decrypted,
         Err(refusal) => return (failed(refusal, outer), None),
@@ -558,7 +560,7 @@ fn unpinned_signer(sender: Option<&str>, contacts: &Contacts) -> Status {
 /// The key of the one valid `Autocrypt:` header (Autocrypt Level 1) whose
 /// `addr` is `from`. Two such headers give none: which one is the sender's
 /// would be a guess.
-fn autocrypt(parsed: &mail_parser::Message<'_>, from: Option<&str>) -> Option<Cert> {
+fn autocrypt(parsed: &mail_parser::Message<'_>, from: Option<&str>) -> Option<Arc<Cert>> {
     let from = from?;
     let mut found = parsed
         .headers()
@@ -579,17 +581,19 @@ fn autocrypt(parsed: &mail_parser::Message<'_>, from: Option<&str>) -> Option<Ce
 /// same bytes: every message of a correspondent carries the same key, and
 /// parsing it (its signatures checked) costs more than opening the message.
 /// The cache holds at most `KEY_CACHE` keys; a sender cannot grow it.
-fn parsed_key(bytes: &[u8]) -> Option<Cert> {
+fn parsed_key(bytes: &[u8]) -> Option<Arc<Cert>> {
     use std::collections::HashMap;
     use std::sync::{Mutex, OnceLock};
     const KEY_CACHE: usize = 256;
-    static CACHE: OnceLock<Mutex<HashMap<[u8; 32], Option<Cert>>>> = OnceLock::new();
+    /// Parsed keys by the SHA-256 of their bytes.
+    type Parsed = HashMap<[u8; 32], Option<Arc<Cert>>>;
+    static CACHE: OnceLock<Mutex<Parsed>> = OnceLock::new();
     let digest: [u8; 32] = <sha2::Sha256 as sha2::Digest>::digest(bytes).into();
     let cache = CACHE.get_or_init(Default::default);
     if let Some(found) = cache.lock().ok().and_then(|c| c.get(&digest).cloned()) {
         return found;
     }
-    let cert = Cert::from_bytes(bytes).ok().filter(|cert| !cert.is_tsk());
+    let cert = Cert::from_bytes(bytes).ok().filter(|cert| !cert.is_tsk()).map(Arc::new);
     if let Ok(mut cache) = cache.lock() {
         if cache.len() >= KEY_CACHE {
             cache.clear();
@@ -922,7 +926,7 @@ fn unreadable_version(pp: &PacketParser<'_>) -> Result<(), Refusal> {
 /// to the verifier.
 struct Signers<'a> {
     contacts: &'a Contacts,
-    certs: Vec<&'a Cert>,
+    certs: Vec<Arc<Cert>>,
 }
 
 struct Helper<'a> {
@@ -990,13 +994,19 @@ impl VerificationHelper for Helper<'_> {
     }
 
     fn get_certs(&mut self, ids: &[KeyHandle]) -> sequoia_openpgp::Result<Vec<Cert>> {
+        Ok(self.get_shared_certs(ids)?.iter().map(|cert| Cert::clone(cert)).collect())
+    }
+
+    /// The certificates are lent, not copied: this runs for every message
+    /// a sync opens, and a copy of a certificate costs more than its check.
+    fn get_shared_certs(&mut self, ids: &[KeyHandle]) -> sequoia_openpgp::Result<Vec<Arc<Cert>>> {
         let mut found = self.certs.contacts.certs_for(ids);
         found.extend(
             self.certs
                 .certs
                 .iter()
                 .filter(|cert| cert.keys().any(|k| ids.iter().any(|id| id.aliases(k.key().key_handle()))))
-                .map(|cert| Cert::clone(cert)),
+                .cloned(),
         );
         Ok(found)
     }
@@ -1635,7 +1645,7 @@ mod autocrypt_headers {
     fn key_from(headers: &[String]) -> Option<Cert> {
         let raw = format!("From: Sam <sam@client.example>\r\n{}\r\n\r\nbody\r\n", headers.join("\r\n"));
         let parsed = MessageParser::default().parse(raw.as_bytes()).unwrap();
-        autocrypt(&parsed, Some("sam@client.example"))
+        autocrypt(&parsed, Some("sam@client.example")).map(Arc::unwrap_or_clone)
     }
 
     fn keydata(cert: &Cert) -> String {

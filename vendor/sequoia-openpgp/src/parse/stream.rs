@@ -863,6 +863,19 @@ pub trait VerificationHelper {
     /// ```
     fn get_certs(&mut self, ids: &[crate::KeyHandle]) -> Result<Vec<Cert>>;
 
+    /// Like `get_certs`, with certificates the helper may share
+    /// (sealpost: see SEALPOST.md).
+    ///
+    /// The `Decryptor` and `Verifier` ask for certificates through this
+    /// function.  By default it wraps what `get_certs` returns.  A
+    /// helper that keeps its certificates behind an `Arc` can lend them
+    /// here instead of copying each one for every message.
+    fn get_shared_certs(&mut self, ids: &[crate::KeyHandle])
+                        -> Result<Vec<std::sync::Arc<Cert>>>
+    {
+        Ok(self.get_certs(ids)?.into_iter().map(std::sync::Arc::new).collect())
+    }
+
     /// Validates the message structure.
     ///
     /// This function must validate the message's structure according
@@ -949,6 +962,11 @@ impl<V: VerificationHelper> VerificationHelper for NoDecryptionHelper<V> {
     fn get_certs(&mut self, ids: &[crate::KeyHandle]) -> Result<Vec<Cert>>
     {
         self.v.get_certs(ids)
+    }
+    fn get_shared_certs(&mut self, ids: &[crate::KeyHandle])
+                        -> Result<Vec<std::sync::Arc<Cert>>>
+    {
+        self.v.get_shared_certs(ids)
     }
     fn check(&mut self, structure: MessageStructure) -> Result<()>
     {
@@ -1761,7 +1779,7 @@ pub struct Decryptor<'a, H: VerificationHelper + DecryptionHelper> {
     issuers: Vec<KeyHandle>,
 
     /// The certificates used for signature verification.
-    certs: Vec<Cert>,
+    certs: Vec<std::sync::Arc<Cert>>,
 
     oppr: Option<PacketParserResult<'a>>,
     identity: Option<Fingerprint>,
@@ -2769,7 +2787,7 @@ impl<'a, H: VerificationHelper + DecryptionHelper> Decryptor<'a, H> {
         tracer!(TRACE, "Decryptor::verify_signatures", TRACE_INDENT);
         t!("called");
 
-        self.certs = self.helper.get_certs(&self.issuers)?;
+        self.certs = self.helper.get_shared_certs(&self.issuers)?;
         t!("VerificationHelper::get_certs produced {} certs", self.certs.len());
 
         let mut results = MessageStructure::new();
