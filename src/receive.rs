@@ -151,17 +151,17 @@ impl<'a> Receiver<'a> {
         self.accept_opened(message, None)
     }
 
-    /// `accept`, with the message already opened (see `take`) unless `None`.
-    fn accept_opened(&mut self, message: &Incoming, opened: Option<Opened>) -> Result<()> {
+    /// `accept`, with the message already opened (see `take`), with the
+    /// SHA-256 of its raw bytes, unless `None`.
+    fn accept_opened(&mut self, message: &Incoming, opened: Option<(Opened, String)>) -> Result<()> {
         self.inbox_changed = true;
-        let raw_sha256 = sha256_hex(&message.raw);
-        let mut opened = match opened {
+        let (mut opened, raw_sha256) = match opened {
             // Judged again: a sighting noted since it was opened counts.
-            Some(mut opened) => {
+            Some((mut opened, raw_sha256)) => {
                 opened.status = judge(&opened.seal, opened.sender(), &self.contacts);
-                opened
+                (opened, raw_sha256)
             }
-            None => open(&message.raw, self.store.my_keys(), &self.contacts),
+            None => (open(&message.raw, self.store.my_keys(), &self.contacts), sha256_hex(&message.raw)),
         };
         if self.inbox.knows(&raw_sha256, &opened)? {
             self.inbox.mark_seen(&message.source_id)?;
@@ -452,7 +452,7 @@ struct Opening {
     generation: u64,
     /// The opened chunks of the batch, each with where it starts, in the
     /// order they were done.
-    opened: mpsc::Receiver<(usize, Vec<Opened>)>,
+    opened: mpsc::Receiver<(usize, Vec<(Opened, String)>)>,
     /// How many chunks the batch was cut into.
     chunks: usize,
 }
@@ -496,12 +496,13 @@ struct Openers {
 }
 
 /// A chunk of a batch to open, against `contacts`; what was opened goes
-/// back through `opened`.
+/// back through `opened`, each message with the SHA-256 of its raw bytes
+/// (its duplicate check), so the thread storing it need not hash it.
 struct Chunk {
     batch: Arc<Vec<Incoming>>,
     range: std::ops::Range<usize>,
     contacts: Arc<Contacts>,
-    opened: mpsc::Sender<(usize, Vec<Opened>)>,
+    opened: mpsc::Sender<(usize, Vec<(Opened, String)>)>,
 }
 
 impl Openers {
@@ -522,7 +523,8 @@ impl Openers {
                         };
                         let Ok(chunk) = next else { return };
                         let part = &chunk.batch[chunk.range.clone()];
-                        let opened = part.iter().map(|m| open(&m.raw, &keys, &chunk.contacts)).collect();
+                        let opened =
+                            part.iter().map(|m| (open(&m.raw, &keys, &chunk.contacts), sha256_hex(&m.raw))).collect();
                         let _ = chunk.opened.send((chunk.range.start, opened));
                     }
                 })
@@ -604,10 +606,10 @@ impl Receiver<'_> {
         // `open` catches a parser's panic itself; a thread that still
         // panicked is a defect, and stops the sync (the chunk it had is
         // never sent, and the channel ends once the others are done).
-        let mut parts: Vec<(usize, Vec<Opened>)> =
+        let mut parts: Vec<(usize, Vec<(Opened, String)>)> =
             (0..chunks).map(|_| opened.recv().expect("a thread opening messages panicked")).collect();
         parts.sort_unstable_by_key(|(start, _)| *start);
-        let opened: Vec<Opened> = parts.into_iter().flat_map(|(_, part)| part).collect();
+        let opened: Vec<(Opened, String)> = parts.into_iter().flat_map(|(_, part)| part).collect();
         let store = self.store;
         store.transaction(|| {
             for (message, opened) in batch.iter().zip(opened) {

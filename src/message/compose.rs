@@ -285,7 +285,7 @@ impl Write for Spool {
 
 /// SHA-256 of `bytes`, lowercase hex.
 pub fn sha256_hex(bytes: &[u8]) -> String {
-    Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
+    data_encoding::HEXLOWER.encode(&Sha256::digest(bytes))
 }
 
 pub(crate) fn mailbox(name: Option<&str>, address: &str) -> Result<Mailbox> {
