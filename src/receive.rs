@@ -50,7 +50,7 @@ use crate::message::{judge, open, open_with, Opened, Seal, Status};
 use crate::outbox::{Outgoing, ReadReceipt, Sent, SentCopy, SentList};
 use crate::receipt::{self, Verdict};
 use crate::sanitize;
-use crate::store::Store;
+use crate::store::{Begun, Store};
 use crate::transport::imap::Cursor;
 use crate::transport::{Incoming, Sink, BATCH_BYTES};
 
@@ -110,6 +110,9 @@ pub struct Receiver<'a> {
     opening: std::collections::VecDeque<Opening>,
     /// Messages announced by the source and handled so far, for progress.
     progress: Option<(usize, usize)>,
+    /// The transaction batches are stored in, while open: when it began,
+    /// and how many messages it holds (see `store_opened`).
+    storing: Option<(Begun, std::time::Instant, usize)>,
 }
 
 impl<'a> Receiver<'a> {
@@ -132,6 +135,7 @@ impl<'a> Receiver<'a> {
             openers: None,
             opening: std::collections::VecDeque::new(),
             progress: None,
+            storing: None,
         })
     }
 
@@ -457,6 +461,12 @@ struct Opening {
     chunks: usize,
 }
 
+/// A transaction of stored batches is committed once it holds this many
+/// messages, or has been open `COMMIT_AFTER`, or the fetch is done (see
+/// `store_opened`).
+const COMMIT_MESSAGES: usize = 1000;
+const COMMIT_AFTER: std::time::Duration = std::time::Duration::from_secs(1);
+
 /// How many consecutive messages a thread opens at once. Small enough
 /// that the threads end a batch together (a thread takes the next chunk
 /// when it is done with one), large enough that taking one costs nothing.
@@ -559,12 +569,20 @@ impl Receiver<'_> {
         }
     }
 
-    /// Stores the batches being opened, in order.
+    /// Stores the batches being opened, in order, and commits them.
     fn finish_opening(&mut self) -> Result<()> {
         while let Some(opening) = self.opening.pop_front() {
             self.store_opened(opening)?;
         }
-        Ok(())
+        self.commit_stored()
+    }
+
+    /// Commits the transaction of stored batches, if one is open.
+    fn commit_stored(&mut self) -> Result<()> {
+        match self.storing.take() {
+            Some((begun, _, _)) => self.store.end(begun, Ok(())),
+            None => Ok(()),
+        }
     }
 
     /// Starts opening `batch` on as many threads as there are cores (at
@@ -597,10 +615,20 @@ impl Receiver<'_> {
         Opening { batch, bytes, cursor: cursor.clone(), generation, opened, chunks }
     }
 
-    /// Judges and stores an opened batch in order, in one transaction with
-    /// what it changed and its cursor. A message opened before an earlier
-    /// one changed the contacts (a join step, a device's note, a key seen)
-    /// is opened again with the contacts as they are then.
+    /// Judges and stores an opened batch in order, with what it changed
+    /// and its cursor. A message opened before an earlier one changed the
+    /// contacts (a join step, a device's note, a key seen) is opened again
+    /// with the contacts as they are then.
+    ///
+    /// Batches are stored in one transaction until it holds
+    /// `COMMIT_MESSAGES` or has been open `COMMIT_AFTER`, then committed
+    /// (and at the end, by `finish_opening`): each commit rewrites the
+    /// pages of the indexes it touched and syncs the log, so committing
+    /// every batch of 200 wrote a first sync's index pages several times
+    /// over. Each batch still records its cursor with it, so a sync
+    /// stopped between commits keeps every batch committed and fetches
+    /// the rest again; a failure to store rolls back the uncommitted
+    /// batches with the one that failed.
     fn store_opened(&mut self, opening: Opening) -> Result<()> {
         let Opening { batch, cursor, generation, opened, chunks, .. } = opening;
         // `open` catches a parser's panic itself; a thread that still
@@ -611,15 +639,39 @@ impl Receiver<'_> {
         parts.sort_unstable_by_key(|(start, _)| *start);
         let opened: Vec<(Opened, String)> = parts.into_iter().flat_map(|(_, part)| part).collect();
         let store = self.store;
-        store.transaction(|| {
+        let (begun, since, held) = match self.storing.take() {
+            Some(storing) => storing,
+            None => (store.begin()?, std::time::Instant::now(), 0),
+        };
+        let stored = (|| {
             for (message, opened) in batch.iter().zip(opened) {
                 let opened = (self.contacts_generation == generation).then_some(opened);
                 self.accept_opened(message, opened)?;
             }
             self.commit(&cursor)
-        })?;
+        })();
+        if let Err(e) = stored {
+            return store.end(begun, Err(e));
+        }
+        let held = held + batch.len();
+        if held >= COMMIT_MESSAGES || since.elapsed() >= COMMIT_AFTER {
+            store.end(begun, Ok(()))?;
+        } else {
+            self.storing = Some((begun, since, held));
+        }
         self.show_progress(batch.len());
         Ok(())
+    }
+}
+
+/// A receiver let go before `finish` (a failure on the way out) rolls back
+/// the batches it had not committed: their cursor was not committed
+/// either, so the next sync fetches them again.
+impl Drop for Receiver<'_> {
+    fn drop(&mut self) {
+        if let Some((begun, _, _)) = self.storing.take() {
+            let _ = self.store.end(begun, Err::<(), _>(anyhow::anyhow!("the sync did not finish")));
+        }
     }
 }
 

@@ -41,7 +41,7 @@ mod database;
 mod migration;
 
 pub use database::FILE as DATABASE;
-pub(crate) use database::{Database, InboxQuery, InboxRow, SentQuery, SentRow};
+pub(crate) use database::{Begun, Database, InboxQuery, InboxRow, SentQuery, SentRow};
 
 /// The start of a mark's file name (see `Store::set_mark`).
 const MARK_PREFIX: &str = "mark-";
@@ -647,6 +647,19 @@ impl Store {
             db.begin()?
         };
         let result = f();
+        self.db().end(begun, result)
+    }
+
+    /// Begins a transaction that `end` ends, for one that spans calls (a
+    /// sync stores several batches in one); within one already, joins it.
+    /// Until it ends, the store's other writes are part of it.
+    pub(crate) fn begin(&self) -> Result<Begun> {
+        self.db().begin()
+    }
+
+    /// Ends what `begin` began: commits when `result` is a success, else
+    /// rolls back (see `transaction`).
+    pub(crate) fn end<T>(&self, begun: Begun, result: Result<T>) -> Result<T> {
         self.db().end(begun, result)
     }
 
