@@ -415,6 +415,14 @@ impl Sink for Receiver<'_> {
         self.inbox.has_seen(source_id).unwrap_or(false)
     }
 
+    fn known(&self, source_ids: &[String]) -> Vec<bool> {
+        // In one transaction: each query on its own would take and drop
+        // the store's read lock (a system call or two each), and a first
+        // sync lists every message on the server.
+        let checked = self.store.transaction(|| Ok(source_ids.iter().map(|id| self.is_known(id)).collect()));
+        checked.unwrap_or_else(|_| source_ids.iter().map(|id| self.is_known(id)).collect())
+    }
+
     fn expect(&mut self, count: usize) {
         if std::io::stderr().is_terminal() && count >= 20 {
             self.progress = Some((0, count));

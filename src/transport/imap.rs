@@ -231,7 +231,9 @@ impl Imap {
         // then pass what was left out as known.
         let highest = new.last().map(|(uid, _)| *uid);
         let validity = validity.unwrap_or(0);
-        new.retain(|(uid, _)| !sink.is_known(&source_id(validity, *uid)) && !has_copy.contains(uid));
+        let ids: Vec<String> = new.iter().map(|(uid, _)| source_id(validity, *uid)).collect();
+        let mut known = sink.known(&ids).into_iter();
+        new.retain(|(uid, _)| !known.next().unwrap_or(false) && !has_copy.contains(uid));
         sink.expect(new.len());
         let session = &mut self.session;
         super::fetch_ahead(

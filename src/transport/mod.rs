@@ -108,6 +108,11 @@ pub trait Source {
 pub trait Sink {
     /// Whether the message with this source id was handled before.
     fn is_known(&self, source_id: &str) -> bool;
+    /// `is_known` of each of `source_ids`, in order: a listing asks for
+    /// every message at once.
+    fn known(&self, source_ids: &[String]) -> Vec<bool> {
+        source_ids.iter().map(|id| self.is_known(id)).collect()
+    }
     /// Whether the message with this outer Message-ID is known without
     /// fetching it (asked for the sent folder only: there, a copy this
     /// device appended itself).
