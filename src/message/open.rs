@@ -528,8 +528,7 @@ pub fn judge(seal: &Seal, sender: Option<&str>, contacts: &Contacts) -> Status {
         Seal::Unsupported { .. } => Status::Unsupported,
         Seal::UnknownSigner { .. } => unpinned_signer(sender, contacts),
         Seal::Signed { signer } => {
-            let Some(contact) = signer.parse().ok().and_then(|fpr: Fingerprint| contacts.by_fingerprint(&fpr).cloned())
-            else {
+            let Some(contact) = signer.parse().ok().and_then(|fpr: Fingerprint| contacts.by_fingerprint(&fpr)) else {
                 return unpinned_signer(sender, contacts);
             };
             match sender.map(keys::normalize_address) {
