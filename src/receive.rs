@@ -7,10 +7,13 @@
 //! panics (see `message::open`), and a message whose handling fails is
 //! stored with the reason instead of failing the sync.
 //!
-//! Work is committed batch by batch (`Sink::take`): the sent list, joins and
-//! contacts first, then the inbox with the fetch cursor. A sync killed half
-//! way keeps every batch it finished; a batch it did not finish is fetched
-//! again, and the inbox's duplicate check keeps it from being stored twice.
+//! Work is stored batch by batch (`Sink::take`): the sent list, joins and
+//! contacts first, then the inbox with the fetch cursor. Batches are
+//! committed together, up to 1,000 messages or a second's worth at a time
+//! (`store_opened`). A sync killed half way keeps every batch it committed;
+//! one it did not commit is fetched again, and the inbox's duplicate check
+//! keeps it from being stored twice. A batch that cannot be stored is
+//! never passed: the batches behind it are dropped unstored.
 //! The work overlaps: while one batch is stored, the next one or two are
 //! opened on other threads and the one after them is fetched
 //! (`Receiver::finish` stores the last). Two are opened ahead only when
@@ -638,6 +641,19 @@ impl Receiver<'_> {
     /// the rest again; a failure to store rolls back the uncommitted
     /// batches with the one that failed.
     fn store_opened(&mut self, opening: Opening) -> Result<()> {
+        let stored = self.store_batch(opening);
+        // The batches behind one that could not be stored are dropped
+        // unstored: their cursors pass it, and storing one would keep the
+        // next sync from ever fetching it again (a full disk that refused
+        // one large message can still take small ones).
+        if stored.is_err() {
+            self.opening.clear();
+        }
+        stored
+    }
+
+    /// `store_opened`, but for what a failure leaves behind.
+    fn store_batch(&mut self, opening: Opening) -> Result<()> {
         let Opening { batch, cursor, generation, opened, chunks, .. } = opening;
         // `open` catches a parser's panic itself; a thread that still
         // panicked is a defect, and stops the sync (the chunk it had is
@@ -807,6 +823,49 @@ mod tests {
             }
             assert!(most <= 3 * full, "{sizes:?}: {most}");
         }
+    }
+
+    #[test]
+    fn a_batch_that_cannot_be_stored_is_never_passed_by_the_cursor() {
+        let dir = tempfile::tempdir().unwrap();
+        let ada = keys::generate("Ada", "ada@practice.example").unwrap();
+        let store = Store::create(&Home::at(dir.path()), &"passphrase".to_string().into(), &ada, Some(10)).unwrap();
+        let config: Config = toml::from_str("[account]\nname = \"Ada\"\naddress = \"ada@practice.example\"\n").unwrap();
+        // The store refuses one message and takes the others, as a full
+        // disk refuses a large message and then takes small ones.
+        store.db().execute_for_tests(
+            "CREATE TRIGGER refuse BEFORE INSERT ON inbox WHEN new.entry LIKE '%Refused%'
+             BEGIN SELECT RAISE(ABORT, 'no room for it'); END;",
+        );
+        let mail = |uid: u32| {
+            let subject = if uid == 15 { "Refused" } else { "Taken" };
+            let raw = format!(
+                "From: sam@client.example\r\nTo: ada@practice.example\r\nSubject: {subject}\r\n\
+                 Message-ID: <{uid}@client.example>\r\n\r\nhi\r\n"
+            );
+            Incoming { source_id: format!("imap:7:{uid}"), raw: raw.into_bytes() }
+        };
+        // Four batches of ten, the second holding the refused message,
+        // handed over as a fetch does: the last stored by `finish`.
+        let mut receiver = Receiver::load(&store, &config).unwrap();
+        let mut taken = Ok(());
+        for first in [1u32, 11, 21, 31] {
+            let batch = (first..first + 10).map(mail).collect();
+            taken = receiver.take(batch, &Cursor { uid_validity: Some(7), last_uid: first + 9 });
+            if taken.is_err() {
+                break;
+            }
+        }
+        let finished = receiver.finish(taken.is_ok().then_some(&Cursor { uid_validity: Some(7), last_uid: 40 }));
+        assert!(taken.is_err() || finished.is_err(), "the failure is reported");
+        drop(receiver);
+
+        // The next sync fetches the refused batch again: the cursor stops
+        // before it, and nothing after it was stored.
+        let inbox = Inbox::load(&store).unwrap();
+        assert!(inbox.cursor.last_uid <= 10, "the cursor passed the refused batch: {:?}", inbox.cursor);
+        let stored: Vec<String> = inbox.messages().unwrap().into_iter().map(|e| e.source_id).collect();
+        assert!(stored.iter().all(|id| id.rsplit(':').next().unwrap().parse::<u32>().unwrap() <= 10), "{stored:?}");
     }
 
     /// A small deterministic PRNG (xorshift64*), so a failure is repeatable.

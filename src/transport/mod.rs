@@ -123,13 +123,15 @@ pub trait Sink {
     fn expect(&mut self, _count: usize) {}
     /// Handles a batch and makes it durable together with `cursor`, which
     /// already points past it: at once, or (the sync's `Receiver`) while the
-    /// next batch is fetched, its owner then storing the last one itself
-    /// (`Receiver::finish`). A batch not yet durable is fetched again.
+    /// next batch is fetched, committed with the batches after it, its
+    /// owner then storing the last ones itself (`Receiver::finish`). A
+    /// batch not yet durable is fetched again.
     fn take(&mut self, batch: Vec<Incoming>, cursor: &imap::Cursor) -> Result<()>;
 }
 
-/// At most this many messages make a batch (one transaction: fewer, larger
-/// commits cost SQLCipher less page encryption per message)…
+/// At most this many messages make a batch (fetched in one command, and
+/// opened while the one before is stored; the sync's receiver commits
+/// several together, see `receive::Receiver::store_opened`)…
 pub const BATCH_MESSAGES: usize = 200;
 /// …and at most this many bytes of them, unless one message alone is larger.
 pub const BATCH_BYTES: u64 = 16 * 1024 * 1024;
