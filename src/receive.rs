@@ -113,9 +113,18 @@ pub struct Receiver<'a> {
     opening: std::collections::VecDeque<Opening>,
     /// Messages announced by the source and handled so far, for progress.
     progress: Option<(usize, usize)>,
-    /// The transaction batches are stored in, while open: when it began,
-    /// and how many messages it holds (see `store_opened`).
-    storing: Option<(Begun, std::time::Instant, usize)>,
+    /// The transaction batches are stored in, while open (see
+    /// `store_opened`).
+    storing: Option<Storing>,
+}
+
+/// An open transaction of stored batches.
+struct Storing {
+    begun: Begun,
+    /// When it began.
+    since: std::time::Instant,
+    /// How many messages it holds.
+    held: usize,
 }
 
 impl<'a> Receiver<'a> {
@@ -422,8 +431,8 @@ impl Sink for Receiver<'_> {
         // In one transaction: each query on its own would take and drop
         // the store's read lock (a system call or two each), and a first
         // sync lists every message on the server.
-        let checked = self.store.transaction(|| Ok(source_ids.iter().map(|id| self.is_known(id)).collect()));
-        checked.unwrap_or_else(|_| source_ids.iter().map(|id| self.is_known(id)).collect())
+        let check = || source_ids.iter().map(|id| self.is_known(id)).collect();
+        self.store.transaction(|| Ok(check())).unwrap_or_else(|_| check())
     }
 
     fn expect(&mut self, count: usize) {
@@ -591,7 +600,7 @@ impl Receiver<'_> {
     /// Commits the transaction of stored batches, if one is open.
     fn commit_stored(&mut self) -> Result<()> {
         match self.storing.take() {
-            Some((begun, _, _)) => self.store.end(begun, Ok(())),
+            Some(storing) => self.store.end(storing.begun, Ok(())),
             None => Ok(()),
         }
     }
@@ -652,7 +661,7 @@ impl Receiver<'_> {
         stored
     }
 
-    /// `store_opened`, but for what a failure leaves behind.
+    /// `store_opened`, leaving the batches behind a failure as they are.
     fn store_batch(&mut self, opening: Opening) -> Result<()> {
         let Opening { batch, cursor, generation, opened, chunks, .. } = opening;
         // `open` catches a parser's panic itself; a thread that still
@@ -663,9 +672,9 @@ impl Receiver<'_> {
         parts.sort_unstable_by_key(|(start, _)| *start);
         let opened: Vec<(Opened, String)> = parts.into_iter().flat_map(|(_, part)| part).collect();
         let store = self.store;
-        let (begun, since, held) = match self.storing.take() {
+        let Storing { begun, since, held } = match self.storing.take() {
             Some(storing) => storing,
-            None => (store.begin()?, std::time::Instant::now(), 0),
+            None => Storing { begun: store.begin()?, since: std::time::Instant::now(), held: 0 },
         };
         let stored = (|| {
             for (message, opened) in batch.iter().zip(opened) {
@@ -681,7 +690,7 @@ impl Receiver<'_> {
         if held >= COMMIT_MESSAGES || since.elapsed() >= COMMIT_AFTER {
             store.end(begun, Ok(()))?;
         } else {
-            self.storing = Some((begun, since, held));
+            self.storing = Some(Storing { begun, since, held });
         }
         self.show_progress(batch.len());
         Ok(())
@@ -693,8 +702,8 @@ impl Receiver<'_> {
 /// either, so the next sync fetches them again.
 impl Drop for Receiver<'_> {
     fn drop(&mut self) {
-        if let Some((begun, _, _)) = self.storing.take() {
-            let _ = self.store.end(begun, Err::<(), _>(anyhow::anyhow!("the sync did not finish")));
+        if let Some(storing) = self.storing.take() {
+            let _ = self.store.end(storing.begun, Err::<(), _>(anyhow::anyhow!("the sync did not finish")));
         }
     }
 }
