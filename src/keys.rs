@@ -314,6 +314,61 @@ mod tests {
         .unwrap()
     }
 
+    /// Signs as an Ed25519 key with secret scalar `a` would, except that
+    /// `R` is chosen: a nonce's point honestly, or the identity (a point of
+    /// small order), which only the key's owner can make pass
+    /// `[s]B = R + [k]A`, and which a strict check refuses.
+    struct ChosenR {
+        key: Key<PublicParts, UnspecifiedRole>,
+        a: curve25519_dalek::Scalar,
+        small_order_r: bool,
+    }
+
+    impl sequoia_openpgp::crypto::Signer for ChosenR {
+        fn public(&self) -> &Key<PublicParts, UnspecifiedRole> {
+            &self.key
+        }
+        fn sign(
+            &mut self,
+            _: sequoia_openpgp::types::HashAlgorithm,
+            digest: &[u8],
+        ) -> sequoia_openpgp::Result<sequoia_openpgp::crypto::mpi::Signature> {
+            use curve25519_dalek::{EdwardsPoint, Scalar};
+            use sha2::{Digest, Sha512};
+            let r = if self.small_order_r { Scalar::ZERO } else { Scalar::from_hash(Sha512::new_with_prefix(digest)) };
+            let big_r = EdwardsPoint::mul_base(&r).compress();
+            let big_a = EdwardsPoint::mul_base(&self.a).compress();
+            let k = Scalar::from_hash(
+                Sha512::new().chain_update(big_r.as_bytes()).chain_update(big_a.as_bytes()).chain_update(digest),
+            );
+            let s = r + k * self.a;
+            Ok(sequoia_openpgp::crypto::mpi::Signature::EdDSA {
+                r: big_r.as_bytes().to_vec().into(),
+                s: s.as_bytes().to_vec().into(),
+            })
+        }
+    }
+
+    #[test]
+    fn a_signature_whose_r_has_small_order_is_bad() {
+        use sequoia_openpgp::packet::key::Key4;
+        use sequoia_openpgp::packet::signature::SignatureBuilder;
+        use sequoia_openpgp::types::SignatureType;
+        let a = curve25519_dalek::Scalar::from_bytes_mod_order([7; 32]);
+        let public = curve25519_dalek::EdwardsPoint::mul_base(&a).compress();
+        let key: Key<PublicParts, UnspecifiedRole> =
+            Key4::import_public_ed25519(public.as_bytes(), None).unwrap().into();
+        let signed = |small_order_r| {
+            let mut signer = ChosenR { key: key.clone(), a, small_order_r };
+            SignatureBuilder::new(SignatureType::Binary).sign_message(&mut signer, b"session notes").unwrap()
+        };
+        // The same key, message and arithmetic with an honest `R` verify,
+        // so only the choice of `R` is refused.
+        signed(false).verify_message(&key, b"session notes").expect("an honest signature verifies");
+        let refused = signed(true).verify_message(&key, b"session notes");
+        assert!(refused.is_err(), "a small-order R must not verify");
+    }
+
     #[test]
     fn a_key_whose_signatures_anyone_can_make_is_not_usable() {
         // OpenSSL 3.0 accepts the forgery for the identity key; the strict
