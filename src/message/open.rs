@@ -572,27 +572,32 @@ fn autocrypt(parsed: &mail_parser::Message<'_>, from: Option<&str>) -> Option<Ar
     if found.next().is_some() {
         return None;
     }
-    let bytes = base64::engine::general_purpose::STANDARD.decode(keydata).ok()?;
-    parsed_key(&bytes)
+    parsed_key(&keydata)
 }
 
-/// The public certificate `bytes` hold, parsed once per process for the
-/// same bytes: every message of a correspondent carries the same key, and
-/// parsing it (its signatures checked) costs more than opening the message.
-/// The cache holds at most `KEY_CACHE` keys; a sender cannot grow it.
-fn parsed_key(bytes: &[u8]) -> Option<Arc<Cert>> {
+/// The public certificate `keydata` (base64) holds, decoded and parsed once
+/// per process for the same keydata: every message of a correspondent
+/// carries the same key, and parsing it (its signatures checked) costs more
+/// than opening the message. The cache holds at most `KEY_CACHE` keys; a
+/// sender cannot grow it.
+fn parsed_key(keydata: &str) -> Option<Arc<Cert>> {
     use std::collections::HashMap;
     use std::sync::{Mutex, OnceLock};
     const KEY_CACHE: usize = 256;
-    /// Parsed keys by the SHA-256 of their bytes.
+    /// Parsed keys by the SHA-256 of their keydata.
     type Parsed = HashMap<[u8; 32], Option<Arc<Cert>>>;
     static CACHE: OnceLock<Mutex<Parsed>> = OnceLock::new();
-    let digest: [u8; 32] = <sha2::Sha256 as sha2::Digest>::digest(bytes).into();
+    let digest: [u8; 32] = <sha2::Sha256 as sha2::Digest>::digest(keydata).into();
     let cache = CACHE.get_or_init(Default::default);
     if let Some(found) = cache.lock().ok().and_then(|c| c.get(&digest).cloned()) {
         return found;
     }
-    let cert = Cert::from_bytes(bytes).ok().filter(|cert| !cert.is_tsk()).map(Arc::new);
+    let cert = base64::engine::general_purpose::STANDARD
+        .decode(keydata)
+        .ok()
+        .and_then(|bytes| Cert::from_bytes(&bytes).ok())
+        .filter(|cert| !cert.is_tsk())
+        .map(Arc::new);
     if let Ok(mut cache) = cache.lock() {
         if cache.len() >= KEY_CACHE {
             cache.clear();
