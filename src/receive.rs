@@ -116,6 +116,9 @@ pub struct Receiver<'a> {
     /// The transaction batches are stored in, while open (see
     /// `store_opened`).
     storing: Option<Storing>,
+    /// Messages the source announced (`expect`) that it has not handed
+    /// over yet; `Some(0)` once the last batch was taken.
+    to_take: Option<usize>,
 }
 
 /// An open transaction of stored batches.
@@ -148,6 +151,7 @@ impl<'a> Receiver<'a> {
             opening: std::collections::VecDeque::new(),
             progress: None,
             storing: None,
+            to_take: None,
         })
     }
 
@@ -436,6 +440,7 @@ impl Sink for Receiver<'_> {
     }
 
     fn expect(&mut self, count: usize) {
+        self.to_take = Some(count);
         if std::io::stderr().is_terminal() && count >= 20 {
             self.progress = Some((0, count));
         }
@@ -450,6 +455,9 @@ impl Sink for Receiver<'_> {
         // failure to store drops the batches behind unstored: a cursor
         // never passes a batch that was not stored.
         let large = crate::transport::is_large(&batch);
+        if let Some(to_take) = &mut self.to_take {
+            *to_take = to_take.saturating_sub(batch.len());
+        }
         let next = self.start_opening(batch, cursor);
         self.opening.push_back(next);
         while too_many_ahead(&self.opening.iter().map(|o| o.bytes).collect::<Vec<_>>()) {
@@ -482,8 +490,8 @@ struct Opening {
 }
 
 /// A transaction of stored batches is committed once it holds this many
-/// messages, or has been open `COMMIT_AFTER`, or the fetch is done (see
-/// `store_opened`).
+/// messages, or has been open `COMMIT_AFTER`, or the last batch was
+/// fetched, and when the fetch is done (see `store_opened`).
 const COMMIT_MESSAGES: usize = 1000;
 const COMMIT_AFTER: std::time::Duration = std::time::Duration::from_secs(1);
 
@@ -687,7 +695,11 @@ impl Receiver<'_> {
             return store.end(begun, Err(e));
         }
         let held = held + batch.len();
-        if held >= COMMIT_MESSAGES || since.elapsed() >= COMMIT_AFTER {
+        // Once the last batch was taken, what is stored so far is
+        // committed while the threads open the last ones: the commit at
+        // the end, which nothing else overlaps, then holds only those.
+        let last_taken = self.to_take == Some(0);
+        if held >= COMMIT_MESSAGES || since.elapsed() >= COMMIT_AFTER || last_taken {
             store.end(begun, Ok(()))?;
         } else {
             self.storing = Some(Storing { begun, since, held });
