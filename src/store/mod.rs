@@ -642,12 +642,9 @@ impl Store {
     pub fn transaction<T>(&self, f: impl FnOnce() -> Result<T>) -> Result<T> {
         // The database is borrowed only to begin and end: `f` uses the
         // store's own methods, which borrow it for each statement.
-        let begun = {
-            let db = self.db();
-            db.begin()?
-        };
+        let begun = self.begin()?;
         let result = f();
-        self.db().end(begun, result)
+        self.end(begun, result)
     }
 
     /// Begins a transaction that `end` ends, for one that spans calls (a
