@@ -7,6 +7,7 @@
 //! documented codes without parsing messages.
 
 use std::fmt;
+use std::io::Write;
 
 /// The documented exit codes (README, man page).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -85,11 +86,37 @@ pub fn set_json_output(json: bool) {
     JSON_OUTPUT.store(json, std::sync::atomic::Ordering::Relaxed);
 }
 
+/// Prints `text` and a newline on stdout with one write. A JSON document
+/// is printed so: a reader that stops at its first match (`grep -q` under
+/// `set -o pipefail`) then cannot leave a later piece to a closed pipe,
+/// which would end the command with 141 now and then. A closed stdout
+/// ends the command with 141, as `println!` does here (see `main`).
+pub fn print_whole(text: &str) {
+    let mut whole = String::with_capacity(text.len() + 1);
+    whole.push_str(text);
+    whole.push('\n');
+    let mut out = std::io::stdout().lock();
+    match out.write_all(whole.as_bytes()).and_then(|()| out.flush()) {
+        Ok(()) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => std::process::exit(141),
+        Err(e) => panic!("failed printing to stdout: {e}"),
+    }
+}
+
+/// Prints `text` and a newline on stderr with one write, so that the JSON
+/// lines of processes sharing a stderr never interleave.
+pub fn eprint_whole(text: &str) {
+    let mut whole = String::with_capacity(text.len() + 1);
+    whole.push_str(text);
+    whole.push('\n');
+    let _ = std::io::stderr().lock().write_all(whole.as_bytes());
+}
+
 /// Prints something the user should know before going on: `note: TEXT`,
 /// or with `--json` a warning line, so that stderr stays machine-readable.
 pub fn note(message: &str) {
     if JSON_OUTPUT.load(std::sync::atomic::Ordering::Relaxed) {
-        eprintln!("{}", serde_json::json!({ "warning": message }));
+        eprint_whole(&serde_json::json!({ "warning": message }).to_string());
     } else {
         eprintln!("note: {message}");
     }
@@ -99,7 +126,7 @@ pub fn note(message: &str) {
 /// `{"warning":TEXT}`, so that stderr stays machine-readable.
 pub fn warn(message: &str) {
     if JSON_OUTPUT.load(std::sync::atomic::Ordering::Relaxed) {
-        eprintln!("{}", serde_json::json!({ "warning": message }));
+        eprint_whole(&serde_json::json!({ "warning": message }).to_string());
     } else {
         eprintln!("warning: {message}");
     }

@@ -198,6 +198,38 @@ fn a_closed_stdout_ends_a_command_quietly_not_with_a_panic() {
 }
 
 #[test]
+fn a_json_document_is_written_whole_so_a_reader_that_stops_early_does_not_fail_the_command() {
+    // `sealpost inbox --json | grep -q '"unread": true'` under `set -o
+    // pipefail`: grep stops at its first match. Were the document written
+    // in pieces, a piece written after grep left would end sealpost with
+    // 141, now and then. Written with one write, it is in the pipe whole
+    // before the reader can go. A datagram socket as stdout keeps each
+    // write apart, so the test sees how many there were.
+    let world = World::new();
+    let (ada, sam) = common::pair(&world);
+    sam.ok(&["send", "--to", "ada", "--subject", "Hello"], "Hi.\n");
+    ada.ok(&["sync"], "");
+    let (reader, writer) = std::os::unix::net::UnixDatagram::pair().unwrap();
+    let out = ada
+        .command()
+        .args(["inbox", "--json"])
+        .stdout(std::os::fd::OwnedFd::from(writer))
+        .stderr(std::process::Stdio::piped())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    reader.set_nonblocking(true).unwrap();
+    let mut writes = Vec::new();
+    let mut buf = vec![0u8; 1 << 20];
+    while let Ok(n) = reader.recv(&mut buf) {
+        writes.push(String::from_utf8_lossy(&buf[..n]).into_owned());
+    }
+    assert_eq!(writes.len(), 1, "the document came in {} writes: {writes:#?}", writes.len());
+    let document: serde_json::Value = serde_json::from_str(&writes[0]).unwrap();
+    assert_eq!(document["messages"][0]["subject"], "Hello", "{document}");
+}
+
+#[test]
 fn a_command_on_a_fresh_machine_says_there_is_no_identity_before_asking_for_a_passphrase() {
     let world = World::new();
     let fresh = world.bare_person("fresh", "fresh@client.example");

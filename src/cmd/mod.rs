@@ -58,7 +58,7 @@ pub struct Session {
 impl Session {
     /// Prints `value` as the command's JSON document.
     pub fn print_json(&self, value: &serde_json::Value) -> Result<()> {
-        println!("{}", serde_json::to_string_pretty(value)?);
+        crate::error::print_whole(&serde_json::to_string_pretty(value)?);
         Ok(())
     }
 
