@@ -92,9 +92,7 @@ pub fn set_json_output(json: bool) {
 /// which would end the command with 141 now and then. A closed stdout
 /// ends the command with 141, as `println!` does here (see `main`).
 pub fn print_whole(text: &str) {
-    let mut whole = String::with_capacity(text.len() + 1);
-    whole.push_str(text);
-    whole.push('\n');
+    let whole = line_of(text);
     let mut out = std::io::stdout().lock();
     match out.write_all(whole.as_bytes()).and_then(|()| out.flush()) {
         Ok(()) => {}
@@ -106,10 +104,15 @@ pub fn print_whole(text: &str) {
 /// Prints `text` and a newline on stderr with one write, so that the JSON
 /// lines of processes sharing a stderr never interleave.
 pub fn eprint_whole(text: &str) {
-    let mut whole = String::with_capacity(text.len() + 1);
-    whole.push_str(text);
-    whole.push('\n');
-    let _ = std::io::stderr().lock().write_all(whole.as_bytes());
+    let _ = std::io::stderr().lock().write_all(line_of(text).as_bytes());
+}
+
+/// `text` with its newline, to be written at once.
+fn line_of(text: &str) -> String {
+    let mut line = String::with_capacity(text.len() + 1);
+    line.push_str(text);
+    line.push('\n');
+    line
 }
 
 /// Prints something the user should know before going on: `note: TEXT`,
