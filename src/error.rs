@@ -87,10 +87,12 @@ pub fn set_json_output(json: bool) {
 }
 
 /// Prints `text` and a newline on stdout with one write. A JSON document
-/// is printed so: a reader that stops at its first match (`grep -q` under
-/// `set -o pipefail`) then cannot leave a later piece to a closed pipe,
-/// which would end the command with 141 now and then. A closed stdout
-/// ends the command with 141, as `println!` does here (see `main`).
+/// is printed so: one that fits the pipe (64 KiB on Linux) is in it whole
+/// before a reader that stops at its first match (`grep -q` under `set -o
+/// pipefail`) can leave, so no later piece meets a closed pipe and ends
+/// the command with 141 now and then. A larger one still can, as with any
+/// program whose reader leaves early. A closed stdout ends the command
+/// with 141, as `println!` does here (see `main`).
 pub fn print_whole(text: &str) {
     let whole = line_of(text);
     let mut out = std::io::stdout().lock();

@@ -205,9 +205,9 @@ fn a_json_document_is_written_whole_so_a_reader_that_stops_early_does_not_fail_t
     // `sealpost inbox --json | grep -q '"unread": true'` under `set -o
     // pipefail`: grep stops at its first match. Were the document written
     // in pieces, a piece written after grep left would end sealpost with
-    // 141, now and then. Written with one write, it is in the pipe whole
-    // before the reader can go. A datagram socket as stdout keeps each
-    // write apart, so the test sees how many there were.
+    // 141, now and then. Written with one write, a document that fits the
+    // pipe is in it whole before the reader can go. A datagram socket as
+    // stdout keeps each write apart, so the test sees how many there were.
     let world = World::new();
     let (ada, sam) = common::pair(&world);
     sam.ok(&["send", "--to", "ada", "--subject", "Hello"], "Hi.\n");
