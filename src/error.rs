@@ -91,15 +91,12 @@ pub fn set_json_output(json: bool) {
 /// before a reader that stops at its first match (`grep -q` under `set -o
 /// pipefail`) can leave, so no later piece meets a closed pipe and ends
 /// the command with 141 now and then. A larger one still can, as with any
-/// program whose reader leaves early. A closed stdout ends the command
-/// with 141, as `println!` does here (see `main`).
+/// program whose reader leaves early. A failure panics as `println!`'s
+/// does, so a closed stdout ends the command with 141 where `main` says.
 pub fn print_whole(text: &str) {
-    let whole = line_of(text);
     let mut out = std::io::stdout().lock();
-    match out.write_all(whole.as_bytes()).and_then(|()| out.flush()) {
-        Ok(()) => {}
-        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => std::process::exit(141),
-        Err(e) => panic!("failed printing to stdout: {e}"),
+    if let Err(e) = out.write_all(line_of(text).as_bytes()).and_then(|()| out.flush()) {
+        panic!("failed printing to stdout: {e}");
     }
 }
 
@@ -120,19 +117,20 @@ fn line_of(text: &str) -> String {
 /// Prints something the user should know before going on: `note: TEXT`,
 /// or with `--json` a warning line, so that stderr stays machine-readable.
 pub fn note(message: &str) {
-    if JSON_OUTPUT.load(std::sync::atomic::Ordering::Relaxed) {
-        eprint_whole(&serde_json::json!({ "warning": message }).to_string());
-    } else {
-        eprintln!("note: {message}");
-    }
+    tell("note", message);
 }
 
 /// Prints a warning on stderr: `warning: TEXT`, or with `--json` one line
 /// `{"warning":TEXT}`, so that stderr stays machine-readable.
 pub fn warn(message: &str) {
+    tell("warning", message);
+}
+
+/// `LABEL: TEXT` on stderr, or with `--json` the line `{"warning":TEXT}`.
+fn tell(label: &str, message: &str) {
     if JSON_OUTPUT.load(std::sync::atomic::Ordering::Relaxed) {
         eprint_whole(&serde_json::json!({ "warning": message }).to_string());
     } else {
-        eprintln!("warning: {message}");
+        eprintln!("{label}: {message}");
     }
 }
