@@ -66,10 +66,7 @@ impl<'x> MessageStream<'x> {
             // over (none of LF and `-`) is passed at once, with the last two
             // bytes the loop keeps.
             let rest = self.rest();
-            let run = rest
-                .iter()
-                .position(|&b| b == b'\n' || b == b'-')
-                .unwrap_or(rest.len());
+            let run = memchr::memchr2(b'\n', b'-', rest).unwrap_or(rest.len());
             if run > 0 {
                 before_last_ch = if run > 1 { rest[run - 2] } else { last_ch };
                 last_ch = rest[run - 1];
