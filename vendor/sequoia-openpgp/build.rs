@@ -21,6 +21,15 @@ fn include_openssl_conf() {
             println!("cargo:rustc-cfg=osslconf=\"{}\"", var);
         }
     }
+    // sealpost: `sealpost_ossl3` when built against OpenSSL 3 or later,
+    // whose ciphers can be fetched once (see
+    // `src/crypto/backend/openssl/symmetric.rs`).
+    println!("cargo:rustc-check-cfg=cfg(sealpost_ossl3)");
+    let version = env::var("DEP_OPENSSL_VERSION_NUMBER").ok()
+        .and_then(|v| u64::from_str_radix(&v, 16).ok());
+    if version.map_or(false, |v| v >= 0x3000_0000) {
+        println!("cargo:rustc-cfg=sealpost_ossl3");
+    }
 }
 
 /// Builds the index of the test data for use with the `::tests`

@@ -143,6 +143,48 @@ impl Context for OpenSslMode {
     }
 }
 
+// sealpost: with OpenSSL 3, initializing a context with one of the
+// `Cipher::aes_*` ciphers (OpenSSL's `EVP_aes_*`, kept for
+// compatibility) looks the algorithm up in OpenSSL's providers again
+// (`EVP_CIPHER_fetch`, with its locks) on every `EVP_CipherInit_ex`.
+// Opening a message does that three times: the AES key unwrap of its
+// session key, the check of the session key, and the decryptor. The AES
+// ciphers are fetched once per process instead and reused; OpenSSL 3
+// documents fetched ciphers as shareable between threads. Any other
+// algorithm, a cipher that cannot be fetched, and OpenSSL before 3
+// keep the cipher as upstream has it.
+
+/// An AES cipher fetched once (`None` when it could not be).
+#[cfg(sealpost_ossl3)]
+type Fetched = std::sync::OnceLock<Option<Cipher>>;
+#[cfg(not(sealpost_ossl3))]
+struct Fetched;
+#[cfg(not(sealpost_ossl3))]
+impl Fetched {
+    const fn new() -> Self {
+        Fetched
+    }
+}
+
+/// The cipher `name`, fetched once into `slot`, or `legacy` when it
+/// cannot be fetched.
+#[cfg(sealpost_ossl3)]
+fn fetched(slot: &'static Fetched, name: &str, legacy: &'static CipherRef)
+           -> &'static CipherRef
+{
+    slot.get_or_init(|| Cipher::fetch(None, name, None).ok())
+        .as_deref()
+        .unwrap_or(legacy)
+}
+
+/// `legacy`: before OpenSSL 3 there is nothing to fetch.
+#[cfg(not(sealpost_ossl3))]
+fn fetched(_: &'static Fetched, _: &str, legacy: &'static CipherRef)
+           -> &'static CipherRef
+{
+    legacy
+}
+
 impl SymmetricAlgorithm {
     fn make_cfb_cipher(self) -> Result<&'static CipherRef> {
         #[allow(deprecated)]
@@ -150,9 +192,18 @@ impl SymmetricAlgorithm {
             #[cfg(not(osslconf = "OPENSSL_NO_IDEA"))]
             SymmetricAlgorithm::IDEA => Cipher::idea_cfb64(),
 
-            SymmetricAlgorithm::AES128 => Cipher::aes_128_cfb128(),
-            SymmetricAlgorithm::AES192 => Cipher::aes_192_cfb128(),
-            SymmetricAlgorithm::AES256 => Cipher::aes_256_cfb128(),
+            SymmetricAlgorithm::AES128 => {
+                static FETCHED: Fetched = Fetched::new();
+                fetched(&FETCHED, "AES-128-CFB", Cipher::aes_128_cfb128())
+            },
+            SymmetricAlgorithm::AES192 => {
+                static FETCHED: Fetched = Fetched::new();
+                fetched(&FETCHED, "AES-192-CFB", Cipher::aes_192_cfb128())
+            },
+            SymmetricAlgorithm::AES256 => {
+                static FETCHED: Fetched = Fetched::new();
+                fetched(&FETCHED, "AES-256-CFB", Cipher::aes_256_cfb128())
+            },
 
             SymmetricAlgorithm::TripleDES => Cipher::des_ede3_cfb64(),
 
@@ -178,9 +229,18 @@ impl SymmetricAlgorithm {
             #[cfg(not(osslconf = "OPENSSL_NO_IDEA"))]
             SymmetricAlgorithm::IDEA => Cipher::idea_cbc(),
 
-            SymmetricAlgorithm::AES128 => Cipher::aes_128_cbc(),
-            SymmetricAlgorithm::AES192 => Cipher::aes_192_cbc(),
-            SymmetricAlgorithm::AES256 => Cipher::aes_256_cbc(),
+            SymmetricAlgorithm::AES128 => {
+                static FETCHED: Fetched = Fetched::new();
+                fetched(&FETCHED, "AES-128-CBC", Cipher::aes_128_cbc())
+            },
+            SymmetricAlgorithm::AES192 => {
+                static FETCHED: Fetched = Fetched::new();
+                fetched(&FETCHED, "AES-192-CBC", Cipher::aes_192_cbc())
+            },
+            SymmetricAlgorithm::AES256 => {
+                static FETCHED: Fetched = Fetched::new();
+                fetched(&FETCHED, "AES-256-CBC", Cipher::aes_256_cbc())
+            },
 
             SymmetricAlgorithm::TripleDES => Cipher::des_ede3_cbc(),
 
@@ -206,9 +266,18 @@ impl SymmetricAlgorithm {
             #[cfg(not(osslconf = "OPENSSL_NO_IDEA"))]
             SymmetricAlgorithm::IDEA => Cipher::idea_ecb(),
 
-            SymmetricAlgorithm::AES128 => Cipher::aes_128_ecb(),
-            SymmetricAlgorithm::AES192 => Cipher::aes_192_ecb(),
-            SymmetricAlgorithm::AES256 => Cipher::aes_256_ecb(),
+            SymmetricAlgorithm::AES128 => {
+                static FETCHED: Fetched = Fetched::new();
+                fetched(&FETCHED, "AES-128-ECB", Cipher::aes_128_ecb())
+            },
+            SymmetricAlgorithm::AES192 => {
+                static FETCHED: Fetched = Fetched::new();
+                fetched(&FETCHED, "AES-192-ECB", Cipher::aes_192_ecb())
+            },
+            SymmetricAlgorithm::AES256 => {
+                static FETCHED: Fetched = Fetched::new();
+                fetched(&FETCHED, "AES-256-ECB", Cipher::aes_256_ecb())
+            },
 
             SymmetricAlgorithm::TripleDES => Cipher::des_ede3_ecb(),
 
@@ -240,6 +309,54 @@ mod tests {
         for a in SymmetricAlgorithm::variants() {
             if let Ok(cipher) = a.make_cfb_cipher() {
                 assert_eq!(a.key_size()?, cipher.key_length());
+            }
+        }
+        Ok(())
+    }
+
+    /// sealpost: the AES ciphers fetched once are the ones OpenSSL's
+    /// `EVP_aes_*` name: they encrypt and decrypt alike, in every mode,
+    /// and with OpenSSL 3 they are in fact fetched (not the legacy ones).
+    #[test]
+    fn fetched_aes_ciphers_are_openssls_own() -> Result<()> {
+        #[allow(deprecated)]
+        let legacy: [(SymmetricAlgorithm, [&'static CipherRef; 3]); 3] = [
+            (SymmetricAlgorithm::AES128, [Cipher::aes_128_cfb128(),
+                Cipher::aes_128_cbc(), Cipher::aes_128_ecb()]),
+            (SymmetricAlgorithm::AES192, [Cipher::aes_192_cfb128(),
+                Cipher::aes_192_cbc(), Cipher::aes_192_ecb()]),
+            (SymmetricAlgorithm::AES256, [Cipher::aes_256_cfb128(),
+                Cipher::aes_256_cbc(), Cipher::aes_256_ecb()]),
+        ];
+        let data: Vec<u8> = (0..4096u32).map(|i| (i * 7 + 3) as u8).collect();
+        let iv = [0x5a; 16];
+        for (algo, legacy) in legacy {
+            let key: Vec<u8> = (0..algo.key_size()?).map(|i| i as u8 ^ 0xa5).collect();
+            let ours = [algo.make_cfb_cipher()?, algo.make_cbc_cipher()?,
+                        algo.make_ecb_cipher()?];
+            for (ours, legacy) in ours.into_iter().zip(legacy) {
+                #[cfg(sealpost_ossl3)]
+                assert!(! std::ptr::eq(ours, legacy), "{:?} not fetched", algo);
+                let iv = (ours.iv_length() > 0).then_some(&iv[..]);
+                for encrypt in [true, false] {
+                    let run = |cipher: &CipherRef| -> Result<Vec<u8>> {
+                        let mut ctx = CipherCtx::new()?;
+                        if encrypt {
+                            ctx.encrypt_init(Some(cipher), Some(&key), iv)?;
+                        } else {
+                            ctx.decrypt_init(Some(cipher), Some(&key), iv)?;
+                        }
+                        ctx.set_padding(false);
+                        let mut out = vec![0; data.len() + 16];
+                        let n = ctx.cipher_update(&data, Some(&mut out))?;
+                        out.truncate(n);
+                        Ok(out)
+                    };
+                    let (a, b) = (run(ours)?, run(legacy)?);
+                    assert_eq!(a.len(), data.len());
+                    assert_eq!(a, b, "{:?}, encrypt {}", algo, encrypt);
+                    assert_ne!(a, data);
+                }
             }
         }
         Ok(())
