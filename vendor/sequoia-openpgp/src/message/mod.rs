@@ -279,13 +279,7 @@ impl MessageValidator {
         let r = MessageParser::new().parse(
             Lexer::from_tokens(&self.tokens[..]));
 
-        if r.is_ok() || (! self.finished && matches!(
-            r, Err(ParseError::UnrecognizedEof { .. })))
-        {
-            remember_valid(&self.tokens, self.finished);
-        }
-
-        if self.finished {
+        let validity = if self.finished {
             match r {
                 Ok(_) => MessageValidity::Message,
                 Err(ref err) =>
@@ -301,7 +295,12 @@ impl MessageValidator {
                     MessageValidity::Error(
                         MessageParserError::Parser((*err).clone()).into()),
             }
+        };
+
+        if ! validity.is_err() {
+            remember_valid(&self.tokens, self.finished);
         }
+        validity
     }
 }
 

@@ -154,32 +154,39 @@ impl Context for OpenSslMode {
 // algorithm, a cipher that cannot be fetched, and OpenSSL before 3
 // keep the cipher as upstream has it.
 
-/// An AES cipher fetched once (`None` when it could not be).
-#[cfg(sealpost_ossl3)]
-type Fetched = std::sync::OnceLock<Option<Cipher>>;
-#[cfg(not(sealpost_ossl3))]
-struct Fetched;
-#[cfg(not(sealpost_ossl3))]
-impl Fetched {
-    const fn new() -> Self {
-        Fetched
-    }
-}
+/// The modes an AES cipher is fetched in (rows of `fetched`'s table).
+const CFB: usize = 0;
+const CBC: usize = 1;
+const ECB: usize = 2;
 
-/// The cipher `name`, fetched once into `slot`, or `legacy` when it
-/// cannot be fetched.
+/// The cipher of AES `algo` in `mode` (`CFB`, `CBC` or `ECB`), fetched
+/// once, or `legacy` when it cannot be fetched.
 #[cfg(sealpost_ossl3)]
-fn fetched(slot: &'static Fetched, name: &str, legacy: &'static CipherRef)
+fn fetched(algo: SymmetricAlgorithm, mode: usize, legacy: &'static CipherRef)
            -> &'static CipherRef
 {
-    slot.get_or_init(|| Cipher::fetch(None, name, None).ok())
+    use std::sync::OnceLock;
+    const MODES: [&str; 3] = ["CFB", "CBC", "ECB"];
+    static FETCHED: [[OnceLock<Option<Cipher>>; 3]; 3] =
+        [const { [const { OnceLock::new() }; 3] }; 3];
+    let (index, bits) = match algo {
+        SymmetricAlgorithm::AES128 => (0, 128),
+        SymmetricAlgorithm::AES192 => (1, 192),
+        SymmetricAlgorithm::AES256 => (2, 256),
+        _ => return legacy,
+    };
+    FETCHED[index][mode]
+        .get_or_init(|| {
+            let name = format!("AES-{}-{}", bits, MODES[mode]);
+            Cipher::fetch(None, &name, None).ok()
+        })
         .as_deref()
         .unwrap_or(legacy)
 }
 
 /// `legacy`: before OpenSSL 3 there is nothing to fetch.
 #[cfg(not(sealpost_ossl3))]
-fn fetched(_: &'static Fetched, _: &str, legacy: &'static CipherRef)
+fn fetched(_: SymmetricAlgorithm, _: usize, legacy: &'static CipherRef)
            -> &'static CipherRef
 {
     legacy
@@ -192,18 +199,12 @@ impl SymmetricAlgorithm {
             #[cfg(not(osslconf = "OPENSSL_NO_IDEA"))]
             SymmetricAlgorithm::IDEA => Cipher::idea_cfb64(),
 
-            SymmetricAlgorithm::AES128 => {
-                static FETCHED: Fetched = Fetched::new();
-                fetched(&FETCHED, "AES-128-CFB", Cipher::aes_128_cfb128())
-            },
-            SymmetricAlgorithm::AES192 => {
-                static FETCHED: Fetched = Fetched::new();
-                fetched(&FETCHED, "AES-192-CFB", Cipher::aes_192_cfb128())
-            },
-            SymmetricAlgorithm::AES256 => {
-                static FETCHED: Fetched = Fetched::new();
-                fetched(&FETCHED, "AES-256-CFB", Cipher::aes_256_cfb128())
-            },
+            SymmetricAlgorithm::AES128 =>
+                fetched(self, CFB, Cipher::aes_128_cfb128()),
+            SymmetricAlgorithm::AES192 =>
+                fetched(self, CFB, Cipher::aes_192_cfb128()),
+            SymmetricAlgorithm::AES256 =>
+                fetched(self, CFB, Cipher::aes_256_cfb128()),
 
             SymmetricAlgorithm::TripleDES => Cipher::des_ede3_cfb64(),
 
@@ -229,18 +230,12 @@ impl SymmetricAlgorithm {
             #[cfg(not(osslconf = "OPENSSL_NO_IDEA"))]
             SymmetricAlgorithm::IDEA => Cipher::idea_cbc(),
 
-            SymmetricAlgorithm::AES128 => {
-                static FETCHED: Fetched = Fetched::new();
-                fetched(&FETCHED, "AES-128-CBC", Cipher::aes_128_cbc())
-            },
-            SymmetricAlgorithm::AES192 => {
-                static FETCHED: Fetched = Fetched::new();
-                fetched(&FETCHED, "AES-192-CBC", Cipher::aes_192_cbc())
-            },
-            SymmetricAlgorithm::AES256 => {
-                static FETCHED: Fetched = Fetched::new();
-                fetched(&FETCHED, "AES-256-CBC", Cipher::aes_256_cbc())
-            },
+            SymmetricAlgorithm::AES128 =>
+                fetched(self, CBC, Cipher::aes_128_cbc()),
+            SymmetricAlgorithm::AES192 =>
+                fetched(self, CBC, Cipher::aes_192_cbc()),
+            SymmetricAlgorithm::AES256 =>
+                fetched(self, CBC, Cipher::aes_256_cbc()),
 
             SymmetricAlgorithm::TripleDES => Cipher::des_ede3_cbc(),
 
@@ -266,18 +261,12 @@ impl SymmetricAlgorithm {
             #[cfg(not(osslconf = "OPENSSL_NO_IDEA"))]
             SymmetricAlgorithm::IDEA => Cipher::idea_ecb(),
 
-            SymmetricAlgorithm::AES128 => {
-                static FETCHED: Fetched = Fetched::new();
-                fetched(&FETCHED, "AES-128-ECB", Cipher::aes_128_ecb())
-            },
-            SymmetricAlgorithm::AES192 => {
-                static FETCHED: Fetched = Fetched::new();
-                fetched(&FETCHED, "AES-192-ECB", Cipher::aes_192_ecb())
-            },
-            SymmetricAlgorithm::AES256 => {
-                static FETCHED: Fetched = Fetched::new();
-                fetched(&FETCHED, "AES-256-ECB", Cipher::aes_256_ecb())
-            },
+            SymmetricAlgorithm::AES128 =>
+                fetched(self, ECB, Cipher::aes_128_ecb()),
+            SymmetricAlgorithm::AES192 =>
+                fetched(self, ECB, Cipher::aes_192_ecb()),
+            SymmetricAlgorithm::AES256 =>
+                fetched(self, ECB, Cipher::aes_256_ecb()),
 
             SymmetricAlgorithm::TripleDES => Cipher::des_ede3_ecb(),
 
