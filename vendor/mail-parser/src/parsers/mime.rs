@@ -236,26 +236,15 @@ mod tests {
             b"a", b"Z", b" ", b"=", b"\r\n", b"\n", b"\r", b"-", b"--", b"---", b"--bnd", b"\n--bnd", b"\r\n--bnd--",
             b"-bnd", b"--bn", b"\xc3", b"\xff", b"armored+base64/line", b"\n\n",
         ];
-        let mut seed: u64 = 0x5ea1_905d;
-        let mut next = move || {
-            seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
-            (seed >> 33) as usize
-        };
-        for case in 0..200_000 {
-            let mut input = Vec::new();
-            for _ in 0..next() % 40 {
-                input.extend_from_slice(alphabet[next() % alphabet.len()]);
-            }
-            let boundary: &[u8] = if case % 3 == 0 { b"" } else { b"bnd" };
-            let start = if input.is_empty() { 0 } else { next() % input.len() };
-            let (mut a, mut b) = (MessageStream::new(&input), MessageStream::new(&input));
+        crate::parsers::for_generated_inputs(alphabet, 200_000, |input, start, boundary| {
+            let (mut a, mut b) = (MessageStream::new(input), MessageStream::new(input));
             a.skip_bytes(start);
             b.skip_bytes(start);
             let fast = a.mime_part(boundary);
             let slow = published(&mut b, boundary);
-            assert_eq!(fast, slow, "input {:?} from {start}, boundary {:?}", String::from_utf8_lossy(&input), boundary);
-            assert_eq!(a.offset(), b.offset(), "input {:?}", String::from_utf8_lossy(&input));
-            assert_eq!(a.next(), b.next(), "input {:?}", String::from_utf8_lossy(&input));
-        }
+            assert_eq!(fast, slow, "input {:?} from {start}, boundary {:?}", String::from_utf8_lossy(input), boundary);
+            assert_eq!(a.offset(), b.offset(), "input {:?}", String::from_utf8_lossy(input));
+            assert_eq!(a.next(), b.next(), "input {:?}", String::from_utf8_lossy(input));
+        });
     }
 }

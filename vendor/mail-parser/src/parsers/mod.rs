@@ -156,3 +156,25 @@ impl<'x> Iterator for MessageStream<'x> {
         self.iter.next()
     }
 }
+
+/// sealpost: the inputs on which the tests of the patched loops run both
+/// the patched code and the code as published: `cases` inputs of up to 40
+/// pieces of `alphabet`, each with a start position and, for two cases in
+/// three, the boundary `bnd`; the same on every run.
+#[cfg(test)]
+pub(crate) fn for_generated_inputs(alphabet: &[&[u8]], cases: usize, mut check: impl FnMut(&[u8], usize, &[u8])) {
+    let mut seed: u64 = 0x5ea1_905d;
+    let mut next = move || {
+        seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        (seed >> 33) as usize
+    };
+    for case in 0..cases {
+        let mut input = Vec::new();
+        for _ in 0..next() % 40 {
+            input.extend_from_slice(alphabet[next() % alphabet.len()]);
+        }
+        let boundary: &[u8] = if case % 3 == 0 { b"" } else { b"bnd" };
+        let start = if input.is_empty() { 0 } else { next() % input.len() };
+        check(&input, start, boundary);
+    }
+}
