@@ -102,6 +102,8 @@ fn a_damaged_database_is_called_damaged_not_a_wrong_passphrase() {
             assert!(run.stderr.contains("damaged") && run.stderr.contains("store.db"), "{args:?}: {run:?}");
             assert!(!run.stderr.contains("wrong passphrase"), "{run:?}");
             assert!(!run.stdout.contains("See you Thursday"), "{run:?}");
+            // Said once, by sealpost: no line of the database library's own log.
+            assert!(run.stderr.lines().all(|l| l.starts_with("sealpost: ")), "{args:?}: {run:?}");
         }
         let any_failed = [&["inbox"][..], &["read", "1"], &["contact", "list"], &["sent"]]
             .iter()

@@ -1016,10 +1016,12 @@ fn explain(e: rusqlite::Error, what: String, path: &Path) -> anyhow::Error {
 /// Keys the connection and sets what every connection needs, then reads
 /// the schema: the first read tells a wrong key or damage.
 fn configure(conn: &Connection, key: &Key, path: &Path) -> Result<()> {
-    // SQLCipher logs a failed page check to stderr itself; the error
-    // returned says it, once and in words the user can act on.
-    conn.execute_batch("PRAGMA cipher_log_level = NONE;").with_context(|| format!("opening {}", path.display()))?;
     conn.execute_batch(&key.pragma()).map_err(|e| damaged(path, e))?;
+    // SQLCipher logs a failed page check to stderr itself; the error
+    // returned says it, once and in words the user can act on. Set after
+    // the key: the first key of a process sets SQLCipher's log to warnings
+    // on stderr, over a level set before it.
+    conn.execute_batch("PRAGMA cipher_log_level = NONE;").with_context(|| format!("opening {}", path.display()))?;
     conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get::<_, i64>(0)).map_err(|e| damaged(path, e))?;
     conn.busy_timeout(Duration::from_secs(10))?;
     let mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0)).map_err(|e| damaged(path, e))?;
