@@ -1,9 +1,11 @@
 //! A store written by the release before the database (one age file per
 //! document, store version 1) opens with this one: everything it held is
 //! moved into `store.db` in one transaction, checked, and only then are the
-//! old files removed. The fixture (tests/fixtures/store-v1, made by
-//! tests/fixtures/make-store-v1.sh with that release) holds two stores and
-//! what that release printed about them.
+//! old files removed. A database whose pages an earlier release
+//! authenticated with HMAC-SHA512 opens as it is. The fixtures
+//! (tests/fixtures/store-v1 and store-v2-sha512, made by
+//! tests/fixtures/make-store.sh with those releases) each hold two stores
+//! and what that release printed about them.
 
 mod common;
 
@@ -13,12 +15,29 @@ use std::path::{Path, PathBuf};
 use common::{write_private, Person, World};
 
 const FIXTURE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/store-v1");
+const FIXTURE_SHA512: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/store-v2-sha512");
 
 /// A copy of the fixture's store of `who`, private as a store must be, its
 /// config pointing at this world's Maildir.
+/// No byte of a note or an address is readable in the store's files.
+fn assert_nothing_readable(data: &Path) {
+    for file in common::files_under(data) {
+        let bytes = std::fs::read(&file).unwrap();
+        for secret in [&b"Thursday"[..], b"Notes of our first session", b"sam@client.example"] {
+            let public = file.ends_with("public.asc") || file.ends_with("keys.age");
+            assert!(public || !bytes.windows(secret.len()).any(|w| w == secret), "{}", file.display());
+        }
+    }
+}
+
 fn old_store(world: &World, who: &str) -> Person {
+    store_of(world, FIXTURE, who)
+}
+
+/// A copy of the store of `who` in `fixture` (see `old_store`).
+fn store_of(world: &World, fixture: &str, who: &str) -> Person {
     let home = world.path().join(who);
-    copy_private(&Path::new(FIXTURE).join(who), &home);
+    copy_private(&Path::new(fixture).join(who), &home);
     let config = home.join("config/config.toml");
     let text = std::fs::read_to_string(&config).unwrap();
     write_private(&config, text.replace("MAILDIR", world.mail().to_str().unwrap()).as_bytes());
@@ -47,7 +66,11 @@ fn json(person: &Person, args: &[&str]) -> serde_json::Value {
 }
 
 fn expected(name: &str) -> serde_json::Value {
-    serde_json::from_slice(&std::fs::read(Path::new(FIXTURE).join(name)).unwrap()).unwrap()
+    expected_of(FIXTURE, name)
+}
+
+fn expected_of(fixture: &str, name: &str) -> serde_json::Value {
+    serde_json::from_slice(&std::fs::read(Path::new(fixture).join(name)).unwrap()).unwrap()
 }
 
 /// The old store's document files: every `.age` file but the keyrings.
@@ -84,14 +107,7 @@ fn a_store_of_the_earlier_release_is_moved_into_the_database_whole() {
         }
         let meta = std::fs::read_to_string(data.join("store.toml")).unwrap();
         assert!(meta.contains("version = 2") && !meta.contains("documents"), "{meta}");
-        // No byte of a note or an address is readable in the store's files.
-        for file in common::files_under(&data) {
-            let bytes = std::fs::read(&file).unwrap();
-            for secret in [&b"Thursday"[..], b"Notes of our first session", b"sam@client.example"] {
-                let public = file.ends_with("public.asc") || file.ends_with("keys.age");
-                assert!(public || !bytes.windows(secret.len()).any(|w| w == secret), "{}", file.display());
-            }
-        }
+        assert_nothing_readable(&data);
     }
 
     // It goes on working: the queued note is delivered, read and answered.
@@ -158,4 +174,38 @@ fn a_missing_or_damaged_old_document_stops_the_migration_and_changes_nothing() {
 
     write_private(&message, &sealed);
     assert_eq!(json(&ada, &["inbox", "--json"]), expected("ada.inbox.json"));
+}
+
+#[test]
+fn a_database_whose_pages_an_earlier_release_authenticated_with_sha512_opens_and_goes_on() {
+    let world = World::new();
+    let ada = store_of(&world, FIXTURE_SHA512, "ada");
+    let sam = store_of(&world, FIXTURE_SHA512, "sam");
+
+    // What the earlier release listed, this one lists, from the same file.
+    for (person, who) in [(&ada, "ada"), (&sam, "sam")] {
+        for view in ["inbox", "sent", "outbox"] {
+            let shown = json(person, &[view, "--json"]);
+            assert_eq!(shown, expected_of(FIXTURE_SHA512, &format!("{who}.{view}.json")), "{who} {view}");
+        }
+        let contacts = json(person, &["contact", "list", "--json"]);
+        assert_eq!(contacts, expected_of(FIXTURE_SHA512, &format!("{who}.contacts.json")));
+    }
+    assert_eq!(json(&sam, &["read", "2", "--json"]), expected_of(FIXTURE_SHA512, "sam.read-2.json"));
+    assert_eq!(json(&ada, &["read", "--last", "--json"]), expected_of(FIXTURE_SHA512, "ada.read-last.json"));
+
+    // It goes on working: the queued note is delivered, read and answered.
+    let flushed = ada.ok(&["outbox", "--flush"], "");
+    assert!(flushed.stdout.contains("to sam@client.example\nthe outbox is empty"), "{flushed:?}");
+    sam.ok(&["sync"], "");
+    let read = sam.ok(&["read", "--last"], "");
+    assert!(read.stdout.contains("A note still in the outbox."), "{read:?}");
+    assert!(read.stdout.starts_with("Status:  verified"), "{read:?}");
+    sam.ok(&["reply", "--last"], "Received, thank you.\n");
+    ada.ok(&["sync"], "");
+    let answer = ada.ok(&["read", "--last"], "");
+    assert!(answer.stdout.contains("Received, thank you.") && answer.stdout.starts_with("Status:  verified"));
+    for person in [&ada, &sam] {
+        assert_nothing_readable(&person.home.join("data"));
+    }
 }
