@@ -54,6 +54,8 @@ fn main() {
     let perf = std::env::var_os("SEALPOST_BENCH_PERF");
     // SEALPOST_BENCH_COMPARE=BIN: the first sync is also timed side by side
     // (this build, BIN, three rounds) from copies of the store made before.
+    // BIN must open a store this build made: a build from before databases
+    // took HMAC-SHA256 pages calls it damaged.
     let compare = std::env::var_os("SEALPOST_BENCH_COMPARE");
     let before = world.path().join("sam-before-sync");
     Command::new("cp").arg("-a").arg(&sam.home).arg(&before).status().unwrap();
