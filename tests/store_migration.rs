@@ -30,6 +30,39 @@ fn assert_nothing_readable(data: &Path) {
     }
 }
 
+/// What the earlier release that made `fixture` listed, this one lists.
+fn lists_as_the_earlier_release(fixture: &str, ada: &Person, sam: &Person) {
+    for (person, who) in [(ada, "ada"), (sam, "sam")] {
+        for view in ["inbox", "sent", "outbox"] {
+            assert_eq!(
+                json(person, &[view, "--json"]),
+                expected_of(fixture, &format!("{who}.{view}.json")),
+                "{who} {view}"
+            );
+        }
+        let contacts = json(person, &["contact", "list", "--json"]);
+        assert_eq!(contacts, expected_of(fixture, &format!("{who}.contacts.json")), "{who}");
+    }
+    assert_eq!(json(sam, &["read", "2", "--json"]), expected_of(fixture, "sam.read-2.json"));
+    assert_eq!(json(ada, &["read", "--last", "--json"]), expected_of(fixture, "ada.read-last.json"));
+}
+
+/// The store goes on working: the note the earlier release left queued is
+/// delivered, read and answered.
+fn goes_on_working(ada: &Person, sam: &Person) {
+    let flushed = ada.ok(&["outbox", "--flush"], "");
+    assert!(flushed.stdout.contains("to sam@client.example\nthe outbox is empty"), "{flushed:?}");
+    sam.ok(&["sync"], "");
+    let read = sam.ok(&["read", "--last"], "");
+    assert!(read.stdout.contains("A note still in the outbox."), "{read:?}");
+    assert!(read.stdout.starts_with("Status:  verified"), "{read:?}");
+    sam.ok(&["reply", "--last"], "Received, thank you.\n");
+    ada.ok(&["sync"], "");
+    let answer = ada.ok(&["read", "--last"], "");
+    assert!(answer.stdout.contains("Received, thank you."), "{answer:?}");
+    assert!(answer.stdout.starts_with("Status:  verified"), "{answer:?}");
+}
+
 fn old_store(world: &World, who: &str) -> Person {
     store_of(world, FIXTURE, who)
 }
@@ -88,15 +121,7 @@ fn a_store_of_the_earlier_release_is_moved_into_the_database_whole() {
     let sam = old_store(&world, "sam");
     assert!(old_files(&ada.home.join("data")).len() >= 8, "the fixture holds an old store");
 
-    // What the earlier release listed, this one lists.
-    for (person, who) in [(&ada, "ada"), (&sam, "sam")] {
-        for view in ["inbox", "sent", "outbox"] {
-            assert_eq!(json(person, &[view, "--json"]), expected(&format!("{who}.{view}.json")), "{who} {view}");
-        }
-        assert_eq!(json(person, &["contact", "list", "--json"]), expected(&format!("{who}.contacts.json")));
-    }
-    assert_eq!(json(&sam, &["read", "2", "--json"]), expected("sam.read-2.json"));
-    assert_eq!(json(&ada, &["read", "--last", "--json"]), expected("ada.read-last.json"));
+    lists_as_the_earlier_release(FIXTURE, &ada, &sam);
 
     for person in [&ada, &sam] {
         let data = person.home.join("data");
@@ -109,14 +134,7 @@ fn a_store_of_the_earlier_release_is_moved_into_the_database_whole() {
         assert!(meta.contains("version = 2") && !meta.contains("documents"), "{meta}");
         assert_nothing_readable(&data);
     }
-
-    // It goes on working: the queued note is delivered, read and answered.
-    let flushed = ada.ok(&["outbox", "--flush"], "");
-    assert!(flushed.stdout.contains("to sam@client.example\nthe outbox is empty"), "{flushed:?}");
-    sam.ok(&["sync"], "");
-    let read = sam.ok(&["read", "--last"], "");
-    assert!(read.stdout.contains("A note still in the outbox."), "{read:?}");
-    assert!(read.stdout.starts_with("Status:  verified"), "{read:?}");
+    goes_on_working(&ada, &sam);
 }
 
 #[test]
@@ -181,30 +199,8 @@ fn a_database_whose_pages_an_earlier_release_authenticated_with_sha512_opens_and
     let world = World::new();
     let ada = store_of(&world, FIXTURE_SHA512, "ada");
     let sam = store_of(&world, FIXTURE_SHA512, "sam");
-
-    // What the earlier release listed, this one lists, from the same file.
-    for (person, who) in [(&ada, "ada"), (&sam, "sam")] {
-        for view in ["inbox", "sent", "outbox"] {
-            let shown = json(person, &[view, "--json"]);
-            assert_eq!(shown, expected_of(FIXTURE_SHA512, &format!("{who}.{view}.json")), "{who} {view}");
-        }
-        let contacts = json(person, &["contact", "list", "--json"]);
-        assert_eq!(contacts, expected_of(FIXTURE_SHA512, &format!("{who}.contacts.json")));
-    }
-    assert_eq!(json(&sam, &["read", "2", "--json"]), expected_of(FIXTURE_SHA512, "sam.read-2.json"));
-    assert_eq!(json(&ada, &["read", "--last", "--json"]), expected_of(FIXTURE_SHA512, "ada.read-last.json"));
-
-    // It goes on working: the queued note is delivered, read and answered.
-    let flushed = ada.ok(&["outbox", "--flush"], "");
-    assert!(flushed.stdout.contains("to sam@client.example\nthe outbox is empty"), "{flushed:?}");
-    sam.ok(&["sync"], "");
-    let read = sam.ok(&["read", "--last"], "");
-    assert!(read.stdout.contains("A note still in the outbox."), "{read:?}");
-    assert!(read.stdout.starts_with("Status:  verified"), "{read:?}");
-    sam.ok(&["reply", "--last"], "Received, thank you.\n");
-    ada.ok(&["sync"], "");
-    let answer = ada.ok(&["read", "--last"], "");
-    assert!(answer.stdout.contains("Received, thank you.") && answer.stdout.starts_with("Status:  verified"));
+    lists_as_the_earlier_release(FIXTURE_SHA512, &ada, &sam);
+    goes_on_working(&ada, &sam);
     for person in [&ada, &sam] {
         assert_nothing_readable(&person.home.join("data"));
     }
