@@ -575,7 +575,8 @@ impl Person {
         hasher.update(store_key.as_bytes());
         let key: String = hasher.finalize().iter().map(|b| format!("{b:02x}")).collect();
         let conn = rusqlite::Connection::open(home.data_dir.join("store.db")).unwrap();
-        conn.execute_batch(&format!("PRAGMA key = \"x'{key}'\";")).unwrap();
+        // A store made by this release: HMAC-SHA256 pages.
+        conn.execute_batch(&format!("PRAGMA key = \"x'{key}'\"; PRAGMA cipher_hmac_algorithm = HMAC_SHA256;")).unwrap();
         conn
     }
 
