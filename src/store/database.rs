@@ -438,9 +438,7 @@ impl Database {
         let conn = connect(path).with_context(|| format!("creating {}", path.display()))?;
         unlock(&conn, key, Pages::CURRENT).map_err(|e| damaged(path, e))?;
         configure(&conn, path)?;
-        let schema = std::iter::once(SCHEMA).chain(UPGRADES).collect::<String>();
-        conn.execute_batch(&format!("BEGIN; {schema} PRAGMA user_version = {SCHEMA_VERSION}; COMMIT;"))
-            .with_context(|| format!("creating the tables of {}", path.display()))?;
+        make_tables(&conn).with_context(|| format!("creating the tables of {}", path.display()))?;
         Ok(Database { conn })
     }
 
@@ -1019,17 +1017,18 @@ fn explain(e: rusqlite::Error, what: String, path: &Path) -> anyhow::Error {
 /// time of a first sync; one made by an earlier release keeps the
 /// HMAC-SHA512 SQLCipher chose by default, and opens as it is. Both are
 /// keyed with the database key; neither tag can be made without it.
-#[derive(Clone, Copy, Debug, PartialEq)]
+#[derive(Clone, Copy)]
 enum Pages {
     HmacSha256,
     HmacSha512,
 }
 
 impl Pages {
-    /// The form a new database is made in.
-    const CURRENT: Pages = Pages::HmacSha256;
-    /// The forms a database is opened in, tried in this order.
+    /// The forms a database is opened in, tried in this order: the one a
+    /// new database is made in first.
     const ALL: [Pages; 2] = [Pages::HmacSha256, Pages::HmacSha512];
+    /// The form a new database is made in.
+    const CURRENT: Pages = Pages::ALL[0];
 
     fn pragma(self) -> &'static str {
         match self {
@@ -1089,6 +1088,13 @@ fn connect_keyed(path: &Path, key: &Key) -> Result<Connection> {
         }
     }
     Err(damaged(path, failed.unwrap_or_default()))
+}
+
+/// The tables of this release's schema, with its version, in one
+/// transaction.
+fn make_tables(conn: &Connection) -> rusqlite::Result<()> {
+    let schema = std::iter::once(SCHEMA).chain(UPGRADES).collect::<String>();
+    conn.execute_batch(&format!("BEGIN; {schema} PRAGMA user_version = {SCHEMA_VERSION}; COMMIT;"))
 }
 
 /// Sets what every connection needs, once it is keyed (`unlock`).
@@ -1463,8 +1469,7 @@ mod tests {
             conn.execute_batch(&key().pragma()).unwrap();
             let mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0)).unwrap();
             assert_eq!(mode, "wal");
-            let schema = std::iter::once(SCHEMA).chain(UPGRADES).collect::<String>();
-            conn.execute_batch(&format!("BEGIN; {schema} PRAGMA user_version = {SCHEMA_VERSION}; COMMIT;")).unwrap();
+            make_tables(&conn).unwrap();
             conn.set_db_config(rusqlite::config::DbConfig::SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, true).unwrap();
             let db = Database { conn };
             db.put("contacts.age", b"kept by the earlier release").unwrap();
