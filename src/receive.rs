@@ -34,6 +34,7 @@
 //! the note is taken.
 
 use std::io::IsTerminal;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
@@ -484,9 +485,23 @@ struct Opening {
     generation: u64,
     /// The opened chunks of the batch, each with where it starts, in the
     /// order they were done.
-    opened: mpsc::Receiver<(usize, Vec<(Opened, String)>)>,
-    /// How many chunks the batch was cut into.
-    chunks: usize,
+    opened: Arc<OpenedChunks>,
+    /// Said once every chunk of the batch is opened; ends unsaid when a
+    /// thread opening one panicked.
+    done: mpsc::Receiver<()>,
+}
+
+/// A chunk's messages as opened, each with the SHA-256 of its raw bytes,
+/// and where the chunk starts in its batch.
+type OpenedChunk = (usize, Vec<(Opened, String)>);
+
+/// The chunks of a batch opened so far, and how many are left. The thread
+/// that opens the last one says so (`Opening::done`): the thread storing
+/// wakes once per batch, not once per chunk, and each of its wakings
+/// takes a core from a thread opening messages.
+struct OpenedChunks {
+    chunks: Mutex<Vec<OpenedChunk>>,
+    left: AtomicUsize,
 }
 
 /// A transaction of stored batches is committed once it holds this many
@@ -509,11 +524,13 @@ fn too_many_ahead(opening: &[u64]) -> bool {
     opening.len() > 2 || (opening.len() > 1 && opening.iter().sum::<u64>() > BATCH_BYTES)
 }
 
-/// Lowers the calling thread's priority a little (Linux; elsewhere
-/// nothing). The thread storing opened batches is the one a sync waits
-/// on; with the threads opening messages at a lower priority, it keeps a
-/// whole core while they take what is left, instead of a share of one.
+/// Lowers the calling thread's priority a little, and makes it throughput
+/// work (`without_preempting`) (Linux; elsewhere nothing). The thread
+/// storing opened batches is the one a sync waits on; with the threads
+/// opening messages at a lower priority, it keeps a whole core while they
+/// take what is left, instead of a share of one.
 fn yield_to_storing() {
+    crate::transport::without_preempting();
     #[cfg(target_os = "linux")]
     // SAFETY: setpriority with this thread's own id only changes the nice
     // value of this thread (on Linux the value is per thread); raising it
@@ -540,7 +557,8 @@ struct Chunk {
     batch: Arc<Vec<Incoming>>,
     range: std::ops::Range<usize>,
     contacts: Arc<Contacts>,
-    opened: mpsc::Sender<(usize, Vec<(Opened, String)>)>,
+    opened: Arc<OpenedChunks>,
+    done: mpsc::Sender<()>,
 }
 
 impl Openers {
@@ -563,7 +581,12 @@ impl Openers {
                         let part = &chunk.batch[chunk.range.clone()];
                         let opened =
                             part.iter().map(|m| (open(&m.raw, &keys, &chunk.contacts), sha256_hex(&m.raw))).collect();
-                        let _ = chunk.opened.send((chunk.range.start, opened));
+                        let Ok(mut chunks) = chunk.opened.chunks.lock() else { return };
+                        chunks.push((chunk.range.start, opened));
+                        drop(chunks);
+                        if chunk.opened.left.fetch_sub(1, Ordering::AcqRel) == 1 {
+                            let _ = chunk.done.send(());
+                        }
                     }
                 })
             })
@@ -629,18 +652,23 @@ impl Receiver<'_> {
         let batch = Arc::new(batch);
         let (threads, keys) = (self.threads, &self.keys);
         let openers = self.openers.get_or_insert_with(|| Openers::start(threads, keys));
-        let (done, opened) = mpsc::channel();
-        let mut chunks = 0;
+        let (say_done, done) = mpsc::channel();
+        let chunks = batch.len().div_ceil(CHUNK);
+        let opened =
+            Arc::new(OpenedChunks { chunks: Mutex::new(Vec::with_capacity(chunks)), left: AtomicUsize::new(chunks) });
+        if chunks == 0 {
+            let _ = say_done.send(());
+        }
         for start in (0..batch.len()).step_by(CHUNK) {
             let range = start..(start + CHUNK).min(batch.len());
-            let chunk = Chunk { batch: batch.clone(), range, contacts: contacts.clone(), opened: done.clone() };
+            let (contacts, opened, done) = (contacts.clone(), opened.clone(), say_done.clone());
+            let chunk = Chunk { batch: batch.clone(), range, contacts, opened, done };
             // With every thread gone (they panicked), `store_opened` says so.
             if let Some(queue) = &openers.queue {
                 let _ = queue.send(chunk);
             }
-            chunks += 1;
         }
-        Opening { batch, bytes, cursor: cursor.clone(), generation, opened, chunks }
+        Opening { batch, bytes, cursor: cursor.clone(), generation, opened, done }
     }
 
     /// Judges and stores an opened batch in order, with what it changed
@@ -671,12 +699,12 @@ impl Receiver<'_> {
 
     /// `store_opened`, leaving the batches behind a failure as they are.
     fn store_batch(&mut self, opening: Opening) -> Result<()> {
-        let Opening { batch, cursor, generation, opened, chunks, .. } = opening;
+        let Opening { batch, cursor, generation, opened, done, .. } = opening;
         // `open` catches a parser's panic itself; a thread that still
-        // panicked is a defect, and stops the sync (the chunk it had is
-        // never sent, and the channel ends once the others are done).
-        let mut parts: Vec<(usize, Vec<(Opened, String)>)> =
-            (0..chunks).map(|_| opened.recv().expect("a thread opening messages panicked")).collect();
+        // panicked is a defect, and stops the sync (its chunk is never
+        // done, and the channel ends once the others are).
+        done.recv().expect("a thread opening messages panicked");
+        let mut parts = std::mem::take(&mut *opened.chunks.lock().expect("a thread opening messages panicked"));
         parts.sort_unstable_by_key(|(start, _)| *start);
         let opened: Vec<(Opened, String)> = parts.into_iter().flat_map(|(_, part)| part).collect();
         let store = self.store;
@@ -817,6 +845,22 @@ mod tests {
     use crate::home::Home;
     use crate::keys;
     use crate::message::{compose, Draft};
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn a_thread_opening_messages_yields_to_the_one_storing_them() {
+        let (policy, nice) = std::thread::spawn(|| {
+            yield_to_storing();
+            // SAFETY: both only read the calling thread's own settings.
+            unsafe {
+                (libc::sched_getscheduler(0), libc::getpriority(libc::PRIO_PROCESS, libc::gettid() as libc::id_t))
+            }
+        })
+        .join()
+        .unwrap();
+        assert_eq!(policy, libc::SCHED_BATCH);
+        assert!(nice >= 10, "nice {nice}");
+    }
 
     #[test]
     fn two_batches_are_opened_ahead_only_within_three_batches_of_memory() {
