@@ -113,13 +113,26 @@ impl Home {
 fn check_tree(root: &Path, uid: u32) -> Result<()> {
     let meta = fs::symlink_metadata(root).with_context(|| format!("reading {}", root.display()))?;
     check_private(root, &meta, uid)?;
+    // Another sealpost may add and remove files meanwhile (the temp file
+    // of a write, the unlocks noted for the audit log, a folder emptied):
+    // one gone before it was looked at is nothing to refuse.
+    let gone = |e: &std::io::Error| e.kind() == std::io::ErrorKind::NotFound;
     let mut folders = vec![root.to_path_buf()];
     while let Some(dir) = folders.pop() {
-        for entry in fs::read_dir(&dir).with_context(|| format!("reading {}", dir.display()))? {
+        let entries = match fs::read_dir(&dir) {
+            Ok(entries) => entries,
+            Err(e) if gone(&e) && dir != root => continue,
+            Err(e) => return Err(e).with_context(|| format!("reading {}", dir.display())),
+        };
+        for entry in entries {
             let entry = entry.with_context(|| format!("reading {}", dir.display()))?;
             let path = entry.path();
             // Of the entry itself: `DirEntry::metadata` does not follow links.
-            let meta = entry.metadata().with_context(|| format!("reading {}", path.display()))?;
+            let meta = match entry.metadata() {
+                Ok(meta) => meta,
+                Err(e) if gone(&e) => continue,
+                Err(e) => return Err(e).with_context(|| format!("reading {}", path.display())),
+            };
             check_private(&path, &meta, uid)?;
             if meta.is_dir() {
                 folders.push(path);

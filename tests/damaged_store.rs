@@ -113,3 +113,25 @@ fn a_damaged_database_is_called_damaged_not_a_wrong_passphrase() {
     std::fs::write(&db, &whole).unwrap();
     assert!(sam.ok(&["read", "1"], "").stdout.contains("See you Thursday"));
 }
+
+#[test]
+fn a_database_another_program_holds_for_a_moment_is_waited_for_not_called_damaged() {
+    let world = World::new();
+    let (_ada, sam) = sam_with_a_message(&world);
+    // The lock a sealpost that is ending holds on the database file while
+    // it writes its log back and closes: nothing else may read meanwhile.
+    let conn = sam.database();
+    conn.execute_batch("PRAGMA locking_mode = EXCLUSIVE; BEGIN EXCLUSIVE; COMMIT;").unwrap();
+    let held = std::thread::spawn(move || {
+        std::thread::sleep(std::time::Duration::from_millis(1500));
+        drop(conn);
+    });
+    let (inbox, read) = (sam.run(&["inbox"], ""), sam.run(&["read", "1"], ""));
+    held.join().unwrap();
+    for run in [&inbox, &read] {
+        assert_eq!(run.code, 0, "{run:?}");
+        assert!(!run.stderr.contains("damaged"), "{run:?}");
+    }
+    assert!(inbox.stdout.contains("Thursday"), "{inbox:?}");
+    assert!(read.stdout.contains("See you Thursday"), "{read:?}");
+}

@@ -3,7 +3,7 @@
 
 mod common;
 
-use std::os::unix::fs::PermissionsExt;
+use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::sync::{RwLock, RwLockReadGuard};
@@ -444,4 +444,42 @@ fn commands_that_only_show_answer_while_another_command_holds_the_store() {
     sam.ok(&["sent"], "");
     drop(held);
     sam.ok(&["read", "1"], "");
+}
+
+#[test]
+fn commands_that_only_show_answer_while_another_command_adds_and_removes_files() {
+    let _shared = alongside_other_tests();
+    let world = World::new();
+    let sam = sam_with_a_message(&world);
+    // What another sealpost does beside the database meanwhile: the temp
+    // file of a write made and renamed, the unlocks a reader noted moved
+    // into the log and their file removed. Every command checks each
+    // file's owner and mode first; a file gone before it was checked is no
+    // file to refuse.
+    let data = sam.home.join("data");
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let churn = {
+        let (data, stop) = (data.clone(), stop.clone());
+        std::thread::spawn(move || {
+            let mut made = 0u64;
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                let paths: Vec<PathBuf> = (0..32).map(|i| data.join(format!(".note-{i}.tmp-{made}"))).collect();
+                for path in &paths {
+                    // Private from its first byte, as sealpost makes its files.
+                    std::fs::OpenOptions::new().create_new(true).write(true).mode(0o600).open(path).unwrap();
+                }
+                for path in &paths {
+                    std::fs::remove_file(path).unwrap();
+                }
+                made += 1;
+            }
+        })
+    };
+    let runs: Vec<_> = (0..20).map(|_| sam.run(&["inbox"], "")).collect();
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    churn.join().unwrap();
+    for run in &runs {
+        assert_eq!(run.code, 0, "{run:?}");
+        assert!(run.stdout.contains("Plan"), "{run:?}");
+    }
 }
