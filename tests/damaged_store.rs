@@ -135,3 +135,19 @@ fn a_database_another_program_holds_for_a_moment_is_waited_for_not_called_damage
     assert!(inbox.stdout.contains("Thursday"), "{inbox:?}");
     assert!(read.stdout.contains("See you Thursday"), "{read:?}");
 }
+
+#[test]
+fn a_database_another_program_keeps_locked_is_called_in_use_not_damaged() {
+    let world = World::new();
+    let (_ada, sam) = sam_with_a_message(&world);
+    let conn = sam.database();
+    conn.execute_batch("PRAGMA locking_mode = EXCLUSIVE; BEGIN EXCLUSIVE; COMMIT;").unwrap();
+    // Held for longer than sealpost waits for it (10 s).
+    let run = sam.run(&["inbox"], "");
+    drop(conn);
+    assert_eq!(run.code, 1, "{run:?}");
+    assert!(run.stderr.contains("in use by another program") && run.stderr.contains("store.db"), "{run:?}");
+    // Nothing to restore: the store is whole, only busy.
+    assert!(!run.stderr.contains("damaged") && !run.stderr.contains("restore"), "{run:?}");
+    assert!(sam.ok(&["inbox"], "").stdout.contains("Thursday"));
+}

@@ -436,7 +436,7 @@ impl Database {
     pub fn create(path: &Path, key: &Key) -> Result<Database> {
         crate::home::create_durable(path, b"").with_context(|| format!("creating {}", path.display()))?;
         let conn = connect(path).with_context(|| format!("creating {}", path.display()))?;
-        unlock(&conn, key, Pages::CURRENT).map_err(|e| damaged(path, e))?;
+        unlock(&conn, key, Pages::CURRENT).map_err(|e| unopened(path, e))?;
         configure(&conn, path)?;
         make_tables(&conn).with_context(|| format!("creating the tables of {}", path.display()))?;
         Ok(Database { conn })
@@ -448,7 +448,7 @@ impl Database {
     pub fn open(path: &Path, key: &Key) -> Result<Database> {
         let conn = connect_keyed(path, key)?;
         configure(&conn, path)?;
-        let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0)).map_err(|e| damaged(path, e))?;
+        let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0)).map_err(|e| unopened(path, e))?;
         if version > SCHEMA_VERSION {
             bail!(
                 "{} was written by a newer release of sealpost (schema {version}; this one knows {SCHEMA_VERSION}); \
@@ -1046,6 +1046,9 @@ impl Pages {
 /// connection that is used.
 fn connect(path: &Path) -> Result<Connection> {
     let conn = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX)?;
+    // Set before the first read: another sealpost that is closing holds
+    // the file for as long as it writes its log back.
+    conn.busy_timeout(BUSY_TIMEOUT)?;
     conn.set_db_config(rusqlite::config::DbConfig::SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, true)?;
     persist_log(&conn)?;
     Ok(conn)
@@ -1077,14 +1080,17 @@ fn connect_keyed(path: &Path, key: &Key) -> Result<Connection> {
     let mut tried = Vec::new();
     let mut failed = None;
     for pages in Pages::ALL {
-        let conn = connect(path).map_err(|e| damaged(path, e))?;
+        let conn = connect(path).map_err(|e| match e.downcast::<rusqlite::Error>() {
+            Ok(e) => unopened(path, e),
+            Err(e) => damaged(path, e),
+        })?;
         match unlock(&conn, key, pages) {
             Ok(()) => return Ok(conn),
             Err(e) if e.sqlite_error_code() == Some(rusqlite::ErrorCode::NotADatabase) => {
                 failed = failed.or(Some(e.to_string()));
                 tried.push(conn);
             }
-            Err(e) => return Err(damaged(path, e)),
+            Err(e) => return Err(unopened(path, e)),
         }
     }
     Err(damaged(path, failed.unwrap_or_default()))
@@ -1101,8 +1107,8 @@ fn make_tables(conn: &Connection) -> rusqlite::Result<()> {
 fn configure(conn: &Connection, path: &Path) -> Result<()> {
     conn.set_db_config(rusqlite::config::DbConfig::SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, false)
         .with_context(|| format!("configuring {}", path.display()))?;
-    conn.busy_timeout(Duration::from_secs(10))?;
-    let mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0)).map_err(|e| damaged(path, e))?;
+    conn.busy_timeout(BUSY_TIMEOUT)?;
+    let mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0)).map_err(|e| unopened(path, e))?;
     if !mode.eq_ignore_ascii_case("wal") {
         bail!("{} cannot use a write-ahead log (journal mode {mode})", path.display());
     }
@@ -1140,6 +1146,24 @@ fn persist_log(conn: &Connection) -> Result<()> {
         bail!("keeping the database's log files failed (SQLite code {rc})");
     }
     Ok(())
+}
+
+/// How long a command waits for the database while another program holds
+/// it, before it says so.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Why the database at `path` could not be opened: damaged when what is
+/// there is not this store's database under this key; in use when another
+/// program held it longer than `BUSY_TIMEOUT` (the store is whole then,
+/// and restoring a backup would only lose what came after it).
+fn unopened(path: &Path, e: rusqlite::Error) -> anyhow::Error {
+    match e.sqlite_error_code() {
+        Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked) => anyhow!(
+            "the store's database {} is in use by another program ({e}); try again when it has finished",
+            path.display()
+        ),
+        _ => damaged(path, e),
+    }
 }
 
 fn damaged(path: &Path, what: impl std::fmt::Display) -> anyhow::Error {
