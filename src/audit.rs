@@ -22,7 +22,9 @@
 //! Commands that only read (and a failed unlock, which cannot open the
 //! database) note their unlock in `audit-pending` beside the database:
 //! one line per unlock with its time and kind, nothing else. The next
-//! command that writes moves those lines into the log.
+//! command that writes moves those lines into the log. Both hold the
+//! file's lock while they touch it (see `append_pending`), so a note
+//! written while the notes are taken is never removed with them.
 
 use std::io::Write;
 use std::os::unix::fs::OpenOptionsExt;
@@ -197,15 +199,34 @@ fn record_at(store: &Store, event: Event<'_>, at: i64) -> Result<()> {
 pub fn note_pending(home: &Home, action: Action) {
     let line = serde_json::json!({ "at": now(), "action": action.name() }).to_string();
     let path = pending_path(&home.data_dir);
-    let written = std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .mode(0o600)
-        .open(&path)
-        .and_then(|mut file| writeln!(file, "{line}"));
-    if let Err(e) = written {
+    if let Err(e) = append_pending(&path, &line) {
         crate::error::warn(&format!("noting the unlock for the audit log in {}: {e}", path.display()));
     }
+}
+
+/// Appends `line` to the notes at `path`, holding the file's lock.
+/// `take_pending` removes the file while it holds the lock: a note
+/// appended to the file it removed would be lost, so a note whose file is
+/// no longer the one at `path` once the lock is got opens `path` again.
+fn append_pending(path: &Path, line: &str) -> std::io::Result<()> {
+    use std::os::unix::fs::MetadataExt;
+    // Each pass follows a removal by a command that took the notes; a few
+    // in a row are already unlikely.
+    for _ in 0..100 {
+        let mut file = std::fs::OpenOptions::new().create(true).append(true).mode(0o600).open(path)?;
+        file.lock()?;
+        let held = file.metadata()?;
+        match std::fs::metadata(path) {
+            Ok(now) if (now.dev(), now.ino()) == (held.dev(), held.ino()) => {
+                // Unlocked when the file is closed.
+                return file.write_all(format!("{line}\n").as_bytes());
+            }
+            Ok(_) => continue,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+            Err(e) => return Err(e),
+        }
+    }
+    Err(std::io::Error::other("the file was replaced every time it was opened"))
 }
 
 fn pending_path(data_dir: &Path) -> PathBuf {
@@ -213,14 +234,19 @@ fn pending_path(data_dir: &Path) -> PathBuf {
 }
 
 /// Moves the unlocks noted by `note_pending` into the log (in one
-/// transaction), then removes the note.
+/// transaction), then removes the note, holding its lock throughout: a
+/// command noting an unlock meanwhile waits, then writes a new note.
 pub fn take_pending(store: &Store) -> Result<()> {
     let path = pending_path(&store.home().data_dir);
-    let text = match std::fs::read_to_string(&path) {
-        Ok(text) => text,
+    let mut file = match std::fs::File::open(&path) {
+        Ok(file) => file,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
         Err(e) => return Err(e).with_context(|| format!("reading {}", path.display())),
     };
+    let mut text = String::new();
+    file.lock()
+        .and_then(|()| std::io::Read::read_to_string(&mut file, &mut text))
+        .with_context(|| format!("reading {}", path.display()))?;
     #[derive(Deserialize)]
     struct Noted {
         at: i64,

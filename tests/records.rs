@@ -292,3 +292,31 @@ fn an_export_is_checked_by_gpg_and_sha256sum_and_reads_nothing_as_read() {
     assert_eq!(sam.delivered(&world).len(), receipts_before);
     assert_eq!(actions(&ada, &["--contact", "sam"]).iter().filter(|a| *a == "export").count(), 2);
 }
+
+#[test]
+fn every_unlock_to_read_is_in_the_audit_log_also_while_other_commands_write() {
+    let world = World::new();
+    let ada = world.person("therapist", "Ada", "ada@practice.example");
+    // Commands that only read note their unlock beside the database; the
+    // next command that writes (a sync here, from a shell alias in another
+    // terminal) moves the notes into the log. None may be lost between.
+    let reads_per_terminal = 40;
+    std::thread::scope(|scope| {
+        for _ in 0..2 {
+            scope.spawn(|| {
+                for _ in 0..reads_per_terminal {
+                    ada.ok(&["inbox"], "");
+                }
+            });
+        }
+        scope.spawn(|| {
+            for _ in 0..30 {
+                ada.ok(&["sync"], "");
+            }
+        });
+    });
+    let logged = actions(&ada, &[]);
+    let read_only = logged.iter().filter(|a| *a == "unlock-to-read").count();
+    assert_eq!(read_only, 2 * reads_per_terminal, "{logged:?}");
+    assert!(ada.ok(&["audit", "--verify"], "").stdout.contains("whole"));
+}
