@@ -22,9 +22,11 @@
 //! Commands that only read (and a failed unlock, which cannot open the
 //! database) note their unlock in `audit-pending` beside the database:
 //! one line per unlock with its time and kind, nothing else. The next
-//! command that writes moves those lines into the log. Both hold the
-//! file's lock while they touch it (see `append_pending`), so a note
-//! written while the notes are taken is never removed with them.
+//! command that writes moves those lines into the log: it sets the file
+//! aside (`audit-pending.taking`) holding the file's lock, records what it
+//! holds, then removes it. A note is appended holding the same lock (see
+//! `append_pending`), so one written while the notes are taken is never
+//! removed with them, and a reader waits at most for a rename.
 
 use std::io::Write;
 use std::os::unix::fs::OpenOptionsExt;
@@ -39,6 +41,8 @@ use crate::store::Store;
 
 /// The file of unlocks noted while the log could not be written.
 const PENDING: &str = "audit-pending";
+/// `PENDING` set aside by the command recording it.
+const TAKING: &str = "audit-pending.taking";
 
 /// What happened.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -205,9 +209,10 @@ pub fn note_pending(home: &Home, action: Action) {
 }
 
 /// Appends `line` to the notes at `path`, holding the file's lock.
-/// `take_pending` removes the file while it holds the lock: a note
-/// appended to the file it removed would be lost, so a note whose file is
-/// no longer the one at `path` once the lock is got opens `path` again.
+/// `take_pending` sets the file aside while it holds the lock: a note
+/// appended to the file set aside would never be recorded, so a note
+/// whose file is no longer the one at `path` once the lock is got opens
+/// `path` again.
 fn append_pending(path: &Path, line: &str) -> std::io::Result<()> {
     use std::os::unix::fs::MetadataExt;
     // Each pass follows a removal by a command that took the notes; a few
@@ -234,19 +239,40 @@ fn pending_path(data_dir: &Path) -> PathBuf {
 }
 
 /// Moves the unlocks noted by `note_pending` into the log (in one
-/// transaction), then removes the note, holding its lock throughout: a
-/// command noting an unlock meanwhile waits, then writes a new note.
+/// transaction), then removes the note. Notes set aside by a command that
+/// was stopped before it recorded them go first.
 pub fn take_pending(store: &Store) -> Result<()> {
-    let path = pending_path(&store.home().data_dir);
-    let mut file = match std::fs::File::open(&path) {
+    let data_dir = &store.home().data_dir;
+    let taking = data_dir.join(TAKING);
+    // Twice: what an earlier command left set aside, then what is noted.
+    for _ in 0..2 {
+        if !taking.exists() && !set_aside(&pending_path(data_dir), &taking)? {
+            break;
+        }
+        record_pending(store, &taking)?;
+        crate::home::remove_durably(&taking)?;
+    }
+    Ok(())
+}
+
+/// Renames the notes at `path` to `taking`, holding the file's lock, so
+/// no note is appended to them from then on (`append_pending`): whether
+/// there were any.
+fn set_aside(path: &Path, taking: &Path) -> Result<bool> {
+    let file = match std::fs::File::open(path) {
         Ok(file) => file,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(false),
         Err(e) => return Err(e).with_context(|| format!("reading {}", path.display())),
     };
-    let mut text = String::new();
-    file.lock()
-        .and_then(|()| std::io::Read::read_to_string(&mut file, &mut text))
-        .with_context(|| format!("reading {}", path.display()))?;
+    file.lock().with_context(|| format!("locking {}", path.display()))?;
+    std::fs::rename(path, taking).with_context(|| format!("setting aside {}", path.display()))?;
+    Ok(true)
+}
+
+/// Writes the unlocks noted in the file at `path` into the log, in one
+/// transaction.
+fn record_pending(store: &Store, path: &Path) -> Result<()> {
+    let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
     #[derive(Deserialize)]
     struct Noted {
         at: i64,
@@ -268,8 +294,7 @@ pub fn take_pending(store: &Store) -> Result<()> {
             record_at(store, event, at)?;
         }
         Ok(())
-    })?;
-    crate::home::remove_durably(&path)
+    })
 }
 
 /// Which entries to list.
@@ -449,6 +474,44 @@ mod tests {
         let all = entries(&store, &Filter::default()).unwrap();
         assert_eq!(all.iter().map(|e| e.action.as_str()).collect::<Vec<_>>(), ["unlock-failed", "unlock-to-read"]);
         assert!(!pending_path(&store.home().data_dir).exists());
+        assert!(!store.home().data_dir.join(TAKING).exists());
         assert_eq!(verify(&store).unwrap(), Verified::Whole(2));
+    }
+
+    #[test]
+    fn unlocks_a_stopped_command_set_aside_are_recorded_before_those_noted_since() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = store(dir.path());
+        let data_dir = &store.home().data_dir;
+        note_pending(store.home(), Action::UnlockFailed);
+        // Set aside, then stopped before it recorded them.
+        assert!(set_aside(&pending_path(data_dir), &data_dir.join(TAKING)).unwrap());
+        note_pending(store.home(), Action::UnlockToRead);
+        take_pending(&store).unwrap();
+        let all = entries(&store, &Filter::default()).unwrap();
+        assert_eq!(all.iter().map(|e| e.action.as_str()).collect::<Vec<_>>(), ["unlock-failed", "unlock-to-read"]);
+        assert!(!pending_path(data_dir).exists() && !data_dir.join(TAKING).exists());
+    }
+
+    #[test]
+    fn an_unlock_noted_while_the_notes_are_set_aside_starts_new_notes() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(PENDING);
+        let taking = dir.path().join(TAKING);
+        append_pending(&path, "first").unwrap();
+        // What `set_aside` does, with a note on its way in between.
+        let held = std::fs::File::open(&path).unwrap();
+        held.lock().unwrap();
+        let late = std::thread::spawn({
+            let path = path.clone();
+            move || append_pending(&path, "late")
+        });
+        std::thread::sleep(std::time::Duration::from_millis(200));
+        assert!(!late.is_finished(), "a note waits for the lock");
+        std::fs::rename(&path, &taking).unwrap();
+        drop(held);
+        late.join().unwrap().unwrap();
+        assert_eq!(std::fs::read_to_string(&taking).unwrap(), "first\n");
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "late\n");
     }
 }

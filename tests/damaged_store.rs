@@ -120,10 +120,12 @@ fn a_database_another_program_holds_for_a_moment_is_waited_for_not_called_damage
     let (_ada, sam) = sam_with_a_message(&world);
     // The lock a sealpost that is ending holds on the database file while
     // it writes its log back and closes: nothing else may read meanwhile.
+    // Held longer than a database connection waits by default (5 s), not
+    // as long as sealpost waits (10 s) from the first read on.
     let conn = sam.database();
     conn.execute_batch("PRAGMA locking_mode = EXCLUSIVE; BEGIN EXCLUSIVE; COMMIT;").unwrap();
     let held = std::thread::spawn(move || {
-        std::thread::sleep(std::time::Duration::from_millis(1500));
+        std::thread::sleep(std::time::Duration::from_secs(7));
         drop(conn);
     });
     let (inbox, read) = (sam.run(&["inbox"], ""), sam.run(&["read", "1"], ""));

@@ -195,16 +195,19 @@ pub fn fetch_ahead<B: Send>(
 /// few kilobytes the server sends, and its opening threads whenever work
 /// comes; preempting each other for that cost a first sync thousands of
 /// context switches and about 2% of its time (`benches/sync.rs`, side by
-/// side). Its share of the processor is unchanged.
+/// side). Its share of the processor is unchanged. A thread under another
+/// policy than the usual one (`chrt`, a service's settings) keeps it.
 pub fn without_preempting() {
     #[cfg(target_os = "linux")]
-    // SAFETY: sched_setscheduler with this thread's own id changes only
-    // this thread's policy (on Linux it is per thread); moving from
-    // SCHED_OTHER to SCHED_BATCH needs no privilege, and a failure changes
-    // nothing.
+    // SAFETY: sched_getscheduler(0) reads this thread's policy;
+    // sched_setscheduler with this thread's own id changes only this
+    // thread's (on Linux it is per thread). Moving from SCHED_OTHER to
+    // SCHED_BATCH needs no privilege, and a failure changes nothing.
     unsafe {
-        let param = libc::sched_param { sched_priority: 0 };
-        libc::sched_setscheduler(libc::gettid(), libc::SCHED_BATCH, &param);
+        if libc::sched_getscheduler(0) == libc::SCHED_OTHER {
+            let param = libc::sched_param { sched_priority: 0 };
+            libc::sched_setscheduler(libc::gettid(), libc::SCHED_BATCH, &param);
+        }
     }
 }
 
@@ -294,8 +297,26 @@ mod tests {
             },
         )
         .unwrap();
-        assert_eq!(fetched_as, Some(libc::SCHED_BATCH));
+        let expected = if before == libc::SCHED_OTHER { libc::SCHED_BATCH } else { before };
+        assert_eq!(fetched_as, Some(expected));
         assert_eq!(taken_as, Some(before));
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn a_thread_the_user_runs_under_another_policy_keeps_it() {
+        let policy = std::thread::spawn(|| {
+            // SAFETY: both only change or read the calling thread's policy.
+            unsafe {
+                let param = libc::sched_param { sched_priority: 0 };
+                assert_eq!(libc::sched_setscheduler(0, libc::SCHED_IDLE, &param), 0);
+                without_preempting();
+                libc::sched_getscheduler(0)
+            }
+        })
+        .join()
+        .unwrap();
+        assert_eq!(policy, libc::SCHED_IDLE);
     }
 
     #[test]
