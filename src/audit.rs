@@ -215,8 +215,8 @@ pub fn note_pending(home: &Home, action: Action) {
 /// `path` again.
 fn append_pending(path: &Path, line: &str) -> std::io::Result<()> {
     use std::os::unix::fs::MetadataExt;
-    // Each pass follows a removal by a command that took the notes; a few
-    // in a row are already unlikely.
+    // Each pass follows a command that set the notes aside; a few in a
+    // row are already unlikely.
     for _ in 0..100 {
         let mut file = std::fs::OpenOptions::new().create(true).append(true).mode(0o600).open(path)?;
         file.lock()?;

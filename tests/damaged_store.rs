@@ -114,16 +114,22 @@ fn a_damaged_database_is_called_damaged_not_a_wrong_passphrase() {
     assert!(sam.ok(&["read", "1"], "").stdout.contains("See you Thursday"));
 }
 
+/// A connection holding the lock a sealpost that is ending holds on the
+/// database file while it writes its log back and closes: nothing else
+/// may read until it is dropped.
+fn locked_by_another_program(person: &Person) -> rusqlite::Connection {
+    let conn = person.database();
+    conn.execute_batch("PRAGMA locking_mode = EXCLUSIVE; BEGIN EXCLUSIVE; COMMIT;").unwrap();
+    conn
+}
+
 #[test]
 fn a_database_another_program_holds_for_a_moment_is_waited_for_not_called_damaged() {
     let world = World::new();
     let (_ada, sam) = sam_with_a_message(&world);
-    // The lock a sealpost that is ending holds on the database file while
-    // it writes its log back and closes: nothing else may read meanwhile.
     // Held longer than a database connection waits by default (5 s), not
     // as long as sealpost waits (10 s) from the first read on.
-    let conn = sam.database();
-    conn.execute_batch("PRAGMA locking_mode = EXCLUSIVE; BEGIN EXCLUSIVE; COMMIT;").unwrap();
+    let conn = locked_by_another_program(&sam);
     let held = std::thread::spawn(move || {
         std::thread::sleep(std::time::Duration::from_secs(7));
         drop(conn);
@@ -142,8 +148,7 @@ fn a_database_another_program_holds_for_a_moment_is_waited_for_not_called_damage
 fn a_database_another_program_keeps_locked_is_called_in_use_not_damaged() {
     let world = World::new();
     let (_ada, sam) = sam_with_a_message(&world);
-    let conn = sam.database();
-    conn.execute_batch("PRAGMA locking_mode = EXCLUSIVE; BEGIN EXCLUSIVE; COMMIT;").unwrap();
+    let conn = locked_by_another_program(&sam);
     // Held for longer than sealpost waits for it (10 s).
     let run = sam.run(&["inbox"], "");
     drop(conn);

@@ -1080,10 +1080,7 @@ fn connect_keyed(path: &Path, key: &Key) -> Result<Connection> {
     let mut tried = Vec::new();
     let mut failed = None;
     for pages in Pages::ALL {
-        let conn = connect(path).map_err(|e| match e.downcast::<rusqlite::Error>() {
-            Ok(e) => unopened(path, e),
-            Err(e) => damaged(path, e),
-        })?;
+        let conn = connect(path).map_err(|e| unopened(path, e))?;
         match unlock(&conn, key, pages) {
             Ok(()) => return Ok(conn),
             Err(e) if e.sqlite_error_code() == Some(rusqlite::ErrorCode::NotADatabase) => {
@@ -1103,11 +1100,11 @@ fn make_tables(conn: &Connection) -> rusqlite::Result<()> {
     conn.execute_batch(&format!("BEGIN; {schema} PRAGMA user_version = {SCHEMA_VERSION}; COMMIT;"))
 }
 
-/// Sets what every connection needs, once it is keyed (`unlock`).
+/// Sets what every connection needs, once it is keyed (`unlock`); the
+/// wait for a lock is set by `connect`, before the first read.
 fn configure(conn: &Connection, path: &Path) -> Result<()> {
     conn.set_db_config(rusqlite::config::DbConfig::SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, false)
         .with_context(|| format!("configuring {}", path.display()))?;
-    conn.busy_timeout(BUSY_TIMEOUT)?;
     let mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0)).map_err(|e| unopened(path, e))?;
     if !mode.eq_ignore_ascii_case("wal") {
         bail!("{} cannot use a write-ahead log (journal mode {mode})", path.display());
@@ -1156,9 +1153,11 @@ const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 /// there is not this store's database under this key; in use when another
 /// program held it longer than `BUSY_TIMEOUT` (the store is whole then,
 /// and restoring a backup would only lose what came after it).
-fn unopened(path: &Path, e: rusqlite::Error) -> anyhow::Error {
-    match e.sqlite_error_code() {
-        Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked) => anyhow!(
+fn unopened(path: &Path, e: impl Into<anyhow::Error>) -> anyhow::Error {
+    use rusqlite::ErrorCode::{DatabaseBusy, DatabaseLocked};
+    let e = e.into();
+    match e.downcast_ref::<rusqlite::Error>().and_then(rusqlite::Error::sqlite_error_code) {
+        Some(DatabaseBusy | DatabaseLocked) => anyhow!(
             "the store's database {} is in use by another program ({e}); try again when it has finished",
             path.display()
         ),
