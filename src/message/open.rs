@@ -722,7 +722,12 @@ fn dearmored_plainly(text: &[u8]) -> Option<Vec<u8>> {
             return None;
         }
     }
-    let mut body = Vec::with_capacity(text.len());
+    // Decoded a piece at a time as the lines come, not gathered first: a
+    // large message is then held beside its binary form only, not also
+    // beside a copy of its base64 (reading a 47 MB message peaked at 167
+    // MiB with that copy).
+    let mut binary = Vec::with_capacity(text.len() / 4 * 3);
+    let mut pending = Vec::with_capacity(text.len().min(DEARMOR_PIECE + 80));
     let footer = loop {
         let line = lines.next()?;
         if line.starts_with(b"-----") {
@@ -734,15 +739,29 @@ fn dearmored_plainly(text: &[u8]) -> Option<Vec<u8>> {
             }
             break lines.next()?;
         }
-        // Not checked here: the decoding below refuses any byte outside
-        // the alphabet and any padding before the end.
-        body.extend_from_slice(line);
+        // Not checked here: the decoding refuses any byte outside the
+        // alphabet, and padding anywhere but at the end (see below).
+        pending.extend_from_slice(line);
+        if pending.len() >= DEARMOR_PIECE {
+            let whole = pending.len() / 4 * 4;
+            // Padding ends the data: in a piece before the last it is
+            // padding before the end, which decoding the whole refuses.
+            if pending[..whole].contains(&b'=') {
+                return None;
+            }
+            base64::engine::general_purpose::STANDARD.decode_vec(&pending[..whole], &mut binary).ok()?;
+            pending.drain(..whole);
+        }
     };
     if footer != b"-----END PGP MESSAGE-----" || !lines.all(<[u8]>::is_empty) {
         return None;
     }
-    base64::engine::general_purpose::STANDARD.decode(&body).ok()
+    base64::engine::general_purpose::STANDARD.decode_vec(&pending, &mut binary).ok()?;
+    Some(binary)
 }
+
+/// How much base64 `dearmored_plainly` gathers before decoding it.
+const DEARMOR_PIECE: usize = 64 * 1024;
 
 /// A message that decrypted and passed its integrity check.
 struct Decrypted {
@@ -1318,6 +1337,28 @@ mod tests {
         }
         for text in odd.iter().enumerate().filter(|(i, _)| *i != 3).map(|(_, text)| text) {
             assert_eq!(dearmored_plainly(text.as_bytes()), None, "{text}");
+        }
+    }
+
+    #[test]
+    fn armor_longer_than_a_piece_is_taken_off_whole_and_padding_before_its_end_is_refused() {
+        use base64::Engine;
+        let data: Vec<u8> = (0..300_000usize).map(|i| (i * 7 % 253) as u8).collect();
+        let encoded = base64::engine::general_purpose::STANDARD.encode(&data);
+        assert!(encoded.len() > 4 * DEARMOR_PIECE);
+        let armor = |body: &str, width: usize| {
+            let lines: Vec<&str> = body.as_bytes().chunks(width).map(|l| std::str::from_utf8(l).unwrap()).collect();
+            format!("-----BEGIN PGP MESSAGE-----\n\n{}\n-----END PGP MESSAGE-----\n", lines.join("\n"))
+        };
+        // Lines of 61 characters: pieces end inside a group of four.
+        assert_eq!(dearmored_plainly(armor(&encoded, 61).as_bytes()), Some(data.clone()));
+        assert_eq!(sequoia_dearmored(armor(&encoded, 61).as_bytes()), data);
+        // Padding inside the first piece, at its very end (lines of 64
+        // make the piece exactly `DEARMOR_PIECE` long), and in the last:
+        // refused each time, as decoding the whole refuses it.
+        for at in [1000, DEARMOR_PIECE - 4, encoded.len() - 100] {
+            let padded = format!("{}QQ=={}", &encoded[..at], &encoded[at..]);
+            assert_eq!(dearmored_plainly(armor(&padded, 64).as_bytes()), None, "padding at {at}");
         }
     }
     use crate::contacts::Verification;
