@@ -5,7 +5,8 @@
 //! unless the user asks for it plain) holding:
 //!
 //! - `record.txt`: every message both ways, oldest first, as text: date,
-//!   direction, status, subject and body, its attachments named;
+//!   direction, status, subject and body (of a received message only when
+//!   it is verified; escape sequences removed), its attachments named;
 //! - `received/NNNN.eml`, `sent/NNNN.eml`: the messages exactly as they
 //!   arrived and as they left (signed and encrypted, so they can be checked
 //!   again later with the keys);
@@ -39,7 +40,7 @@ use crate::audit::{self, Filter};
 use crate::contacts::{Contact, Contacts};
 use crate::keys::{self, POLICY};
 use crate::message::compose::sha256_hex;
-use crate::message::{open, open_with, Content};
+use crate::message::{open, open_with, Content, Status};
 use crate::records;
 use crate::store::Store;
 
@@ -76,15 +77,27 @@ pub fn build(store: &Store, who: &str) -> Result<Archive> {
         if let Some(receipt) = &entry.receipt {
             receipts.push(serde_json::json!({ "direction": "received", "message": n, "receipt": receipt }));
         }
-        let opened = raw.as_deref().map(|raw| open(raw, me, &contacts));
+        // Judged as `read` judges it: with today's contacts, a message
+        // verified on arrival staying verified with its key. Only what was
+        // verified goes into the text, as only that is shown (principle 4):
+        // a message claiming to be from the client in a record the
+        // clinician signs would be taken as theirs. It is still there as it
+        // arrived (`received/`).
+        let opened = raw.as_deref().map(|raw| {
+            let mut opened = open(raw, me, &contacts);
+            opened.status = entry.judge(&opened.seal, opened.sender(), &contacts);
+            opened
+        });
         let status = opened.as_ref().map_or("not kept".to_string(), |o| o.status.name().to_string());
-        let shown = opened.as_ref().and_then(|o| o.content.as_ref().filter(|_| o.status.content_readable()));
+        let verified = opened.as_ref().map_or(entry.status(&contacts), |o| o.status) == Status::Verified;
+        let shown = opened.as_ref().and_then(|o| o.content.as_ref().filter(|_| verified));
         let mut text = format!(
             "=== received {n:04}  {}  from {}  status {status}\n",
             time(entry.received_at as i64),
             contact.address
         );
-        describe(&mut text, shown, &mut files, &format!("received-{n:04}"), entry.subject.as_deref());
+        let subject = entry.subject.as_deref().filter(|_| verified);
+        describe(&mut text, shown, &mut files, &format!("received-{n:04}"), subject);
         lines.push((entry.received_at, text));
     }
     for (n, sent) in record.sent.iter().enumerate() {
@@ -184,10 +197,11 @@ fn describe(
     subject: Option<&str>,
 ) {
     let Some(content) = content else {
-        text.push_str(&format!(
-            "Subject: {}\n(the content is not shown: it did not open as verified)\n",
-            subject.unwrap_or("")
-        ));
+        // The subject of a message that is not verified is not shown either.
+        if let Some(subject) = subject {
+            text.push_str(&format!("Subject: {}\n", crate::sanitize::line(subject)));
+        }
+        text.push_str("(the content is not shown: it did not open as verified)\n");
         return;
     };
     text.push_str(&format!("Subject: {}\n", crate::sanitize::line(content.subject.as_deref().unwrap_or(""))));
@@ -198,15 +212,33 @@ fn describe(
         text.push_str(&format!("Message-ID: {}\n", crate::sanitize::line(id)));
     }
     text.push('\n');
-    text.push_str(&content.body);
-    if !content.body.ends_with('\n') {
+    // Untrusted text, also in a file: `cat record.txt` must not run escapes
+    // (principle 5). The message as it was is in `received/` or `sent/`.
+    let body = crate::sanitize::body(&content.body);
+    text.push_str(&body);
+    if !body.ends_with('\n') {
         text.push('\n');
     }
     for attachment in &content.attachments {
-        let name = format!("attachments/{prefix}-{}", crate::sanitize::file_name(&attachment.name));
+        let name =
+            unused_name(files, &format!("attachments/{prefix}-{}", crate::sanitize::file_name(&attachment.name)));
         text.push_str(&format!("[attachment: {name}, {} bytes]\n", attachment.bytes.len()));
         files.insert(name, attachment.bytes.clone());
     }
+}
+
+/// `name`, or when the record has a file of that name already (two
+/// attachments of one message named alike), `name (1)`, `name (2)`...
+/// before its extension, as `read --save-attachments` names them.
+fn unused_name(files: &BTreeMap<String, Vec<u8>>, name: &str) -> String {
+    let (stem, extension) = match name.rfind('.').filter(|&dot| dot > name.rfind('/').map_or(0, |slash| slash + 1)) {
+        Some(dot) => name.split_at(dot),
+        None => (name, ""),
+    };
+    std::iter::once(name.to_string())
+        .chain((1..).map(|n| format!("{stem} ({n}){extension}")))
+        .find(|candidate| !files.contains_key(candidate))
+        .expect("an unused name")
 }
 
 /// `sha256sum`'s lines for `files`, sorted by path.

@@ -294,6 +294,56 @@ fn an_export_is_checked_by_gpg_and_sha256sum_and_reads_nothing_as_read() {
 }
 
 #[test]
+fn an_export_keeps_every_attachment_and_shows_only_what_was_verified_without_escapes() {
+    let world = World::new();
+    let (ada, sam) = pair(&world);
+    // Two attachments of one message with the same name.
+    for (week, text) in [("d1", "worksheet, week 1\n"), ("d2", "worksheet, week 2, DIFFERENT\n")] {
+        std::fs::create_dir(world.path().join(week)).unwrap();
+        std::fs::write(world.path().join(week).join("worksheet.txt"), text).unwrap();
+    }
+    let attach = |week: &str| world.path().join(week).join("worksheet.txt").to_str().unwrap().to_string();
+    ada.ok(
+        &["send", "--to", "sam", "--subject", "Worksheets", "--attach", &attach("d1"), "--attach", &attach("d2")],
+        "Two.\n",
+    );
+    // Sam's own words, with escapes in them; and a stranger's key claiming
+    // to be Sam.
+    sam.ok(
+        &["send", "--to", "ada", "--subject", "Re \x1b]0;TITLE\x07", "--attach", &attach("d1")],
+        "SAM-BODY \x1b[2J\n",
+    );
+    let mallory = world.person("mallory", "Sam Lee", "sam@client.example");
+    mallory.trust("ada", &ada, world.path());
+    mallory
+        .ok(&["send", "--to", "ada", "--subject", "FORGED-SUBJECT"], "FORGED-BODY: I consent to share my records.\n");
+    ada.ok(&["sync"], "");
+
+    let file = world.path().join("sam-record.tar");
+    ada.ok(&["export", "--contact", "sam", "--out", file.to_str().unwrap(), "--plaintext"], "");
+    let dir = world.path().join("unpacked");
+    std::fs::create_dir(&dir).unwrap();
+    assert!(std::process::Command::new("tar").arg("-xf").arg(&file).arg("-C").arg(&dir).status().unwrap().success());
+    let record = std::fs::read_to_string(dir.join("record.txt")).unwrap();
+    let mut kept: Vec<String> = std::fs::read_dir(dir.join("attachments"))
+        .unwrap()
+        .map(|e| std::fs::read_to_string(e.unwrap().path()).unwrap())
+        .collect();
+    kept.sort();
+    assert_eq!(kept, ["worksheet, week 1\n", "worksheet, week 1\n", "worksheet, week 2, DIFFERENT\n"], "{record}");
+    for name in record.lines().filter_map(|l| l.strip_prefix("[attachment: ")).map(|l| l.split(',').next().unwrap()) {
+        assert!(dir.join(name).is_file(), "{name} is named in the record: {record}");
+    }
+    assert!(record.contains("SAM-BODY") && record.contains("status verified"), "{record}");
+    assert!(!record.contains('\x1b') && !record.contains('\x07'), "no escapes: {record:?}");
+    assert!(record.contains("status unverified-key"), "{record}");
+    assert!(!record.contains("FORGED-BODY") && !record.contains("FORGED-SUBJECT"), "{record}");
+    assert!(record.contains("the content is not shown: it did not open as verified"), "{record}");
+    // The message as it arrived is kept all the same.
+    assert_eq!(std::fs::read_dir(dir.join("received")).unwrap().count(), 2, "{record}");
+}
+
+#[test]
 fn every_unlock_to_read_is_in_the_audit_log_also_while_other_commands_write() {
     let world = World::new();
     let ada = world.person("therapist", "Ada", "ada@practice.example");
