@@ -147,6 +147,42 @@ impl<'a> Event<'a> {
     pub fn detail(self, detail: impl Into<String>) -> Self {
         Event { detail: Some(detail.into()), ..self }
     }
+
+    /// `detail` without the contacts' `aliases` as words in it (see
+    /// `without_names`).
+    pub fn detail_naming(self, detail: &str, aliases: &[&str]) -> Self {
+        self.detail(without_names(detail, aliases))
+    }
+}
+
+/// `text` with every word holding an `@` (an address) written as "(an
+/// address)", and every word that is one of `aliases` as "(a contact)".
+/// A detail never names a person: the entry names its contact by a tag,
+/// which `forget` makes meaningless, and a name in the text would outlive
+/// it (the hash chain keeps every entry as it was written).
+pub fn without_names(text: &str, aliases: &[&str]) -> String {
+    let in_word = |c: char| c.is_alphanumeric() || "@._+-'%".contains(c);
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(start) = rest.find(in_word) {
+        out.push_str(&rest[..start]);
+        rest = &rest[start..];
+        let end = rest.find(|c: char| !in_word(c)).unwrap_or(rest.len());
+        let (word, after) = rest.split_at(end);
+        // A word ends a sentence or a clause with these; they are not part of it.
+        let core = word.trim_end_matches(['.', '-', '\'']);
+        if core.contains('@') {
+            out.push_str("(an address)");
+        } else if aliases.iter().any(|alias| !alias.is_empty() && core.eq_ignore_ascii_case(alias)) {
+            out.push_str("(a contact)");
+        } else {
+            out.push_str(core);
+        }
+        out.push_str(&word[core.len()..]);
+        rest = after;
+    }
+    out.push_str(rest);
+    out
 }
 
 /// An entry as written: the hash is SHA-256 of exactly this, serialized.
@@ -189,7 +225,7 @@ fn record_at(store: &Store, event: Event<'_>, at: i64) -> Result<()> {
             contact,
             message_id: event.message_id.map(str::to_string),
             sha256: event.sha256.map(str::to_string),
-            detail: event.detail.map(|d| crate::sanitize::line(&d)),
+            detail: event.detail.map(|d| without_names(&crate::sanitize::line(&d), &[])),
             prev,
         };
         let text = serde_json::to_string(&entry)?;
@@ -399,6 +435,21 @@ fn now() -> i64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_detail_names_no_address_and_no_alias_it_is_given() {
+        assert_eq!(
+            without_names("join of sam@client.example completed: sam is verified.", &["sam"]),
+            "join of (an address) completed: (a contact) is verified."
+        );
+        assert_eq!(
+            without_names("refusing to send to <Sam.Lee@x.example>: did you mean sam (contact SAM)?", &["sam"]),
+            "refusing to send to <(an address)>: did you mean (a contact) (contact (a contact))?"
+        );
+        // Only whole words: an alias inside another word stays.
+        assert_eq!(without_names("samples sent, 3 attachment(s)", &["sam", ""]), "samples sent, 3 attachment(s)");
+        assert_eq!(without_names("", &["sam"]), "");
+    }
 
     fn store(dir: &Path) -> Store {
         let home = Home::at(dir);

@@ -291,6 +291,22 @@ impl Invites {
         self.invites.iter_mut().find(|i| i.token == token)
     }
 
+    /// Removes every invite made for `address` or used by it (`forget`):
+    /// its listing names them. Says how many.
+    pub fn forget(&mut self, address: &str) -> usize {
+        let before = self.invites.len();
+        self.invites.retain(|i| {
+            let used_by = match &i.state {
+                InviteState::Answered { address: a, .. }
+                | InviteState::Completed { address: a, .. }
+                | InviteState::Failed { address: a, .. } => Some(a.as_str()),
+                InviteState::Open | InviteState::Revoked { .. } => None,
+            };
+            ![i.for_address.as_deref(), used_by].into_iter().flatten().any(|a| keys::normalize_address(a) == address)
+        });
+        before - self.invites.len()
+    }
+
     /// The invite whose join involves `address`, newest first.
     pub fn for_contact(&self, address: &str) -> Option<&Invite> {
         self.invites.iter().rev().find(|i| match &i.state {
@@ -364,6 +380,13 @@ impl Joins {
 
     pub fn by_token_mut(&mut self, token: &str) -> Option<&mut Join> {
         self.joins.iter_mut().find(|j| j.token == token)
+    }
+
+    /// Removes every join with `address` (`forget`). Says how many.
+    pub fn forget(&mut self, address: &str) -> usize {
+        let before = self.joins.len();
+        self.joins.retain(|j| keys::normalize_address(&j.inviter_address) != address);
+        before - self.joins.len()
     }
 
     /// The newest join with `address`.

@@ -277,7 +277,10 @@ impl<'a> Receiver<'a> {
     /// Writes an entry about a received message: its sender, protected
     /// Message-ID and content digest.
     fn audit(&self, action: Action, opened: &Opened, detail: String) -> Result<()> {
-        let mut event = with_sender(Event::new(action), opened).sha256(opened.content_sha256.as_deref()).detail(detail);
+        let alias = opened.sender().and_then(|s| self.contacts.by_address(s)).map(|c| c.alias.as_str());
+        let mut event = with_sender(Event::new(action), opened)
+            .sha256(opened.content_sha256.as_deref())
+            .detail_naming(&detail, alias.as_slice());
         if let Some(id) = opened.content.as_ref().and_then(|c| c.message_id.as_deref()) {
             event = event.message(id);
         }

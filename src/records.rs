@@ -221,6 +221,15 @@ pub fn forget(store: &Store, record: &Record, deleted_on_server: u64) -> Result<
             )),
         )?;
         let documents = store.db().destroy_data_key(&address)?;
+        // The invites and joins with them name them too.
+        let mut invites = crate::invite::Invites::load(store)?;
+        if invites.forget(&address) > 0 {
+            invites.save(store)?;
+        }
+        let mut joins = crate::invite::Joins::load(store)?;
+        if joins.forget(&address) > 0 {
+            joins.save(store)?;
+        }
         contacts.remove(&address);
         contacts.tombstones.push(tombstone.clone());
         contacts.save(store)?;

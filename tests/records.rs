@@ -294,6 +294,37 @@ fn an_export_is_checked_by_gpg_and_sha256sum_and_reads_nothing_as_read() {
 }
 
 #[test]
+fn forget_leaves_no_address_or_alias_of_the_client_in_the_log_or_the_invites() {
+    const QUILL: &str = "quillon@client.example";
+    let world = World::new();
+    let ada = world.person("ada", "Dr. Ada Moss", "ada@practice.example");
+    let quill = world.person("quill", "Q. Quillon", QUILL);
+    // Joined by invite code: each step is in the log and in the invites.
+    let code = common::code_of(&ada.ok(&["invite", "--for", QUILL], "").stdout);
+    quill.ok(&["join", &code], "");
+    ada.ok(&["sync"], "");
+    quill.ok(&["sync"], "");
+    let done = ada.ok(&["sync"], "");
+    assert!(done.stdout.contains("join of quillon@client.example completed: quillon is verified"), "{done:?}");
+    // A near miss is refused, and the refusal names the client it resembles.
+    let refused = ada.run(&["send", "--to", "quillon@client.exmaple", "--subject", "Hi"], "Hello.\n");
+    assert_eq!(refused.code, 3, "{refused:?}");
+    assert!(refused.stderr.contains("quillon@client.example"), "{refused:?}");
+    let log = ada.ok(&["audit", "--json"], "").stdout;
+    assert!(log.contains("send-refused") && log.contains("join-step"), "{log}");
+
+    ada.ok(&["forget", "--contact", "quillon", "--yes"], "");
+    let after = ada.database_text();
+    assert!(!after.contains("quillon"), "the store still names the client: {after}");
+    for args in [&["audit", "--json"][..], &["audit"], &["invite", "--list"], &["contact", "list", "--json"]] {
+        let shown = ada.ok(args, "").stdout;
+        assert!(!shown.contains("quillon"), "{args:?}: {shown}");
+    }
+    assert!(ada.run(&["contact", "show", QUILL], "").code != 0);
+    assert!(ada.ok(&["audit", "--verify"], "").stdout.contains("whole"));
+}
+
+#[test]
 fn an_export_keeps_every_attachment_and_shows_only_what_was_verified_without_escapes() {
     let world = World::new();
     let (ada, sam) = pair(&world);

@@ -67,7 +67,10 @@ pub(super) fn recipient<'c>(
 ) -> Result<(&'c Contact, Cert)> {
     let refused = |e: anyhow::Error| {
         let address = contacts.find(who).map(|c| c.address.clone());
-        let mut event = Event::new(Action::SendRefused).detail(format!("{e:#}"));
+        // The refusal names what was typed and the contacts it resembles;
+        // the entry names none of them (`audit::without_names`).
+        let aliases: Vec<&str> = contacts.iter().map(|c| c.alias.as_str()).chain([who]).collect();
+        let mut event = Event::new(Action::SendRefused).detail_naming(&format!("{e:#}"), &aliases);
         if let Some(address) = &address {
             event = event.contact(address);
         }
