@@ -2213,12 +2213,16 @@ _sealpost() {
             return 0
             ;;
         sealpost__subcmd__outbox)
-            opts="-h --flush --passphrase-file --json --help"
+            opts="-h --flush --cancel --passphrase-file --json --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --cancel)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --passphrase-file)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0

@@ -200,6 +200,7 @@ complete -c sealpost -n "__fish_sealpost_using_subcommand send" -l passphrase-fi
 complete -c sealpost -n "__fish_sealpost_using_subcommand send" -l no-receipt -d 'Do not ask the recipient for a signed read receipt'
 complete -c sealpost -n "__fish_sealpost_using_subcommand send" -l json -d 'Print one JSON document instead of text; errors become JSON on stderr (schema: docs/json.md)'
 complete -c sealpost -n "__fish_sealpost_using_subcommand send" -s h -l help -d 'Print help'
+complete -c sealpost -n "__fish_sealpost_using_subcommand outbox" -l cancel -d 'Withdraw a queued message (its Message-ID, as `outbox` lists it): it is never sent. One the server accepted cannot be withdrawn' -r
 complete -c sealpost -n "__fish_sealpost_using_subcommand outbox" -l passphrase-file -d 'Read the store passphrase from this file instead of prompting' -r -F
 complete -c sealpost -n "__fish_sealpost_using_subcommand outbox" -l flush -d 'Try to deliver every queued message now'
 complete -c sealpost -n "__fish_sealpost_using_subcommand outbox" -l json -d 'Print one JSON document instead of text; errors become JSON on stderr (schema: docs/json.md)'

@@ -54,6 +54,8 @@ pub enum Action {
     Send,
     /// A send refused (exit 3): an unverified recipient, no consent.
     SendRefused,
+    /// A message withdrawn from the outbox (`outbox --cancel`).
+    SendCancelled,
     /// The server accepted a message (any kind).
     Sent,
     Read,
@@ -88,6 +90,7 @@ impl Action {
             Action::UnlockFailed => "unlock-failed",
             Action::Send => "send",
             Action::SendRefused => "send-refused",
+            Action::SendCancelled => "send-cancelled",
             Action::Sent => "sent",
             Action::Read => "read",
             Action::ReceiptSent => "receipt-sent",

@@ -301,8 +301,12 @@ pub enum Account {
 #[derive(Args, Debug)]
 pub struct Outbox {
     /// Try to deliver every queued message now
-    #[arg(long)]
+    #[arg(long, conflicts_with = "cancel")]
     pub flush: bool,
+    /// Withdraw a queued message (its Message-ID, as `outbox` lists it):
+    /// it is never sent. One the server accepted cannot be withdrawn
+    #[arg(long, value_name = "MESSAGE-ID")]
+    pub cancel: Option<String>,
 }
 
 #[derive(Args, Debug)]

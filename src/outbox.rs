@@ -28,7 +28,7 @@
 //! password or config), since sending it the same way would be refused the
 //! same way; `outbox --flush` tries it anyway.
 
-use anyhow::{Context, Result};
+use anyhow::{bail, Context, Result};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
@@ -724,6 +724,126 @@ pub fn remove_sent(store: &Store, message_id: &str) -> Result<()> {
     })
 }
 
+/// How a withdrawn message stood (`cancel`).
+#[derive(Debug, PartialEq, Eq)]
+pub enum Withdrawn {
+    /// Never handed to a server.
+    Unsent,
+    /// Being handed to a server when its sealpost was stopped (its
+    /// `sending_mark` is still there): the server may have taken it.
+    MaybeDelivered,
+}
+
+/// Withdraws a message waiting in the outbox (`outbox --cancel`): it is
+/// never delivered, and the entry and its wire message are gone, with an
+/// audit entry, in one transaction. A message the server accepted cannot
+/// be withdrawn. `message_id` with or without its angle brackets.
+pub fn cancel(store: &Store, message_id: &str) -> Result<(Queued, Withdrawn)> {
+    let wanted = message_id.trim().trim_start_matches('<').trim_end_matches('>');
+    store.transaction(|| {
+        let Some((queued, accepted)) = entries(store)?
+            .into_iter()
+            .find(|(q, _)| q.message_id.trim_start_matches('<').trim_end_matches('>') == wanted)
+        else {
+            bail!("no message <{wanted}> waits in the outbox; `sealpost outbox` lists what does");
+        };
+        if accepted {
+            bail!(
+                "{} was accepted by the server already and cannot be withdrawn; the next `sealpost sync` records it \
+                 as sent",
+                queued.message_id
+            );
+        }
+        let sending = sending_mark(&queued.message_id);
+        let withdrawn = if store.has_mark(&sending)? { Withdrawn::MaybeDelivered } else { Withdrawn::Unsent };
+        store.remove(&entry_name(&queued.message_id))?;
+        store.remove(&wire_name(&queued.message_id))?;
+        set_refused(store, &queued.message_id, None)?;
+        let detail = match withdrawn {
+            Withdrawn::Unsent => "withdrawn from the outbox, never handed to a server",
+            Withdrawn::MaybeDelivered => "withdrawn from the outbox; it was being handed to the server when stopped",
+        };
+        audit::record(
+            store,
+            Event::new(Action::SendCancelled).contact(&queued.to).message(&queued.message_id).detail(detail),
+        )?;
+        // Last: a mark is a file of its own, outside the transaction.
+        if withdrawn == Withdrawn::MaybeDelivered {
+            store.remove_mark(&sending)?;
+        }
+        Ok((queued, withdrawn))
+    })
+}
+
+/// While it lives, Ctrl-C (SIGINT) first writes `notice` to stderr (that
+/// the message is queued, and how to withdraw it), then ends the process
+/// as Ctrl-C does. `send` and `reply` hold one from the moment their
+/// message is in the outbox until its delivery was tried: stopped in
+/// between, it is sent by the next `sync`, which the user pressing Ctrl-C
+/// would not expect.
+pub struct InterruptNotice {
+    #[cfg(unix)]
+    previous: libc::sigaction,
+}
+
+#[cfg(unix)]
+static NOTICE: std::sync::atomic::AtomicPtr<u8> = std::sync::atomic::AtomicPtr::new(std::ptr::null_mut());
+#[cfg(unix)]
+static NOTICE_LEN: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+#[cfg(unix)]
+extern "C" fn on_interrupt(_: libc::c_int) {
+    use std::sync::atomic::Ordering::SeqCst;
+    let (text, len) = (NOTICE.load(SeqCst), NOTICE_LEN.load(SeqCst));
+    // SAFETY: only async-signal-safe calls. `text` is null or a leaked
+    // buffer of `len` bytes (the length is stored before the pointer);
+    // setting the default action and raising the signal again ends the
+    // process as Ctrl-C would have.
+    unsafe {
+        if !text.is_null() {
+            libc::write(2, text.cast(), len);
+        }
+        libc::signal(libc::SIGINT, libc::SIG_DFL);
+        libc::raise(libc::SIGINT);
+    }
+}
+
+impl InterruptNotice {
+    pub fn hold(notice: String) -> InterruptNotice {
+        #[cfg(unix)]
+        {
+            use std::sync::atomic::Ordering::SeqCst;
+            // Leaked once per message: the handler may still read it.
+            let text: &'static mut [u8] = Box::leak(format!("\n{notice}\n").into_bytes().into_boxed_slice());
+            NOTICE_LEN.store(text.len(), SeqCst);
+            NOTICE.store(text.as_mut_ptr(), SeqCst);
+            // SAFETY: a zeroed sigaction is a valid value to fill in; the
+            // handler only makes async-signal-safe calls.
+            unsafe {
+                let mut action: libc::sigaction = std::mem::zeroed();
+                action.sa_sigaction = on_interrupt as extern "C" fn(libc::c_int) as libc::sighandler_t;
+                libc::sigemptyset(&mut action.sa_mask);
+                let mut previous: libc::sigaction = std::mem::zeroed();
+                libc::sigaction(libc::SIGINT, &action, &mut previous);
+                InterruptNotice { previous }
+            }
+        }
+        #[cfg(not(unix))]
+        InterruptNotice {}
+    }
+}
+
+impl Drop for InterruptNotice {
+    fn drop(&mut self) {
+        #[cfg(unix)]
+        // SAFETY: puts back the action this replaced.
+        unsafe {
+            libc::sigaction(libc::SIGINT, &self.previous, std::ptr::null_mut());
+            NOTICE.store(std::ptr::null_mut(), std::sync::atomic::Ordering::SeqCst);
+        }
+    }
+}
+
 /// Drops what waits in the outbox for `address` (queued or accepted but
 /// not recorded), with its wire message; returns how many.
 pub fn drop_for(store: &Store, address: &str) -> Result<usize> {
@@ -957,5 +1077,27 @@ mod tests {
         assert_eq!(flushed.delivered.len(), 2);
         assert!(store.marks("").unwrap().is_empty(), "{:?}", store.marks("").unwrap());
         assert!(queued(&store).unwrap().is_empty() && accepted(&store).unwrap().is_empty());
+    }
+
+    #[test]
+    fn a_queued_message_is_withdrawn_and_never_delivered_and_an_accepted_one_is_not_withdrawn() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = store(dir.path());
+        queue(&store, "<m1@practice.example>");
+        queue(&store, "<m2@practice.example>");
+        queue(&store, "<m3@practice.example>");
+        store.set_mark(&accepted_mark("<m1@practice.example>")).unwrap();
+        store.set_mark(&sending_mark("<m3@practice.example>")).unwrap();
+        let err = cancel(&store, "<m1@practice.example>").unwrap_err().to_string();
+        assert!(err.contains("accepted by the server already"), "{err}");
+        assert_eq!(cancel(&store, "m2@practice.example").unwrap().1, Withdrawn::Unsent);
+        assert_eq!(cancel(&store, "<m3@practice.example>").unwrap().1, Withdrawn::MaybeDelivered);
+        assert!(cancel(&store, "<m2@practice.example>").is_err(), "once");
+
+        let mut server = Server::default();
+        flush(&store, &mut server, Retry::All).unwrap();
+        assert!(server.delivered.is_empty(), "only m1, which the server had, is recorded: {:?}", server.delivered);
+        assert!(store.list(WIRE_FOLDER).unwrap().is_empty(), "no wire message is left");
+        assert!(store.marks("").unwrap().is_empty());
     }
 }

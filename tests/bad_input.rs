@@ -444,3 +444,61 @@ fn init_with_an_oauth2_client_id_uses_the_providers_endpoints_and_asks_for_a_sig
     assert!(refused.stderr.contains("token_url must be an https:// address"), "{refused:?}");
     assert!(!lee.home.exists() || common::files_under(&lee.home).is_empty(), "nothing was created");
 }
+
+#[test]
+fn ctrl_c_while_a_message_is_handed_over_says_it_is_queued_and_outbox_cancel_withdraws_it() {
+    use std::io::Write;
+    use std::os::unix::process::ExitStatusExt;
+    let world = World::new();
+    let (ada, sam) = pair(&world);
+    // A server that takes the connection and never answers: the message
+    // is being handed over when the user presses Ctrl-C.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let maildir_only = std::fs::read_to_string(ada.config_path()).unwrap();
+    ada.edit_config(|text| {
+        format!(
+            "{text}\n[smtp]\nhost = \"127.0.0.1\"\nport = {port}\nsecurity = \"tls\"\npassword_command = \"echo unused\"\n"
+        )
+    });
+    let mut send = ada
+        .command()
+        .args(["send", "--to", "sam", "--subject", "The wrong file"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    send.stdin.take().unwrap().write_all(b"Not this one.\n").unwrap();
+    let (connection, _) = listener.accept().unwrap();
+    // SAFETY: a signal to the child this test started.
+    unsafe { libc::kill(send.id() as libc::pid_t, libc::SIGINT) };
+    let stopped = send.wait_with_output().unwrap();
+    drop(connection);
+    assert_eq!(stopped.status.signal(), Some(libc::SIGINT), "{stopped:?}");
+    let said = String::from_utf8_lossy(&stopped.stderr).to_string();
+    assert!(
+        said.contains("interrupted: the message <") && said.contains("the next `sealpost sync` sends it"),
+        "{said}"
+    );
+    let id = said.split("sealpost outbox --cancel ").nth(1).expect(&said).trim().to_string();
+    assert!(ada.ok(&["outbox"], "").stdout.contains(&format!("<{id}>")), "still queued");
+
+    // Withdrawn, it never goes, also once the account works again.
+    std::fs::write(ada.config_path(), maildir_only).unwrap();
+    let withdrawn = ada.ok(&["outbox", "--cancel", &id], "");
+    assert!(withdrawn.stdout.contains(&format!("withdrew <{id}> to sam@client.example")), "{withdrawn:?}");
+    assert!(withdrawn.stdout.contains("may still receive it"), "it was being handed over: {withdrawn:?}");
+    assert!(ada.ok(&["outbox"], "").stdout.contains("the outbox is empty"));
+    ada.ok(&["sync"], "");
+    assert!(sam.delivered(&world).is_empty(), "nothing reached Sam");
+    let audit = ada.ok(&["audit", "--json"], "").stdout;
+    assert!(audit.contains("send-cancelled"), "{audit}");
+    let again = ada.run(&["outbox", "--cancel", &id], "");
+    assert_eq!(again.code, 1, "{again:?}");
+    assert!(again.stderr.contains("waits in the outbox"), "{again:?}");
+
+    // Sending goes on as before.
+    ada.ok(&["send", "--to", "sam", "--subject", "Fine"], "This one.\n");
+    assert_eq!(sam.delivered(&world).len(), 1);
+}

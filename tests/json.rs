@@ -120,6 +120,10 @@ fn every_command_prints_json_as_documented() {
     check.error(&carl, &["send", "--to", "sam"], "Queued.\n", 6, "queued");
     let outbox = check.ok("sealpost outbox", &carl, &["outbox"], "");
     assert_eq!(outbox["queued"][0]["attempts"], 1);
+    let id = outbox["queued"][0]["message_id"].as_str().unwrap().to_string();
+    let cancelled = check.ok("sealpost outbox --cancel", &carl, &["outbox", "--cancel", &id], "");
+    assert_eq!(cancelled["cancelled"], id.as_str());
+    assert_eq!(cancelled["maybe_delivered"], false);
 
     let invite = check.ok("sealpost invite", &ada, &["invite"], "");
     check.ok("sealpost invite --list", &ada, &["invite", "--list"], "");

@@ -10,6 +10,9 @@ impl Run for Outbox {
     fn run(&self, session: &Session) -> Result<()> {
         let config = session.config()?;
         let store = session.unlock()?;
+        if let Some(message_id) = &self.cancel {
+            return cancel(session, &store, message_id);
+        }
         let mut delivered = Vec::new();
         let sent_copies = config.smtp.is_some() && config.imap.is_some();
         if self.flush && (!outbox::queued(&store)?.is_empty() || outbox::unfinished(&store, sent_copies)?) {
@@ -91,4 +94,27 @@ impl Run for Outbox {
         }
         Ok(())
     }
+}
+
+/// `outbox --cancel`: withdraws a queued message, and says whether the
+/// server may have it already.
+fn cancel(session: &Session, store: &crate::store::Store, message_id: &str) -> Result<()> {
+    let (queued, withdrawn) = outbox::cancel(store, message_id)?;
+    let maybe_delivered = withdrawn == outbox::Withdrawn::MaybeDelivered;
+    if session.json {
+        return session.print_json(&serde_json::json!({
+            "cancelled": queued.message_id,
+            "to": queued.to,
+            "maybe_delivered": maybe_delivered,
+        }));
+    }
+    println!("withdrew {} to {}: it will not be sent", queued.message_id, queued.to);
+    if maybe_delivered {
+        println!(
+            "    it was being handed to the server when sealpost was stopped: if the server took it by then, \
+             {} may still receive it",
+            queued.to
+        );
+    }
+    Ok(())
 }

@@ -129,7 +129,15 @@ pub(super) fn send_draft(
         )
     })?;
     draft.attachments = Vec::new();
-    let flushed = session.deliver_outbox(config, store, Some(&draft.message_id))?;
+    let bare_id = draft.message_id.trim_start_matches('<').trim_end_matches('>');
+    let notice = outbox::InterruptNotice::hold(format!(
+        "sealpost: interrupted: the message {} to {} <{}> is in the outbox, and the next `sealpost sync` sends \
+         it. To withdraw it: sealpost outbox --cancel {bare_id}",
+        draft.message_id, contact.alias, contact.address
+    ));
+    let flushed = session.deliver_outbox(config, store, Some(&draft.message_id));
+    drop(notice);
+    let flushed = flushed?;
     if let Some((queued, reason)) = flushed.unrecorded.iter().find(|(q, _)| q.message_id == draft.message_id) {
         return Err(anyhow::anyhow!(outbox::unrecorded_notice(queued, reason)));
     }
