@@ -364,7 +364,9 @@ impl<'s> Inbox<'s> {
             message_id,
             source_id: source_id.to_string(),
             received_at: now(),
-            date: content.and_then(|c| c.date).or(opened.outer.date),
+            // The outer Date is anyone's to write: a signed message without
+            // a Date of its own is dated by its signature.
+            date: content.and_then(|c| c.date).or(opened.signed_at).or(opened.outer.date),
             sender: opened.sender().map(str::to_string),
             sender_name: content.and_then(|c| c.from_name.clone()),
             subject: content.map_or_else(|| opened.outer.subject.clone(), |c| c.subject.clone()),

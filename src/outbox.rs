@@ -825,6 +825,11 @@ impl InterruptNotice {
                 libc::sigemptyset(&mut action.sa_mask);
                 let mut previous: libc::sigaction = std::mem::zeroed();
                 libc::sigaction(libc::SIGINT, &action, &mut previous);
+                // A process told to ignore Ctrl-C (started in the
+                // background by a script) goes on ignoring it.
+                if previous.sa_sigaction == libc::SIG_IGN {
+                    libc::sigaction(libc::SIGINT, &previous, std::ptr::null_mut());
+                }
                 InterruptNotice { previous }
             }
         }

@@ -49,6 +49,34 @@ impl PassphraseSource {
         Ok(SecretString::from(entered))
     }
 
+    /// The passphrase an export was encrypted with (`export --verify`),
+    /// from `--export-passphrase-file` or asked on a terminal.
+    pub fn of_export(&self) -> Result<SecretString> {
+        if let Some(path) = &self.file {
+            return read_file(path);
+        }
+        if !has_terminal() {
+            return Err(Refusal::locked(
+                "the export is encrypted with a passphrase and there is no terminal to ask for it; \
+                 pass --export-passphrase-file FILE (the store's own passphrase does not open it)",
+            ));
+        }
+        let entered = rpassword::prompt_password("export passphrase: ").context("reading the passphrase")?;
+        Ok(SecretString::from(entered))
+    }
+
+    /// A new passphrase for an export (`export --to-passphrase`), from
+    /// `--export-passphrase-file` or asked twice on a terminal.
+    pub fn new_for_export(&self) -> Result<SecretString> {
+        if self.file.is_none() && !has_terminal() {
+            return Err(Refusal::locked(
+                "an export to a passphrase needs one and there is no terminal to ask for it; \
+                 pass --export-passphrase-file FILE",
+            ));
+        }
+        self.new_passphrase()
+    }
+
     /// A new passphrase, asked twice on a terminal.
     pub fn new_passphrase(&self) -> Result<SecretString> {
         if let Some(path) = &self.file {

@@ -34,11 +34,76 @@ use crate::message::compose::sha256_hex;
 use crate::outbox::{self, Sent, SentList};
 use crate::store::Store;
 
-const YEAR: u64 = 365 * 86_400 + 86_400 / 4;
+/// A retention period as a practice writes it: whole calendar years or
+/// months, or days.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Period {
+    Months(u64),
+    Days(u64),
+}
+
+impl Period {
+    /// When a period that starts at `since` (Unix seconds) ends: the same
+    /// time of day on the same day of the month, `n` months or years on
+    /// (UTC), never before it. A day the month does not have (the 31st,
+    /// February 29th) moves to the first day of the month after. So a
+    /// record is never due before its legal minimum; years of 365.25 days
+    /// made it due up to half a day early.
+    pub fn end(self, since: u64) -> u64 {
+        match self {
+            Period::Days(n) => since.saturating_add(n * 86_400),
+            Period::Months(n) => {
+                let (days, time) = (since / 86_400, since % 86_400);
+                let (year, month, day) = civil_from_days(days as i64);
+                let months = year * 12 + (month as i64 - 1) + n as i64;
+                let (year, month) = (months.div_euclid(12), months.rem_euclid(12) as u32 + 1);
+                let end_day = match day <= days_in_month(year, month) {
+                    true => days_from_civil(year, month, day),
+                    false => days_from_civil(year, month, days_in_month(year, month)) + 1,
+                };
+                (end_day.max(0) as u64).saturating_mul(86_400).saturating_add(time)
+            }
+        }
+    }
+}
+
+/// Year, month (1–12) and day of the day `days` after 1970-01-01 (the
+/// proleptic Gregorian calendar; H. Hinnant's `civil_from_days`).
+fn civil_from_days(days: i64) -> (i64, u32, u32) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    (yoe + era * 400 + i64::from(month <= 2), month, day)
+}
+
+/// The day number (days after 1970-01-01) of a date (`days_from_civil`).
+fn days_from_civil(year: i64, month: u32, day: u32) -> i64 {
+    let year = if month <= 2 { year - 1 } else { year };
+    let era = year.div_euclid(400);
+    let yoe = year.rem_euclid(400);
+    let mp = (i64::from(month) + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + i64::from(day) - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+fn days_in_month(year: i64, month: u32) -> u32 {
+    match month {
+        4 | 6 | 9 | 11 => 30,
+        2 if year % 4 == 0 && (year % 100 != 0 || year % 400 == 0) => 29,
+        2 => 28,
+        _ => 31,
+    }
+}
 
 /// A retention period: `7y`, `6y`, `18m` (months), `90d`, or `none`
-/// (kept until the user decides). Seconds, or `None` for `none`.
-pub fn parse_period(text: &str) -> Result<Option<u64>> {
+/// (kept until the user decides, `None`).
+pub fn parse_period(text: &str) -> Result<Option<Period>> {
     let text = text.trim();
     if text.eq_ignore_ascii_case("none") {
         return Ok(None);
@@ -49,13 +114,13 @@ pub fn parse_period(text: &str) -> Result<Option<u64>> {
         .ok()
         .filter(|n| *n > 0 && *n <= 100 * 365)
         .with_context(|| format!("{text:?} is not a retention period like 7y, 18m, 90d or none"))?;
-    let seconds = match unit {
-        "y" => n * YEAR,
-        "m" => n * YEAR / 12,
-        "d" => n * 86_400,
+    let period = match unit {
+        "y" => Period::Months(n * 12),
+        "m" => Period::Months(n),
+        "d" => Period::Days(n),
         _ => bail!("{text:?} is not a retention period like 7y, 18m, 90d or none"),
     };
-    Ok(Some(seconds))
+    Ok(Some(period))
 }
 
 /// One contact's record as the store has it.
@@ -139,8 +204,8 @@ impl Retention {
 pub fn retention(store: &Store, config: &Config, contacts: &Contacts) -> Result<Vec<Retention>> {
     let practice = match &config.retention {
         Some(text) => {
-            let seconds = parse_period(text).with_context(|| format!("`retention = \"{text}\"` in the config"))?;
-            Some((text.clone(), seconds))
+            let period = parse_period(text).with_context(|| format!("`retention = \"{text}\"` in the config"))?;
+            Some((text.clone(), period))
         }
         None => None,
     };
@@ -149,9 +214,9 @@ pub fn retention(store: &Store, config: &Config, contacts: &Contacts) -> Result<
     let mut all = Vec::new();
     for contact in contacts.iter() {
         let record = history.record(contact);
-        let (period, seconds, from_contact) = match (&contact.retention, &practice) {
+        let (period, length, from_contact) = match (&contact.retention, &practice) {
             (Some(own), _) => (Some(own.clone()), parse_period(own)?, true),
-            (None, Some((text, seconds))) => (Some(text.clone()), *seconds, false),
+            (None, Some((text, length))) => (Some(text.clone()), *length, false),
             (None, None) => (None, None, false),
         };
         let since = record.last_message_at().unwrap_or(contact.added_at);
@@ -161,7 +226,7 @@ pub fn retention(store: &Store, config: &Config, contacts: &Contacts) -> Result<
             period,
             from_contact,
             since,
-            ends_at: seconds.map(|s| since.saturating_add(s)),
+            ends_at: length.map(|length| length.end(since)),
             hold: contact.hold.is_some(),
             received: record.received.len(),
             sent: record.sent.len(),
@@ -261,12 +326,38 @@ mod tests {
 
     #[test]
     fn periods_read_as_a_practice_writes_them() {
-        assert_eq!(parse_period("7y").unwrap(), Some(7 * YEAR));
-        assert_eq!(parse_period("18m").unwrap(), Some(18 * YEAR / 12));
-        assert_eq!(parse_period("90d").unwrap(), Some(90 * 86_400));
+        assert_eq!(parse_period("7y").unwrap(), Some(Period::Months(84)));
+        assert_eq!(parse_period("18m").unwrap(), Some(Period::Months(18)));
+        assert_eq!(parse_period("90d").unwrap(), Some(Period::Days(90)));
         assert_eq!(parse_period("none").unwrap(), None);
         for bad in ["", "7", "7 years", "0y", "-1y", "7w"] {
             assert!(parse_period(bad).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn a_period_ends_on_the_calendar_anniversary_never_before_it() {
+        // 2026-11-28 06:56:00 UTC.
+        let since = 1_795_849_760;
+        assert_eq!(civil_from_days((since / 86_400) as i64), (2026, 11, 28));
+        let at = |period: &str| {
+            let end = parse_period(period).unwrap().unwrap().end(since);
+            (civil_from_days((end / 86_400) as i64), end % 86_400)
+        };
+        for (period, date) in
+            [("10y", (2036, 11, 28)), ("6y", (2032, 11, 28)), ("18m", (2028, 5, 28)), ("3d", (2026, 12, 1))]
+        {
+            assert_eq!(at(period), (date, since % 86_400), "{period}");
+        }
+        // A day the month does not have moves on, not back.
+        let leap_day = days_from_civil(2024, 2, 29) as u64 * 86_400;
+        assert_eq!(civil_from_days((Period::Months(12).end(leap_day) / 86_400) as i64), (2025, 3, 1));
+        assert_eq!(civil_from_days((Period::Months(48).end(leap_day) / 86_400) as i64), (2028, 2, 29));
+        let jan_31 = days_from_civil(2026, 1, 31) as u64 * 86_400;
+        assert_eq!(civil_from_days((Period::Months(1).end(jan_31) / 86_400) as i64), (2026, 3, 1));
+        for days in [-800_000i64, -1, 0, 59, 10_957, 20_000, 2_000_000] {
+            let (y, m, d) = civil_from_days(days);
+            assert_eq!(days_from_civil(y, m, d), days);
         }
     }
 }

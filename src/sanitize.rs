@@ -24,38 +24,62 @@ fn clean(text: &str, multiline: bool) -> String {
             '\u{1b}' => skip_escape(&mut chars),
             '\n' | '\t' if multiline => out.push(c),
             '\n' | '\t' => out.push(' '),
+            // Line and paragraph separators end a line as a newline does.
+            '\u{2028}' | '\u{2029}' if multiline => out.push('\n'),
+            '\u{2028}' | '\u{2029}' => out.push(' '),
             '\r' => {}
             c if c.is_control() => {}
-            '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' => {}
+            // Direction marks and overrides (the Arabic letter mark too).
+            '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{061c}' => {}
+            // Invisible characters that make one text look like another:
+            // zero-width space, word joiner and invisible operators, the
+            // byte order mark, the Mongolian vowel separator. (The
+            // zero-width joiner and non-joiner stay: scripts and emoji
+            // need them.)
+            '\u{200b}' | '\u{2060}'..='\u{2064}' | '\u{feff}' | '\u{180e}' => {}
             c => out.push(c),
         }
     }
     out
 }
 
-/// Skips the rest of an escape sequence after ESC: CSI (`[` ... final byte),
-/// OSC (`]` ... BEL or ST) and two-character escapes.
+/// Skips the rest of an escape sequence after ESC: CSI (`[`, parameter
+/// and intermediate bytes, a final byte), OSC, DCS, APC and PM (up to BEL
+/// or ST) and two-character escapes. What does not continue the sequence
+/// ends it and is kept: a CSI broken by other text, or a string sequence
+/// never ended, hides nothing after it (the terminal never sees the ESC).
 fn skip_escape(chars: &mut std::iter::Peekable<std::str::Chars<'_>>) {
-    match chars.next() {
+    match chars.peek() {
         Some('[') => {
-            for c in chars.by_ref() {
-                if ('\u{40}'..='\u{7e}').contains(&c) {
-                    break;
+            chars.next();
+            while let Some(&c) = chars.peek() {
+                match c {
+                    '\u{20}'..='\u{3f}' => {
+                        chars.next();
+                    }
+                    '\u{40}'..='\u{7e}' => {
+                        chars.next();
+                        break;
+                    }
+                    _ => break,
                 }
             }
         }
         Some(']') | Some('P') | Some('_') | Some('^') => {
-            while let Some(c) = chars.next() {
-                if c == '\u{7}' {
-                    break;
-                }
-                if c == '\u{1b}' && chars.peek() == Some(&'\\') {
-                    chars.next();
-                    break;
+            chars.next();
+            let mut ahead = chars.clone();
+            while let Some(c) = ahead.next() {
+                let ended = c == '\u{7}' || (c == '\u{1b}' && ahead.next_if_eq(&'\\').is_some());
+                if ended {
+                    *chars = ahead;
+                    return;
                 }
             }
         }
-        _ => {}
+        Some(_) => {
+            chars.next();
+        }
+        None => {}
     }
 }
 
@@ -106,6 +130,24 @@ mod tests {
         assert_eq!(body("a\nb\tc\r\n"), "a\nb\tc\n");
         assert_eq!(line("evil\u{202e}moc.elpmaxe"), "evilmoc.elpmaxe");
         assert_eq!(line("\u{9b}31m"), "31m");
+    }
+
+    #[test]
+    fn an_escape_never_ended_hides_nothing_after_it() {
+        assert_eq!(body("link: \u{1b}]8;;http://x rest of body\nnext"), "link: 8;;http://x rest of body\nnext");
+        assert_eq!(line("a\u{1b}[31;\u{e9}b"), "a\u{e9}b");
+        assert_eq!(line("a\u{1b}[31\nb"), "a b");
+        assert_eq!(line("end\u{1b}"), "end");
+        assert_eq!(line("x\u{1b}]0;title\u{1b}\\y"), "xy");
+    }
+
+    #[test]
+    fn invisible_and_direction_characters_are_removed() {
+        assert_eq!(line("s\u{200b}a\u{2060}m\u{feff}\u{061c}\u{180e}"), "sam");
+        assert_eq!(line("a\u{2028}b\u{2029}c"), "a b c");
+        assert_eq!(body("a\u{2028}b"), "a\nb");
+        // Joiners stay: scripts and emoji need them.
+        assert_eq!(line("\u{1f469}\u{200d}\u{1f4bb} \u{200c}"), "\u{1f469}\u{200d}\u{1f4bb} \u{200c}");
     }
 
     #[test]

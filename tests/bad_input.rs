@@ -502,3 +502,49 @@ fn ctrl_c_while_a_message_is_handed_over_says_it_is_queued_and_outbox_cancel_wit
     ada.ok(&["send", "--to", "sam", "--subject", "Fine"], "This one.\n");
     assert_eq!(sam.delivered(&world).len(), 1);
 }
+
+#[test]
+fn a_folder_or_a_broken_link_in_the_maildir_does_not_stop_sync() {
+    let world = World::new();
+    let (ada, sam) = pair(&world);
+    sam.ok(&["send", "--to", "ada", "--subject", "Still here"], "GENUINE-BODY\n");
+    let new = ada.maildir(&world).join("new");
+    std::fs::create_dir(new.join("0000000000.a-folder")).unwrap();
+    std::os::unix::fs::symlink(world.path().join("nothing-there"), new.join("0000000001.a-broken-link")).unwrap();
+    let synced = ada.run(&["sync"], "");
+    assert_eq!(synced.code, 0, "{synced:?}");
+    assert!(synced.stdout.contains("1 verified"), "{synced:?}");
+    assert!(ada.ok(&["read", "--last"], "").stdout.contains("GENUINE-BODY"));
+    assert!(new.join("0000000000.a-folder").is_dir(), "left where it is");
+}
+
+#[test]
+fn a_verified_message_without_a_date_of_its_own_is_dated_by_its_signature_and_its_id_listed_without_escapes() {
+    let world = World::new();
+    let (ada, gpg) = ada_and_gpg_sam(&world);
+    // As gpg users send: no Date inside; and a Message-ID with escapes.
+    let inner = b"Content-Type: text/plain; charset=utf-8\r\nFrom: sam@client.example\r\n\
+        Message-ID: <x\x1b]0;TITLE\x07\x1b[2J@client.example>\r\n\r\nMoved to Friday.\r\n";
+    let armored =
+        gpg_message(&gpg, &["--sign", "--encrypt", "-u", "sam@client.example", "-r", "ada@practice.example"], inner);
+    let raw = String::from_utf8(pgp_mime("sam@client.example", "ada@practice.example", "<moved@x>", &armored))
+        .unwrap()
+        .replacen("Subject: ...\r\n", "Subject: ...\r\nDate: Tue, 01 Jan 2030 09:00:00 +0000\r\n", 1);
+    ada.receive_raw(&world, raw.as_bytes());
+    ada.ok(&["sync"], "");
+    let listed = ada.ok(&["inbox", "--json"], "").stdout;
+    let inbox: serde_json::Value = serde_json::from_str(&listed).unwrap();
+    let message = &inbox["messages"][0];
+    assert_eq!(message["status"], "verified", "{listed}");
+    let year = chrono_year(message["date"].as_str().expect(&listed));
+    let this_year = 1970 + SystemTime::now().duration_since(SystemTime::UNIX_EPOCH).unwrap().as_secs() / 31_556_952;
+    assert!(year == this_year || year + 1 == this_year, "dated {year}, not by the envelope's 2030: {listed}");
+    for shown in [listed, ada.ok(&["read", "--last", "--json"], "").stdout, ada.ok(&["audit", "--json"], "").stdout] {
+        assert!(!shown.contains("\\u001b") && !shown.contains("\\u0007"), "no escapes: {shown}");
+    }
+}
+
+/// The year of an ISO 8601 date as `--json` writes it.
+fn chrono_year(date: &str) -> u64 {
+    date[..4].parse().unwrap()
+}

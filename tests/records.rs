@@ -286,6 +286,10 @@ fn an_export_is_checked_by_gpg_and_sha256sum_and_reads_nothing_as_read() {
         "",
     );
     assert_eq!(locked.code, 5, "{locked:?}");
+    // Without its passphrase: the export's is asked for, not the store's.
+    let unasked = ada.run(&["export", "--verify", sealed.to_str().unwrap()], "");
+    assert_eq!(unasked.code, 5, "{unasked:?}");
+    assert!(unasked.stderr.contains("pass --export-passphrase-file FILE"), "{unasked:?}");
 
     // Nothing was marked read, no receipt went out; the export is in the log.
     assert_eq!(json(&ada, &["inbox"])["unread"], unread_before);

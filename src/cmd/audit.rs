@@ -84,7 +84,7 @@ fn entry_json(entry: &Entry, names: &std::collections::HashMap<String, (String, 
         "contact_tag": entry.contact,
         "contact": named.map(|(alias, _)| alias),
         "address": named.map(|(_, address)| address),
-        "message_id": entry.message_id,
+        "message_id": entry.message_id.as_deref().map(crate::sanitize::line),
         "sha256": entry.sha256,
         "detail": entry.detail,
     })

@@ -33,7 +33,7 @@ impl Run for Export {
             })
             .collect::<Result<_>>()?;
         let passphrase = match self.to_passphrase {
-            true => Some(PassphraseSource { file: self.export_passphrase_file.clone() }.new_passphrase()?),
+            true => Some(PassphraseSource { file: self.export_passphrase_file.clone() }.new_for_export()?),
             false => None,
         };
         if out.exists() {
@@ -111,7 +111,7 @@ impl Export {
                 identities.extend(parsed.into_identities().map_err(|e| anyhow!("{}: {e}", path.display()))?);
             } else {
                 let passphrase: SecretString =
-                    PassphraseSource { file: self.export_passphrase_file.clone() }.existing()?;
+                    PassphraseSource { file: self.export_passphrase_file.clone() }.of_export()?;
                 identities.push(Box::new(age::scrypt::Identity::new(passphrase)));
             }
             let mut reader = decryptor

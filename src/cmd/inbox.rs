@@ -36,7 +36,7 @@ impl Run for InboxCmd {
                         "contact": verified.map(|c| c.alias.clone()),
                         "status": e.status(&contacts).name(),
                         "subject": verified.and(e.subject.as_deref()).map(sanitize::line),
-                        "message_id": verified.and(e.message_id.clone()),
+                        "message_id": verified.and(e.message_id.as_deref()).map(sanitize::line),
                         "unread": e.opened_at.is_none(),
                     })
                 })

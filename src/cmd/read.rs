@@ -236,7 +236,7 @@ fn read_json(
             "to": c.to.iter().map(|t| sanitize::line(t)).collect::<Vec<_>>(),
             "date": c.date.map(format_time),
             "subject": c.subject.as_deref().map(sanitize::line),
-            "message_id": c.message_id,
+            "message_id": c.message_id.as_deref().map(sanitize::line),
             "body": sanitize::body(&c.body),
             "attachments": c.attachments.iter().map(|a| serde_json::json!({
                 "name": sanitize::file_name(&a.name),

@@ -58,7 +58,9 @@ impl Maildir {
             for entry in entries {
                 let entry = entry?;
                 let name = entry.file_name().to_string_lossy().into_owned();
-                if !name.starts_with('.') {
+                // Only files are messages: a folder or a link to nothing
+                // there is not mail, and must not stop every sync.
+                if !name.starts_with('.') && fs::metadata(entry.path()).is_ok_and(|m| m.is_file()) {
                     found.push((source_id(&name), entry.path()));
                 }
             }
@@ -100,7 +102,13 @@ impl Source for Maildir {
         for batch in super::batches(found) {
             let mut messages = Vec::with_capacity(batch.len());
             for (source_id, path) in batch {
-                let raw = fs::read(&path).with_context(|| format!("reading {}", path.display()))?;
+                let raw = match fs::read(&path) {
+                    Ok(raw) => raw,
+                    // Moved from new/ to cur/ by another mail program since
+                    // it was listed: the next sync finds it there.
+                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+                    Err(e) => return Err(e).with_context(|| format!("reading {}", path.display())),
+                };
                 messages.push(Incoming { source_id, raw });
             }
             sink.take(messages, cursor)?;
