@@ -159,12 +159,18 @@ impl<'a> Event<'a> {
 }
 
 /// `text` with every word holding an `@` (an address) written as "(an
-/// address)", and every word that is one of `aliases` as "(a contact)".
-/// A detail never names a person: the entry names its contact by a tag,
-/// which `forget` makes meaningless, and a name in the text would outlive
-/// it (the hash chain keeps every entry as it was written).
+/// address)", every key fingerprint or key ID (16 hex digits or more, also
+/// in groups of four) as "(a key)", and every word that is one of
+/// `aliases` (also with 's) as "(a contact)". A detail never names a
+/// person: the entry names its contact by a tag, which `forget` makes
+/// meaningless, and a name in the text would outlive it (the hash chain
+/// keeps every entry as it was written; a fingerprint finds its owner on
+/// a keyserver).
 pub fn without_names(text: &str, aliases: &[&str]) -> String {
-    let in_word = |c: char| c.is_alphanumeric() || "@._+-'%".contains(c);
+    // The characters of an address's local part (RFC 5322 atext), dots,
+    // and what paths and names are made of.
+    let in_word = |c: char| c.is_alphanumeric() || "@._+-'%!#$&*/=?^`{|}~".contains(c);
+    let is_hex = |w: &str| w.chars().all(|c| c.is_ascii_hexdigit());
     let mut out = String::with_capacity(text.len());
     let mut rest = text;
     while let Some(start) = rest.find(in_word) {
@@ -173,11 +179,40 @@ pub fn without_names(text: &str, aliases: &[&str]) -> String {
         let end = rest.find(|c: char| !in_word(c)).unwrap_or(rest.len());
         let (word, after) = rest.split_at(end);
         // A word ends a sentence or a clause with these; they are not part of it.
-        let core = word.trim_end_matches(['.', '-', '\'']);
+        let core = word.trim_end_matches(['.', '-', '\'', '?', '!', ',']);
+        let bare = core.strip_suffix("'s").unwrap_or(core);
+        let named = |w: &str| aliases.iter().any(|alias| !alias.is_empty() && w.eq_ignore_ascii_case(alias));
+        // A fingerprint as `group_hex` writes it: groups of four, one space apart.
+        let mut grouped = 0;
+        if core.len() == 4 && core == word && is_hex(core) {
+            let mut ahead = after;
+            while let Some(group) = ahead.strip_prefix(' ').and_then(|a| a.get(..4)) {
+                let next = &ahead[5..];
+                if !is_hex(group) || next.starts_with(in_word) {
+                    break;
+                }
+                grouped += 1;
+                ahead = next;
+            }
+            if grouped >= 3 {
+                out.push_str("(a key)");
+                rest = ahead;
+                continue;
+            }
+        }
         if core.contains('@') {
             out.push_str("(an address)");
-        } else if aliases.iter().any(|alias| !alias.is_empty() && core.eq_ignore_ascii_case(alias)) {
+        } else if core.len() >= 16 && is_hex(core) {
+            out.push_str("(a key)");
+        } else if named(word) || named(core) || named(bare) {
             out.push_str("(a contact)");
+            if named(word) {
+                rest = after;
+                continue;
+            }
+            if !named(core) {
+                out.push_str(&core[bare.len()..]);
+            }
         } else {
             out.push_str(core);
         }
@@ -449,6 +484,19 @@ mod tests {
             without_names("refusing to send to <Sam.Lee@x.example>: did you mean sam (contact SAM)?", &["sam"]),
             "refusing to send to <(an address)>: did you mean (a contact) (contact (a contact))?"
         );
+        // Fingerprints and key IDs, also in groups; possessives; aliases
+        // ending in a dot; local parts with any character an address allows.
+        assert_eq!(
+            without_names("pinned key 0530C354CB855A6E493AB2350A01181DBD6BB5AA, id 0A01181DBD6BB5AA", &[]),
+            "pinned key (a key), id (a key)"
+        );
+        assert_eq!(
+            without_names("their key 0530 C354 CB85 5A6E 493A B235 0A01 1818 DBD6 BB5A was revoked", &[]),
+            "their key (a key) was revoked"
+        );
+        assert_eq!(without_names("sam's key; dr.j. wrote", &["sam", "dr.j."]), "(a contact)'s key; (a contact) wrote");
+        assert_eq!(without_names("to quill!on=x&y?z@client.example.", &[]), "to (an address).");
+        assert_eq!(without_names("did you mean sam?", &["sam"]), "did you mean (a contact)?");
         // Only whole words: an alias inside another word stays.
         assert_eq!(without_names("samples sent, 3 attachment(s)", &["sam", ""]), "samples sent, 3 attachment(s)");
         assert_eq!(without_names("", &["sam"]), "");

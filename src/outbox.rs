@@ -458,6 +458,7 @@ fn deliver_one(store: &Store, transport: &mut dyn Transport, queued: &Queued) ->
     drop(raw);
     match &delivered {
         Ok(()) => {
+            accepted_now(&queued.message_id);
             if let Err(e) = store.move_mark(&sending, &accepted_mark(&queued.message_id)) {
                 crate::error::warn(&format!("marking {} as accepted: {e:#}", queued.message_id));
                 store.rename(&entry_name(&queued.message_id), &accepted_name(&queued.message_id))?;
@@ -740,39 +741,48 @@ pub enum Withdrawn {
 /// be withdrawn. `message_id` with or without its angle brackets.
 pub fn cancel(store: &Store, message_id: &str) -> Result<(Queued, Withdrawn)> {
     let wanted = message_id.trim().trim_start_matches('<').trim_end_matches('>');
-    store.transaction(|| {
-        let Some((queued, accepted)) = entries(store)?
-            .into_iter()
-            .find(|(q, _)| q.message_id.trim_start_matches('<').trim_end_matches('>') == wanted)
-        else {
-            bail!("no message <{wanted}> waits in the outbox; `sealpost outbox` lists what does");
-        };
-        if accepted {
-            bail!(
+    store
+        .transaction(|| {
+            let Some((queued, accepted)) = entries(store)?
+                .into_iter()
+                .find(|(q, _)| q.message_id.trim_start_matches('<').trim_end_matches('>') == wanted)
+            else {
+                bail!("no message <{wanted}> waits in the outbox; `sealpost outbox` lists what does");
+            };
+            if accepted {
+                bail!(
                 "{} was accepted by the server already and cannot be withdrawn; the next `sealpost sync` records it \
                  as sent",
                 queued.message_id
             );
-        }
-        let sending = sending_mark(&queued.message_id);
-        let withdrawn = if store.has_mark(&sending)? { Withdrawn::MaybeDelivered } else { Withdrawn::Unsent };
-        store.remove(&entry_name(&queued.message_id))?;
-        store.remove(&wire_name(&queued.message_id))?;
-        set_refused(store, &queued.message_id, None)?;
-        let detail = match withdrawn {
-            Withdrawn::Unsent => "withdrawn from the outbox, never handed to a server",
-            Withdrawn::MaybeDelivered => "withdrawn from the outbox; it was being handed to the server when stopped",
-        };
-        audit::record(
-            store,
-            Event::new(Action::SendCancelled).contact(&queued.to).message(&queued.message_id).detail(detail),
-        )?;
-        // Last: a mark is a file of its own, outside the transaction.
-        if withdrawn == Withdrawn::MaybeDelivered {
-            store.remove_mark(&sending)?;
-        }
-        Ok((queued, withdrawn))
-    })
+            }
+            let sending = sending_mark(&queued.message_id);
+            let withdrawn = if store.has_mark(&sending)? { Withdrawn::MaybeDelivered } else { Withdrawn::Unsent };
+            store.remove(&entry_name(&queued.message_id))?;
+            store.remove(&wire_name(&queued.message_id))?;
+            set_refused(store, &queued.message_id, None)?;
+            let detail = match withdrawn {
+                Withdrawn::Unsent => "withdrawn from the outbox, never handed to a server",
+                Withdrawn::MaybeDelivered => {
+                    "withdrawn from the outbox; it was being handed to the server when stopped"
+                }
+            };
+            audit::record(
+                store,
+                Event::new(Action::SendCancelled).contact(&queued.to).message(&queued.message_id).detail(detail),
+            )?;
+            Ok((queued, withdrawn))
+        })
+        .inspect(|(queued, withdrawn)| {
+            // A mark is a file of its own, outside the transaction: removed
+            // once the withdrawal is committed. Left behind, the next flush
+            // drops it (`record_accepted`).
+            if *withdrawn == Withdrawn::MaybeDelivered {
+                if let Err(e) = store.remove_mark(&sending_mark(&queued.message_id)) {
+                    crate::error::warn(&format!("removing the mark of {}: {e:#}", queued.message_id));
+                }
+            }
+        })
 }
 
 /// While it lives, Ctrl-C (SIGINT) first writes `notice` to stderr (that
@@ -788,6 +798,21 @@ pub struct InterruptNotice {
 
 #[cfg(unix)]
 static NOTICE: std::sync::atomic::AtomicPtr<u8> = std::sync::atomic::AtomicPtr::new(std::ptr::null_mut());
+/// The message the notice is about: once the server accepted it, the
+/// notice is not true any more and is taken back (`accepted_now`).
+static NOTICE_FOR: std::sync::Mutex<Option<String>> = std::sync::Mutex::new(None);
+
+/// The server accepted `message_id`: a notice that it is queued is taken
+/// back (Ctrl-C then ends the process without a word; the next command
+/// records it as sent, as after any stop at that point).
+fn accepted_now(message_id: &str) {
+    let Ok(mut held) = NOTICE_FOR.lock() else { return };
+    if held.as_deref() == Some(message_id) {
+        #[cfg(unix)]
+        NOTICE.store(std::ptr::null_mut(), std::sync::atomic::Ordering::SeqCst);
+        *held = None;
+    }
+}
 #[cfg(unix)]
 static NOTICE_LEN: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
 
@@ -809,7 +834,10 @@ extern "C" fn on_interrupt(_: libc::c_int) {
 }
 
 impl InterruptNotice {
-    pub fn hold(notice: String) -> InterruptNotice {
+    pub fn hold(message_id: &str, notice: String) -> InterruptNotice {
+        if let Ok(mut held) = NOTICE_FOR.lock() {
+            *held = Some(message_id.to_string());
+        }
         #[cfg(unix)]
         {
             use std::sync::atomic::Ordering::SeqCst;
@@ -824,11 +852,11 @@ impl InterruptNotice {
                 action.sa_sigaction = on_interrupt as extern "C" fn(libc::c_int) as libc::sighandler_t;
                 libc::sigemptyset(&mut action.sa_mask);
                 let mut previous: libc::sigaction = std::mem::zeroed();
-                libc::sigaction(libc::SIGINT, &action, &mut previous);
+                libc::sigaction(libc::SIGINT, std::ptr::null(), &mut previous);
                 // A process told to ignore Ctrl-C (started in the
                 // background by a script) goes on ignoring it.
-                if previous.sa_sigaction == libc::SIG_IGN {
-                    libc::sigaction(libc::SIGINT, &previous, std::ptr::null_mut());
+                if previous.sa_sigaction != libc::SIG_IGN {
+                    libc::sigaction(libc::SIGINT, &action, std::ptr::null_mut());
                 }
                 InterruptNotice { previous }
             }
@@ -845,6 +873,9 @@ impl Drop for InterruptNotice {
         unsafe {
             libc::sigaction(libc::SIGINT, &self.previous, std::ptr::null_mut());
             NOTICE.store(std::ptr::null_mut(), std::sync::atomic::Ordering::SeqCst);
+        }
+        if let Ok(mut held) = NOTICE_FOR.lock() {
+            *held = None;
         }
     }
 }

@@ -337,7 +337,7 @@ mod tests {
 
     #[test]
     fn a_period_ends_on_the_calendar_anniversary_never_before_it() {
-        // 2026-11-28 06:56:00 UTC.
+        // 2026-11-28 07:09:20 UTC.
         let since = 1_795_849_760;
         assert_eq!(civil_from_days((since / 86_400) as i64), (2026, 11, 28));
         let at = |period: &str| {

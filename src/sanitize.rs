@@ -19,9 +19,12 @@ pub fn body(text: &str) -> String {
 fn clean(text: &str, multiline: bool) -> String {
     let mut out = String::with_capacity(text.len());
     let mut chars = text.chars().peekable();
+    // Once a string sequence found no end, no later one can: it is not
+    // looked for again (a text of many `ESC ]` would take quadratic time).
+    let mut unended = false;
     while let Some(c) = chars.next() {
         match c {
-            '\u{1b}' => skip_escape(&mut chars),
+            '\u{1b}' => skip_escape(&mut chars, &mut unended),
             '\n' | '\t' if multiline => out.push(c),
             '\n' | '\t' => out.push(' '),
             // Line and paragraph separators end a line as a newline does.
@@ -33,10 +36,10 @@ fn clean(text: &str, multiline: bool) -> String {
             '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{061c}' => {}
             // Invisible characters that make one text look like another:
             // zero-width space, word joiner and invisible operators, the
-            // byte order mark, the Mongolian vowel separator. (The
-            // zero-width joiner and non-joiner stay: scripts and emoji
-            // need them.)
-            '\u{200b}' | '\u{2060}'..='\u{2064}' | '\u{feff}' | '\u{180e}' => {}
+            // byte order mark. (The zero-width joiner and non-joiner stay:
+            // scripts and emoji need them; so does Mongolian its vowel
+            // separator.)
+            '\u{200b}' | '\u{2060}'..='\u{2064}' | '\u{feff}' => {}
             c => out.push(c),
         }
     }
@@ -48,7 +51,7 @@ fn clean(text: &str, multiline: bool) -> String {
 /// or ST) and two-character escapes. What does not continue the sequence
 /// ends it and is kept: a CSI broken by other text, or a string sequence
 /// never ended, hides nothing after it (the terminal never sees the ESC).
-fn skip_escape(chars: &mut std::iter::Peekable<std::str::Chars<'_>>) {
+fn skip_escape(chars: &mut std::iter::Peekable<std::str::Chars<'_>>, unended: &mut bool) {
     match chars.peek() {
         Some('[') => {
             chars.next();
@@ -67,6 +70,9 @@ fn skip_escape(chars: &mut std::iter::Peekable<std::str::Chars<'_>>) {
         }
         Some(']') | Some('P') | Some('_') | Some('^') => {
             chars.next();
+            if *unended {
+                return;
+            }
             let mut ahead = chars.clone();
             while let Some(c) = ahead.next() {
                 let ended = c == '\u{7}' || (c == '\u{1b}' && ahead.next_if_eq(&'\\').is_some());
@@ -75,6 +81,7 @@ fn skip_escape(chars: &mut std::iter::Peekable<std::str::Chars<'_>>) {
                     return;
                 }
             }
+            *unended = true;
         }
         Some(_) => {
             chars.next();
@@ -139,11 +146,15 @@ mod tests {
         assert_eq!(line("a\u{1b}[31\nb"), "a b");
         assert_eq!(line("end\u{1b}"), "end");
         assert_eq!(line("x\u{1b}]0;title\u{1b}\\y"), "xy");
+        // Many unended ones: each kept, in linear time (seconds before).
+        let many = "\u{1b}]".repeat(200_000);
+        assert_eq!(body(&format!("{many}tail")), "tail");
+        assert_eq!(line("a\u{1b}]b \u{1b}]c"), "ab c");
     }
 
     #[test]
     fn invisible_and_direction_characters_are_removed() {
-        assert_eq!(line("s\u{200b}a\u{2060}m\u{feff}\u{061c}\u{180e}"), "sam");
+        assert_eq!(line("s\u{200b}a\u{2060}m\u{feff}\u{061c}"), "sam");
         assert_eq!(line("a\u{2028}b\u{2029}c"), "a b c");
         assert_eq!(body("a\u{2028}b"), "a\nb");
         // Joiners stay: scripts and emoji need them.

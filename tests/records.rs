@@ -314,12 +314,21 @@ fn forget_leaves_no_address_or_alias_of_the_client_in_the_log_or_the_invites() {
     let refused = ada.run(&["send", "--to", "quillon@client.exmaple", "--subject", "Hi"], "Hello.\n");
     assert_eq!(refused.code, 3, "{refused:?}");
     assert!(refused.stderr.contains("quillon@client.example"), "{refused:?}");
+    // An export to a file named after them, and their key verified again.
+    let file = world.path().join("quillon-record.tar");
+    ada.ok(&["export", "--contact", "quillon", "--out", file.to_str().unwrap(), "--plaintext"], "");
+    ada.ok(&["contact", "verify", "quillon", "--fingerprint", &quill.fingerprint()], "");
     let log = ada.ok(&["audit", "--json"], "").stdout;
-    assert!(log.contains("send-refused") && log.contains("join-step"), "{log}");
+    assert!(log.contains("send-refused") && log.contains("join-step") && log.contains("export"), "{log}");
 
     ada.ok(&["forget", "--contact", "quillon", "--yes"], "");
     let after = ada.database_text();
     assert!(!after.contains("quillon"), "the store still names the client: {after}");
+    let fingerprint = quill.fingerprint();
+    let grouped: Vec<&str> = (0..10).map(|i| &fingerprint[i * 4..i * 4 + 4]).collect();
+    for key in [fingerprint.clone(), grouped.join(" "), fingerprint[24..].to_string()] {
+        assert!(!after.contains(&key), "the store still holds their key {key}: {after}");
+    }
     for args in [&["audit", "--json"][..], &["audit"], &["invite", "--list"], &["contact", "list", "--json"]] {
         let shown = ada.ok(args, "").stdout;
         assert!(!shown.contains("quillon"), "{args:?}: {shown}");

@@ -62,14 +62,20 @@ impl Run for Export {
         let contact = &archive.contact;
         // The entry first, then the file: an export is never made without it.
         let how = if passphrase.is_some() {
-            "passphrase"
+            "a passphrase"
         } else if recipients.is_empty() {
             "plaintext"
         } else {
             "age recipients"
         };
         let event = Event::new(Action::Export).contact(&contact.address).sha256(Some(&digest));
-        audit::record(&store, event.detail(format!("to {} ({how})", out.display())))?;
+        // Not the file's path: its name often names the client, and the
+        // entry must not once they are forgotten (its SHA-256 is there).
+        let written = match how {
+            "plaintext" => "written unencrypted".to_string(),
+            _ => format!("written encrypted to {how}"),
+        };
+        audit::record(&store, event.detail(written))?;
         export::write_new(out, &bytes)?;
         if session.json {
             return session.print_json(&serde_json::json!({

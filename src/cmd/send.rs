@@ -130,11 +130,14 @@ pub(super) fn send_draft(
     })?;
     draft.attachments = Vec::new();
     let bare_id = draft.message_id.trim_start_matches('<').trim_end_matches('>');
-    let notice = outbox::InterruptNotice::hold(format!(
-        "sealpost: interrupted: the message {} to {} <{}> is in the outbox, and the next `sealpost sync` sends \
+    let notice = outbox::InterruptNotice::hold(
+        &draft.message_id,
+        format!(
+            "sealpost: interrupted: the message {} to {} <{}> is in the outbox, and the next `sealpost sync` sends \
          it. To withdraw it: sealpost outbox --cancel {bare_id}",
-        draft.message_id, contact.alias, contact.address
-    ));
+            draft.message_id, contact.alias, contact.address
+        ),
+    );
     let flushed = session.deliver_outbox(config, store, Some(&draft.message_id));
     drop(notice);
     let flushed = flushed?;

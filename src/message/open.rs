@@ -743,9 +743,11 @@ fn dearmored_plainly(text: &[u8]) -> Option<Vec<u8>> {
         // alphabet, and padding anywhere but at the end (see below).
         pending.extend_from_slice(line);
         if pending.len() >= DEARMOR_PIECE {
-            let whole = pending.len() / 4 * 4;
-            // Padding ends the data: in a piece before the last it is
-            // padding before the end, which decoding the whole refuses.
+            // Whole groups of four, less the last one, which may be the
+            // end of the data with its padding.
+            let whole = (pending.len() / 4 * 4).saturating_sub(4);
+            // Padding ends the data: before the last group it is padding
+            // before the end, which decoding the whole refuses.
             if pending[..whole].contains(&b'=') {
                 return None;
             }
@@ -1350,6 +1352,12 @@ mod tests {
             let lines: Vec<&str> = body.as_bytes().chunks(width).map(|l| std::str::from_utf8(l).unwrap()).collect();
             format!("-----BEGIN PGP MESSAGE-----\n\n{}\n-----END PGP MESSAGE-----\n", lines.join("\n"))
         };
+        // Data ending in padding, the last line taking the base64 to
+        // exactly a piece: that last group is decoded at the end.
+        let padded_data: Vec<u8> = (0..DEARMOR_PIECE / 4 * 3 - 1).map(|i| (i * 13 % 251) as u8).collect();
+        let padded = base64::engine::general_purpose::STANDARD.encode(&padded_data);
+        assert!(padded.len() == DEARMOR_PIECE && padded.ends_with('='));
+        assert_eq!(dearmored_plainly(armor(&padded, 64).as_bytes()), Some(padded_data));
         // Lines of 61 characters: pieces end inside a group of four.
         assert_eq!(dearmored_plainly(armor(&encoded, 61).as_bytes()), Some(data.clone()));
         assert_eq!(sequoia_dearmored(armor(&encoded, 61).as_bytes()), data);
