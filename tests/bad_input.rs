@@ -461,8 +461,18 @@ fn ctrl_c_while_a_message_is_handed_over_says_it_is_queued_and_outbox_cancel_wit
             "{text}\n[smtp]\nhost = \"127.0.0.1\"\nport = {port}\nsecurity = \"tls\"\npassword_command = \"echo unused\"\n"
         )
     });
-    let mut send = ada
-        .command()
+    let mut command = ada.command();
+    // As at a terminal: Ctrl-C not ignored, also when the tests run in a
+    // background job (which ignores it, and sealpost keeps that).
+    // SAFETY: signal() is async-signal-safe, as pre_exec requires.
+    unsafe {
+        use std::os::unix::process::CommandExt;
+        command.pre_exec(|| {
+            libc::signal(libc::SIGINT, libc::SIG_DFL);
+            Ok(())
+        });
+    }
+    let mut send = command
         .args(["send", "--to", "sam", "--subject", "The wrong file"])
         .stdin(std::process::Stdio::piped())
         .stdout(std::process::Stdio::piped())
