@@ -181,11 +181,10 @@ pub fn without_names(text: &str, aliases: &[&str]) -> String {
         // A word ends a sentence or a clause with these; they are not part of it.
         let core = word.trim_end_matches(['.', '-', '\'', '?', '!', ',']);
         let bare = core.strip_suffix("'s").unwrap_or(core);
-        let named = |w: &str| aliases.iter().any(|alias| !alias.is_empty() && w.eq_ignore_ascii_case(alias));
+        let named = |w: &&str| aliases.iter().any(|alias| !alias.is_empty() && w.eq_ignore_ascii_case(alias));
         // A fingerprint as `group_hex` writes it: groups of four, one space apart.
-        let mut grouped = 0;
         if core.len() == 4 && core == word && is_hex(core) {
-            let mut ahead = after;
+            let (mut ahead, mut grouped) = (after, 0);
             while let Some(group) = ahead.strip_prefix(' ').and_then(|a| a.get(..4)) {
                 let next = &ahead[5..];
                 if !is_hex(group) || next.starts_with(in_word) {
@@ -200,23 +199,19 @@ pub fn without_names(text: &str, aliases: &[&str]) -> String {
                 continue;
             }
         }
-        if core.contains('@') {
-            out.push_str("(an address)");
+        // What stands for the word, and how much of the word it replaces
+        // (what follows is kept: punctuation, a possessive).
+        let (shown, replaced) = if core.contains('@') {
+            ("(an address)", core)
         } else if core.len() >= 16 && is_hex(core) {
-            out.push_str("(a key)");
-        } else if named(word) || named(core) || named(bare) {
-            out.push_str("(a contact)");
-            if named(word) {
-                rest = after;
-                continue;
-            }
-            if !named(core) {
-                out.push_str(&core[bare.len()..]);
-            }
+            ("(a key)", core)
+        } else if let Some(alias) = [word, core, bare].into_iter().find(named) {
+            ("(a contact)", alias)
         } else {
-            out.push_str(core);
-        }
-        out.push_str(&word[core.len()..]);
+            (core, core)
+        };
+        out.push_str(shown);
+        out.push_str(&word[replaced.len()..]);
         rest = after;
     }
     out.push_str(rest);

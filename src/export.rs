@@ -89,7 +89,7 @@ pub fn build(store: &Store, who: &str) -> Result<Archive> {
             opened
         });
         let status = opened.as_ref().map_or("not kept".to_string(), |o| o.status.name().to_string());
-        let verified = opened.as_ref().map_or(entry.status(&contacts), |o| o.status) == Status::Verified;
+        let verified = opened.as_ref().map_or_else(|| entry.status(&contacts), |o| o.status) == Status::Verified;
         let shown = opened.as_ref().and_then(|o| o.content.as_ref().filter(|_| verified));
         let mut text = format!(
             "=== received {n:04}  {}  from {}  status {status}\n",

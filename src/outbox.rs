@@ -725,6 +725,11 @@ pub fn remove_sent(store: &Store, message_id: &str) -> Result<()> {
     })
 }
 
+/// A Message-ID without its angle brackets, as a shell takes it unquoted.
+pub fn bare_id(message_id: &str) -> &str {
+    message_id.trim_start_matches('<').trim_end_matches('>')
+}
+
 /// How a withdrawn message stood (`cancel`).
 #[derive(Debug, PartialEq, Eq)]
 pub enum Withdrawn {
@@ -740,12 +745,10 @@ pub enum Withdrawn {
 /// audit entry, in one transaction. A message the server accepted cannot
 /// be withdrawn. `message_id` with or without its angle brackets.
 pub fn cancel(store: &Store, message_id: &str) -> Result<(Queued, Withdrawn)> {
-    let wanted = message_id.trim().trim_start_matches('<').trim_end_matches('>');
+    let wanted = bare_id(message_id.trim());
     store
         .transaction(|| {
-            let Some((queued, accepted)) = entries(store)?
-                .into_iter()
-                .find(|(q, _)| q.message_id.trim_start_matches('<').trim_end_matches('>') == wanted)
+            let Some((queued, accepted)) = entries(store)?.into_iter().find(|(q, _)| bare_id(&q.message_id) == wanted)
             else {
                 bail!("no message <{wanted}> waits in the outbox; `sealpost outbox` lists what does");
             };
@@ -758,9 +761,7 @@ pub fn cancel(store: &Store, message_id: &str) -> Result<(Queued, Withdrawn)> {
             }
             let sending = sending_mark(&queued.message_id);
             let withdrawn = if store.has_mark(&sending)? { Withdrawn::MaybeDelivered } else { Withdrawn::Unsent };
-            store.remove(&entry_name(&queued.message_id))?;
-            store.remove(&wire_name(&queued.message_id))?;
-            set_refused(store, &queued.message_id, None)?;
+            remove_entry(store, &queued.message_id)?;
             let detail = match withdrawn {
                 Withdrawn::Unsent => "withdrawn from the outbox, never handed to a server",
                 Withdrawn::MaybeDelivered => {
@@ -798,6 +799,8 @@ pub struct InterruptNotice {
 
 #[cfg(unix)]
 static NOTICE: std::sync::atomic::AtomicPtr<u8> = std::sync::atomic::AtomicPtr::new(std::ptr::null_mut());
+#[cfg(unix)]
+static NOTICE_LEN: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
 /// The message the notice is about: once the server accepted it, the
 /// notice is not true any more and is taken back (`accepted_now`).
 static NOTICE_FOR: std::sync::Mutex<Option<String>> = std::sync::Mutex::new(None);
@@ -813,8 +816,6 @@ fn accepted_now(message_id: &str) {
         *held = None;
     }
 }
-#[cfg(unix)]
-static NOTICE_LEN: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
 
 #[cfg(unix)]
 extern "C" fn on_interrupt(_: libc::c_int) {
@@ -888,14 +889,20 @@ pub fn drop_for(store: &Store, address: &str) -> Result<usize> {
         let mut dropped = 0;
         for (queued, _) in entries(store)?.into_iter().filter(|(q, _)| crate::keys::normalize_address(&q.to) == address)
         {
-            store.remove(&entry_name(&queued.message_id))?;
-            store.remove(&accepted_name(&queued.message_id))?;
-            store.remove(&wire_name(&queued.message_id))?;
-            set_refused(store, &queued.message_id, None)?;
+            remove_entry(store, &queued.message_id)?;
             dropped += 1;
         }
         Ok(dropped)
     })
+}
+
+/// Removes an outbox entry (queued or accepted), its wire message and its
+/// refusal, inside the caller's transaction.
+fn remove_entry(store: &Store, message_id: &str) -> Result<()> {
+    store.remove(&entry_name(message_id))?;
+    store.remove(&accepted_name(message_id))?;
+    store.remove(&wire_name(message_id))?;
+    set_refused(store, message_id, None)
 }
 
 /// Where the store keeps its own copy of a sent message.

@@ -53,49 +53,23 @@ impl Period {
         match self {
             Period::Days(n) => since.saturating_add(n * 86_400),
             Period::Months(n) => {
-                let (days, time) = (since / 86_400, since % 86_400);
-                let (year, month, day) = civil_from_days(days as i64);
-                let months = year * 12 + (month as i64 - 1) + n as i64;
-                let (year, month) = (months.div_euclid(12), months.rem_euclid(12) as u32 + 1);
-                let end_day = match day <= days_in_month(year, month) {
-                    true => days_from_civil(year, month, day),
-                    false => days_from_civil(year, month, days_in_month(year, month)) + 1,
-                };
-                (end_day.max(0) as u64).saturating_mul(86_400).saturating_add(time)
+                // The calendar sealpost dates mail with everywhere.
+                let start = mail_parser::DateTime::from_timestamp(since as i64);
+                let months = u64::from(start.year) * 12 + u64::from(start.month - 1) + n;
+                let (year, month) = ((months / 12) as u16, (months % 12) as u8 + 1);
+                let last = days_in_month(year, month);
+                let end = mail_parser::DateTime { year, month, day: start.day.min(last), ..start };
+                let moved_on = if start.day > last { 86_400 } else { 0 };
+                (end.to_timestamp() + moved_on).max(0) as u64
             }
         }
     }
 }
 
-/// Year, month (1–12) and day of the day `days` after 1970-01-01 (the
-/// proleptic Gregorian calendar; H. Hinnant's `civil_from_days`).
-fn civil_from_days(days: i64) -> (i64, u32, u32) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    (yoe + era * 400 + i64::from(month <= 2), month, day)
-}
-
-/// The day number (days after 1970-01-01) of a date (`days_from_civil`).
-fn days_from_civil(year: i64, month: u32, day: u32) -> i64 {
-    let year = if month <= 2 { year - 1 } else { year };
-    let era = year.div_euclid(400);
-    let yoe = year.rem_euclid(400);
-    let mp = (i64::from(month) + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + i64::from(day) - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
-}
-
-fn days_in_month(year: i64, month: u32) -> u32 {
+fn days_in_month(year: u16, month: u8) -> u8 {
     match month {
         4 | 6 | 9 | 11 => 30,
-        2 if year % 4 == 0 && (year % 100 != 0 || year % 400 == 0) => 29,
+        2 if year.is_multiple_of(4) && (!year.is_multiple_of(100) || year.is_multiple_of(400)) => 29,
         2 => 28,
         _ => 31,
     }
@@ -337,27 +311,31 @@ mod tests {
 
     #[test]
     fn a_period_ends_on_the_calendar_anniversary_never_before_it() {
+        let date = |at: u64| {
+            let d = mail_parser::DateTime::from_timestamp(at as i64);
+            (d.year, d.month, d.day)
+        };
+        let midnight = |year, month, day| {
+            mail_parser::DateTime { year, month, day, hour: 0, minute: 0, second: 0, ..Default::default() }
+                .to_timestamp() as u64
+        };
         // 2026-11-28 07:09:20 UTC.
         let since = 1_795_849_760;
-        assert_eq!(civil_from_days((since / 86_400) as i64), (2026, 11, 28));
+        assert_eq!(date(since), (2026, 11, 28));
         let at = |period: &str| {
             let end = parse_period(period).unwrap().unwrap().end(since);
-            (civil_from_days((end / 86_400) as i64), end % 86_400)
+            (date(end), end % 86_400)
         };
-        for (period, date) in
+        for (period, day) in
             [("10y", (2036, 11, 28)), ("6y", (2032, 11, 28)), ("18m", (2028, 5, 28)), ("3d", (2026, 12, 1))]
         {
-            assert_eq!(at(period), (date, since % 86_400), "{period}");
+            assert_eq!(at(period), (day, since % 86_400), "{period}");
         }
         // A day the month does not have moves on, not back.
-        let leap_day = days_from_civil(2024, 2, 29) as u64 * 86_400;
-        assert_eq!(civil_from_days((Period::Months(12).end(leap_day) / 86_400) as i64), (2025, 3, 1));
-        assert_eq!(civil_from_days((Period::Months(48).end(leap_day) / 86_400) as i64), (2028, 2, 29));
-        let jan_31 = days_from_civil(2026, 1, 31) as u64 * 86_400;
-        assert_eq!(civil_from_days((Period::Months(1).end(jan_31) / 86_400) as i64), (2026, 3, 1));
-        for days in [-800_000i64, -1, 0, 59, 10_957, 20_000, 2_000_000] {
-            let (y, m, d) = civil_from_days(days);
-            assert_eq!(days_from_civil(y, m, d), days);
-        }
+        let leap_day = midnight(2024, 2, 29);
+        assert_eq!(date(Period::Months(12).end(leap_day)), (2025, 3, 1));
+        assert_eq!(date(Period::Months(48).end(leap_day)), (2028, 2, 29));
+        assert_eq!(date(Period::Months(1).end(midnight(2026, 1, 31))), (2026, 3, 1));
+        assert_eq!(date(Period::Months(1).end(midnight(2026, 12, 31))), (2027, 1, 31));
     }
 }

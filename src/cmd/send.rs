@@ -129,13 +129,15 @@ pub(super) fn send_draft(
         )
     })?;
     draft.attachments = Vec::new();
-    let bare_id = draft.message_id.trim_start_matches('<').trim_end_matches('>');
     let notice = outbox::InterruptNotice::hold(
         &draft.message_id,
         format!(
             "sealpost: interrupted: the message {} to {} <{}> is in the outbox, and the next `sealpost sync` sends \
-         it. To withdraw it: sealpost outbox --cancel {bare_id}",
-            draft.message_id, contact.alias, contact.address
+         it. To withdraw it: sealpost outbox --cancel {}",
+            draft.message_id,
+            contact.alias,
+            contact.address,
+            outbox::bare_id(&draft.message_id)
         ),
     );
     let flushed = session.deliver_outbox(config, store, Some(&draft.message_id));

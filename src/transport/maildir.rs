@@ -45,8 +45,8 @@ impl Maildir {
 }
 
 impl Maildir {
-    /// The files of `new/` and `cur/` with their source ids.
-    fn files(&self) -> Result<Vec<(String, PathBuf)>> {
+    /// The files of `new/` and `cur/` with their source ids and sizes.
+    fn files(&self) -> Result<Vec<(String, PathBuf, u64)>> {
         let mut found = Vec::new();
         for sub in ["new", "cur"] {
             let dir = self.path.join(sub);
@@ -58,10 +58,14 @@ impl Maildir {
             for entry in entries {
                 let entry = entry?;
                 let name = entry.file_name().to_string_lossy().into_owned();
+                if name.starts_with('.') {
+                    continue;
+                }
                 // Only files are messages: a folder or a link to nothing
                 // there is not mail, and must not stop every sync.
-                if !name.starts_with('.') && fs::metadata(entry.path()).is_ok_and(|m| m.is_file()) {
-                    found.push((source_id(&name), entry.path()));
+                match fs::metadata(entry.path()) {
+                    Ok(meta) if meta.is_file() => found.push((source_id(&name), entry.path(), meta.len())),
+                    _ => {}
                 }
             }
         }
@@ -79,7 +83,7 @@ impl Source for Maildir {
     fn delete(&mut self, source_ids: &[String], _sent_outer_ids: &[String]) -> Result<u64> {
         let wanted: std::collections::HashSet<&String> = source_ids.iter().collect();
         let mut deleted = 0;
-        for (id, path) in self.files()? {
+        for (id, path, _) in self.files()? {
             if wanted.contains(&id) {
                 home::remove_durably(&path)?;
                 deleted += 1;
@@ -90,11 +94,10 @@ impl Source for Maildir {
 
     fn fetch_new(&mut self, cursor: &mut super::imap::Cursor, sink: &mut dyn Sink) -> Result<()> {
         let mut found = Vec::new();
-        for (source_id, path) in self.files()? {
+        for (source_id, path, size) in self.files()? {
             if sink.is_known(&source_id) {
                 continue;
             }
-            let size = fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
             found.push(((source_id, path), size));
         }
         found.sort_by(|a, b| a.0 .0.cmp(&b.0 .0));
