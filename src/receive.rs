@@ -494,6 +494,13 @@ struct Opening {
     done: mpsc::Receiver<()>,
 }
 
+impl Opening {
+    /// Whether a chunk of the batch is still being opened.
+    fn still_opening(&self) -> bool {
+        self.opened.left.load(Ordering::Acquire) > 0
+    }
+}
+
 /// A chunk's messages as opened, each with the SHA-256 of its raw bytes,
 /// and where the chunk starts in its batch.
 type OpenedChunk = (usize, Vec<(Opened, String)>);
@@ -728,9 +735,11 @@ impl Receiver<'_> {
         let held = held + batch.len();
         // Once the last batch was taken, what is stored so far is
         // committed while the threads open the last ones: the commit at
-        // the end, which nothing else overlaps, then holds only those.
-        let last_taken = self.to_take == Some(0);
-        if held >= COMMIT_MESSAGES || since.elapsed() >= COMMIT_AFTER || last_taken {
+        // the end, which nothing else overlaps, then holds only those. Once
+        // they are opened, a commit would overlap nothing: the rest is
+        // stored in this transaction, and committed once at the end.
+        let overlapped = self.to_take == Some(0) && self.opening.iter().any(Opening::still_opening);
+        if held >= COMMIT_MESSAGES || since.elapsed() >= COMMIT_AFTER || overlapped {
             store.end(begun, Ok(()))?;
         } else {
             self.storing = Some(Storing { begun, since, held });

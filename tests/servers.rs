@@ -1485,3 +1485,22 @@ fn forget_with_server_deletes_exactly_that_clients_mail_on_the_server() {
     let listed = ada.ok(&["inbox", "--all"], "").stdout;
     assert!(listed.contains("From Eve") && !listed.contains("From Sam"), "{listed}");
 }
+
+#[test]
+fn a_first_sync_of_more_messages_than_a_listing_window_fetches_each_once() {
+    let Some(stack) = mail_stack::start("a_first_sync_of_more_messages_than_a_listing_window_fetches_each_once") else {
+        return;
+    };
+    let world = World::new();
+    let (ada, sam) = server_pair(&world, &stack);
+    // Sizes are listed 50, then 1,000 at a time: 1,100 messages cross both.
+    let notes = common::sealed_notes(&ada, "sam", 1100, "Notes of a session.\n");
+    put_on_server(&stack, "sam@client.example", notes);
+    let synced = sam.ok(&["sync"], "");
+    assert!(synced.stdout.contains("fetched 1100 new message(s): 1100 verified"), "{synced:?}");
+    let listed: serde_json::Value = serde_json::from_str(&sam.ok(&["inbox", "--json"], "").stdout).unwrap();
+    let subjects: std::collections::BTreeSet<&str> =
+        listed["messages"].as_array().unwrap().iter().map(|m| m["subject"].as_str().unwrap()).collect();
+    assert_eq!(subjects.len(), 1100, "each message stored once");
+    assert!(sam.ok(&["sync"], "").stdout.contains("fetched 0 new"));
+}

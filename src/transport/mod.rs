@@ -148,27 +148,27 @@ pub fn batch_bytes(batch: &[Incoming]) -> u64 {
     batch.iter().map(|m| m.raw.len() as u64).sum()
 }
 
-/// Fetches `batches` with `fetch` on a thread of its own while `take`
-/// handles the one before, so the network and the store's writes overlap.
+/// Fetches batch after batch with `fetch` (until it has none left) on a
+/// thread of its own while `take` handles the one before, so the network
+/// and the store's writes overlap.
 /// The channel between them holds nothing: a fetched batch waits until
 /// `take` is ready for it. After a large batch (`is_large`) the fetcher
 /// waits until `take` has returned, so memory holds one such batch, not
 /// two. The first error, of either side, ends both.
 pub fn fetch_ahead<B: Send>(
-    batches: Vec<B>,
-    mut fetch: impl FnMut(&B) -> Result<Vec<Incoming>> + Send,
+    mut fetch: impl FnMut() -> Option<Result<(B, Vec<Incoming>)>> + Send,
     mut take: impl FnMut(B, Vec<Incoming>) -> Result<()>,
 ) -> Result<()> {
     std::thread::scope(|scope| {
-        let (hand_over, fetched) = std::sync::mpsc::sync_channel::<(B, Result<Vec<Incoming>>, bool)>(0);
+        type Fetched<B> = (Result<(B, Vec<Incoming>)>, bool);
+        let (hand_over, fetched) = std::sync::mpsc::sync_channel::<Fetched<B>>(0);
         let (taken, wait) = std::sync::mpsc::channel::<()>();
         scope.spawn(move || {
             without_preempting();
-            for batch in batches {
-                let result = fetch(&batch);
-                let (failed, large) = (result.is_err(), result.as_ref().is_ok_and(|found| is_large(found)));
+            while let Some(result) = fetch() {
+                let (failed, large) = (result.is_err(), result.as_ref().is_ok_and(|(_, found)| is_large(found)));
                 // A `take` that failed no longer listens.
-                if hand_over.send((batch, result, large)).is_err() || failed {
+                if hand_over.send((result, large)).is_err() || failed {
                     return;
                 }
                 if large && wait.recv().is_err() {
@@ -176,8 +176,9 @@ pub fn fetch_ahead<B: Send>(
                 }
             }
         });
-        for (batch, result, large) in fetched {
-            take(batch, result?)?;
+        for (result, large) in fetched {
+            let (batch, found) = result?;
+            take(batch, found)?;
             // Said only for a large batch, the only one waited for: a word
             // for any other would end the wait after the next large one
             // before that one was taken.
@@ -279,6 +280,18 @@ mod tests {
 
     use super::*;
 
+    /// `fetch` of each of `batches` in turn, as `fetch_ahead` asks for them.
+    fn each<B: Send>(
+        batches: Vec<B>,
+        mut fetch: impl FnMut(&B) -> Result<Vec<Incoming>> + Send,
+    ) -> impl FnMut() -> Option<Result<(B, Vec<Incoming>)>> + Send {
+        let mut batches = batches.into_iter();
+        move || {
+            let batch = batches.next()?;
+            Some(fetch(&batch).map(|found| (batch, found)))
+        }
+    }
+
     #[cfg(target_os = "linux")]
     #[test]
     fn the_fetching_thread_does_not_preempt_and_the_taking_one_stays_as_it_was() {
@@ -286,11 +299,10 @@ mod tests {
         let policy = || unsafe { libc::sched_getscheduler(0) };
         let (mut fetched_as, mut taken_as, before) = (None, None, policy());
         fetch_ahead(
-            vec![()],
-            |_| {
+            each(vec![()], |_| {
                 fetched_as = Some(policy());
                 Ok(Vec::new())
-            },
+            }),
             |_, _| {
                 taken_as = Some(policy());
                 Ok(())
@@ -329,14 +341,13 @@ mod tests {
         let (held, most_held) = (AtomicUsize::new(0), AtomicUsize::new(0));
         let mut order = Vec::new();
         fetch_ahead(
-            batches.clone(),
-            |&size| {
+            each(batches.clone(), |&size| {
                 if size == large {
                     let now = held.fetch_add(1, Ordering::SeqCst) + 1;
                     most_held.fetch_max(now, Ordering::SeqCst);
                 }
                 Ok(vec![Incoming { source_id: format!("{size}"), raw: vec![0; size] }])
-            },
+            }),
             |size, found| {
                 assert_eq!(found[0].raw.len(), size);
                 order.push(size);
@@ -359,15 +370,15 @@ mod tests {
             fetched.fetch_add(1, Ordering::SeqCst);
             Ok(Vec::new())
         };
-        let failed = fetch_ahead((0..100).collect(), fetch, |n, _| if n == 3 { bail!("disk full") } else { Ok(()) });
+        let failed =
+            fetch_ahead(each((0..100).collect(), fetch), |n, _| if n == 3 { bail!("disk full") } else { Ok(()) });
         assert_eq!(failed.unwrap_err().to_string(), "disk full");
         // At most the batch being handed over and the one after it.
         assert!(fetched.load(Ordering::SeqCst) <= 6, "{}", fetched.load(Ordering::SeqCst));
 
         let mut taken = Vec::new();
         let failed = fetch_ahead(
-            (0..100).collect(),
-            |&n: &u32| if n == 5 { bail!("connection reset") } else { Ok(Vec::new()) },
+            each((0..100).collect(), |&n: &u32| if n == 5 { bail!("connection reset") } else { Ok(Vec::new()) }),
             |n, _| {
                 taken.push(n);
                 Ok(())
