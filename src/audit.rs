@@ -377,21 +377,27 @@ pub struct Filter<'a> {
 
 /// The entries `filter` asks for, in order. An unknown contact has none.
 pub fn entries(store: &Store, filter: &Filter<'_>) -> Result<Vec<Entry>> {
-    let db = store.db();
-    let tag = match filter.contact {
-        Some(address) => match db.existing_contact_tag(&crate::keys::normalize_address(address))? {
-            Some(tag) => Some(tag),
-            None => return Ok(Vec::new()),
-        },
-        None => None,
-    };
     let mut out = Vec::new();
-    db.audit_each(tag.as_deref(), filter.since, |seq, _, _, text, _| {
-        let entry: Entry = serde_json::from_str(&text).with_context(|| format!("audit entry {seq} cannot be read"))?;
+    each(store, filter, |entry| {
         out.push(entry);
         Ok(())
     })?;
     Ok(out)
+}
+
+/// `entries`, handed to `f` one at a time.
+pub fn each(store: &Store, filter: &Filter<'_>, mut f: impl FnMut(Entry) -> Result<()>) -> Result<()> {
+    let db = store.db();
+    let tag = match filter.contact {
+        Some(address) => match db.existing_contact_tag(&crate::keys::normalize_address(address))? {
+            Some(tag) => Some(tag),
+            None => return Ok(()),
+        },
+        None => None,
+    };
+    db.audit_each(tag.as_deref(), filter.since, |seq, _, _, text, _| {
+        f(serde_json::from_str(&text).with_context(|| format!("audit entry {seq} cannot be read"))?)
+    })
 }
 
 /// The contact tag of `address`, if it has one.

@@ -23,10 +23,15 @@
 //! Checked without sealpost: `gpg --import keys/clinician.asc`, `gpg
 //! --verify MANIFEST.sha256.asc MANIFEST.sha256`, `sha256sum -c
 //! MANIFEST.sha256`. Exporting marks nothing as read and sends no receipt.
+//!
+//! The archive is written as it is made, a message at a time, with the
+//! manifest and its signature last: memory holds one message with its
+//! attachments and the text of `record.txt`, never the whole record, which
+//! after years of sessions with scanned documents can be larger than the
+//! memory of the computer exporting it. Checking reads it the same way.
 
 use std::collections::BTreeMap;
 use std::io::{Read, Write};
-use std::path::Path;
 
 use anyhow::{anyhow, bail, Context, Result};
 use sequoia_openpgp::armor;
@@ -35,12 +40,13 @@ use sequoia_openpgp::parse::Parse;
 use sequoia_openpgp::serialize::stream::{Armorer, Message, Signer};
 use sequoia_openpgp::serialize::SerializeInto;
 use sequoia_openpgp::{Cert, KeyHandle};
+use sha2::{Digest, Sha256};
 
 use crate::audit::{self, Filter};
 use crate::contacts::{Contact, Contacts};
 use crate::keys::{self, POLICY};
 use crate::message::compose::sha256_hex;
-use crate::message::{open, open_with, Content, Status};
+use crate::message::{open_owned, open_owned_with, Content, Status};
 use crate::records;
 use crate::store::Store;
 
@@ -48,22 +54,30 @@ pub const MANIFEST: &str = "MANIFEST.sha256";
 pub const SIGNATURE: &str = "MANIFEST.sha256.asc";
 pub const CLINICIAN_KEY: &str = "keys/clinician.asc";
 
-/// The files of one contact's record, by path in the archive, in order.
-pub struct Archive {
+/// The files that hold the check of the others (the manifest, its
+/// signature, the clinician's key) are read whole when an export is
+/// checked, and refused when larger than this: a manifest's line is about
+/// 100 bytes, so this is over 600,000 files.
+const SMALL_FILE: u64 = 64 << 20;
+
+/// What `write` wrote.
+pub struct Exported {
     /// Whose record it is.
     pub contact: Contact,
-    pub files: BTreeMap<String, Vec<u8>>,
+    /// How many files the archive holds.
+    pub files: usize,
     pub received: usize,
     pub sent: usize,
 }
 
-/// Builds the record of `who` (see the module's doc), signed.
-pub fn build(store: &Store, who: &str) -> Result<Archive> {
+/// Writes the record of `who` (see the module's doc), signed, into `out`
+/// as a tar stream, a message at a time.
+pub fn write(store: &Store, who: &str, out: &mut dyn Write) -> Result<Exported> {
     let contacts = Contacts::load(store)?;
     let contact = contacts.get(who)?.clone();
     let record = records::record_of(store, &contact)?;
     let me = store.my_keys();
-    let mut files = BTreeMap::new();
+    let mut files = Files::new(out);
     // (time, text) of each message, sorted into record.txt.
     let mut lines: Vec<(u64, String)> = Vec::new();
     let mut receipts = Vec::new();
@@ -72,7 +86,7 @@ pub fn build(store: &Store, who: &str) -> Result<Archive> {
         let n = n + 1;
         let raw = inbox.raw(entry.id).ok();
         if let Some(raw) = &raw {
-            files.insert(format!("received/{n:04}.eml"), raw.clone());
+            files.add(&format!("received/{n:04}.eml"), raw)?;
         }
         if let Some(receipt) = &entry.receipt {
             receipts.push(serde_json::json!({ "direction": "received", "message": n, "receipt": receipt }));
@@ -83,8 +97,9 @@ pub fn build(store: &Store, who: &str) -> Result<Archive> {
         // a message claiming to be from the client in a record the
         // clinician signs would be taken as theirs. It is still there as it
         // arrived (`received/`).
-        let opened = raw.as_deref().map(|raw| {
-            let mut opened = open(raw, me, &contacts);
+        // Given to `open`, which lets go of it once it is decrypted.
+        let opened = raw.map(|raw| {
+            let mut opened = open_owned(raw, me, &contacts);
             opened.status = entry.judge(&opened.seal, opened.sender(), &contacts);
             opened
         });
@@ -97,19 +112,19 @@ pub fn build(store: &Store, who: &str) -> Result<Archive> {
             contact.address
         );
         let subject = entry.subject.as_deref().filter(|_| verified);
-        describe(&mut text, shown, &mut files, &format!("received-{n:04}"), subject);
+        describe(&mut text, shown, &mut files, &format!("received-{n:04}"), subject)?;
         lines.push((entry.received_at, text));
     }
     for (n, sent) in record.sent.iter().enumerate() {
         let n = n + 1;
         let raw = crate::outbox::sent_copy(store, sent)?;
         if let Some(raw) = &raw {
-            files.insert(format!("sent/{n:04}.eml"), raw.clone());
+            files.add(&format!("sent/{n:04}.eml"), raw)?;
         }
         if let Some(read) = &sent.read {
             receipts.push(serde_json::json!({ "direction": "sent", "message": n, "read": read }));
         }
-        let opened = raw.as_deref().map(|raw| open_with(raw, me, &contacts, keys::public(me), &[]).0);
+        let opened = raw.map(|raw| open_owned_with(raw, me, &contacts, keys::public(me)));
         let shown = opened.as_ref().and_then(|o| o.content.as_ref().filter(|_| o.seal.signed_by_one_of(me)));
         let state = match (&sent.read, &sent.receipt_for) {
             (_, Some(original)) => format!("read receipt for {original}"),
@@ -117,7 +132,7 @@ pub fn build(store: &Store, who: &str) -> Result<Archive> {
             (None, None) => "sent".to_string(),
         };
         let mut text = format!("=== sent {n:04}  {}  to {}  {state}\n", time(sent.sent_at as i64), contact.address);
-        describe(&mut text, shown, &mut files, &format!("sent-{n:04}"), Some(&sent.subject));
+        describe(&mut text, shown, &mut files, &format!("sent-{n:04}"), Some(&sent.subject))?;
         lines.push((sent.sent_at, text));
     }
     lines.sort_by_key(|(at, _)| *at);
@@ -134,11 +149,12 @@ pub fn build(store: &Store, who: &str) -> Result<Archive> {
         record_txt.push_str(&text);
         record_txt.push('\n');
     }
-    files.insert("record.txt".to_string(), record_txt.into_bytes());
-    files.insert("receipts.json".to_string(), serde_json::to_vec_pretty(&receipts)?);
-    files.insert(
-        "contact.json".to_string(),
-        serde_json::to_vec_pretty(&serde_json::json!({
+    files.add("record.txt", record_txt.as_bytes())?;
+    drop(record_txt);
+    files.add("receipts.json", &serde_json::to_vec_pretty(&receipts)?)?;
+    files.add(
+        "contact.json",
+        &serde_json::to_vec_pretty(&serde_json::json!({
             "alias": contact.alias,
             "address": contact.address,
             "state": contact.state.to_string(),
@@ -150,20 +166,69 @@ pub fn build(store: &Store, who: &str) -> Result<Archive> {
             "hold": contact.hold,
             "retention": contact.retention,
         }))?,
-    );
-    files.insert("keys/contact.asc".to_string(), contact.cert.clone().into_bytes());
-    files.insert(CLINICIAN_KEY.to_string(), store.secret_cert().armored().to_vec()?);
+    )?;
+    files.add("keys/contact.asc", &contact.cert.clone().into_bytes())?;
+    files.add(CLINICIAN_KEY, &store.secret_cert().armored().to_vec()?)?;
     let mut audit_lines = Vec::new();
-    for entry in audit::entries(store, &Filter { contact: Some(&contact.address), since: None })? {
-        audit_lines.extend(serde_json::to_vec(&entry)?);
+    audit::each(store, &Filter { contact: Some(&contact.address), since: None }, |entry| {
+        serde_json::to_writer(&mut audit_lines, &entry)?;
         audit_lines.push(b'\n');
+        Ok(())
+    })?;
+    files.add("audit.jsonl", &audit_lines)?;
+    files.add("README.txt", README.as_bytes())?;
+    let manifest = files.manifest();
+    let signature = sign(store.secret_cert(), manifest.as_bytes())?;
+    let count = files.finish(&manifest, &signature)?;
+    Ok(Exported { contact, files: count, received: record.received.len(), sent: record.sent.len() })
+}
+
+/// A tar stream being written, with the SHA-256 of each file in it.
+struct Files<'w> {
+    tar: tar::Builder<&'w mut dyn Write>,
+    /// The digest of each file written, by its path.
+    digests: BTreeMap<String, String>,
+    /// The time every file is dated.
+    now: u64,
+}
+
+impl<'w> Files<'w> {
+    fn new(out: &'w mut dyn Write) -> Files<'w> {
+        Files { tar: tar::Builder::new(out), digests: BTreeMap::new(), now: crate::contacts::now() }
     }
-    files.insert("audit.jsonl".to_string(), audit_lines);
-    files.insert("README.txt".to_string(), README.as_bytes().to_vec());
-    let manifest = manifest(&files);
-    files.insert(SIGNATURE.to_string(), sign(store.secret_cert(), manifest.as_bytes())?);
-    files.insert(MANIFEST.to_string(), manifest.into_bytes());
-    Ok(Archive { contact, files, received: record.received.len(), sent: record.sent.len() })
+
+    /// Writes a file, listed in the manifest.
+    fn add(&mut self, path: &str, bytes: &[u8]) -> Result<()> {
+        self.append(path, bytes)?;
+        self.digests.insert(path.to_string(), sha256_hex(bytes));
+        Ok(())
+    }
+
+    fn append(&mut self, path: &str, bytes: &[u8]) -> Result<()> {
+        let mut header = tar::Header::new_gnu();
+        header.set_size(bytes.len() as u64);
+        header.set_mode(0o600);
+        header.set_mtime(self.now);
+        self.tar.append_data(&mut header, path, bytes).with_context(|| format!("writing {path}"))
+    }
+
+    fn contains(&self, path: &str) -> bool {
+        self.digests.contains_key(path)
+    }
+
+    /// `sha256sum`'s lines for the files written, sorted by path.
+    fn manifest(&self) -> String {
+        self.digests.iter().map(|(path, digest)| format!("{digest}  {path}\n")).collect()
+    }
+
+    /// Writes the manifest and its signature, and ends the archive; says
+    /// how many files it holds.
+    fn finish(mut self, manifest: &str, signature: &[u8]) -> Result<usize> {
+        self.append(MANIFEST, manifest.as_bytes())?;
+        self.append(SIGNATURE, signature)?;
+        self.tar.finish().context("ending the archive")?;
+        Ok(self.digests.len() + 2)
+    }
 }
 
 const README: &str = "\
@@ -192,17 +257,17 @@ and compare the fingerprint gpg prints with the clinician's, read out by them.
 fn describe(
     text: &mut String,
     content: Option<&Content>,
-    files: &mut BTreeMap<String, Vec<u8>>,
+    files: &mut Files<'_>,
     prefix: &str,
     subject: Option<&str>,
-) {
+) -> Result<()> {
     let Some(content) = content else {
         // The subject of a message that is not verified is not shown either.
         if let Some(subject) = subject {
             text.push_str(&format!("Subject: {}\n", crate::sanitize::line(subject)));
         }
         text.push_str("(the content is not shown: it did not open as verified)\n");
-        return;
+        return Ok(());
     };
     text.push_str(&format!("Subject: {}\n", crate::sanitize::line(content.subject.as_deref().unwrap_or(""))));
     if let Some(date) = content.date {
@@ -223,27 +288,23 @@ fn describe(
         let name =
             unused_name(files, &format!("attachments/{prefix}-{}", crate::sanitize::file_name(&attachment.name)));
         text.push_str(&format!("[attachment: {name}, {} bytes]\n", attachment.bytes.len()));
-        files.insert(name, attachment.bytes.clone());
+        files.add(&name, &attachment.bytes)?;
     }
+    Ok(())
 }
 
 /// `name`, or when the record has a file of that name already (two
 /// attachments of one message named alike), `name (1)`, `name (2)`...
 /// before its extension, as `read --save-attachments` names them.
-fn unused_name(files: &BTreeMap<String, Vec<u8>>, name: &str) -> String {
+fn unused_name(files: &Files<'_>, name: &str) -> String {
     let (stem, extension) = match name.rfind('.').filter(|&dot| dot > name.rfind('/').map_or(0, |slash| slash + 1)) {
         Some(dot) => name.split_at(dot),
         None => (name, ""),
     };
     std::iter::once(name.to_string())
         .chain((1..).map(|n| format!("{stem} ({n}){extension}")))
-        .find(|candidate| !files.contains_key(candidate))
+        .find(|candidate| !files.contains(candidate))
         .expect("an unused name")
-}
-
-/// `sha256sum`'s lines for `files`, sorted by path.
-fn manifest(files: &BTreeMap<String, Vec<u8>>) -> String {
-    files.iter().map(|(path, bytes)| format!("{}  {path}\n", sha256_hex(bytes))).collect()
 }
 
 /// A detached, armored OpenPGP signature of `data` by `signer`.
@@ -259,20 +320,6 @@ fn sign(signer: &Cert, data: &[u8]) -> Result<Vec<u8>> {
     Ok(sink)
 }
 
-/// The archive as a tar stream into `out`.
-pub fn write_tar(archive: &Archive, out: &mut dyn Write) -> Result<()> {
-    let mut tar = tar::Builder::new(out);
-    for (path, bytes) in &archive.files {
-        let mut header = tar::Header::new_gnu();
-        header.set_size(bytes.len() as u64);
-        header.set_mode(0o600);
-        header.set_mtime(crate::contacts::now());
-        tar.append_data(&mut header, path, &bytes[..]).with_context(|| format!("writing {path}"))?;
-    }
-    tar.finish()?;
-    Ok(())
-}
-
 /// What checking an export found.
 pub struct Checked {
     pub files: usize,
@@ -283,37 +330,61 @@ pub struct Checked {
 /// Reads an export (the tar, decrypted already) and checks it: the
 /// manifest lists every file and nothing else, each file has its digest,
 /// and the manifest's signature is good by the clinician key it carries.
-pub fn check(tar_bytes: &[u8]) -> Result<Checked> {
-    let mut files = BTreeMap::new();
-    let mut archive = tar::Archive::new(tar_bytes);
+/// Files are hashed as they are read, one at a time; only the manifest,
+/// its signature and the clinician's key are kept.
+pub fn check(tar: impl Read) -> Result<Checked> {
+    let mut digests = BTreeMap::new();
+    let mut kept: BTreeMap<&str, Vec<u8>> = BTreeMap::new();
+    let mut archive = tar::Archive::new(tar);
     for entry in archive.entries().context("it is not an export (not a tar archive)")? {
         let mut entry = entry.context("it is not an export (a damaged tar archive)")?;
         let path = entry.path()?.to_string_lossy().into_owned();
-        let mut bytes = Vec::new();
-        entry.read_to_end(&mut bytes)?;
-        if files.insert(path.clone(), bytes).is_some() {
+        let damaged = |e: std::io::Error| anyhow!(e).context(format!("{path} is damaged"));
+        let whole = [MANIFEST, SIGNATURE, CLINICIAN_KEY].into_iter().find(|kept| *kept == path);
+        let digest = match whole {
+            Some(name) => {
+                if entry.size() > SMALL_FILE {
+                    bail!("{path} is larger than any export writes ({} bytes)", entry.size());
+                }
+                let mut bytes = Vec::new();
+                entry.read_to_end(&mut bytes).map_err(damaged)?;
+                let digest = sha256_hex(&bytes);
+                if kept.insert(name, bytes).is_some() {
+                    bail!("{path} is in the archive twice");
+                }
+                digest
+            }
+            None => {
+                let mut hasher = Digesting::new(std::io::sink());
+                std::io::copy(&mut entry, &mut hasher).map_err(damaged)?;
+                hasher.hex()
+            }
+        };
+        if digests.insert(path.clone(), digest).is_some() {
             bail!("{path} is in the archive twice");
         }
     }
-    let manifest = files.remove(MANIFEST).context("it has no MANIFEST.sha256")?;
-    let signature = files.remove(SIGNATURE).context("it has no MANIFEST.sha256.asc")?;
+    let manifest = kept.remove(MANIFEST).context("it has no MANIFEST.sha256")?;
+    let signature = kept.remove(SIGNATURE).context("it has no MANIFEST.sha256.asc")?;
+    digests.remove(MANIFEST);
+    digests.remove(SIGNATURE);
     let listed = std::str::from_utf8(&manifest).context("MANIFEST.sha256 is not text")?;
     let mut seen = 0;
     for line in listed.lines() {
         let (digest, path) =
             line.split_once("  ").with_context(|| format!("a line of the manifest is not a digest: {line:?}"))?;
-        let bytes = files.get(path).with_context(|| format!("{path} is listed but missing"))?;
-        if sha256_hex(bytes) != digest {
+        let found = digests.get(path).with_context(|| format!("{path} is listed but missing"))?;
+        if found != digest {
             bail!("{path} does not match its digest in the manifest: it was changed");
         }
         seen += 1;
     }
-    if seen != files.len() {
+    if seen != digests.len() {
         let extra: Vec<&String> =
-            files.keys().filter(|p| !listed.lines().any(|l| l.ends_with(&format!("  {p}")))).collect();
+            digests.keys().filter(|p| !listed.lines().any(|l| l.ends_with(&format!("  {p}")))).collect();
         bail!("files not in the manifest: {extra:?}");
     }
-    let clinician = Cert::from_bytes(files.get(CLINICIAN_KEY).context("it has no keys/clinician.asc")?)
+    let clinician = Cert::from_bytes(kept.get(CLINICIAN_KEY).context("it has no keys/clinician.asc")?)
         .context("keys/clinician.asc is not a key")?;
     let helper = Helper { cert: clinician.clone(), good: false };
     let mut verifier = DetachedVerifierBuilder::from_bytes(&signature)?
@@ -323,7 +394,42 @@ pub fn check(tar_bytes: &[u8]) -> Result<Checked> {
     if !verifier.into_helper().good {
         bail!("the manifest's signature is not good");
     }
+    // Read to its end: an encrypted export's last piece is checked there.
+    std::io::copy(&mut archive.into_inner(), &mut std::io::sink()).context("the end of the archive is damaged")?;
     Ok(Checked { files: seen, signer: clinician.fingerprint().to_hex() })
+}
+
+/// A writer passing bytes on to another and hashing them (SHA-256).
+pub struct Digesting<W> {
+    inner: W,
+    hasher: Sha256,
+}
+
+impl<W: Write> Digesting<W> {
+    pub fn new(inner: W) -> Digesting<W> {
+        Digesting { inner, hasher: Sha256::new() }
+    }
+
+    /// The SHA-256 of what was written, in hex, and the writer.
+    pub fn finish(self) -> (String, W) {
+        (data_encoding::HEXLOWER.encode(&self.hasher.finalize()), self.inner)
+    }
+
+    fn hex(self) -> String {
+        self.finish().0
+    }
+}
+
+impl<W: Write> Write for Digesting<W> {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        let written = self.inner.write(bytes)?;
+        self.hasher.update(&bytes[..written]);
+        Ok(written)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.inner.flush()
+    }
 }
 
 struct Helper {
@@ -347,14 +453,6 @@ impl VerificationHelper for Helper {
         }
         Err(anyhow!("no good signature by the clinician's key"))
     }
-}
-
-/// Writes `bytes` to `path`, which must not exist, durably.
-pub fn write_new(path: &Path, bytes: &[u8]) -> Result<()> {
-    if path.exists() {
-        bail!("{} exists; nothing was written (choose another name)", path.display());
-    }
-    crate::home::create_durable(path, bytes).with_context(|| format!("writing {}", path.display()))
 }
 
 fn time(unix: i64) -> String {

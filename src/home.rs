@@ -202,6 +202,65 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     result
 }
 
+/// A new file being written under a temporary name beside `path`, in
+/// the same folder, and given its name only once it is complete
+/// (`publish`), never in place of a file there. Dropped before, the
+/// temporary file is removed.
+pub struct Staged {
+    temp: PathBuf,
+    path: PathBuf,
+    file: File,
+}
+
+impl Staged {
+    pub fn create(path: &Path) -> Result<Staged> {
+        let dir = folder_of(path);
+        let name = path.file_name().context("a file path without a name")?.to_string_lossy();
+        let temp = dir.join(format!(".{}.tmp-{}-{}", name, std::process::id(), unique_suffix()));
+        let file = OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .open(&temp)
+            .with_context(|| format!("writing {}", path.display()))?;
+        Ok(Staged { temp, path: path.to_path_buf(), file })
+    }
+
+    pub fn file(&mut self) -> &mut File {
+        &mut self.file
+    }
+
+    /// Makes the file durable and gives it its name, unless a file of
+    /// that name appeared meanwhile.
+    pub fn publish(self) -> Result<()> {
+        let taken = || anyhow::anyhow!("{} exists; nothing was written (choose another name)", self.path.display());
+        self.file.sync_all().with_context(|| format!("writing {}", self.path.display()))?;
+        match fs::hard_link(&self.temp, &self.path) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => return Err(taken()),
+            // A file system without links (a FAT-formatted stick).
+            Err(_) if self.path.exists() => return Err(taken()),
+            Err(_) => fs::rename(&self.temp, &self.path).with_context(|| format!("writing {}", self.path.display()))?,
+        }
+        let _ = fs::remove_file(&self.temp);
+        sync_dir(folder_of(&self.path))
+    }
+}
+
+impl Drop for Staged {
+    fn drop(&mut self) {
+        let _ = fs::remove_file(&self.temp);
+    }
+}
+
+/// The folder `path` is in (`.` for a bare name).
+fn folder_of(path: &Path) -> &Path {
+    match path.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir,
+        _ => Path::new("."),
+    }
+}
+
 /// Whether `name` is the temp file of an atomic write (see `write_atomic`).
 pub fn is_unfinished_write(name: &str) -> bool {
     name.starts_with('.') && name.contains(".tmp-")

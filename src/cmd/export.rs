@@ -1,4 +1,4 @@
-use std::io::Read;
+use std::io::{BufRead, BufReader, BufWriter, Read, Write};
 use std::str::FromStr;
 
 use age::secrecy::SecretString;
@@ -8,8 +8,10 @@ use super::{Run, Session};
 use crate::audit::{self, Action, Event};
 use crate::cli::Export;
 use crate::error::Refusal;
-use crate::export;
+use crate::export::{self, Digesting};
+use crate::home::Staged;
 use crate::passphrase::PassphraseSource;
+use crate::store::Store;
 
 impl Run for Export {
     fn run(&self, session: &Session) -> Result<()> {
@@ -40,27 +42,34 @@ impl Run for Export {
             bail!("{} exists; nothing was written (choose another name)", out.display());
         }
         let store = session.unlock()?;
-        let archive = export::build(&store, who)?;
-        let mut tar = Vec::new();
-        export::write_tar(&archive, &mut tar)?;
-        let bytes = match (&passphrase, recipients.is_empty()) {
-            (Some(passphrase), _) => seal(age::Encryptor::with_user_passphrase(passphrase.clone()), &tar)?,
-            (None, false) => seal(
+        // Written under a temporary name beside `out`, a message at a time
+        // (see `export`), and given its name once complete.
+        let mut staged = Staged::create(out)?;
+        let mut sink = Digesting::new(BufWriter::with_capacity(1 << 16, staged.file()));
+        let archive = match (&passphrase, recipients.is_empty()) {
+            (Some(passphrase), _) => {
+                sealed(age::Encryptor::with_user_passphrase(passphrase.clone()), &store, who, &mut sink)?
+            }
+            (None, false) => sealed(
                 age::Encryptor::with_recipients(recipients.iter().map(|r| r as &dyn age::Recipient))
                     .map_err(|e| anyhow!("encrypting the export: {e}"))?,
-                &tar,
+                &store,
+                who,
+                &mut sink,
             )?,
             (None, true) => {
                 crate::error::warn(&format!(
                     "{} is written UNENCRYPTED: anyone who gets the file reads this client's record",
                     out.display()
                 ));
-                tar
+                export::write(&store, who, &mut sink)?
             }
         };
-        let digest = crate::message::compose::sha256_hex(&bytes);
+        let (digest, buffered) = sink.finish();
+        buffered.into_inner().map_err(|e| e.into_error()).with_context(|| format!("writing {}", out.display()))?;
         let contact = &archive.contact;
-        // The entry first, then the file: an export is never made without it.
+        // The entry first, then the file's name: an export is never made
+        // without it.
         let how = if passphrase.is_some() {
             "a passphrase"
         } else if recipients.is_empty() {
@@ -76,14 +85,14 @@ impl Run for Export {
             _ => format!("written encrypted to {how}"),
         };
         audit::record(&store, event.detail(written))?;
-        export::write_new(out, &bytes)?;
+        staged.publish()?;
         if session.json {
             return session.print_json(&serde_json::json!({
                 "file": out,
                 "contact": contact.alias,
                 "received": archive.received,
                 "sent": archive.sent,
-                "files": archive.files.len(),
+                "files": archive.files,
                 "sha256": digest,
                 "encrypted": how != "plaintext",
             }));
@@ -95,7 +104,7 @@ impl Run for Export {
             out.display(),
             archive.received,
             archive.sent,
-            archive.files.len()
+            archive.files
         );
         println!(
             "check it with `sealpost export --verify {}` (or gpg and sha256sum: see README.txt inside)",
@@ -107,9 +116,11 @@ impl Run for Export {
 
 impl Export {
     fn verify(&self, session: &Session, file: &std::path::Path) -> Result<()> {
-        let bytes = std::fs::read(file).with_context(|| format!("reading {}", file.display()))?;
-        let tar = if bytes.starts_with(b"age-encryption.org/v1") {
-            let decryptor = age::Decryptor::new_buffered(&bytes[..]).map_err(|e| anyhow!("{}: {e}", file.display()))?;
+        let opened = std::fs::File::open(file).with_context(|| format!("reading {}", file.display()))?;
+        let mut bytes = BufReader::with_capacity(1 << 16, opened);
+        let encrypted = bytes.fill_buf().with_context(|| format!("reading {}", file.display()))?;
+        let tar: Box<dyn Read> = if encrypted.starts_with(b"age-encryption.org/v1") {
+            let decryptor = age::Decryptor::new_buffered(bytes).map_err(|e| anyhow!("{}: {e}", file.display()))?;
             let mut identities: Vec<Box<dyn age::Identity>> = Vec::new();
             if let Some(path) = &self.identity {
                 let parsed = age::IdentityFile::from_file(path.to_string_lossy().into_owned())
@@ -120,16 +131,14 @@ impl Export {
                     PassphraseSource { file: self.export_passphrase_file.clone() }.of_export()?;
                 identities.push(Box::new(age::scrypt::Identity::new(passphrase)));
             }
-            let mut reader = decryptor
+            let reader = decryptor
                 .decrypt(identities.iter().map(|i| i.as_ref()))
                 .map_err(|e| Refusal::locked(format!("{} does not open with that: {e}", file.display())))?;
-            let mut tar = Vec::new();
-            reader.read_to_end(&mut tar).with_context(|| format!("{} is damaged", file.display()))?;
-            tar
+            Box::new(reader)
         } else {
-            bytes
+            Box::new(bytes)
         };
-        let checked = export::check(&tar).map_err(|e| Refusal::verification(format!("{}: {e:#}", file.display())))?;
+        let checked = export::check(tar).map_err(|e| Refusal::verification(format!("{}: {e:#}", file.display())))?;
         if session.json {
             return session.print_json(&serde_json::json!({
                 "file": file,
@@ -147,10 +156,10 @@ impl Export {
     }
 }
 
-fn seal(encryptor: age::Encryptor, bytes: &[u8]) -> Result<Vec<u8>> {
-    let mut out = Vec::new();
-    let mut writer = encryptor.wrap_output(&mut out)?;
-    std::io::Write::write_all(&mut writer, bytes)?;
-    writer.finish()?;
-    Ok(out)
+/// The record of `who` written into `out` encrypted by `encryptor`.
+fn sealed(encryptor: age::Encryptor, store: &Store, who: &str, out: &mut dyn Write) -> Result<export::Exported> {
+    let mut writer = encryptor.wrap_output(out).context("encrypting the export")?;
+    let exported = export::write(store, who, &mut writer)?;
+    writer.finish().context("encrypting the export")?;
+    Ok(exported)
 }

@@ -22,7 +22,7 @@ pub mod quote;
 pub mod receipt;
 
 pub use compose::{compose, compose_to, Draft, Sealed};
-pub use open::{judge, open, open_owned, open_with, Content, Opened, Seal, Status};
+pub use open::{judge, open, open_owned, open_owned_with, open_with, Content, Opened, Seal, Status};
 
 /// A file carried inside the encryption.
 #[derive(Clone, Debug)]

@@ -277,7 +277,13 @@ pub fn open(raw: &[u8], me: &[Cert], contacts: &Contacts) -> Opened {
 /// `open`, letting go of the wire message once it is decrypted, so a large
 /// message is not held as ciphertext and content at once.
 pub fn open_owned(raw: Vec<u8>, me: &[Cert], contacts: &Contacts) -> Opened {
-    guarded(|| open_guarded(Cow::Owned(raw), me, contacts, Vec::new(), &[])).0
+    open_owned_with(raw, me, contacts, Vec::new())
+}
+
+/// `open_owned`, checking signatures also against `extra_certs` (see
+/// `open_with`).
+pub fn open_owned_with(raw: Vec<u8>, me: &[Cert], contacts: &Contacts, extra_certs: Vec<Cert>) -> Opened {
+    guarded(|| open_guarded(Cow::Owned(raw), me, contacts, extra_certs, &[])).0
 }
 
 /// Like `open`, checking signatures also against `extra_certs` and
