@@ -204,12 +204,14 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
 
 /// A new file being written under a temporary name beside `path`, in
 /// the same folder, and given its name only once it is complete
-/// (`publish`), never in place of a file there. Dropped before, the
-/// temporary file is removed.
+/// (`publish`), never in place of a file there. Dropped before, or
+/// stopped by Ctrl-C, the temporary file is removed: a partial record
+/// left where the user does not look must not stay.
 pub struct Staged {
     temp: PathBuf,
     path: PathBuf,
     file: File,
+    _interrupted: crate::interrupt::Guard,
 }
 
 impl Staged {
@@ -223,7 +225,8 @@ impl Staged {
             .mode(0o600)
             .open(&temp)
             .with_context(|| format!("writing {}", path.display()))?;
-        Ok(Staged { temp, path: path.to_path_buf(), file })
+        let _interrupted = crate::interrupt::Guard::removing(&temp);
+        Ok(Staged { temp, path: path.to_path_buf(), file, _interrupted })
     }
 
     pub fn file(&mut self) -> &mut File {

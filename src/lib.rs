@@ -13,6 +13,7 @@ pub mod error;
 pub mod export;
 pub mod home;
 pub mod inbox;
+pub mod interrupt;
 pub mod invite;
 pub mod join;
 pub mod key_change;

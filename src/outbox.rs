@@ -793,14 +793,9 @@ pub fn cancel(store: &Store, message_id: &str) -> Result<(Queued, Withdrawn)> {
 /// between, it is sent by the next `sync`, which the user pressing Ctrl-C
 /// would not expect.
 pub struct InterruptNotice {
-    #[cfg(unix)]
-    previous: libc::sigaction,
+    _guard: crate::interrupt::Guard,
 }
 
-#[cfg(unix)]
-static NOTICE: std::sync::atomic::AtomicPtr<u8> = std::sync::atomic::AtomicPtr::new(std::ptr::null_mut());
-#[cfg(unix)]
-static NOTICE_LEN: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
 /// The message the notice is about: once the server accepted it, the
 /// notice is not true any more and is taken back (`accepted_now`).
 static NOTICE_FOR: std::sync::Mutex<Option<String>> = std::sync::Mutex::new(None);
@@ -811,26 +806,8 @@ static NOTICE_FOR: std::sync::Mutex<Option<String>> = std::sync::Mutex::new(None
 fn accepted_now(message_id: &str) {
     let Ok(mut held) = NOTICE_FOR.lock() else { return };
     if held.as_deref() == Some(message_id) {
-        #[cfg(unix)]
-        NOTICE.store(std::ptr::null_mut(), std::sync::atomic::Ordering::SeqCst);
+        crate::interrupt::unsay();
         *held = None;
-    }
-}
-
-#[cfg(unix)]
-extern "C" fn on_interrupt(_: libc::c_int) {
-    use std::sync::atomic::Ordering::SeqCst;
-    let (text, len) = (NOTICE.load(SeqCst), NOTICE_LEN.load(SeqCst));
-    // SAFETY: only async-signal-safe calls. `text` is null or a leaked
-    // buffer of `len` bytes (the length is stored before the pointer);
-    // setting the default action and raising the signal again ends the
-    // process as Ctrl-C would have.
-    unsafe {
-        if !text.is_null() {
-            libc::write(2, text.cast(), len);
-        }
-        libc::signal(libc::SIGINT, libc::SIG_DFL);
-        libc::raise(libc::SIGINT);
     }
 }
 
@@ -839,42 +816,12 @@ impl InterruptNotice {
         if let Ok(mut held) = NOTICE_FOR.lock() {
             *held = Some(message_id.to_string());
         }
-        #[cfg(unix)]
-        {
-            use std::sync::atomic::Ordering::SeqCst;
-            // Leaked once per message: the handler may still read it.
-            let text: &'static mut [u8] = Box::leak(format!("\n{notice}\n").into_bytes().into_boxed_slice());
-            NOTICE_LEN.store(text.len(), SeqCst);
-            NOTICE.store(text.as_mut_ptr(), SeqCst);
-            // SAFETY: a zeroed sigaction is a valid value to fill in; the
-            // handler only makes async-signal-safe calls.
-            unsafe {
-                let mut action: libc::sigaction = std::mem::zeroed();
-                action.sa_sigaction = on_interrupt as extern "C" fn(libc::c_int) as libc::sighandler_t;
-                libc::sigemptyset(&mut action.sa_mask);
-                let mut previous: libc::sigaction = std::mem::zeroed();
-                libc::sigaction(libc::SIGINT, std::ptr::null(), &mut previous);
-                // A process told to ignore Ctrl-C (started in the
-                // background by a script) goes on ignoring it.
-                if previous.sa_sigaction != libc::SIG_IGN {
-                    libc::sigaction(libc::SIGINT, &action, std::ptr::null_mut());
-                }
-                InterruptNotice { previous }
-            }
-        }
-        #[cfg(not(unix))]
-        InterruptNotice {}
+        InterruptNotice { _guard: crate::interrupt::Guard::saying(&notice) }
     }
 }
 
 impl Drop for InterruptNotice {
     fn drop(&mut self) {
-        #[cfg(unix)]
-        // SAFETY: puts back the action this replaced.
-        unsafe {
-            libc::sigaction(libc::SIGINT, &self.previous, std::ptr::null_mut());
-            NOTICE.store(std::ptr::null_mut(), std::sync::atomic::Ordering::SeqCst);
-        }
         if let Ok(mut held) = NOTICE_FOR.lock() {
             *held = None;
         }

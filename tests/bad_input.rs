@@ -557,3 +557,55 @@ fn a_verified_message_without_a_date_of_its_own_is_dated_by_its_signature_and_it
         assert!(!shown.contains("\\u001b") && !shown.contains("\\u0007"), "no escapes: {shown}");
     }
 }
+
+#[test]
+fn ctrl_c_during_an_export_leaves_no_file_partial_or_hidden_and_no_entry() {
+    use std::os::unix::process::ExitStatusExt;
+    let world = World::new();
+    let (ada, sam) = pair(&world);
+    // A record that takes a while to write: scans of a few megabytes.
+    for n in 0..3u8 {
+        let scan = world.path().join(format!("scan-{n}.pdf"));
+        let bytes: Vec<u8> = (0..3 << 20).map(|i: u32| (i.wrapping_mul(2_654_435_761) >> (13 + n)) as u8).collect();
+        std::fs::write(&scan, bytes).unwrap();
+        ada.ok(&["send", "--to", "sam", "--subject", "Scan", "--attach", scan.to_str().unwrap()], "Scanned.\n");
+    }
+    sam.ok(&["sync"], "");
+    let folder = world.path().join("exports");
+    std::fs::create_dir(&folder).unwrap();
+    let out = folder.join("ada-record.tar");
+    let mut command = sam.command();
+    // As at a terminal (see the test above).
+    // SAFETY: signal() is async-signal-safe, as pre_exec requires.
+    unsafe {
+        use std::os::unix::process::CommandExt;
+        command.pre_exec(|| {
+            libc::signal(libc::SIGINT, libc::SIG_DFL);
+            Ok(())
+        });
+    }
+    let export = command
+        .args(["export", "--contact", "ada", "--out", out.to_str().unwrap(), "--plaintext"])
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Ctrl-C once the export is being written.
+    let started = std::time::Instant::now();
+    while std::fs::read_dir(&folder).unwrap().next().is_none() {
+        assert!(started.elapsed() < Duration::from_secs(120), "the export never started writing");
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    // SAFETY: a signal to the child this test started.
+    unsafe { libc::kill(export.id() as libc::pid_t, libc::SIGINT) };
+    let stopped = export.wait_with_output().unwrap();
+    assert_eq!(stopped.status.signal(), Some(libc::SIGINT), "stopped while writing: {stopped:?}");
+    let left: Vec<_> = std::fs::read_dir(&folder).unwrap().map(|e| e.unwrap().file_name()).collect();
+    assert!(left.is_empty(), "a stopped export left {left:?}");
+    let log = sam.ok(&["audit", "--json"], "").stdout;
+    assert!(!log.contains("\"export\""), "no export was made: {log}");
+    // Not stopped, it is written.
+    sam.ok(&["export", "--contact", "ada", "--out", out.to_str().unwrap(), "--plaintext"], "");
+    assert_eq!(std::fs::read_dir(&folder).unwrap().count(), 1);
+}
