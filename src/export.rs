@@ -30,7 +30,7 @@
 //! after years of sessions with scanned documents can be larger than the
 //! memory of the computer exporting it. Checking reads it the same way.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::io::{Read, Write};
 
 use anyhow::{anyhow, bail, Context, Result};
@@ -54,11 +54,14 @@ pub const MANIFEST: &str = "MANIFEST.sha256";
 pub const SIGNATURE: &str = "MANIFEST.sha256.asc";
 pub const CLINICIAN_KEY: &str = "keys/clinician.asc";
 
-/// The files that hold the check of the others (the manifest, its
-/// signature, the clinician's key) are read whole when an export is
-/// checked, and refused when larger than this: a manifest's line is about
-/// 100 bytes, so this is over 600,000 files.
-const SMALL_FILE: u64 = 64 << 20;
+/// What checking an export reads whole, and refuses beyond: the manifest
+/// (a line is about 100 bytes, so over 600,000 files), the signature and
+/// the clinician's key, a file's long name. An export has at most as many
+/// files as its manifest can list.
+const LARGEST_MANIFEST: u64 = 64 << 20;
+const LARGEST_KEY: u64 = 1 << 20;
+const LONGEST_NAME: u64 = 4096;
+const MOST_FILES: usize = 700_000;
 
 /// What `write` wrote.
 pub struct Exported {
@@ -328,36 +331,56 @@ pub struct Checked {
 }
 
 /// Reads an export (the tar, decrypted already) and checks it: the
-/// manifest lists every file and nothing else, each file has its digest,
-/// and the manifest's signature is good by the clinician key it carries.
-/// Files are hashed as they are read, one at a time; only the manifest,
-/// its signature and the clinician's key are kept.
+/// manifest lists every file once and nothing else, each file has its
+/// digest, and the manifest's signature is good by the clinician key it
+/// carries. Files are hashed as they are read, one at a time; only the
+/// manifest, its signature and the clinician's key are kept. The archive
+/// may come from anyone: it holds only what `write` writes (files, and
+/// long names of its own kind, each bounded), or it is refused.
 pub fn check(tar: impl Read) -> Result<Checked> {
-    let mut digests = BTreeMap::new();
-    let mut kept: BTreeMap<&str, Vec<u8>> = BTreeMap::new();
+    use tar::EntryType;
+    let mut digests: HashMap<String, String> = HashMap::new();
+    let mut kept: HashMap<&str, Vec<u8>> = HashMap::new();
     let mut archive = tar::Archive::new(tar);
-    for entry in archive.entries().context("it is not an export (not a tar archive)")? {
+    let entries = archive.entries().context("it is not an export (not a tar archive)")?;
+    let mut long_name: Option<String> = None;
+    // Read as stored: the tar reader would take a long name or extended
+    // header of any size whole before handing over the entry.
+    for entry in entries.raw(true) {
         let mut entry = entry.context("it is not an export (a damaged tar archive)")?;
-        let path = entry.path()?.to_string_lossy().into_owned();
-        let damaged = |e: std::io::Error| anyhow!(e).context(format!("{path} is damaged"));
-        let whole = [MANIFEST, SIGNATURE, CLINICIAN_KEY].into_iter().find(|kept| *kept == path);
-        let digest = match whole {
-            Some(name) => {
-                if entry.size() > SMALL_FILE {
-                    bail!("{path} is larger than any export writes ({} bytes)", entry.size());
-                }
-                let mut bytes = Vec::new();
-                entry.read_to_end(&mut bytes).map_err(damaged)?;
+        let kind = entry.header().entry_type();
+        if kind == EntryType::GNULongName {
+            let name = read_whole(&mut entry, LONGEST_NAME, "a file's name")?;
+            long_name = Some(String::from_utf8_lossy(&name).trim_end_matches('\0').to_string());
+            continue;
+        }
+        if kind != EntryType::Regular {
+            bail!("it holds an entry an export never has (of type {kind:?})");
+        }
+        let path = match long_name.take() {
+            Some(name) => name,
+            None => entry.path().context("a damaged tar archive")?.to_string_lossy().into_owned(),
+        };
+        if digests.len() >= MOST_FILES {
+            bail!("it holds more files than an export's manifest can list");
+        }
+        let largest = match path.as_str() {
+            MANIFEST => Some((MANIFEST, LARGEST_MANIFEST)),
+            SIGNATURE => Some((SIGNATURE, LARGEST_KEY)),
+            CLINICIAN_KEY => Some((CLINICIAN_KEY, LARGEST_KEY)),
+            _ => None,
+        };
+        let digest = match largest {
+            Some((name, largest)) => {
+                let bytes = read_whole(&mut entry, largest, &path)?;
                 let digest = sha256_hex(&bytes);
-                if kept.insert(name, bytes).is_some() {
-                    bail!("{path} is in the archive twice");
-                }
+                kept.insert(name, bytes);
                 digest
             }
             None => {
                 let mut hasher = Digesting::new(std::io::sink());
-                std::io::copy(&mut entry, &mut hasher).map_err(damaged)?;
-                hasher.hex()
+                std::io::copy(&mut entry, &mut hasher).with_context(|| format!("{path} is damaged"))?;
+                hasher.finish().0
             }
         };
         if digests.insert(path.clone(), digest).is_some() {
@@ -369,19 +392,21 @@ pub fn check(tar: impl Read) -> Result<Checked> {
     digests.remove(MANIFEST);
     digests.remove(SIGNATURE);
     let listed = std::str::from_utf8(&manifest).context("MANIFEST.sha256 is not text")?;
-    let mut seen = 0;
+    let mut seen = HashSet::new();
     for line in listed.lines() {
         let (digest, path) =
             line.split_once("  ").with_context(|| format!("a line of the manifest is not a digest: {line:?}"))?;
+        if !seen.insert(path) {
+            bail!("{path} is listed twice in the manifest");
+        }
         let found = digests.get(path).with_context(|| format!("{path} is listed but missing"))?;
         if found != digest {
             bail!("{path} does not match its digest in the manifest: it was changed");
         }
-        seen += 1;
     }
-    if seen != digests.len() {
-        let extra: Vec<&String> =
-            digests.keys().filter(|p| !listed.lines().any(|l| l.ends_with(&format!("  {p}")))).collect();
+    if seen.len() != digests.len() {
+        let mut extra: Vec<&String> = digests.keys().filter(|p| !seen.contains(p.as_str())).collect();
+        extra.sort();
         bail!("files not in the manifest: {extra:?}");
     }
     let clinician = Cert::from_bytes(kept.get(CLINICIAN_KEY).context("it has no keys/clinician.asc")?)
@@ -396,7 +421,17 @@ pub fn check(tar: impl Read) -> Result<Checked> {
     }
     // Read to its end: an encrypted export's last piece is checked there.
     std::io::copy(&mut archive.into_inner(), &mut std::io::sink()).context("the end of the archive is damaged")?;
-    Ok(Checked { files: seen, signer: clinician.fingerprint().to_hex() })
+    Ok(Checked { files: seen.len(), signer: clinician.fingerprint().to_hex() })
+}
+
+/// An entry's bytes, when it has at most `largest`.
+fn read_whole(entry: &mut impl Read, largest: u64, what: &str) -> Result<Vec<u8>> {
+    let mut bytes = Vec::new();
+    entry.take(largest + 1).read_to_end(&mut bytes).with_context(|| format!("{what} is damaged"))?;
+    if bytes.len() as u64 > largest {
+        bail!("{what} is larger than any export writes");
+    }
+    Ok(bytes)
 }
 
 /// A writer passing bytes on to another and hashing them (SHA-256).
@@ -413,10 +448,6 @@ impl<W: Write> Digesting<W> {
     /// The SHA-256 of what was written, in hex, and the writer.
     pub fn finish(self) -> (String, W) {
         (data_encoding::HEXLOWER.encode(&self.hasher.finalize()), self.inner)
-    }
-
-    fn hex(self) -> String {
-        self.finish().0
     }
 }
 
@@ -457,4 +488,99 @@ impl VerificationHelper for Helper {
 
 fn time(unix: i64) -> String {
     mail_parser::DateTime::from_timestamp(unix).to_rfc3339()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use sequoia_openpgp::cert::CertBuilder;
+
+    /// A signed archive as `write` makes one, with these files.
+    fn archive(files: &[(&str, &[u8])]) -> Vec<u8> {
+        let (cert, _) = CertBuilder::general_purpose(Some("ada@practice.example")).generate().unwrap();
+        let mut out = Vec::new();
+        let mut written = Files::new(&mut out);
+        for (path, bytes) in files {
+            written.add(path, bytes).unwrap();
+        }
+        written.add(CLINICIAN_KEY, &cert.armored().to_vec().unwrap()).unwrap();
+        let manifest = written.manifest();
+        written.finish(&manifest, &sign(&cert, manifest.as_bytes()).unwrap()).unwrap();
+        out
+    }
+
+    /// A tar with one entry of `kind` at `path` holding `bytes`.
+    fn entry(kind: tar::EntryType, path: &str, bytes: &[u8]) -> Vec<u8> {
+        let mut header = tar::Header::new_gnu();
+        header.set_entry_type(kind);
+        header.set_path(path).unwrap();
+        header.set_size(bytes.len() as u64);
+        header.set_cksum();
+        let mut out = header.as_bytes().to_vec();
+        out.extend_from_slice(bytes);
+        out.resize(out.len().div_ceil(512) * 512, 0);
+        out
+    }
+
+    fn refused(tar: &[u8]) -> String {
+        format!("{:#}", check(tar).err().expect("refused"))
+    }
+
+    #[test]
+    fn an_export_with_a_long_file_name_checks_and_one_byte_changed_does_not() {
+        let long = format!("attachments/received-0001-{}.pdf", "a worksheet with a long name ".repeat(8));
+        let tar = archive(&[("record.txt", b"The record.\n"), (&long, b"%PDF")]);
+        assert_eq!(check(&tar[..]).unwrap().files, 3);
+        let mut changed = tar.clone();
+        let at = changed.windows(4).position(|w| w == b"%PDF").unwrap();
+        changed[at] = b'#';
+        assert!(refused(&changed).contains("does not match its digest"), "{}", refused(&changed));
+    }
+
+    #[test]
+    fn an_archive_with_what_an_export_never_holds_is_refused_without_reading_it_whole() {
+        let whole = archive(&[("record.txt", b"The record.\n")]);
+        // A long name of 8 MiB, a link, a sparse file, each before the rest.
+        let hostile = [
+            (entry(tar::EntryType::GNULongName, "././@LongLink", &vec![b'a'; 8 << 20]), "name is larger"),
+            (entry(tar::EntryType::Symlink, "record.txt", b""), "never has"),
+            (entry(tar::EntryType::GNUSparse, "record.txt", b""), "never has"),
+            (entry(tar::EntryType::XHeader, "pax", b"30 path=record.txt\n"), "never has"),
+        ];
+        for (first, said) in hostile {
+            let tar = [first, whole.clone()].concat();
+            assert!(refused(&tar).contains(said), "{}", refused(&tar));
+        }
+    }
+
+    #[test]
+    fn a_manifest_listing_a_file_twice_is_refused() {
+        let tar = archive(&[("record.txt", b"The record.\n"), ("audit.jsonl", b"{}\n")]);
+        let mut files: Vec<(String, Vec<u8>)> = Vec::new();
+        for entry in tar::Archive::new(&tar[..]).entries().unwrap() {
+            let mut entry = entry.unwrap();
+            let path = entry.path().unwrap().to_string_lossy().into_owned();
+            let mut bytes = Vec::new();
+            entry.read_to_end(&mut bytes).unwrap();
+            files.push((path, bytes));
+        }
+        let mut again = Vec::new();
+        let mut builder = tar::Builder::new(&mut again);
+        for (path, bytes) in &files {
+            let bytes = match path.as_str() {
+                // The first line twice, the second left out.
+                MANIFEST => {
+                    let first = String::from_utf8_lossy(bytes).lines().next().unwrap().to_string();
+                    format!("{first}\n{first}\n").into_bytes()
+                }
+                _ => bytes.clone(),
+            };
+            let mut header = tar::Header::new_gnu();
+            header.set_size(bytes.len() as u64);
+            builder.append_data(&mut header, path, &bytes[..]).unwrap();
+        }
+        builder.finish().unwrap();
+        drop(builder);
+        assert!(refused(&again).contains("listed twice"), "{}", refused(&again));
+    }
 }

@@ -205,8 +205,10 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
 /// A new file being written under a temporary name beside `path`, in
 /// the same folder, and given its name only once it is complete
 /// (`publish`), never in place of a file there. Dropped before, or
-/// stopped by Ctrl-C, the temporary file is removed: a partial record
-/// left where the user does not look must not stay.
+/// stopped by Ctrl-C, a closed terminal or SIGTERM, the temporary file is
+/// removed: a partial record left where the user does not look must not
+/// stay. One that a kill -9 or a power cut left is removed by the next
+/// `Staged` for the same path.
 pub struct Staged {
     temp: PathBuf,
     path: PathBuf,
@@ -214,18 +216,31 @@ pub struct Staged {
     _interrupted: crate::interrupt::Guard,
 }
 
+/// The start of a staged file's temporary name: `.NAME.tmp-PID-RANDOM`,
+/// NAME cut to fit a file name's 255 bytes.
+fn staged_prefix(name: &str) -> String {
+    let mut end = name.len().min(200);
+    while !name.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!(".{}.tmp-", &name[..end])
+}
+
 impl Staged {
     pub fn create(path: &Path) -> Result<Staged> {
         let dir = folder_of(path);
         let name = path.file_name().context("a file path without a name")?.to_string_lossy();
-        let temp = dir.join(format!(".{}.tmp-{}-{}", name, std::process::id(), unique_suffix()));
+        let prefix = staged_prefix(&name);
+        remove_orphaned_staged(dir, &prefix);
+        let temp = dir.join(format!("{prefix}{}-{}", std::process::id(), unique_suffix()));
+        // Before the file exists: stopped at any point after, nothing stays.
+        let _interrupted = crate::interrupt::Guard::removing(&temp);
         let file = OpenOptions::new()
             .write(true)
             .create_new(true)
             .mode(0o600)
             .open(&temp)
             .with_context(|| format!("writing {}", path.display()))?;
-        let _interrupted = crate::interrupt::Guard::removing(&temp);
         Ok(Staged { temp, path: path.to_path_buf(), file, _interrupted })
     }
 
@@ -237,13 +252,17 @@ impl Staged {
     /// that name appeared meanwhile.
     pub fn publish(self) -> Result<()> {
         let taken = || anyhow::anyhow!("{} exists; nothing was written (choose another name)", self.path.display());
-        self.file.sync_all().with_context(|| format!("writing {}", self.path.display()))?;
+        let failed = |e: std::io::Error| anyhow::anyhow!(e).context(format!("writing {}", self.path.display()));
+        self.file.sync_all().map_err(failed)?;
         match fs::hard_link(&self.temp, &self.path) {
             Ok(()) => {}
             Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => return Err(taken()),
             // A file system without links (a FAT-formatted stick).
-            Err(_) if self.path.exists() => return Err(taken()),
-            Err(_) => fs::rename(&self.temp, &self.path).with_context(|| format!("writing {}", self.path.display()))?,
+            Err(_) => match rename_new(&self.temp, &self.path) {
+                Ok(()) => {}
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => return Err(taken()),
+                Err(e) => return Err(failed(e)),
+            },
         }
         let _ = fs::remove_file(&self.temp);
         sync_dir(folder_of(&self.path))
@@ -253,6 +272,61 @@ impl Staged {
 impl Drop for Staged {
     fn drop(&mut self) {
         let _ = fs::remove_file(&self.temp);
+    }
+}
+
+/// Renames `from` to `to`, unless `to` exists (`AlreadyExists`): at once
+/// where the system can (Linux's RENAME_NOREPLACE), else checked first.
+fn rename_new(from: &Path, to: &Path) -> std::io::Result<()> {
+    #[cfg(target_os = "linux")]
+    {
+        use std::os::unix::ffi::OsStrExt;
+        let c = |p: &Path| std::ffi::CString::new(p.as_os_str().as_bytes()).map_err(std::io::Error::other);
+        let (from_c, to_c) = (c(from)?, c(to)?);
+        // SAFETY: two NUL-terminated paths that live across the call.
+        let done = unsafe {
+            libc::renameat2(libc::AT_FDCWD, from_c.as_ptr(), libc::AT_FDCWD, to_c.as_ptr(), libc::RENAME_NOREPLACE)
+        };
+        if done == 0 {
+            return Ok(());
+        }
+        let error = std::io::Error::last_os_error();
+        // Not supported by this file system or kernel: checked first below.
+        if !matches!(error.raw_os_error(), Some(libc::EINVAL) | Some(libc::ENOSYS) | Some(libc::EOPNOTSUPP)) {
+            return Err(error);
+        }
+    }
+    if to.symlink_metadata().is_ok() {
+        return Err(std::io::ErrorKind::AlreadyExists.into());
+    }
+    fs::rename(from, to)
+}
+
+/// Removes the temporary files starting `prefix` in `dir` that a staged
+/// write stopped by a kill -9 or a power cut left (its process is gone),
+/// saying so.
+fn remove_orphaned_staged(dir: &Path, prefix: &str) {
+    // Without /proc a running process cannot be told from a gone one.
+    if !Path::new("/proc/self").is_dir() {
+        return;
+    }
+    // SAFETY: geteuid has no preconditions and cannot fail.
+    let uid = unsafe { libc::geteuid() };
+    let program = fs::read_to_string("/proc/self/comm").unwrap_or_default();
+    let Ok(entries) = fs::read_dir(dir) else { return };
+    for entry in entries.flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let Some(rest) = name.strip_prefix(prefix) else { continue };
+        let Some(Ok(pid)) = rest.split('-').next().map(str::parse::<u32>) else { continue };
+        let Ok(meta) = entry.metadata() else { continue };
+        if !meta.is_file() || meta.uid() != uid || is_running_sealpost(pid, uid, &program) {
+            continue;
+        }
+        crate::error::warn(&format!(
+            "removing {}: a partial file left by sealpost process {pid}, which was stopped while writing it",
+            entry.path().display()
+        ));
+        let _ = fs::remove_file(entry.path());
     }
 }
 

@@ -1,9 +1,10 @@
 //! What Ctrl-C (SIGINT) does at the few steps a command must not leave
-//! silently: while a `Guard` lives, it first says what was left behind
-//! (`Guard::saying`) and removes what must not stay (`Guard::removing`),
-//! then ends the process as Ctrl-C does, so a shell loop still sees a
-//! death by SIGINT. A process told to ignore Ctrl-C (started in the
-//! background by a script) goes on ignoring it.
+//! silently, and so a closed terminal (SIGHUP) and SIGTERM: while a `Guard`
+//! lives, the signal first says what was left behind (`Guard::saying`) and
+//! removes what must not stay (`Guard::removing`), then ends the process
+//! as it would have, so a shell loop still sees a death by that signal. A
+//! process told to ignore one (started in the background by a script, or
+//! by nohup) goes on ignoring it.
 
 use std::path::Path;
 use std::sync::atomic::{AtomicPtr, AtomicUsize, Ordering::SeqCst};
@@ -18,9 +19,12 @@ static REMOVE: AtomicPtr<libc::c_char> = AtomicPtr::new(std::ptr::null_mut());
 /// Ctrl-C's action while it lives; the one before is put back when it is
 /// dropped, with its notice or removal taken back.
 pub struct Guard {
-    previous: libc::sigaction,
+    previous: [libc::sigaction; SIGNALS.len()],
     slot: Slot,
 }
+
+/// The signals a guard handles.
+const SIGNALS: [libc::c_int; 3] = [libc::SIGINT, libc::SIGHUP, libc::SIGTERM];
 
 enum Slot {
     Notice,
@@ -55,9 +59,11 @@ pub fn unsay() {
 
 impl Drop for Guard {
     fn drop(&mut self) {
-        // SAFETY: puts back the action this replaced.
-        unsafe {
-            libc::sigaction(libc::SIGINT, &self.previous, std::ptr::null_mut());
+        for (signal, previous) in SIGNALS.iter().zip(&self.previous) {
+            // SAFETY: puts back the action this replaced.
+            unsafe {
+                libc::sigaction(*signal, previous, std::ptr::null_mut());
+            }
         }
         match self.slot {
             Slot::Notice => unsay(),
@@ -66,30 +72,37 @@ impl Drop for Guard {
     }
 }
 
-/// Makes `on_interrupt` Ctrl-C's action, unless Ctrl-C is ignored; the
-/// action before.
-fn install() -> libc::sigaction {
-    // SAFETY: a zeroed sigaction is a valid value to fill in; the handler
-    // only makes async-signal-safe calls.
-    unsafe {
-        let mut action: libc::sigaction = std::mem::zeroed();
-        action.sa_sigaction = on_interrupt as extern "C" fn(libc::c_int) as libc::sighandler_t;
-        libc::sigemptyset(&mut action.sa_mask);
-        let mut previous: libc::sigaction = std::mem::zeroed();
-        libc::sigaction(libc::SIGINT, std::ptr::null(), &mut previous);
-        if previous.sa_sigaction != libc::SIG_IGN {
-            libc::sigaction(libc::SIGINT, &action, std::ptr::null_mut());
+/// Makes `on_interrupt` the action of each of `SIGNALS`, unless it is
+/// ignored; the actions before.
+fn install() -> [libc::sigaction; SIGNALS.len()] {
+    SIGNALS.map(|signal| {
+        // SAFETY: a zeroed sigaction is a valid value to fill in; the
+        // handler only makes async-signal-safe calls, and blocks the other
+        // signals while it runs.
+        unsafe {
+            let mut action: libc::sigaction = std::mem::zeroed();
+            action.sa_sigaction = on_interrupt as extern "C" fn(libc::c_int) as libc::sighandler_t;
+            libc::sigemptyset(&mut action.sa_mask);
+            for other in SIGNALS {
+                libc::sigaddset(&mut action.sa_mask, other);
+            }
+            let mut previous: libc::sigaction = std::mem::zeroed();
+            libc::sigaction(signal, std::ptr::null(), &mut previous);
+            if previous.sa_sigaction != libc::SIG_IGN {
+                libc::sigaction(signal, &action, std::ptr::null_mut());
+            }
+            previous
         }
-        previous
-    }
+    })
 }
 
-extern "C" fn on_interrupt(_: libc::c_int) {
+extern "C" fn on_interrupt(signal: libc::c_int) {
     let (text, len, remove) = (NOTICE.load(SeqCst), NOTICE_LEN.load(SeqCst), REMOVE.load(SeqCst));
     // SAFETY: only async-signal-safe calls. `text` is null or a leaked
     // buffer of `len` bytes; `remove` is null or a leaked NUL-terminated
     // path; setting the default action and raising the signal again ends
-    // the process as Ctrl-C would have.
+    // the process as the signal would have (once the handler returns: the
+    // signal is blocked while it runs).
     unsafe {
         if !remove.is_null() {
             libc::unlink(remove);
@@ -97,7 +110,7 @@ extern "C" fn on_interrupt(_: libc::c_int) {
         if !text.is_null() {
             libc::write(2, text.cast(), len);
         }
-        libc::signal(libc::SIGINT, libc::SIG_DFL);
-        libc::raise(libc::SIGINT);
+        libc::signal(signal, libc::SIG_DFL);
+        libc::raise(signal);
     }
 }

@@ -559,7 +559,7 @@ fn a_verified_message_without_a_date_of_its_own_is_dated_by_its_signature_and_it
 }
 
 #[test]
-fn ctrl_c_during_an_export_leaves_no_file_partial_or_hidden_and_no_entry() {
+fn an_export_stopped_while_writing_leaves_no_file_partial_or_hidden_and_no_entry() {
     use std::os::unix::process::ExitStatusExt;
     let world = World::new();
     let (ada, sam) = pair(&world);
@@ -574,38 +574,46 @@ fn ctrl_c_during_an_export_leaves_no_file_partial_or_hidden_and_no_entry() {
     let folder = world.path().join("exports");
     std::fs::create_dir(&folder).unwrap();
     let out = folder.join("ada-record.tar");
-    let mut command = sam.command();
-    // As at a terminal (see the test above).
-    // SAFETY: signal() is async-signal-safe, as pre_exec requires.
-    unsafe {
-        use std::os::unix::process::CommandExt;
-        command.pre_exec(|| {
-            libc::signal(libc::SIGINT, libc::SIG_DFL);
-            Ok(())
-        });
+    // Ctrl-C, and a terminal's SIGTERM, once the export is being written.
+    for signal in [libc::SIGINT, libc::SIGTERM] {
+        let mut command = sam.command();
+        // As at a terminal (see the test above).
+        // SAFETY: signal() is async-signal-safe, as pre_exec requires.
+        unsafe {
+            use std::os::unix::process::CommandExt;
+            command.pre_exec(|| {
+                libc::signal(libc::SIGINT, libc::SIG_DFL);
+                Ok(())
+            });
+        }
+        let export = command
+            .args(["export", "--contact", "ada", "--out", out.to_str().unwrap(), "--plaintext"])
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let started = std::time::Instant::now();
+        while std::fs::read_dir(&folder).unwrap().next().is_none() {
+            assert!(started.elapsed() < Duration::from_secs(120), "the export never started writing");
+            std::thread::sleep(Duration::from_millis(2));
+        }
+        // SAFETY: a signal to the child this test started.
+        unsafe { libc::kill(export.id() as libc::pid_t, signal) };
+        let stopped = export.wait_with_output().unwrap();
+        assert_eq!(stopped.status.signal(), Some(signal), "stopped while writing: {stopped:?}");
+        let left: Vec<_> = std::fs::read_dir(&folder).unwrap().map(|e| e.unwrap().file_name()).collect();
+        assert!(left.is_empty(), "a stopped export left {left:?}");
     }
-    let export = command
-        .args(["export", "--contact", "ada", "--out", out.to_str().unwrap(), "--plaintext"])
-        .stdin(std::process::Stdio::null())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    // Ctrl-C once the export is being written.
-    let started = std::time::Instant::now();
-    while std::fs::read_dir(&folder).unwrap().next().is_none() {
-        assert!(started.elapsed() < Duration::from_secs(120), "the export never started writing");
-        std::thread::sleep(Duration::from_millis(2));
-    }
-    // SAFETY: a signal to the child this test started.
-    unsafe { libc::kill(export.id() as libc::pid_t, libc::SIGINT) };
-    let stopped = export.wait_with_output().unwrap();
-    assert_eq!(stopped.status.signal(), Some(libc::SIGINT), "stopped while writing: {stopped:?}");
-    let left: Vec<_> = std::fs::read_dir(&folder).unwrap().map(|e| e.unwrap().file_name()).collect();
-    assert!(left.is_empty(), "a stopped export left {left:?}");
     let log = sam.ok(&["audit", "--json"], "").stdout;
     assert!(!log.contains("\"export\""), "no export was made: {log}");
-    // Not stopped, it is written.
-    sam.ok(&["export", "--contact", "ada", "--out", out.to_str().unwrap(), "--plaintext"], "");
-    assert_eq!(std::fs::read_dir(&folder).unwrap().count(), 1);
+    // What a kill -9 left (its process gone) is removed by the next export.
+    let mut gone = std::process::Command::new("true").spawn().unwrap();
+    gone.wait().unwrap();
+    let left = folder.join(format!(".ada-record.tar.tmp-{}-0123456789abcdef", gone.id()));
+    std::fs::write(&left, "part of a record").unwrap();
+    let written = sam.ok(&["export", "--contact", "ada", "--out", out.to_str().unwrap(), "--plaintext"], "");
+    assert!(written.stderr.contains("a partial file left by sealpost process"), "{written:?}");
+    let now: Vec<_> = std::fs::read_dir(&folder).unwrap().map(|e| e.unwrap().file_name()).collect();
+    assert_eq!(now, [std::ffi::OsString::from("ada-record.tar")]);
 }

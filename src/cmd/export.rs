@@ -1,4 +1,4 @@
-use std::io::{BufRead, BufReader, BufWriter, Read, Write};
+use std::io::{BufReader, BufWriter, Read, Write};
 use std::str::FromStr;
 
 use age::secrecy::SecretString;
@@ -42,6 +42,8 @@ impl Run for Export {
             bail!("{} exists; nothing was written (choose another name)", out.display());
         }
         let store = session.unlock()?;
+        // An unknown contact is said before anything is written or warned of.
+        crate::contacts::Contacts::load(&store)?.get(who)?;
         // Written under a temporary name beside `out`, a message at a time
         // (see `export`), and given its name once complete.
         let mut staged = Staged::create(out)?;
@@ -116,10 +118,17 @@ impl Run for Export {
 
 impl Export {
     fn verify(&self, session: &Session, file: &std::path::Path) -> Result<()> {
-        let opened = std::fs::File::open(file).with_context(|| format!("reading {}", file.display()))?;
-        let mut bytes = BufReader::with_capacity(1 << 16, opened);
-        let encrypted = bytes.fill_buf().with_context(|| format!("reading {}", file.display()))?;
-        let tar: Box<dyn Read> = if encrypted.starts_with(b"age-encryption.org/v1") {
+        let mut opened = std::fs::File::open(file).with_context(|| format!("reading {}", file.display()))?;
+        // Its start, read whole also from a pipe, says whether it is encrypted.
+        const AGE: &[u8] = b"age-encryption.org/v1";
+        let mut start = Vec::with_capacity(AGE.len());
+        (&mut opened)
+            .take(AGE.len() as u64)
+            .read_to_end(&mut start)
+            .with_context(|| format!("reading {}", file.display()))?;
+        let encrypted = start == AGE;
+        let bytes = BufReader::with_capacity(1 << 16, std::io::Cursor::new(start).chain(opened));
+        let tar: Box<dyn Read> = if encrypted {
             let decryptor = age::Decryptor::new_buffered(bytes).map_err(|e| anyhow!("{}: {e}", file.display()))?;
             let mut identities: Vec<Box<dyn age::Identity>> = Vec::new();
             if let Some(path) = &self.identity {

@@ -208,7 +208,7 @@ impl Imap {
         // copies the sink has are not fetched at all. The inbox is listed
         // by UID alone, and its sizes (which bound the batches) a window
         // at a time as fetching goes (`sized`).
-        let range = format!("{}:*", cursor.last_uid + 1);
+        let range = format!("{}:*", cursor.last_uid.saturating_add(1));
         let mut has_copy = std::collections::BTreeSet::new();
         let mut new: Vec<(u32, Option<u64>)> = if sent {
             let query = "(UID RFC822.SIZE BODY.PEEK[HEADER.FIELDS (MESSAGE-ID)])";
@@ -224,8 +224,11 @@ impl Imap {
             let found = self.session.uid_search(format!("UID {range}")).context("listing new messages")?;
             found.into_iter().map(|uid| (uid, None)).collect()
         };
-        // `n:*` always names the newest message, even when it is older.
-        new.retain(|(uid, _)| *uid > cursor.last_uid);
+        // `n:*` always names the newest message, even when it is older; a
+        // UID from UIDNEXT on names no message (a server's error, which
+        // would move the cursor past mail to come).
+        let before = mailbox.uid_next.unwrap_or(u32::MAX);
+        new.retain(|(uid, _)| *uid > cursor.last_uid && *uid < before);
         new.sort_unstable();
         new.dedup_by_key(|(uid, _)| *uid);
         // Everything listed is handled once the batches are: the cursor may
@@ -284,12 +287,16 @@ fn sized(session: &mut Session, uids: Vec<(u32, Option<u64>)>) -> Result<Vec<(u3
         return Ok(sized);
     }
     let wanted: Vec<u32> = uids.iter().map(|(uid, _)| *uid).collect();
-    let listed = session.uid_fetch(uid_set(&wanted), "(UID RFC822.SIZE)").context("listing new messages")?;
-    let mut sized: Vec<(u32, u64)> = listed
-        .iter()
-        .filter_map(|f| Some((f.uid?, f.size.map_or(super::BATCH_BYTES, u64::from))))
-        .filter(|(uid, _)| wanted.binary_search(uid).is_ok())
-        .collect();
+    let mut sized = Vec::with_capacity(wanted.len());
+    for set in uid_sets(&wanted) {
+        let listed = session.uid_fetch(set, "(UID RFC822.SIZE)").context("listing new messages")?;
+        sized.extend(
+            listed
+                .iter()
+                .filter_map(|f| Some((f.uid?, f.size.map_or(super::BATCH_BYTES, u64::from))))
+                .filter(|(uid, _)| wanted.binary_search(uid).is_ok()),
+        );
+    }
     sized.sort_unstable();
     sized.dedup_by_key(|(uid, _)| *uid);
     Ok(sized)
@@ -310,21 +317,35 @@ fn fetch_batch(session: &mut Session, batch: &[u32], validity: u32) -> Result<Ve
 /// An IMAP UID set naming exactly `uids` (ascending, each once): runs of
 /// consecutive UIDs as ranges, so a batch of a first sync is one range.
 fn uid_set(uids: &[u32]) -> String {
-    use std::fmt::Write;
-    let mut set = String::new();
+    uid_sets(uids).join(",")
+}
+
+/// `uid_set` in pieces of at most about `LONGEST_SET` bytes, for a
+/// command each: a window of UIDs with gaps (mail deleted meanwhile) would
+/// make a command line longer than servers are asked to take (RFC 7162
+/// advises clients to stay within 8,192 octets).
+fn uid_sets(uids: &[u32]) -> Vec<String> {
+    const LONGEST_SET: usize = 4000;
+    let mut sets = vec![String::new()];
     let mut rest = uids.iter().copied().peekable();
     while let Some(start) = rest.next() {
         let mut end = start;
         while let Some(next) = rest.next_if(|next| Some(*next) == end.checked_add(1)) {
             end = next;
         }
-        let comma = if set.is_empty() { "" } else { "," };
-        let _ = match end > start {
-            true => write!(set, "{comma}{start}:{end}"),
-            false => write!(set, "{comma}{start}"),
-        };
+        let run = if end > start { format!("{start}:{end}") } else { start.to_string() };
+        let set = sets.last_mut().expect("one set at least");
+        if set.is_empty() {
+            *set = run;
+        } else if set.len() + 1 + run.len() > LONGEST_SET {
+            sets.push(run);
+        } else {
+            set.push(',');
+            set.push_str(&run);
+        }
     }
-    set
+    sets.retain(|set| !set.is_empty());
+    sets
 }
 
 /// The stable name of a message in a folder: UIDVALIDITY and UID.
@@ -377,7 +398,7 @@ pub fn folders(session: &mut Session) -> Result<Vec<String>> {
 
 #[cfg(test)]
 mod tests {
-    use super::uid_set;
+    use super::{uid_set, uid_sets};
 
     #[test]
     fn a_uid_set_names_exactly_the_uids_given() {
@@ -387,5 +408,17 @@ mod tests {
         assert_eq!(uid_set(&[4, 6]), "4,6");
         assert_eq!(uid_set(&[u32::MAX - 1, u32::MAX]), format!("{}:{}", u32::MAX - 1, u32::MAX));
         assert_eq!(uid_set(&[]), "");
+    }
+
+    #[test]
+    fn a_long_uid_set_is_split_into_commands_that_name_each_uid_once() {
+        // Every other UID: no ranges, 1,000 numbers of 5 to 6 digits.
+        let uids: Vec<u32> = (0..1000).map(|n| 10_000 + 2 * n).collect();
+        let sets = uid_sets(&uids);
+        assert!(sets.len() > 1, "{} bytes in one command", sets[0].len());
+        assert!(sets.iter().all(|set| set.len() <= 4000));
+        let named: Vec<u32> = sets.iter().flat_map(|set| set.split(',')).map(|uid| uid.parse().unwrap()).collect();
+        assert_eq!(named, uids);
+        assert_eq!(uid_sets(&[1, 2, 3]), ["1:3"]);
     }
 }
