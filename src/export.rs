@@ -340,7 +340,7 @@ pub struct Checked {
 pub fn check(tar: impl Read) -> Result<Checked> {
     use tar::EntryType;
     let mut digests: HashMap<String, String> = HashMap::new();
-    let mut kept: HashMap<&str, Vec<u8>> = HashMap::new();
+    let mut kept: HashMap<String, Vec<u8>> = HashMap::new();
     let mut archive = tar::Archive::new(tar);
     let entries = archive.entries().context("it is not an export (not a tar archive)")?;
     let mut long_name: Option<String> = None;
@@ -365,16 +365,15 @@ pub fn check(tar: impl Read) -> Result<Checked> {
             bail!("it holds more files than an export's manifest can list");
         }
         let largest = match path.as_str() {
-            MANIFEST => Some((MANIFEST, LARGEST_MANIFEST)),
-            SIGNATURE => Some((SIGNATURE, LARGEST_KEY)),
-            CLINICIAN_KEY => Some((CLINICIAN_KEY, LARGEST_KEY)),
+            MANIFEST => Some(LARGEST_MANIFEST),
+            SIGNATURE | CLINICIAN_KEY => Some(LARGEST_KEY),
             _ => None,
         };
         let digest = match largest {
-            Some((name, largest)) => {
+            Some(largest) => {
                 let bytes = read_whole(&mut entry, largest, &path)?;
                 let digest = sha256_hex(&bytes);
-                kept.insert(name, bytes);
+                kept.insert(path.clone(), bytes);
                 digest
             }
             None => {

@@ -306,20 +306,14 @@ fn rename_new(from: &Path, to: &Path) -> std::io::Result<()> {
 /// write stopped by a kill -9 or a power cut left (its process is gone),
 /// saying so.
 fn remove_orphaned_staged(dir: &Path, prefix: &str) {
-    // Without /proc a running process cannot be told from a gone one.
-    if !Path::new("/proc/self").is_dir() {
-        return;
-    }
-    // SAFETY: geteuid has no preconditions and cannot fail.
-    let uid = unsafe { libc::geteuid() };
-    let program = fs::read_to_string("/proc/self/comm").unwrap_or_default();
+    let Some(orphaned) = orphan_test() else { return };
     let Ok(entries) = fs::read_dir(dir) else { return };
     for entry in entries.flatten() {
         let name = entry.file_name().to_string_lossy().into_owned();
         let Some(rest) = name.strip_prefix(prefix) else { continue };
         let Some(Ok(pid)) = rest.split('-').next().map(str::parse::<u32>) else { continue };
         let Ok(meta) = entry.metadata() else { continue };
-        if !meta.is_file() || meta.uid() != uid || is_running_sealpost(pid, uid, &program) {
+        if !meta.is_file() || !orphaned(pid, &meta) {
             continue;
         }
         crate::error::warn(&format!(
@@ -420,12 +414,7 @@ fn store_tag(data_dir: &Path) -> String {
 /// told apart and nothing is removed. A reused pid that happens to be
 /// another sealpost only delays the removal to a later run.
 pub fn remove_orphaned_drafts(data_dir: &Path) {
-    if !Path::new("/proc/self").is_dir() {
-        return;
-    }
-    // SAFETY: geteuid has no preconditions and cannot fail.
-    let uid = unsafe { libc::geteuid() };
-    let program = fs::read_to_string("/proc/self/comm").unwrap_or_default();
+    let Some(orphaned) = orphan_test() else { return };
     let ours = format!("s{}", store_tag(data_dir));
     for base in [Path::new(SHM), data_dir] {
         let Ok(entries) = fs::read_dir(base) else { continue };
@@ -440,7 +429,7 @@ pub fn remove_orphaned_drafts(data_dir: &Path) {
                 continue;
             }
             let Ok(meta) = entry.metadata() else { continue };
-            if !meta.is_dir() || meta.uid() != uid || is_running_sealpost(pid, uid, &program) {
+            if !meta.is_dir() || !orphaned(pid, &meta) {
                 continue;
             }
             let path = entry.path();
@@ -457,6 +446,20 @@ pub fn remove_orphaned_drafts(data_dir: &Path) {
             }
         }
     }
+}
+
+/// Whether a file or folder (its metadata) that names sealpost process
+/// `pid` as its writer is this user's and was left by a process that is
+/// gone (see `remove_orphaned_drafts`); `None` without `/proc`, where a
+/// running process cannot be told from a gone one.
+fn orphan_test() -> Option<impl Fn(u32, &fs::Metadata) -> bool> {
+    if !Path::new("/proc/self").is_dir() {
+        return None;
+    }
+    // SAFETY: geteuid has no preconditions and cannot fail.
+    let uid = unsafe { libc::geteuid() };
+    let program = fs::read_to_string("/proc/self/comm").unwrap_or_default();
+    Some(move |pid, meta: &fs::Metadata| meta.uid() == uid && !is_running_sealpost(pid, uid, &program))
 }
 
 /// Whether `pid` is a process of `uid` running the program named `program`

@@ -42,8 +42,6 @@ impl Run for Export {
             bail!("{} exists; nothing was written (choose another name)", out.display());
         }
         let store = session.unlock()?;
-        // An unknown contact is said before anything is written or warned of.
-        crate::contacts::Contacts::load(&store)?.get(who)?;
         // Written under a temporary name beside `out`, a message at a time
         // (see `export`), and given its name once complete.
         let mut staged = Staged::create(out)?;
@@ -59,26 +57,26 @@ impl Run for Export {
                 who,
                 &mut sink,
             )?,
-            (None, true) => {
-                crate::error::warn(&format!(
-                    "{} is written UNENCRYPTED: anyone who gets the file reads this client's record",
-                    out.display()
-                ));
-                export::write(&store, who, &mut sink)?
-            }
+            (None, true) => export::write(&store, who, &mut sink)?,
         };
         let (digest, buffered) = sink.finish();
         buffered.into_inner().map_err(|e| e.into_error()).with_context(|| format!("writing {}", out.display()))?;
         let contact = &archive.contact;
-        // The entry first, then the file's name: an export is never made
-        // without it.
         let how = if passphrase.is_some() {
             "a passphrase"
         } else if recipients.is_empty() {
+            // Said once the record was written (an unknown contact is
+            // refused first), before the file has its name.
+            crate::error::warn(&format!(
+                "{} is written UNENCRYPTED: anyone who gets the file reads this client's record",
+                out.display()
+            ));
             "plaintext"
         } else {
             "age recipients"
         };
+        // The entry first, then the file's name: an export is never made
+        // without it.
         let event = Event::new(Action::Export).contact(&contact.address).sha256(Some(&digest));
         // Not the file's path: its name often names the client, and the
         // entry must not once they are forgotten (its SHA-256 is there).

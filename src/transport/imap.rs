@@ -218,8 +218,7 @@ impl Imap {
                     has_copy.extend(fetch.uid);
                 }
             }
-            // A size the server does not give counts as a whole batch.
-            listed.iter().filter_map(|f| Some((f.uid?, Some(f.size.map_or(super::BATCH_BYTES, u64::from))))).collect()
+            listed.iter().filter_map(listed_size).map(|(uid, size)| (uid, Some(size))).collect()
         } else {
             let found = self.session.uid_search(format!("UID {range}")).context("listing new messages")?;
             found.into_iter().map(|uid| (uid, None)).collect()
@@ -290,16 +289,17 @@ fn sized(session: &mut Session, uids: Vec<(u32, Option<u64>)>) -> Result<Vec<(u3
     let mut sized = Vec::with_capacity(wanted.len());
     for set in uid_sets(&wanted) {
         let listed = session.uid_fetch(set, "(UID RFC822.SIZE)").context("listing new messages")?;
-        sized.extend(
-            listed
-                .iter()
-                .filter_map(|f| Some((f.uid?, f.size.map_or(super::BATCH_BYTES, u64::from))))
-                .filter(|(uid, _)| wanted.binary_search(uid).is_ok()),
-        );
+        sized.extend(listed.iter().filter_map(listed_size).filter(|(uid, _)| wanted.binary_search(uid).is_ok()));
     }
     sized.sort_unstable();
     sized.dedup_by_key(|(uid, _)| *uid);
     Ok(sized)
+}
+
+/// The UID and size of a listed message; a size the server does not give
+/// counts as a whole batch.
+fn listed_size(fetch: &imap::types::Fetch<'_>) -> Option<(u32, u64)> {
+    Some((fetch.uid?, fetch.size.map_or(super::BATCH_BYTES, u64::from)))
 }
 
 /// The messages with these UIDs (ascending), whole.
